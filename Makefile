@@ -1,0 +1,81 @@
+# strata: one GNU Makefile. Sources are found by wildcard, so adding a file under src/, analysis/,
+# ui/ or tests/unit/ needs no edit here.
+#   make            ./strata
+#   make check      every test: unit (cmocka), TUI (headless), end-to-end
+#   make asan       the whole suite again under AddressSanitizer + UBSan (build in build-asan/)
+#   make bench      speed and memory figures (never run by the tests)
+PKG_CONFIG ?= pkg-config
+PKGS       := libarchive jansson libzstd libxxhash libpcre2-8
+NCURSES    := $(shell $(PKG_CONFIG) --exists ncursesw && echo ncursesw || echo ncurses)
+CFLAGS     ?= -O2 -g
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes -MMD -MP \
+	-I. $(shell $(PKG_CONFIG) --cflags $(PKGS) $(NCURSES))
+LDLIBS     += $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpthread -lm
+UI_LIBS    := $(shell $(PKG_CONFIG) --libs $(NCURSES))
+TEST_LIBS  := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+
+B ?= build
+CORE_SRC := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard analysis/*.c)
+UI_SRC   := $(wildcard ui/*.c)
+CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o)
+UI_OBJ   := $(UI_SRC:%.c=$(B)/%.o)
+UNIT     := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
+TUI_T    := $(patsubst tests/tui/%.c,$(B)/tests/%,$(wildcard tests/tui/test_*.c))
+BIN      ?= strata
+
+all: $(BIN)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/libcore.a: $(CORE_OBJ)
+	$(AR) rcs $@ $^
+$(B)/libui.a: $(UI_OBJ)
+	$(AR) rcs $@ $^
+
+$(BIN): $(B)/src/main.o $(B)/libui.a $(B)/libcore.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(UI_LIBS) $(LDLIBS)
+
+$(B)/tests/%: tests/unit/%.c $(B)/libcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libcore.a $(TEST_LIBS) $(LDLIBS)
+$(B)/tests/%: tests/tui/%.c $(B)/libui.a $(B)/libcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libui.a $(B)/libcore.a $(TEST_LIBS) $(UI_LIBS) $(LDLIBS)
+
+unit: $(UNIT)
+	@set -e; for t in $(UNIT); do echo "== $$t"; $$t; done
+
+tui: $(TUI_T) $(BIN)
+	@set -e; for t in $(TUI_T); do echo "== $$t"; $$t; done
+	@set -e; for t in tests/tui/*.sh; do [ -e "$$t" ] || continue; echo "== $$t"; STRATA=./$(BIN) bash $$t; done
+
+e2e: $(BIN)
+	@set -e; for t in tests/e2e/*.sh; do [ -e "$$t" ] || continue; echo "== $$t"; STRATA=./$(BIN) bash $$t; done
+
+check: all unit tui e2e
+	@echo "make check: all suites passed"
+
+# The whole suite again with AddressSanitizer and UBSan; objects live apart in build-asan/.
+asan:
+	$(MAKE) B=build-asan BIN=strata-asan \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" check
+
+lint:
+	@! grep -rn 'curses.h' src analysis || { echo "curses.h under src/ or analysis/"; exit 1; }
+	@! grep -rn '#include "ui/\|#include "analysis/' src || { echo "src/ includes analysis/ or ui/"; exit 1; }
+	@! grep -rn '#include "ui/' analysis || { echo "analysis/ includes ui/"; exit 1; }
+
+bench: all
+	bash bench/run.sh
+
+screenshots: all
+	bash scripts/screenshots.sh
+
+clean:
+	rm -rf build build-asan strata strata-asan
+
+.PHONY: all unit tui e2e check asan lint bench screenshots clean
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
