@@ -1,0 +1,89 @@
+/* image.h: open a saved image (docker-archive, Docker 25+ save, OCI archive or layout; outer tar
+ * plain, gzip or zstd; "-" for stdin) and build its model.
+ *
+ *   struct image img;
+ *   struct image_opts o = {.platform = NULL, .no_content = 0};
+ *   int rc = image_open(&img, "app.tar", &o);   // RC_OK, RC_WARN (img.warnings says what), RC_FATAL
+ *   if (rc == RC_FATAL) fprintf(stderr, "strata: %s\n", img.err.msg);   // names file and layer
+ *   ... img.layers[i], img.history[j], img.model ...
+ *   image_close(&img);                           // always, also after RC_FATAL
+ *
+ * image_open() may run on a reader thread: it writes only *img and opts->progress, and the
+ * caller must not read *img (except progress) until it returns. */
+#ifndef STRATA_IMAGE_H
+#define STRATA_IMAGE_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "src/model.h"
+#include "src/sink.h"
+#include "src/util.h"
+
+enum image_format { FMT_UNKNOWN, FMT_DOCKER_ARCHIVE, FMT_DOCKER_SAVE_OCI, FMT_OCI_ARCHIVE, FMT_OCI_LAYOUT };
+enum compression { COMP_NONE, COMP_GZIP, COMP_ZSTD, COMP_UNKNOWN };
+
+struct history_item {
+    char *created_by;      /* raw text from the config, "" if absent */
+    char *instruction;     /* as a Dockerfile line: "RUN apt-get …", "COPY … /app" */
+    char *created, *comment, *author;   /* "" if absent */
+    int empty_layer;
+    int layer;             /* layer index it made, -1 for none */
+};
+
+struct image_layer {
+    char *diff_id;         /* from config rootfs.diff_ids, "" if unknown */
+    char *digest;          /* blob digest or member name */
+    uint64_t compressed_bytes;  /* blob size as stored */
+    int compression;       /* enum compression, sniffed from magic bytes */
+    int estargz;
+    int history;           /* index into history[], -1 if no entry names it */
+    const char *instruction;    /* history[history].instruction, or "" */
+};
+
+struct platform {
+    char *os, *arch, *variant, *digest;
+};
+
+/* Loading progress, written by the reader, read by anyone. */
+struct image_progress {
+    _Atomic uint64_t bytes_done, bytes_total;   /* bytes_total 0 when unknown (stdin) */
+    _Atomic uint32_t layers_done, layers_total; /* layers_total 0 until the manifest is read */
+    _Atomic int done;                           /* 1 once image_open() has returned */
+};
+
+struct image_opts {
+    const char *platform;  /* "os/arch[/variant]" or NULL for the host's, else the first */
+    int no_content;        /* read headers only; no sink sees file bytes */
+    struct sink *sinks;
+    size_t n_sinks;
+    struct image_progress *progress;    /* may be NULL */
+};
+
+struct image {
+    char *source;          /* as given on the command line */
+    enum image_format format;
+    char **tags; size_t n_tags;
+    char *os, *arch, *variant;
+    char *config_digest;
+    char *config_json;     /* the config as read, for analysis (labels, user, …) */
+    char **env; size_t n_env;
+    char *user, *workdir, *cmd, *entrypoint;   /* "" if unset; cmd/entrypoint as JSON arrays */
+    struct history_item *history; size_t n_history;
+    struct image_layer *layers; size_t n_layers;
+    struct platform *platforms; size_t n_platforms;   /* what a multi-platform index offers */
+    uint32_t *blob_layer;  /* blob index -> layer index (first use), UINT32_MAX if unused */
+    struct model model;
+    char **warnings; size_t n_warnings;
+    struct errbuf err;
+};
+
+int image_open(struct image *img, const char *path, const struct image_opts *opts);
+void image_close(struct image *img);
+const char *image_format_name(enum image_format f);
+const char *compression_name(int c);
+/* Dockerfile line for a created_by text; caller frees. */
+char *history_instruction(const char *created_by);
+
+#endif

@@ -1,0 +1,483 @@
+#include "src/model.h"
+
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "src/util.h"
+
+static inline size_t child_hash(uint32_t parent, uint32_t name)
+{
+    uint64_t k = ((uint64_t)parent << 32) | name;
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    k *= 0xc4ceb9fe1a85ec53ULL;
+    k ^= k >> 33;
+    return (size_t)k;
+}
+
+static void child_insert(uint32_t *slots, size_t n, const struct path_node *paths, uint32_t node)
+{
+    size_t h = child_hash(paths[node].parent, paths[node].name) & (n - 1);
+    while (slots[h])
+        h = (h + 1) & (n - 1);
+    slots[h] = node;
+}
+
+static void child_grow(struct model *m)
+{
+    size_t n = m->n_child_slots ? m->n_child_slots * 2 : 1 << 12;
+    uint32_t *s = xcalloc(n, sizeof *s);
+    for (size_t i = 0; i < m->n_child_slots; i++)
+        if (m->child_slots[i])
+            child_insert(s, n, m->paths, m->child_slots[i]);
+    free(m->child_slots);
+    m->child_slots = s;
+    m->n_child_slots = n;
+}
+
+void model_init(struct model *m)
+{
+    memset(m, 0, sizeof *m);
+    strpool_init(&m->names);
+    m->cap_paths = 1024;
+    m->paths = xcalloc(m->cap_paths, sizeof *m->paths);
+    m->n_paths = 2;                       /* 0: none, 1: root */
+    m->cap_entries = 1024;
+    m->entries = xcalloc(m->cap_entries, sizeof *m->entries);
+    m->ext = xcalloc(m->cap_entries, sizeof *m->ext);
+    m->n_entries = 1;
+    child_grow(m);
+}
+
+void model_free(struct model *m)
+{
+    strpool_free(&m->names);
+    free(m->paths);
+    free(m->path_first);
+    free(m->path_final);
+    free(m->path_final_size);
+    free(m->path_final_files);
+    free(m->entries);
+    free(m->ext);
+    free(m->blobs);
+    free(m->layers);
+    free(m->child_slots);
+    memset(m, 0, sizeof *m);
+}
+
+static uint32_t child_find(const struct model *m, uint32_t parent, uint32_t name)
+{
+    size_t mask = m->n_child_slots - 1;
+    for (size_t h = child_hash(parent, name) & mask;; h = (h + 1) & mask) {
+        uint32_t n = m->child_slots[h];
+        if (!n)
+            return 0;
+        if (m->paths[n].parent == parent && m->paths[n].name == name)
+            return n;
+    }
+}
+
+static uint32_t child_get(struct model *m, uint32_t parent, const char *name, size_t len)
+{
+    uint32_t nm = strpool_intern(&m->names, name, len);
+    uint32_t n = child_find(m, parent, nm);
+    if (n)
+        return n;
+    if (m->n_paths == UINT32_MAX)
+        die("too many paths");
+    if (m->n_paths == m->cap_paths) {
+        m->cap_paths *= 2;
+        m->paths = xreallocarray(m->paths, m->cap_paths, sizeof *m->paths);
+    }
+    n = m->n_paths++;
+    m->paths[n] = (struct path_node){parent, 0, m->paths[parent].first_child, nm};
+    m->paths[parent].first_child = n;
+    if ((m->child_used + 1) * 4 >= m->n_child_slots * 3)
+        child_grow(m);
+    child_insert(m->child_slots, m->n_child_slots, m->paths, n);
+    m->child_used++;
+    return n;
+}
+
+uint32_t model_intern_path(struct model *m, const char *path, size_t len)
+{
+    uint32_t node = MODEL_ROOT;
+    size_t i = 0;
+    while (i < len) {
+        while (i < len && path[i] == '/')
+            i++;
+        size_t j = i;
+        while (j < len && path[j] != '/')
+            j++;
+        size_t n = j - i;
+        if (n == 0 || (n == 1 && path[i] == '.')) {
+            /* skip */
+        } else if (n == 2 && path[i] == '.' && path[i + 1] == '.') {
+            if (node != MODEL_ROOT)
+                node = m->paths[node].parent;
+        } else {
+            node = child_get(m, node, path + i, n);
+        }
+        i = j;
+    }
+    return node;
+}
+
+uint32_t model_child(const struct model *m, uint32_t parent, const char *name)
+{
+    /* Look the name up without interning: a name never interned has no node. */
+    const struct strpool *p = &m->names;
+    for (uint32_t c = m->paths[parent].first_child; c; c = m->paths[c].next_sibling)
+        if (strcmp(strpool_get(p, m->paths[c].name), name) == 0)
+            return c;
+    return 0;
+}
+
+uint32_t model_lookup(const struct model *m, const char *path)
+{
+    uint32_t node = MODEL_ROOT;
+    char comp[4096];
+    const char *s = path;
+    while (*s) {
+        while (*s == '/')
+            s++;
+        if (!*s)
+            break;
+        size_t n = strcspn(s, "/");
+        if (n >= sizeof comp)
+            return 0;
+        memcpy(comp, s, n);
+        comp[n] = 0;
+        s += n;
+        if (strcmp(comp, ".") == 0)
+            continue;
+        node = model_child(m, node, comp);
+        if (!node)
+            return 0;
+    }
+    return node;
+}
+
+uint32_t model_blob_begin(struct model *m)
+{
+    if (m->n_blobs == m->cap_blobs) {
+        m->cap_blobs = m->cap_blobs ? m->cap_blobs * 2 : 16;
+        m->blobs = xreallocarray(m->blobs, m->cap_blobs, sizeof *m->blobs);
+    }
+    uint32_t b = m->n_blobs++;
+    m->blobs[b].first_entry = m->n_entries;
+    m->blobs[b].n_entries = 0;
+    return b;
+}
+
+static uint32_t entry_new(struct model *m)
+{
+    if (m->n_entries == UINT32_MAX)
+        die("too many entries");
+    if (m->n_entries == m->cap_entries) {
+        m->cap_entries = m->cap_entries < (1u << 30) ? m->cap_entries * 2 : UINT32_MAX;
+        m->entries = xreallocarray(m->entries, m->cap_entries, sizeof *m->entries);
+        m->ext = xreallocarray(m->ext, m->cap_entries, sizeof *m->ext);
+    }
+    return m->n_entries++;
+}
+
+uint32_t model_add_entry(struct model *m, uint32_t blob, uint32_t path, uint64_t size,
+                         uint16_t mode, uint16_t flags, uint32_t uid, uint32_t gid,
+                         int64_t mtime, const char *link)
+{
+    uint32_t e = entry_new(m);
+    m->entries[e] = (struct entry){path, 0, size, mode, flags, (uint16_t)blob, LAYER_NONE};
+    m->ext[e] = (struct entry_ext){uid, gid, mtime, link ? strpool_intern(&m->names, link, strlen(link)) : 0, 0};
+    return e;
+}
+
+void model_blob_end(struct model *m, uint32_t blob)
+{
+    m->blobs[blob].n_entries = m->n_entries - m->blobs[blob].first_entry;
+}
+
+static inline int is_marker(const struct entry *e) { return e->flags & (EF_WHITEOUT | EF_IMPLICIT); }
+
+/* Stacking state: top[path] is the entry visible now. */
+struct stack_state {
+    struct model *m;
+    uint32_t *top;
+    uint32_t *dfs;
+    size_t dfs_cap;
+};
+
+static void hide(struct stack_state *st, uint32_t e, uint16_t layer, int deleted)
+{
+    struct model *m = st->m;
+    struct entry *en = &m->entries[e];
+    en->hidden_at = layer;
+    if (deleted)
+        en->flags |= EF_DELETED;
+    if (entry_is_reg(en)) {
+        if (deleted)
+            m->layers[en->layer].deleted_bytes += en->size;
+        else
+            m->layers[en->layer].shadowed_bytes += en->size;
+        m->layers[layer].hid_bytes += en->size;
+    }
+    if (deleted)
+        m->layers[layer].removed++;
+    st->top[en->path] = 0;
+}
+
+/* Hides every visible entry strictly below `path`. */
+static void hide_below(struct stack_state *st, uint32_t path, uint16_t layer, int deleted)
+{
+    struct model *m = st->m;
+    size_t sp = 0;
+    for (uint32_t c = m->paths[path].first_child; c; c = m->paths[c].next_sibling) {
+        if (sp == st->dfs_cap) {
+            st->dfs_cap = st->dfs_cap ? st->dfs_cap * 2 : 256;
+            st->dfs = xreallocarray(st->dfs, st->dfs_cap, sizeof *st->dfs);
+        }
+        st->dfs[sp++] = c;
+    }
+    while (sp) {
+        uint32_t n = st->dfs[--sp];
+        if (st->top[n])
+            hide(st, st->top[n], layer, deleted);
+        for (uint32_t c = m->paths[n].first_child; c; c = m->paths[c].next_sibling) {
+            if (sp == st->dfs_cap) {
+                st->dfs_cap *= 2;
+                st->dfs = xreallocarray(st->dfs, st->dfs_cap, sizeof *st->dfs);
+            }
+            st->dfs[sp++] = c;
+        }
+    }
+}
+
+static void stack_layer(struct stack_state *st, uint16_t L)
+{
+    struct model *m = st->m;
+    struct layer_stats *ls = &m->layers[L];
+    uint32_t end = ls->first_entry + ls->n_entries;
+
+    /* Phase 1: this layer's whiteouts and opaque markers act on the layers below only. */
+    for (uint32_t e = ls->first_entry; e < end; e++) {
+        struct entry *en = &m->entries[e];
+        if (en->flags & EF_WHITEOUT) {
+            if (st->top[en->path])
+                hide(st, st->top[en->path], L, 1);
+            hide_below(st, en->path, L, 1);
+        } else if (en->flags & EF_OPAQUE) {
+            hide_below(st, en->path, L, 1);
+        }
+    }
+    /* Phase 2: this layer's own entries overwrite what is visible. */
+    for (uint32_t e = ls->first_entry; e < end; e++) {
+        struct entry *en = &m->entries[e];
+        if (is_marker(en))
+            continue;
+        uint32_t p = en->path;
+        /* A file or link where a lower layer had a non-directory ancestor replaces it. */
+        for (uint32_t a = m->paths[p].parent; a; a = m->paths[a].parent) {
+            uint32_t t = st->top[a];
+            if (t && !entry_is_dir(&m->entries[t]))
+                hide(st, t, L, 0);
+        }
+        uint32_t old = st->top[p];
+        if (old)
+            hide(st, old, L, 0);
+        if (!entry_is_dir(en))
+            hide_below(st, p, L, 0);
+        if (old) {
+            ls->modified++;
+        } else {
+            ls->added++;
+            en->flags |= EF_ADDED;
+        }
+        st->top[p] = e;
+        ls->entries++;
+        if (entry_is_reg(en)) {
+            ls->bytes += en->size;
+            ls->files++;
+        }
+    }
+}
+
+int model_stack(struct model *m, const uint32_t *blob_of_layer, uint32_t n)
+{
+    if (n > LAYER_NONE - 1)
+        n = LAYER_NONE - 1;
+    m->layers = xcalloc(n ? n : 1, sizeof *m->layers);
+    m->n_layers = n;
+    uint8_t *used = xcalloc(m->n_blobs ? m->n_blobs : 1, 1);
+    for (uint32_t i = 1; i < m->n_entries; i++) {
+        m->entries[i].flags |= EF_UNUSED;
+    }
+    for (uint32_t L = 0; L < n; L++) {
+        uint32_t b = blob_of_layer[L];
+        struct layer_stats *ls = &m->layers[L];
+        if (b >= m->n_blobs)
+            continue;   /* a layer that could not be read: no entries */
+        struct blob *bl = &m->blobs[b];
+        if (!used[b]) {
+            used[b] = 1;
+            ls->first_entry = bl->first_entry;
+            ls->n_entries = bl->n_entries;
+            for (uint32_t e = bl->first_entry; e < bl->first_entry + bl->n_entries; e++) {
+                m->entries[e].layer = (uint16_t)L;
+                m->entries[e].flags &= (uint16_t)~EF_UNUSED;
+            }
+        } else {
+            /* The same blob twice in one image: its entries again, as this layer's. */
+            ls->first_entry = m->n_entries;
+            ls->n_entries = bl->n_entries;
+            for (uint32_t k = 0; k < bl->n_entries; k++) {
+                uint32_t src = m->blobs[b].first_entry + k;
+                uint32_t e = entry_new(m);
+                m->entries[e] = m->entries[src];
+                m->ext[e] = m->ext[src];
+                m->entries[e].layer = (uint16_t)L;
+                m->entries[e].flags &= (uint16_t)~(EF_UNUSED | EF_ADDED);
+            }
+        }
+    }
+    free(used);
+    for (uint32_t i = 1; i < m->n_entries; i++)
+        if (m->entries[i].flags & EF_UNUSED)
+            m->entries[i].layer = LAYER_NONE;
+
+    /* Version chains in stacking order. */
+    m->path_first = xcalloc(m->n_paths, sizeof *m->path_first);
+    uint32_t *tail = xcalloc(m->n_paths, sizeof *tail);
+    for (uint32_t L = 0; L < n; L++) {
+        struct layer_stats *ls = &m->layers[L];
+        for (uint32_t e = ls->first_entry; e < ls->first_entry + ls->n_entries; e++) {
+            uint32_t p = m->entries[e].path;
+            m->entries[e].next_version = 0;
+            if (tail[p])
+                m->entries[tail[p]].next_version = e;
+            else
+                m->path_first[p] = e;
+            tail[p] = e;
+        }
+    }
+    free(tail);
+
+    struct stack_state st = {m, xcalloc(m->n_paths, sizeof(uint32_t)), NULL, 0};
+    for (uint32_t L = 0; L < n; L++)
+        stack_layer(&st, (uint16_t)L);
+    free(st.dfs);
+    m->path_final = st.top;
+
+    m->layer_bytes = m->final_bytes = m->shadowed_bytes = m->deleted_bytes = m->final_files = 0;
+    for (uint32_t L = 0; L < n; L++) {
+        m->layer_bytes += m->layers[L].bytes;
+        m->shadowed_bytes += m->layers[L].shadowed_bytes;
+        m->deleted_bytes += m->layers[L].deleted_bytes;
+    }
+    m->path_final_size = xcalloc(m->n_paths, sizeof *m->path_final_size);
+    m->path_final_files = xcalloc(m->n_paths, sizeof *m->path_final_files);
+    for (uint32_t p = 1; p < m->n_paths; p++) {
+        uint32_t e = m->path_final[p];
+        if (e && entry_is_reg(&m->entries[e])) {
+            m->path_final_size[p] = m->entries[e].size;
+            m->path_final_files[p] = 1;
+            m->final_bytes += m->entries[e].size;
+            m->final_files++;
+        }
+    }
+    /* Children always have higher indices than their parents: one backward sweep rolls up. */
+    for (uint32_t p = m->n_paths - 1; p > MODEL_ROOT; p--) {
+        uint32_t q = m->paths[p].parent;
+        m->path_final_size[q] = sat_add(m->path_final_size[q], m->path_final_size[p]);
+        m->path_final_files[q] += m->path_final_files[p];
+    }
+    m->stacked = 1;
+    return RC_OK;
+}
+
+uint32_t model_visible_at(const struct model *m, uint32_t path, uint32_t layer)
+{
+    uint32_t found = 0;
+    if (!m->path_first)
+        return 0;
+    for (uint32_t e = m->path_first[path]; e; e = m->entries[e].next_version) {
+        const struct entry *en = &m->entries[e];
+        if (en->layer > layer)
+            break;
+        if (!is_marker(en) && en->hidden_at > layer)
+            found = e;
+    }
+    return found;
+}
+
+uint32_t model_entry_in_layer(const struct model *m, uint32_t path, uint32_t layer)
+{
+    uint32_t found = 0;
+    if (!m->path_first)
+        return 0;
+    for (uint32_t e = m->path_first[path]; e; e = m->entries[e].next_version) {
+        if (m->entries[e].layer > layer)
+            break;
+        if (m->entries[e].layer == layer && !(m->entries[e].flags & EF_IMPLICIT))
+            found = e;
+    }
+    return found;
+}
+
+void model_rollup_at(const struct model *m, uint32_t layer, uint64_t *size, uint32_t *count)
+{
+    memset(size, 0, m->n_paths * sizeof *size);
+    if (count)
+        memset(count, 0, m->n_paths * sizeof *count);
+    for (uint32_t L = 0; L <= layer && L < m->n_layers; L++) {
+        const struct layer_stats *ls = &m->layers[L];
+        for (uint32_t e = ls->first_entry; e < ls->first_entry + ls->n_entries; e++) {
+            const struct entry *en = &m->entries[e];
+            if (is_marker(en) || en->hidden_at <= layer)
+                continue;
+            if (entry_is_reg(en))
+                size[en->path] += en->size;
+            if (count)
+                count[en->path]++;
+        }
+    }
+    for (uint32_t p = m->n_paths - 1; p > MODEL_ROOT; p--) {
+        uint32_t q = m->paths[p].parent;
+        size[q] = sat_add(size[q], size[p]);
+        if (count)
+            count[q] += count[p];
+    }
+}
+
+int model_exists_at(const struct model *m, uint32_t path, uint32_t layer)
+{
+    if (path == MODEL_ROOT || model_visible_at(m, path, layer))
+        return 1;
+    for (uint32_t c = m->paths[path].first_child; c; c = m->paths[c].next_sibling)
+        if (model_exists_at(m, c, layer))
+            return 1;
+    return 0;
+}
+
+char *model_path_str(const struct model *m, uint32_t path, char *buf, size_t len)
+{
+    if (!len)
+        return buf;
+    /* Build right to left at the end of buf, then move into place. */
+    size_t pos = len - 1;
+    buf[pos] = 0;
+    for (uint32_t p = path; p > MODEL_ROOT; p = m->paths[p].parent) {
+        const char *nm = model_name(m, p);
+        size_t n = strlen(nm);
+        if (n + 1 > pos)
+            break;          /* too deep for buf: keep the tail */
+        pos -= n;
+        memcpy(buf + pos, nm, n);
+        buf[--pos] = '/';
+    }
+    if (pos == len - 1)
+        buf[--pos] = '/';
+    memmove(buf, buf + pos, len - pos);
+    return buf;
+}

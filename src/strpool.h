@@ -1,0 +1,25 @@
+/* strpool.h: interned, NUL-terminated strings addressed by a u32 offset into one buffer.
+ *
+ * Offsets, never pointers, are what the model stores: the buffer grows by realloc, so a pointer
+ * from strpool_get() is valid only until the next strpool_intern(). Offset 0 is the empty
+ * string and means "none". Strings are never freed one by one; strpool_free() drops them all. */
+#ifndef STRATA_STRPOOL_H
+#define STRATA_STRPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct strpool {
+    char *buf;        /* all strings, NUL-terminated, back to back */
+    size_t len, cap;
+    uint32_t *slots;  /* open addressing: offset of a string, 0 = empty */
+    size_t nslots, used;
+};
+
+void strpool_init(struct strpool *p);
+void strpool_free(struct strpool *p);
+/* Returns the offset of an equal string, adding it if new. Aborts past 4 GiB of names. */
+uint32_t strpool_intern(struct strpool *p, const char *s, size_t len);
+static inline const char *strpool_get(const struct strpool *p, uint32_t off) { return p->buf + off; }
+
+#endif

@@ -1,0 +1,175 @@
+#include "src/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void (*die_hook)(void);
+
+void util_set_die_hook(void (*hook)(void)) { die_hook = hook; }
+
+_Noreturn void die(const char *fmt, ...)
+{
+    va_list ap;
+    if (die_hook) {
+        void (*h)(void) = die_hook;
+        die_hook = NULL;
+        h();
+    }
+    fputs("strata: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        die("out of memory (%zu bytes)", n);
+    return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        die("out of memory (%zu x %zu bytes)", n, size);
+    return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        die("out of memory (%zu bytes)", n);
+    return q;
+}
+
+void *xreallocarray(void *p, size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        die("allocation overflow (%zu x %zu)", n, size);
+    return xrealloc(p, n * size);
+}
+
+char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
+
+char *xstrndup(const char *s, size_t n)
+{
+    char *p = xmalloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = 0;
+    return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        die("bad format");
+    char *p = xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+void errbuf_set(struct errbuf *e, const char *fmt, ...)
+{
+    if (e->set)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
+    e->set = 1;
+}
+
+void errbuf_clear(struct errbuf *e)
+{
+    e->msg[0] = 0;
+    e->set = 0;
+}
+
+const char *fmt_size(uint64_t b, char *buf, size_t len)
+{
+    static const char *unit[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+    if (b < 1000) {
+        snprintf(buf, len, "%u B", (unsigned)b);
+        return buf;
+    }
+    double v = (double)b;
+    int u = 0;
+    while (v >= 999.95 && u < 6) {
+        v /= 1000.0;
+        u++;
+    }
+    snprintf(buf, len, v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v, unit[u]);
+    return buf;
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is not one. */
+static int utf8_len(const unsigned char *s)
+{
+    unsigned c = s[0];
+    int n;
+    unsigned min;
+    if (c < 0x80)
+        return 1;
+    if ((c & 0xe0) == 0xc0) { n = 2; min = 0x80; c &= 0x1f; }
+    else if ((c & 0xf0) == 0xe0) { n = 3; min = 0x800; c &= 0x0f; }
+    else if ((c & 0xf8) == 0xf0) { n = 4; min = 0x10000; c &= 0x07; }
+    else return 0;
+    for (int i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[i] & 0x3f);
+    }
+    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+        return 0;
+    /* C1 controls (U+0080..U+009F) act on some terminals: escape them too. */
+    if (c >= 0x80 && c <= 0x9f)
+        return 0;
+    return n;
+}
+
+char *util_escape(const char *in, char *out, size_t outsz)
+{
+    const unsigned char *s = (const unsigned char *)in;
+    size_t o = 0;
+    if (!outsz)
+        return out;
+    while (*s && o + 1 < outsz) {
+        int n = utf8_len(s);
+        if (n == 1 && *s >= 0x20 && *s != 0x7f) {
+            out[o++] = (char)*s++;
+            continue;
+        }
+        if (n > 1) {
+            if (o + (size_t)n >= outsz)
+                break;
+            memcpy(out + o, s, (size_t)n);
+            o += (size_t)n;
+            s += n;
+            continue;
+        }
+        char esc[8];
+        int k;
+        if (*s == '\n') k = snprintf(esc, sizeof esc, "\\n");
+        else if (*s == '\t') k = snprintf(esc, sizeof esc, "\\t");
+        else k = snprintf(esc, sizeof esc, "\\x%02x", *s);
+        if (o + (size_t)k >= outsz)
+            break;
+        memcpy(out + o, esc, (size_t)k);
+        o += (size_t)k;
+        s++;
+    }
+    out[o] = 0;
+    return out;
+}

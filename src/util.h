@@ -1,0 +1,44 @@
+/* util.h: allocation that never returns NULL, the error buffer, size formatting.
+ *
+ * Allocation failure is not recoverable in a read-only inspector: x*alloc abort with a message
+ * after running the die hook (the UI registers one that restores the terminal). */
+#ifndef STRATA_UTIL_H
+#define STRATA_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+
+/* Return codes, libarchive's ladder: OK, a warning to record, an entry skipped, the image lost. */
+enum { RC_OK = 0, RC_WARN = -20, RC_FAILED = -25, RC_FATAL = -30 };
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+void *xreallocarray(void *p, size_t n, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Called once before die() prints; the UI uses it to endwin(). */
+void util_set_die_hook(void (*hook)(void));
+_Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One message, the first one set wins: the root cause, not its echoes further up. */
+struct errbuf {
+    char msg[512];
+    int set;
+};
+void errbuf_set(struct errbuf *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void errbuf_clear(struct errbuf *e);
+
+/* "1.2 MB" style, decimal units as docker and dive print them; buf at least 16 bytes. */
+const char *fmt_size(uint64_t bytes, char *buf, size_t len);
+
+/* Copies s into out, replacing control characters and invalid UTF-8 by visible escapes
+ * (\n, \x1b, \xff) so that names from an image never drive the terminal. Returns out. */
+char *util_escape(const char *s, char *out, size_t outsz);
+
+static inline uint64_t sat_add(uint64_t a, uint64_t b) { return a + b < a ? UINT64_MAX : a + b; }
+
+#endif
