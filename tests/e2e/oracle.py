@@ -77,8 +77,11 @@ class Outer:
             with open(plain, "wb") as out:
                 if head[:2] == GZIP_MAGIC:
                     self.outer_compression = "gzip"
-                    with gzip.open(path, "rb") as g:
-                        shutil.copyfileobj(g, out, 1 << 20)
+                    try:
+                        with gzip.open(path, "rb") as g:
+                            shutil.copyfileobj(g, out, 1 << 20)
+                    except (EOFError, OSError, zlib.error) as e:
+                        raise OracleError(f"outer gzip stream: {e}")
                 else:
                     self.outer_compression = "zstd"
                     subprocess.run(["zstd", "-dcq", path], stdout=out, check=True)
@@ -504,7 +507,7 @@ def main(argv):
         return 64
     try:
         rep = read_image(args[0], want)
-    except (OracleError, OSError, KeyError, ValueError, subprocess.CalledProcessError) as e:
+    except (OracleError, OSError, EOFError, KeyError, ValueError, subprocess.CalledProcessError) as e:
         print(f"oracle: {args[0]}: {e}", file=sys.stderr)
         return 1
     json.dump(rep, sys.stdout, indent=1)
