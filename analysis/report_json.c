@@ -1,0 +1,267 @@
+#include "analysis/report.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/secrets.h"
+
+double report_efficiency(const struct model *m)
+{
+    return m->layer_bytes ? (double)m->final_bytes / (double)m->layer_bytes : 1.0;
+}
+
+static json_t *jstr(const char *s) { return json_string(s ? s : ""); }
+
+/* jansson refuses invalid UTF-8: names from an image may be anything, so escape them. */
+static json_t *jname(const char *s)
+{
+    json_t *j = json_string(s ? s : "");
+    if (j)
+        return j;
+    char buf[8192];
+    return json_string(util_escape(s, buf, sizeof buf));
+}
+
+static json_t *totals_json(const struct model *m)
+{
+    json_t *t = json_object();
+    json_object_set_new(t, "layer_bytes", json_integer((json_int_t)m->layer_bytes));
+    json_object_set_new(t, "final_bytes", json_integer((json_int_t)m->final_bytes));
+    json_object_set_new(t, "shadowed_bytes", json_integer((json_int_t)m->shadowed_bytes));
+    json_object_set_new(t, "deleted_bytes", json_integer((json_int_t)m->deleted_bytes));
+    json_object_set_new(t, "final_files", json_integer((json_int_t)m->final_files));
+    json_object_set_new(t, "efficiency", json_real(report_efficiency(m)));
+    return t;
+}
+
+struct env_mask {
+    int hit;
+    char masked[96];
+};
+
+/* The value part is what gets masked; a name-only rule masks the whole value. */
+static void env_hit(void *ctx, const struct secret_hit *h)
+{
+    struct env_mask *em = ctx;
+    if (!em->hit)
+        snprintf(em->masked, sizeof em->masked, "%s", h->masked);
+    em->hit = 1;
+}
+
+static json_t *image_json(const struct image *img, const struct analysis *a)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "source", jname(img->source));
+    json_object_set_new(o, "format", jstr(image_format_name(img->format)));
+    json_t *tags = json_array();
+    for (size_t i = 0; i < img->n_tags; i++)
+        json_array_append_new(tags, jname(img->tags[i]));
+    json_object_set_new(o, "tags", tags);
+    json_object_set_new(o, "os", jstr(img->os));
+    json_object_set_new(o, "architecture", jstr(img->arch));
+    if (img->variant && img->variant[0])
+        json_object_set_new(o, "variant", jstr(img->variant));
+    json_object_set_new(o, "config_digest", jstr(img->config_digest));
+    /* Env values are masked wherever a secret rule matches the entry. */
+    json_t *env = json_array();
+    struct secret_scanner *sc = img->n_env ? secrets_new() : NULL;
+    for (size_t i = 0; i < img->n_env; i++) {
+        const char *e = img->env[i];
+        struct env_mask em = {0};
+        if (!(a && a->opts.show_secrets))
+            secrets_check_env(sc, e, env_hit, &em);
+        if (em.hit) {
+            const char *eq = strchr(e, '=');
+            char *v = xasprintf("%.*s=%s", eq ? (int)(eq - e) : (int)strlen(e), e, em.masked);
+            json_array_append_new(env, jname(v));
+            free(v);
+        } else {
+            json_array_append_new(env, jname(e));
+        }
+    }
+    if (sc)
+        secrets_free(sc);
+    json_object_set_new(o, "env", env);
+    if (img->n_platforms > 1) {
+        json_t *pl = json_array();
+        for (size_t i = 0; i < img->n_platforms; i++) {
+            const struct platform *p = &img->platforms[i];
+            char *s = xasprintf("%s/%s%s%s", p->os, p->arch, p->variant[0] ? "/" : "", p->variant);
+            json_array_append_new(pl, jname(s));
+            free(s);
+        }
+        json_object_set_new(o, "platforms", pl);
+    }
+    if (img->n_warnings) {
+        json_t *w = json_array();
+        for (size_t i = 0; i < img->n_warnings; i++)
+            json_array_append_new(w, jname(img->warnings[i]));
+        json_object_set_new(o, "warnings", w);
+    }
+    return o;
+}
+
+static json_t *layers_json(const struct image *img)
+{
+    json_t *arr = json_array();
+    const struct model *m = &img->model;
+    for (size_t i = 0; i < img->n_layers; i++) {
+        const struct image_layer *l = &img->layers[i];
+        const struct layer_stats *ls = &m->layers[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "index", json_integer((json_int_t)i));
+        json_object_set_new(o, "diff_id", jstr(l->diff_id));
+        json_object_set_new(o, "digest", jname(l->digest));
+        json_object_set_new(o, "created_by", jname(l->instruction));
+        json_object_set_new(o, "bytes", json_integer((json_int_t)ls->bytes));
+        json_object_set_new(o, "files", json_integer((json_int_t)ls->files));
+        json_object_set_new(o, "compressed_bytes", json_integer((json_int_t)l->compressed_bytes));
+        json_object_set_new(o, "compression", jstr(compression_name(l->compression)));
+        if (l->estargz)
+            json_object_set_new(o, "estargz", json_true());
+        json_object_set_new(o, "added", json_integer(ls->added));
+        json_object_set_new(o, "modified", json_integer(ls->modified));
+        json_object_set_new(o, "removed", json_integer(ls->removed));
+        json_object_set_new(o, "shadowed_bytes", json_integer((json_int_t)ls->shadowed_bytes));
+        json_object_set_new(o, "deleted_bytes", json_integer((json_int_t)ls->deleted_bytes));
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+static json_t *history_json(const struct image *img)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < img->n_history; i++) {
+        const struct history_item *h = &img->history[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "created_by", jname(h->created_by));
+        json_object_set_new(o, "instruction", jname(h->instruction));
+        json_object_set_new(o, "empty_layer", json_boolean(h->empty_layer));
+        json_object_set_new(o, "layer", h->layer >= 0 ? json_integer(h->layer) : json_null());
+        if (h->created[0])
+            json_object_set_new(o, "created", jstr(h->created));
+        if (h->comment[0])
+            json_object_set_new(o, "comment", jname(h->comment));
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+static json_t *waste_json(const struct image *img, const struct analysis *a)
+{
+    json_t *w = json_object();
+    json_t *cats = json_array();
+    char path[4096];
+    json_object_set_new(w, "removable_bytes", json_integer(a ? (json_int_t)a->removable_bytes : 0));
+    for (size_t i = 0; a && i < a->n_cats; i++) {
+        const struct waste_cat *c = &a->cats[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "id", jstr(c->id));
+        json_object_set_new(o, "title", jstr(c->title));
+        json_object_set_new(o, "bytes", json_integer((json_int_t)c->bytes));
+        json_object_set_new(o, "files", json_integer(c->files));
+        json_object_set_new(o, "layer", c->layer >= 0 ? json_integer(c->layer) : json_null());
+        json_object_set_new(o, "fix", jname(c->fix));
+        json_t *ps = json_array();
+        for (size_t k = 0; k < c->n_paths; k++)
+            json_array_append_new(ps, jname(c->paths[k]));
+        json_object_set_new(o, "paths", ps);
+        json_array_append_new(cats, o);
+    }
+    json_object_set_new(w, "categories", cats);
+    json_t *dead = json_array();
+    for (size_t i = 0; a && i < a->n_dead && i < 100; i++) {
+        const struct dead_file *d = &a->dead[i];
+        json_t *o = json_object();
+        model_path_str(&img->model, img->model.entries[d->entry].path, path, sizeof path);
+        json_object_set_new(o, "path", jname(path));
+        json_object_set_new(o, "bytes", json_integer((json_int_t)d->size));
+        json_object_set_new(o, "layer", json_integer(d->layer));
+        json_object_set_new(o, "hidden_by", json_integer(d->hidden_at));
+        json_object_set_new(o, "how", jstr(d->deleted ? "deleted" : "shadowed"));
+        json_array_append_new(dead, o);
+    }
+    json_object_set_new(w, "dead_files", dead);
+    json_t *dups = json_array();
+    for (size_t i = 0; a && i < a->n_dups && i < 100; i++) {
+        const struct dup_group *g = &a->dups[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "bytes", json_integer((json_int_t)g->size));
+        json_object_set_new(o, "wasted_bytes", json_integer((json_int_t)g->wasted));
+        json_t *ps = json_array();
+        for (size_t k = 0; k < g->n; k++) {
+            const struct entry *e = &img->model.entries[g->entries[k]];
+            json_t *p = json_object();
+            json_object_set_new(p, "path", jname(model_path_str(&img->model, e->path, path, sizeof path)));
+            json_object_set_new(p, "layer", json_integer(e->layer));
+            json_array_append_new(ps, p);
+        }
+        json_object_set_new(o, "copies", ps);
+        json_array_append_new(dups, o);
+    }
+    json_object_set_new(w, "duplicates", dups);
+    json_object_set_new(w, "duplicate_bytes", json_integer(a ? (json_int_t)a->dup_wasted : 0));
+    json_t *pk = json_array();
+    for (size_t i = 0; a && i < a->n_pkgs; i++) {
+        const struct package *p = &a->pkgs[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "name", jname(p->name));
+        json_object_set_new(o, "version", jname(p->version));
+        json_object_set_new(o, "ecosystem", jstr(p->ecosystem));
+        json_object_set_new(o, "bytes", json_integer((json_int_t)p->bytes));
+        json_object_set_new(o, "files", json_integer(p->files));
+        json_object_set_new(o, "layer", p->layer >= 0 ? json_integer(p->layer) : json_null());
+        json_object_set_new(o, "build_only", json_boolean(p->build_only));
+        json_array_append_new(pk, o);
+    }
+    json_object_set_new(w, "packages", pk);
+    return w;
+}
+
+static json_t *secrets_json(const struct analysis *a)
+{
+    json_t *arr = json_array();
+    static const char *kinds[] = {"content", "file", "env", "history"};
+    for (size_t i = 0; a && i < a->n_secrets; i++) {
+        const struct secret_finding *s = &a->secrets[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "rule", jstr(s->rule_id));
+        json_object_set_new(o, "severity", jstr(secrets_sev_name((enum secret_sev)s->severity)));
+        json_object_set_new(o, "kind", jstr(s->kind >= 0 && s->kind < 4 ? kinds[s->kind] : "content"));
+        json_object_set_new(o, "path", jname(s->path));
+        json_object_set_new(o, "layer", s->layer >= 0 ? json_integer(s->layer) : json_null());
+        json_object_set_new(o, "visible", json_boolean(s->visible));
+        json_object_set_new(o, "created_by", jname(s->created_by));
+        json_object_set_new(o, "match", jname(a->opts.show_secrets && s->raw ? s->raw : s->masked));
+        if (s->fix)
+            json_object_set_new(o, "fix", jstr(s->fix));
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+int report_json(FILE *out, const struct image *img, const struct analysis *a)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "schema", jstr("strata/1"));
+    json_object_set_new(root, "image", image_json(img, a));
+    json_object_set_new(root, "totals", totals_json(&img->model));
+    json_object_set_new(root, "layers", layers_json(img));
+    json_object_set_new(root, "history", history_json(img));
+    json_object_set_new(root, "waste", waste_json(img, a));
+    json_object_set_new(root, "secrets", secrets_json(a));
+    if (a) {
+        json_t *an = json_object();
+        json_object_set_new(an, "content_hashed_bytes", json_integer((json_int_t)a->hashed_bytes));
+        json_object_set_new(an, "content_scanned_bytes", json_integer((json_int_t)a->scanned_bytes));
+        json_object_set_new(an, "content", json_boolean(!a->opts.no_content));
+        json_object_set_new(root, "analysis", an);
+    }
+    int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    fputc('\n', out);
+    json_decref(root);
+    return rc == 0 && !ferror(out) ? 0 : -1;
+}

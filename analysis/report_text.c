@@ -1,0 +1,113 @@
+#include "analysis/report.h"
+
+#include <string.h>
+
+#include "analysis/secrets.h"
+
+/* Names and instructions come from the image: escaped before they reach a terminal. */
+static const char *esc(const char *s, char *buf, size_t n) { return util_escape(s ? s : "", buf, n); }
+
+int report_text(FILE *out, const struct image *img, const struct analysis *a)
+{
+    const struct model *m = &img->model;
+    char b1[32], b2[32], e1[1024], e2[4096];
+    fprintf(out, "Image      %s\n", esc(img->source, e1, sizeof e1));
+    for (size_t i = 0; i < img->n_tags; i++)
+        fprintf(out, "Tag        %s\n", esc(img->tags[i], e1, sizeof e1));
+    fprintf(out, "Format     %s, %s/%s%s%s, %zu layers, %zu history entries\n",
+            image_format_name(img->format), img->os, img->arch, img->variant[0] ? "/" : "",
+            img->variant, img->n_layers, img->n_history);
+    fprintf(out, "Layers     %s in all layers (%s)\n", fmt_size(m->layer_bytes, b1, sizeof b1),
+            "content bytes");
+    fprintf(out, "Final      %s in %llu files\n", fmt_size(m->final_bytes, b1, sizeof b1),
+            (unsigned long long)m->final_files);
+    fprintf(out, "Shadowed   %s (overwritten by a later layer)\n", fmt_size(m->shadowed_bytes, b1, sizeof b1));
+    fprintf(out, "Deleted    %s (hidden by a later whiteout, still shipped)\n",
+            fmt_size(m->deleted_bytes, b1, sizeof b1));
+    fprintf(out, "Efficiency %.1f%%\n", 100.0 * report_efficiency(m));
+    if (a)
+        fprintf(out, "Removable  %s (dead bytes + junk still visible)\n",
+                fmt_size(a->removable_bytes, b1, sizeof b1));
+    for (size_t i = 0; i < img->n_warnings; i++)
+        fprintf(out, "Warning    %s\n", esc(img->warnings[i], e2, sizeof e2));
+
+    fprintf(out, "\nInstructions\n  %-3s %10s %8s  %s\n", "#", "bytes", "files", "instruction");
+    if (img->n_history) {
+        for (size_t i = 0; i < img->n_history; i++) {
+            const struct history_item *h = &img->history[i];
+            if (h->layer >= 0) {
+                const struct layer_stats *ls = &m->layers[h->layer];
+                fprintf(out, "  %-3d %10s %8llu  %s\n", h->layer, fmt_size(ls->bytes, b1, sizeof b1),
+                        (unsigned long long)ls->files, esc(h->instruction, e2, 160));
+            } else {
+                fprintf(out, "  %-3s %10s %8s  %s\n", "-", "", "", esc(h->instruction, e2, 160));
+            }
+        }
+    }
+    /* layers no history entry names */
+    for (size_t i = 0; i < img->n_layers; i++) {
+        if (img->layers[i].history >= 0)
+            continue;
+        const struct layer_stats *ls = &m->layers[i];
+        fprintf(out, "  %-3zu %10s %8llu  (no history: %s)\n", i, fmt_size(ls->bytes, b1, sizeof b1),
+                (unsigned long long)ls->files, esc(img->layers[i].diff_id, e2, 160));
+    }
+    if (!a)
+        return ferror(out) ? -1 : 0;
+
+    fprintf(out, "\nWaste (removable %s)\n", fmt_size(a->removable_bytes, b1, sizeof b1));
+    if (!a->n_cats)
+        fprintf(out, "  none found\n");
+    for (size_t i = 0; i < a->n_cats; i++) {
+        const struct waste_cat *c = &a->cats[i];
+        fprintf(out, "  %-22s %10s %6u files  layer %s%d\n", c->id, fmt_size(c->bytes, b1, sizeof b1),
+                c->files, c->layer >= 0 ? "" : "-", c->layer >= 0 ? c->layer : 0);
+        if (c->fix && c->fix[0])
+            fprintf(out, "      fix: %s\n", esc(c->fix, e2, sizeof e2));
+    }
+    if (a->n_dead) {
+        fprintf(out, "\nLargest dead files (in the image, not in its final filesystem)\n");
+        for (size_t i = 0; i < a->n_dead && i < 10; i++) {
+            const struct dead_file *d = &a->dead[i];
+            char p[4096];
+            model_path_str(m, m->entries[d->entry].path, p, sizeof p);
+            fprintf(out, "  %10s  %s  (layer %u, %s by layer %u)\n", fmt_size(d->size, b1, sizeof b1),
+                    esc(p, e2, sizeof e2), d->layer, d->deleted ? "deleted" : "overwritten", d->hidden_at);
+        }
+    }
+    if (a->n_dups) {
+        fprintf(out, "\nDuplicate files (%s would be saved)\n", fmt_size(a->dup_wasted, b1, sizeof b1));
+        for (size_t i = 0; i < a->n_dups && i < 10; i++) {
+            const struct dup_group *g = &a->dups[i];
+            char p[4096];
+            model_path_str(m, m->entries[g->entries[0]].path, p, sizeof p);
+            fprintf(out, "  %10s x%zu  %s\n", fmt_size(g->size, b1, sizeof b1), g->n, esc(p, e2, sizeof e2));
+        }
+    }
+    if (a->n_pkgs) {
+        fprintf(out, "\nLargest packages\n");
+        for (size_t i = 0; i < a->n_pkgs && i < 15; i++) {
+            const struct package *p = &a->pkgs[i];
+            fprintf(out, "  %-28s %10s  %-6s layer %d%s\n", esc(p->name, e1, 60),
+                    fmt_size(p->bytes, b1, sizeof b1), p->ecosystem, p->layer,
+                    p->build_only ? "  build-only" : "");
+        }
+    }
+    fprintf(out, "\nSecrets (%zu)\n", a->n_secrets);
+    if (!a->n_secrets)
+        fprintf(out, "  none found\n");
+    static const char *kinds[] = {"content", "file", "env", "history"};
+    for (size_t i = 0; i < a->n_secrets; i++) {
+        const struct secret_finding *s = &a->secrets[i];
+        fprintf(out, "  %-8s %-26s %-7s %s%s\n", secrets_sev_name((enum secret_sev)s->severity),
+                s->rule_id, s->kind >= 0 && s->kind < 4 ? kinds[s->kind] : "", esc(s->path, e2, 1024),
+                s->visible ? "" : "  (deleted later, still in the image)");
+        fprintf(out, "           %s%s%s\n", s->masked[0] ? "match: " : "",
+                esc(a->opts.show_secrets && s->raw ? s->raw : s->masked, e1, sizeof e1),
+                s->layer >= 0 ? "" : "");
+        if (s->layer >= 0)
+            fprintf(out, "           added by layer %d: %s\n", s->layer, esc(s->created_by, e2, 200));
+    }
+    (void)b2;
+    return ferror(out) ? -1 : 0;
+}

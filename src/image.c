@@ -1,0 +1,991 @@
+/* image.c: find the manifest, the config and the layers of a saved image, in any shape that
+ * formats.md lists, and read each layer once into the model.
+ *
+ * Three ways in, one resolution:
+ *   - a directory (OCI layout, or an unpacked docker-archive): members are files;
+ *   - a plain tar file: its members are listed first (bodies skipped by seeking), then JSON
+ *     members are read and the layers are read in manifest order straight from the file;
+ *   - anything that cannot seek (stdin, .tar.gz, .tar.zst): one pass, every blob that looks
+ *     like a layer is read into its own change list as it is met, and stacked at the end.
+ */
+#include "src/image.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "src/layer.h"
+
+#define JSON_MAX (64u << 20)   /* manifests and configs are small; bigger is not JSON we want */
+#define PEEK 4096
+
+enum { MT_FILE, MT_SYMLINK, MT_HARDLINK };
+
+struct member {
+    char *name;
+    int type;
+    char *link;            /* symlink / hard-link target, normalised member name */
+    uint64_t off, size;    /* data range in the tar file (seekable mode) */
+    char *disk;            /* file path (directory mode) */
+    char *json;            /* kept JSON text */
+    size_t json_len;
+    int blob;              /* model blob read from it (streaming), -1 */
+    int comp, estargz;
+    char *error;           /* why it could not be read as a layer (streaming) */
+};
+
+struct reader {
+    struct image *img;
+    const struct image_opts *o;
+    struct member *mem;
+    size_t n_mem, cap_mem;
+    int fd;                /* seekable tar file, or -1 */
+    int dir;               /* directory mode */
+    const char *base;      /* file name for messages */
+    struct image_progress dummy;
+    struct image_progress *prog;
+};
+
+static void warn(struct image *img, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(struct image *img, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char buf[600];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    img->warnings = xreallocarray(img->warnings, img->n_warnings + 1, sizeof *img->warnings);
+    img->warnings[img->n_warnings++] = xstrdup(buf);
+}
+
+const char *image_format_name(enum image_format f)
+{
+    switch (f) {
+    case FMT_DOCKER_ARCHIVE: return "docker-archive";
+    case FMT_DOCKER_SAVE_OCI: return "docker-save-oci";
+    case FMT_OCI_ARCHIVE: return "oci-archive";
+    case FMT_OCI_LAYOUT: return "oci-layout";
+    default: return "unknown";
+    }
+}
+
+const char *compression_name(int c)
+{
+    return c == COMP_GZIP ? "gzip" : c == COMP_ZSTD ? "zstd" : c == COMP_NONE ? "none" : "unknown";
+}
+
+/* "a/./b/../c" -> "a/c", no leading "./" or "/". */
+static char *norm_name(const char *s)
+{
+    char *out = xmalloc(strlen(s) + 1);
+    size_t o = 0;
+    while (*s) {
+        while (*s == '/')
+            s++;
+        size_t n = strcspn(s, "/");
+        if (n == 0)
+            break;
+        if (n == 1 && s[0] == '.') {
+        } else if (n == 2 && s[0] == '.' && s[1] == '.') {
+            while (o > 0 && out[o - 1] != '/')
+                o--;
+            if (o > 0)
+                o--;
+        } else {
+            if (o)
+                out[o++] = '/';
+            memcpy(out + o, s, n);
+            o += n;
+        }
+        s += n;
+    }
+    out[o] = 0;
+    return out;
+}
+
+static struct member *mem_add(struct reader *r, const char *name)
+{
+    if (r->n_mem == r->cap_mem) {
+        r->cap_mem = r->cap_mem ? r->cap_mem * 2 : 64;
+        r->mem = xreallocarray(r->mem, r->cap_mem, sizeof *r->mem);
+    }
+    struct member *mb = &r->mem[r->n_mem++];
+    memset(mb, 0, sizeof *mb);
+    mb->name = norm_name(name);
+    mb->blob = -1;
+    return mb;
+}
+
+/* Finds a member by name, following symlinks and hard links inside the archive. */
+static struct member *mem_find(struct reader *r, const char *name)
+{
+    char *n = norm_name(name);
+    struct member *found = NULL;
+    for (int hops = 0; hops < 16; hops++) {
+        found = NULL;
+        for (size_t i = r->n_mem; i-- > 0;)
+            if (strcmp(r->mem[i].name, n) == 0) {
+                found = &r->mem[i];
+                break;
+            }
+        if (!found || found->type == MT_FILE)
+            break;
+        char *next = xstrdup(found->link);
+        free(n);
+        n = next;
+    }
+    free(n);
+    return found && found->type == MT_FILE ? found : NULL;
+}
+
+static void mem_set_link(struct member *mb, const char *target, int symlink)
+{
+    mb->type = symlink ? MT_SYMLINK : MT_HARDLINK;
+    if (symlink && target[0] != '/') {
+        /* relative to the symlink's folder */
+        const char *slash = strrchr(mb->name, '/');
+        char *joined = xasprintf("%.*s/%s", slash ? (int)(slash - mb->name) : 0, mb->name, target);
+        mb->link = norm_name(joined);
+        free(joined);
+    } else {
+        mb->link = norm_name(target);
+    }
+}
+
+static int looks_json(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == ' ' || p[i] == '\n' || p[i] == '\r' || p[i] == '\t')
+            continue;
+        return p[i] == '{' || p[i] == '[';
+    }
+    return 0;
+}
+
+static int pread_all(int fd, void *buf, size_t n, uint64_t off)
+{
+    size_t done = 0;
+    while (done < n) {
+        ssize_t k = pread(fd, (char *)buf + done, n - done, (off_t)(off + done));
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        done += (size_t)k;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ listing members */
+
+static int list_dir(struct reader *r, const char *root, const char *rel, int depth)
+{
+    char *path = *rel ? xasprintf("%s/%s", root, rel) : xstrdup(root);
+    DIR *d = opendir(path);
+    if (!d) {
+        errbuf_set(&r->img->err, "%s: %s", r->base, strerror(errno));
+        free(path);
+        return RC_FATAL;
+    }
+    struct dirent *de;
+    int rc = RC_OK;
+    while (rc == RC_OK && (de = readdir(d))) {
+        if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+            continue;
+        char *sub = *rel ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
+        char *full = xasprintf("%s/%s", root, sub);
+        struct stat st;
+        if (stat(full, &st) == 0) {
+            if (S_ISDIR(st.st_mode) && depth < 4) {
+                rc = list_dir(r, root, sub, depth + 1);
+            } else if (S_ISREG(st.st_mode)) {
+                struct member *mb = mem_add(r, sub);
+                mb->size = (uint64_t)st.st_size;
+                mb->disk = xstrdup(full);
+                if (mb->size <= JSON_MAX) {
+                    int fd = open(full, O_RDONLY | O_CLOEXEC);
+                    char peek[64];
+                    ssize_t k = fd >= 0 ? read(fd, peek, sizeof peek) : -1;
+                    if (k > 0 && looks_json(peek, (size_t)k)) {
+                        mb->json = xmalloc(mb->size + 1);
+                        if (pread_all(fd, mb->json, mb->size, 0) == 0) {
+                            mb->json_len = mb->size;
+                            mb->json[mb->size] = 0;
+                        } else {
+                            free(mb->json);
+                            mb->json = NULL;
+                        }
+                    }
+                    if (fd >= 0)
+                        close(fd);
+                }
+            }
+        }
+        free(sub);
+        free(full);
+    }
+    closedir(d);
+    free(path);
+    return rc;
+}
+
+static const char *ar_error(struct archive *a, const char *dflt)
+{
+    const char *e = archive_error_string(a);
+    return e ? e : dflt;
+}
+
+/* Plain tar on a seekable file: names, types and data offsets; JSON bodies read at once. */
+static int list_tar(struct reader *r, const char *path)
+{
+    struct archive *a = archive_read_new();
+    archive_read_support_format_tar(a);
+    if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
+        errbuf_set(&r->img->err, "%s: %s", r->base, ar_error(a, "cannot open"));
+        archive_read_free(a);
+        return RC_FATAL;
+    }
+    struct archive_entry *ae;
+    int rc = RC_OK, ar;
+    size_t n = 0;
+    while ((ar = archive_read_next_header(a, &ae)) == ARCHIVE_OK || ar == ARCHIVE_WARN) {
+        const char *nm = archive_entry_pathname(ae);
+        n++;
+        if (!nm)
+            continue;
+        const char *hl = archive_entry_hardlink(ae);
+        const char *sl = archive_entry_symlink(ae);
+        if (hl || sl) {
+            mem_set_link(mem_add(r, nm), hl ? hl : sl, !hl);
+            continue;
+        }
+        if (archive_entry_filetype(ae) != AE_IFREG)
+            continue;
+        struct member *mb = mem_add(r, nm);
+        mb->size = (uint64_t)archive_entry_size(ae);
+        /* After the header the tar reader has consumed exactly the header blocks. */
+        mb->off = (uint64_t)archive_filter_bytes(a, 0);
+        if (mb->size <= JSON_MAX && mb->size > 0) {
+            char peek[64];
+            size_t k = mb->size < sizeof peek ? (size_t)mb->size : sizeof peek;
+            if (pread_all(r->fd, peek, k, mb->off) == 0 && looks_json(peek, k)) {
+                mb->json = xmalloc(mb->size + 1);
+                if (pread_all(r->fd, mb->json, mb->size, mb->off) == 0) {
+                    mb->json_len = mb->size;
+                    mb->json[mb->size] = 0;
+                } else {
+                    free(mb->json);
+                    mb->json = NULL;
+                }
+            }
+        }
+        if (mb->off + mb->size > (uint64_t)lseek(r->fd, 0, SEEK_END)) {
+            errbuf_set(&r->img->err, "%s: truncated archive: member %s ends past the end of the file",
+                       r->base, mb->name);
+            rc = RC_FATAL;
+            break;
+        }
+    }
+    if (rc == RC_OK && ar != ARCHIVE_EOF) {
+        const char *e = ar_error(a, "corrupt tar");
+        if (n == 0 || strstr(e, "Unrecognized"))
+            errbuf_set(&r->img->err, "%s: not a container image (not a tar archive)", r->base);
+        else
+            errbuf_set(&r->img->err, "%s: %s", r->base, e);
+        rc = RC_FATAL;
+    }
+    archive_read_free(a);
+    return rc;
+}
+
+/* Streaming: every member once; JSON kept, layer-looking blobs read into the model. */
+static int stream_tar(struct reader *r, const char *path)
+{
+    struct archive *a = archive_read_new();
+    archive_read_support_filter_gzip(a);
+    archive_read_support_filter_zstd(a);
+    archive_read_support_format_tar(a);
+    int orc = strcmp(path, "-") == 0 ? archive_read_open_fd(a, 0, 1 << 16)
+                                     : archive_read_open_filename(a, path, 1 << 16);
+    if (orc != ARCHIVE_OK) {
+        const char *e = ar_error(a, "cannot open");
+        if (strstr(e, "Unrecognized"))
+            errbuf_set(&r->img->err, "%s: not a container image (not a tar archive)", r->base);
+        else
+            errbuf_set(&r->img->err, "%s: %s", r->base, e);
+        archive_read_free(a);
+        return RC_FATAL;
+    }
+    struct archive_entry *ae;
+    int rc = RC_OK, ar;
+    unsigned char *buf = xmalloc(1 << 20);
+    while ((ar = archive_read_next_header(a, &ae)) == ARCHIVE_OK || ar == ARCHIVE_WARN) {
+        atomic_store(&r->prog->bytes_done, (uint64_t)archive_filter_bytes(a, -1));
+        const char *nm = archive_entry_pathname(ae);
+        if (!nm)
+            continue;
+        const char *hl = archive_entry_hardlink(ae);
+        const char *sl = archive_entry_symlink(ae);
+        if (hl || sl) {
+            mem_set_link(mem_add(r, nm), hl ? hl : sl, !hl);
+            continue;
+        }
+        if (archive_entry_filetype(ae) != AE_IFREG)
+            continue;
+        struct member *mb = mem_add(r, nm);
+        mb->size = (uint64_t)archive_entry_size(ae);
+        const void *blk = NULL;
+        size_t sz = 0;
+        la_int64_t off;
+        int dr = archive_read_data_block(a, &blk, &sz, &off);
+        if (dr == ARCHIVE_EOF)
+            continue;
+        if (dr < ARCHIVE_WARN) {
+            errbuf_set(&r->img->err, "%s: %s: %s", r->base, mb->name, ar_error(a, "read error"));
+            rc = RC_FATAL;
+            break;
+        }
+        if (mb->size <= JSON_MAX && looks_json(blk, sz)) {
+            mb->json = xmalloc(mb->size + 1);
+            size_t got = 0;
+            for (;;) {
+                size_t k = sz < mb->size - got ? sz : (size_t)(mb->size - got);
+                memcpy(mb->json + got, blk, k);
+                got += k;
+                dr = archive_read_data_block(a, &blk, &sz, &off);
+                if (dr != ARCHIVE_OK && dr != ARCHIVE_WARN)
+                    break;
+            }
+            if (dr != ARCHIVE_EOF) {
+                errbuf_set(&r->img->err, "%s: %s: %s", r->base, mb->name, ar_error(a, "read error"));
+                rc = RC_FATAL;
+                break;
+            }
+            mb->json[got] = 0;
+            mb->json_len = got;
+            continue;
+        }
+        if (!layer_looks_like_blob(blk, sz))
+            continue;
+        struct layer_src src = {.fd = -1, .outer = a, .peek = blk, .peek_len = sz, .buf = buf,
+                                .bufsz = 1 << 20};
+        struct errbuf e = {0};
+        struct layer_result res;
+        uint32_t b = model_blob_begin(&r->img->model);
+        int lr = layer_read(&r->img->model, b, &src, r->o, &res, &e);
+        model_blob_end(&r->img->model, b);
+        mb->blob = (int)b;
+        mb->comp = res.compression;
+        mb->estargz = res.estargz;
+        if (lr != RC_OK)
+            mb->error = xstrdup(e.msg);
+        if (res.odd_paths)
+            warn(r->img, "%s: %u names leave the image root or are empty (e.g. \"%s\"); kept inside it",
+                 mb->name, res.odd_paths, res.odd_example);
+        /* An error inside the outer stream itself is fatal whatever the member was. */
+        if (archive_errno(a) && lr != RC_OK && strstr(e.msg, "runcat")) {
+            errbuf_set(&r->img->err, "%s: %s: %s", r->base, mb->name, e.msg);
+            rc = RC_FATAL;
+            break;
+        }
+    }
+    if (rc == RC_OK && ar != ARCHIVE_EOF) {
+        const char *e = ar_error(a, "corrupt tar");
+        if (r->n_mem == 0 && strstr(e, "Unrecognized"))
+            errbuf_set(&r->img->err, "%s: not a container image (not a tar archive)", r->base);
+        else
+            errbuf_set(&r->img->err, "%s: %s", r->base, e);
+        rc = RC_FATAL;
+    }
+    atomic_store(&r->prog->bytes_done, (uint64_t)archive_filter_bytes(a, -1));
+    free(buf);
+    archive_read_free(a);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ JSON */
+
+static json_t *mem_json(struct reader *r, struct member *mb, const char *what)
+{
+    if (!mb->json) {
+        errbuf_set(&r->img->err, "%s: %s %s is not JSON", r->base, what, mb->name);
+        return NULL;
+    }
+    json_error_t je;
+    json_t *j = json_loadb(mb->json, mb->json_len, JSON_REJECT_DUPLICATES, &je);
+    if (!j)
+        errbuf_set(&r->img->err, "%s: %s %s: bad JSON at line %d: %s", r->base, what, mb->name,
+                   je.line, je.text);
+    return j;
+}
+
+static const char *jstr(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static char *blob_name(const char *digest)
+{
+    const char *colon = strchr(digest, ':');
+    if (!colon)
+        return xasprintf("blobs/sha256/%s", digest);
+    return xasprintf("blobs/%.*s/%s", (int)(colon - digest), digest, colon + 1);
+}
+
+static void add_tag(struct image *img, const char *t)
+{
+    for (size_t i = 0; i < img->n_tags; i++)
+        if (strcmp(img->tags[i], t) == 0)
+            return;
+    img->tags = xreallocarray(img->tags, img->n_tags + 1, sizeof *img->tags);
+    img->tags[img->n_tags++] = xstrdup(t);
+}
+
+static const char *host_arch(void)
+{
+    struct utsname u;
+    if (uname(&u) != 0)
+        return "amd64";
+    if (strcmp(u.machine, "x86_64") == 0) return "amd64";
+    if (strcmp(u.machine, "aarch64") == 0) return "arm64";
+    if (strncmp(u.machine, "arm", 3) == 0) return "arm";
+    if (strcmp(u.machine, "i686") == 0 || strcmp(u.machine, "i386") == 0) return "386";
+    return "amd64";
+}
+
+static int is_attestation(json_t *desc)
+{
+    json_t *ann = json_object_get(desc, "annotations");
+    const char *t = ann ? jstr(ann, "vnd.docker.reference.type") : NULL;
+    if (t && strcmp(t, "attestation-manifest") == 0)
+        return 1;
+    json_t *pl = json_object_get(desc, "platform");
+    const char *os = pl ? jstr(pl, "os") : NULL;
+    return os && strcmp(os, "unknown") == 0;
+}
+
+static int is_index_type(const char *mt)
+{
+    return mt && (strstr(mt, "image.index") || strstr(mt, "manifest.list"));
+}
+
+/* Picks the image manifest from an index (recursing into nested indexes). Returns a new
+ * reference to the manifest JSON, or NULL with err set. */
+static json_t *pick_manifest(struct reader *r, json_t *index, int depth)
+{
+    struct image *img = r->img;
+    json_t *ms = json_object_get(index, "manifests");
+    if (!json_is_array(ms) || json_array_size(ms) == 0) {
+        errbuf_set(&img->err, "%s: index lists no manifests", r->base);
+        return NULL;
+    }
+    if (depth > 4) {
+        errbuf_set(&img->err, "%s: image indexes nested too deep", r->base);
+        return NULL;
+    }
+    /* Platforms on offer */
+    size_t i;
+    json_t *d, *chosen = NULL, *host = NULL, *first = NULL;
+    size_t n_cand = 0;
+    char want_os[64] = "", want_arch[64] = "", want_var[64] = "";
+    if (r->o->platform)
+        sscanf(r->o->platform, "%63[^/]/%63[^/]/%63s", want_os, want_arch, want_var);
+    json_array_foreach(ms, i, d) {
+        if (!json_is_object(d) || is_attestation(d))
+            continue;
+        json_t *pl = json_object_get(d, "platform");
+        const char *os = pl ? jstr(pl, "os") : NULL, *ar = pl ? jstr(pl, "architecture") : NULL,
+                   *va = pl ? jstr(pl, "variant") : NULL;
+        if (pl && os && ar) {
+            img->platforms = xreallocarray(img->platforms, img->n_platforms + 1, sizeof *img->platforms);
+            img->platforms[img->n_platforms++] = (struct platform){
+                xstrdup(os), xstrdup(ar), xstrdup(va ? va : ""), xstrdup(jstr(d, "digest") ? jstr(d, "digest") : "")};
+        }
+        n_cand++;
+        if (!first)
+            first = d;
+        if (want_os[0] && os && ar && strcmp(os, want_os) == 0 && strcmp(ar, want_arch) == 0 &&
+            (!want_var[0] || (va && strcmp(va, want_var) == 0)))
+            chosen = chosen ? chosen : d;
+        if (!host && os && ar && strcmp(os, "linux") == 0 && strcmp(ar, host_arch()) == 0)
+            host = d;
+    }
+    if (r->o->platform && !chosen) {
+        char list[400] = "";
+        for (size_t k = 0; k < img->n_platforms && strlen(list) < 300; k++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s/%s%s%s", k ? ", " : "",
+                     img->platforms[k].os, img->platforms[k].arch, img->platforms[k].variant[0] ? "/" : "",
+                     img->platforms[k].variant);
+        errbuf_set(&img->err, "%s: no image for platform %s (has: %s)", r->base, r->o->platform,
+                   list[0] ? list : "none with a platform");
+        return NULL;
+    }
+    if (!chosen)
+        chosen = host ? host : first;
+    if (!chosen) {
+        errbuf_set(&img->err, "%s: index lists no image manifest", r->base);
+        return NULL;
+    }
+    if (!r->o->platform && n_cand > 1 && img->n_platforms > 1) {
+        json_t *pl = json_object_get(chosen, "platform");
+        warn(img, "%zu platforms in the index; showing %s/%s (choose with --platform)", n_cand,
+             pl ? jstr(pl, "os") : "?", pl ? jstr(pl, "architecture") : "?");
+    }
+    const char *dg = jstr(chosen, "digest");
+    if (!dg) {
+        errbuf_set(&img->err, "%s: manifest descriptor without a digest", r->base);
+        return NULL;
+    }
+    char *bn = blob_name(dg);
+    struct member *mb = mem_find(r, bn);
+    if (!mb) {
+        errbuf_set(&img->err, "%s: index names %s, which is not in the image", r->base, bn);
+        free(bn);
+        return NULL;
+    }
+    free(bn);
+    json_t *m = mem_json(r, mb, "manifest");
+    if (!m)
+        return NULL;
+    const char *mt = jstr(m, "mediaType");
+    if (!mt)
+        mt = jstr(chosen, "mediaType");
+    if (is_index_type(mt) || (json_object_get(m, "manifests") && !json_object_get(m, "layers"))) {
+        json_t *inner = pick_manifest(r, m, depth + 1);
+        json_decref(m);
+        return inner;
+    }
+    return m;
+}
+
+static void str_list(json_t *arr, char ***out, size_t *n)
+{
+    size_t i;
+    json_t *v;
+    if (!json_is_array(arr))
+        return;
+    json_array_foreach(arr, i, v) {
+        if (!json_is_string(v))
+            continue;
+        *out = xreallocarray(*out, *n + 1, sizeof **out);
+        (*out)[(*n)++] = xstrdup(json_string_value(v));
+    }
+}
+
+static char *dup_or_empty(const char *s) { return xstrdup(s ? s : ""); }
+
+static int parse_config(struct reader *r, struct member *cm, size_t n_layers)
+{
+    struct image *img = r->img;
+    json_t *c = mem_json(r, cm, "config");
+    if (!c)
+        return RC_FATAL;
+    if (!json_is_object(c)) {
+        errbuf_set(&img->err, "%s: config %s is not a JSON object", r->base, cm->name);
+        json_decref(c);
+        return RC_FATAL;
+    }
+    img->config_json = xstrndup(cm->json, cm->json_len);
+    img->os = dup_or_empty(jstr(c, "os"));
+    img->arch = dup_or_empty(jstr(c, "architecture"));
+    img->variant = dup_or_empty(jstr(c, "variant"));
+    json_t *cc = json_object_get(c, "config");
+    if (json_is_object(cc)) {
+        str_list(json_object_get(cc, "Env"), &img->env, &img->n_env);
+        img->user = dup_or_empty(jstr(cc, "User"));
+        img->workdir = dup_or_empty(jstr(cc, "WorkingDir"));
+        json_t *v = json_object_get(cc, "Cmd");
+        img->cmd = v && !json_is_null(v) ? json_dumps(v, JSON_COMPACT) : xstrdup("");
+        v = json_object_get(cc, "Entrypoint");
+        img->entrypoint = v && !json_is_null(v) ? json_dumps(v, JSON_COMPACT) : xstrdup("");
+    } else {
+        img->user = xstrdup("");
+        img->workdir = xstrdup("");
+        img->cmd = xstrdup("");
+        img->entrypoint = xstrdup("");
+    }
+    json_t *rootfs = json_object_get(c, "rootfs");
+    json_t *ids = rootfs ? json_object_get(rootfs, "diff_ids") : NULL;
+    size_t n_ids = json_is_array(ids) ? json_array_size(ids) : 0;
+    for (size_t i = 0; i < n_layers; i++) {
+        json_t *v = i < n_ids ? json_array_get(ids, i) : NULL;
+        img->layers[i].diff_id = dup_or_empty(json_is_string(v) ? json_string_value(v) : NULL);
+        img->layers[i].history = -1;
+        img->layers[i].instruction = "";
+    }
+    if (n_ids != n_layers)
+        warn(img, "config lists %zu diff_ids for %zu layers", n_ids, n_layers);
+
+    json_t *h = json_object_get(c, "history");
+    size_t i;
+    json_t *he;
+    size_t next_layer = 0;
+    if (json_is_array(h)) {
+        img->history = xcalloc(json_array_size(h) ? json_array_size(h) : 1, sizeof *img->history);
+        json_array_foreach(h, i, he) {
+            struct history_item *hi = &img->history[img->n_history++];
+            hi->created_by = dup_or_empty(json_is_object(he) ? jstr(he, "created_by") : NULL);
+            hi->created = dup_or_empty(json_is_object(he) ? jstr(he, "created") : NULL);
+            hi->comment = dup_or_empty(json_is_object(he) ? jstr(he, "comment") : NULL);
+            hi->author = dup_or_empty(json_is_object(he) ? jstr(he, "author") : NULL);
+            hi->instruction = history_instruction(hi->created_by);
+            hi->empty_layer = json_is_object(he) && json_is_true(json_object_get(he, "empty_layer"));
+            hi->layer = -1;
+            if (!hi->empty_layer) {
+                if (next_layer < n_layers) {
+                    hi->layer = (int)next_layer;
+                    img->layers[next_layer].history = (int)(img->n_history - 1);
+                    img->layers[next_layer].instruction = hi->instruction;
+                    next_layer++;
+                }
+            }
+        }
+    }
+    if (img->n_history && next_layer != n_layers)
+        warn(img, "history names %zu layers, the image has %zu: the rest are shown without instructions",
+             next_layer, n_layers);
+    json_decref(c);
+    return RC_OK;
+}
+
+static void short_digest(const char *d, char *out, size_t n)
+{
+    const char *c = strchr(d, ':');
+    snprintf(out, n, "%.*s%.12s…", c ? (int)(c - d + 1) : 0, d, c ? c + 1 : d);
+}
+
+/* Reads layer i from its member (seekable or directory mode). */
+static int read_layer_member(struct reader *r, size_t li, struct member *mb, unsigned char *buf)
+{
+    struct image *img = r->img;
+    int fd = r->fd;
+    if (mb->disk) {
+        fd = open(mb->disk, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            errbuf_set(&img->err, "%s: %s: %s", r->base, mb->name, strerror(errno));
+            return RC_FATAL;
+        }
+    }
+    unsigned char magic[4] = {0};
+    if (mb->size >= 4)
+        pread_all(fd, magic, 4, mb->off);
+    struct layer_src src = {.fd = fd, .off = mb->off, .len = mb->size, .buf = buf, .bufsz = 1 << 20,
+                            .progress = &r->prog->bytes_done};
+    struct errbuf e = {0};
+    struct layer_result res;
+    uint32_t b = model_blob_begin(&img->model);
+    int lr = layer_read(&img->model, b, &src, r->o, &res, &e);
+    model_blob_end(&img->model, b);
+    /* account for what the reader did not need to touch */
+    if (src.consumed < mb->size)
+        atomic_fetch_add(&r->prog->bytes_done, mb->size - src.consumed);
+    if (mb->disk)
+        close(fd);
+    mb->blob = (int)b;
+    mb->comp = res.compression;
+    mb->estargz = res.estargz;
+    if (res.odd_paths)
+        warn(img, "layer %zu: %u names leave the image root or are empty (e.g. \"%s\"); kept inside it",
+             li, res.odd_paths, res.odd_example);
+    if (lr != RC_OK) {
+        char sd[48];
+        short_digest(img->layers[li].digest, sd, sizeof sd);
+        const char *what = e.msg;
+        if (res.compression == COMP_GZIP && strstr(e.msg, "runcat"))
+            what = "truncated gzip stream";
+        else if (res.compression == COMP_ZSTD && (strstr(e.msg, "runcat") || strstr(e.msg, "zstd")))
+            what = strstr(e.msg, "runcat") ? "truncated zstd stream" : e.msg;
+        errbuf_set(&img->err, "%s: layer %zu (%s): %s", r->base, li, sd, what);
+        return RC_FATAL;
+    }
+    (void)magic;
+    return RC_OK;
+}
+
+static int resolve(struct reader *r, int streaming)
+{
+    struct image *img = r->img;
+    struct member *index = mem_find(r, "index.json");
+    struct member *dman = mem_find(r, "manifest.json");
+    json_t *manifest = NULL, *dm = NULL;
+    char *config_name = NULL;
+    char **layer_names = NULL;
+    size_t n_layers = 0;
+    int rc = RC_FATAL;
+
+    if (dman) {
+        dm = mem_json(r, dman, "manifest");
+        if (!dm)
+            goto out;
+        if (!json_is_array(dm) || json_array_size(dm) == 0 || !json_is_object(json_array_get(dm, 0))) {
+            errbuf_set(&img->err, "%s: manifest.json is not a list of images", r->base);
+            goto out;
+        }
+        json_t *m0 = json_array_get(dm, 0);
+        if (json_array_size(dm) > 1)
+            warn(img, "%zu images in manifest.json; showing the first", json_array_size(dm));
+        size_t i;
+        json_t *v;
+        json_array_foreach(json_object_get(m0, "RepoTags"), i, v)
+            if (json_is_string(v))
+                add_tag(img, json_string_value(v));
+    }
+    if (index) {
+        json_t *ix = mem_json(r, index, "index");
+        if (!ix)
+            goto out;
+        size_t i;
+        json_t *d;
+        json_array_foreach(json_object_get(ix, "manifests"), i, d) {
+            json_t *ann = json_object_get(d, "annotations");
+            const char *t = ann ? jstr(ann, "io.containerd.image.name") : NULL;
+            if (!t && ann)
+                t = jstr(ann, "org.opencontainers.image.ref.name");
+            if (t && !dm)
+                add_tag(img, t);
+        }
+        manifest = pick_manifest(r, ix, 0);
+        json_decref(ix);
+        if (!manifest)
+            goto out;
+        img->format = dman ? FMT_DOCKER_SAVE_OCI : r->dir ? FMT_OCI_LAYOUT : FMT_OCI_ARCHIVE;
+        json_t *cfg = json_object_get(manifest, "config");
+        const char *cd = cfg ? jstr(cfg, "digest") : NULL;
+        json_t *ls = json_object_get(manifest, "layers");
+        if (!cd || !json_is_array(ls)) {
+            errbuf_set(&img->err, "%s: image manifest without config or layers", r->base);
+            goto out;
+        }
+        img->config_digest = xstrdup(cd);
+        config_name = blob_name(cd);
+        n_layers = json_array_size(ls);
+        layer_names = xcalloc(n_layers ? n_layers : 1, sizeof *layer_names);
+        img->layers = xcalloc(n_layers ? n_layers : 1, sizeof *img->layers);
+        img->n_layers = n_layers;
+        json_array_foreach(ls, i, d) {
+            const char *dg = jstr(d, "digest");
+            layer_names[i] = blob_name(dg ? dg : "missing");
+            img->layers[i].digest = xstrdup(dg ? dg : "");
+        }
+    } else if (dm) {
+        img->format = FMT_DOCKER_ARCHIVE;
+        json_t *m0 = json_array_get(dm, 0);
+        const char *cfg = jstr(m0, "Config");
+        json_t *ls = json_object_get(m0, "Layers");
+        if (!cfg || !json_is_array(ls)) {
+            errbuf_set(&img->err, "%s: manifest.json without Config or Layers", r->base);
+            goto out;
+        }
+        config_name = xstrdup(cfg);
+        n_layers = json_array_size(ls);
+        layer_names = xcalloc(n_layers ? n_layers : 1, sizeof *layer_names);
+        img->layers = xcalloc(n_layers ? n_layers : 1, sizeof *img->layers);
+        img->n_layers = n_layers;
+        size_t i;
+        json_t *v;
+        json_array_foreach(ls, i, v) {
+            layer_names[i] = xstrdup(json_is_string(v) ? json_string_value(v) : "missing");
+            img->layers[i].digest = xstrdup(layer_names[i]);
+        }
+        /* "sha256:<hex>" config member names (kaniko), "<hex>.json" (docker) */
+        const char *h = strrchr(cfg, ':');
+        char hex[72] = "";
+        if (h && strlen(h + 1) == 64)
+            snprintf(hex, sizeof hex, "%s", h + 1);
+        else if (strlen(cfg) >= 69 && strcmp(cfg + strlen(cfg) - 5, ".json") == 0)
+            snprintf(hex, sizeof hex, "%.64s", cfg + strlen(cfg) - 69);
+        else if (!strncmp(cfg, "blobs/sha256/", 13))
+            snprintf(hex, sizeof hex, "%.64s", cfg + 13);
+        img->config_digest = hex[0] ? xasprintf("sha256:%s", hex) : xstrdup("");
+    } else {
+        errbuf_set(&img->err, "%s: not a container image (no manifest.json or index.json)", r->base);
+        goto out;
+    }
+
+    struct member *cm = mem_find(r, config_name);
+    if (!cm) {
+        errbuf_set(&img->err, "%s: the manifest names config %s, which is not in the image", r->base, config_name);
+        goto out;
+    }
+    if (parse_config(r, cm, n_layers) != RC_OK)
+        goto out;
+
+    struct member **lm = xcalloc(n_layers ? n_layers : 1, sizeof *lm);
+    for (size_t i = 0; i < n_layers; i++) {
+        lm[i] = mem_find(r, layer_names[i]);
+        if (!lm[i]) {
+            errbuf_set(&img->err, "%s: layer %zu: the manifest names %s, which is not in the image",
+                       r->base, i, layer_names[i]);
+            free(lm);
+            goto out;
+        }
+        img->layers[i].compressed_bytes = lm[i]->size;
+    }
+    atomic_store(&r->prog->layers_total, (uint32_t)n_layers);
+    if (!streaming) {
+        uint64_t total = 0;
+        for (size_t i = 0; i < n_layers; i++)
+            total += lm[i]->size;
+        atomic_store(&r->prog->bytes_total, total);
+        unsigned char *buf = xmalloc(1 << 20);
+        for (size_t i = 0; i < n_layers; i++) {
+            if (lm[i]->blob < 0 && read_layer_member(r, i, lm[i], buf) != RC_OK) {
+                free(buf);
+                free(lm);
+                goto out;
+            }
+            atomic_fetch_add(&r->prog->layers_done, 1);
+        }
+        free(buf);
+    } else {
+        for (size_t i = 0; i < n_layers; i++) {
+            if (lm[i]->blob < 0 || lm[i]->error) {
+                char sd[48];
+                short_digest(img->layers[i].digest, sd, sizeof sd);
+                const char *what = lm[i]->error ? lm[i]->error : "not a tar archive";
+                if (lm[i]->comp == COMP_GZIP && strstr(what, "runcat"))
+                    what = "truncated gzip stream";
+                if (lm[i]->comp == COMP_ZSTD && strstr(what, "runcat"))
+                    what = "truncated zstd stream";
+                errbuf_set(&img->err, "%s: layer %zu (%s): %s", r->base, i, sd, what);
+                free(lm);
+                goto out;
+            }
+            atomic_fetch_add(&r->prog->layers_done, 1);
+        }
+    }
+    uint32_t *order = xcalloc(n_layers ? n_layers : 1, sizeof *order);
+    for (size_t i = 0; i < n_layers; i++) {
+        order[i] = (uint32_t)lm[i]->blob;
+        img->layers[i].compression = lm[i]->comp;
+        img->layers[i].estargz = lm[i]->estargz;
+    }
+    free(lm);
+    model_stack(&img->model, order, (uint32_t)n_layers);
+    img->blob_layer = xmalloc((img->model.n_blobs ? img->model.n_blobs : 1) * sizeof *img->blob_layer);
+    for (uint32_t b = 0; b < img->model.n_blobs; b++)
+        img->blob_layer[b] = UINT32_MAX;
+    for (size_t i = n_layers; i-- > 0;)
+        img->blob_layer[order[i]] = (uint32_t)i;
+    free(order);
+    rc = img->n_warnings ? RC_WARN : RC_OK;
+out:
+    json_decref(manifest);
+    json_decref(dm);
+    free(config_name);
+    for (size_t i = 0; i < n_layers; i++)
+        free(layer_names[i]);
+    free(layer_names);
+    return rc;
+}
+
+int image_open(struct image *img, const char *path, const struct image_opts *o)
+{
+    memset(img, 0, sizeof *img);
+    model_init(&img->model);
+    img->source = xstrdup(path);
+    struct reader r = {.img = img, .o = o, .fd = -1};
+    r.prog = o->progress ? o->progress : &r.dummy;
+    r.base = path;
+    int rc;
+    int streaming = 0;
+    struct stat st;
+    if (strcmp(path, "-") == 0) {
+        streaming = 1;
+        rc = stream_tar(&r, path);
+    } else if (stat(path, &st) != 0) {
+        errbuf_set(&img->err, "%s: %s", path, strerror(errno));
+        rc = RC_FATAL;
+    } else if (S_ISDIR(st.st_mode)) {
+        r.dir = 1;
+        rc = list_dir(&r, path, "", 0);
+    } else {
+        r.fd = open(path, O_RDONLY | O_CLOEXEC);
+        unsigned char magic[4] = {0};
+        if (r.fd < 0) {
+            errbuf_set(&img->err, "%s: %s", path, strerror(errno));
+            rc = RC_FATAL;
+        } else if (st.st_size == 0) {
+            errbuf_set(&img->err, "%s: empty file, not a container image", path);
+            rc = RC_FATAL;
+        } else if (pread_all(r.fd, magic, st.st_size >= 4 ? 4 : (size_t)st.st_size, 0) == 0 &&
+                   layer_sniff(magic, 4) != COMP_NONE) {
+            streaming = 1;
+            atomic_store(&r.prog->bytes_total, (uint64_t)st.st_size);
+            rc = stream_tar(&r, path);
+        } else {
+            rc = list_tar(&r, path);
+        }
+    }
+    if (rc == RC_OK)
+        rc = resolve(&r, streaming);
+    if (r.fd >= 0)
+        close(r.fd);
+    for (size_t i = 0; i < r.n_mem; i++) {
+        free(r.mem[i].name);
+        free(r.mem[i].link);
+        free(r.mem[i].disk);
+        free(r.mem[i].json);
+        free(r.mem[i].error);
+    }
+    free(r.mem);
+    if (rc == RC_FATAL && !img->err.set)
+        errbuf_set(&img->err, "%s: cannot read the image", path);
+    atomic_store(&r.prog->done, 1);
+    return rc;
+}
+
+void image_close(struct image *img)
+{
+    free(img->source);
+    for (size_t i = 0; i < img->n_tags; i++)
+        free(img->tags[i]);
+    free(img->tags);
+    free(img->os);
+    free(img->arch);
+    free(img->variant);
+    free(img->config_digest);
+    free(img->config_json);
+    for (size_t i = 0; i < img->n_env; i++)
+        free(img->env[i]);
+    free(img->env);
+    free(img->user);
+    free(img->workdir);
+    free(img->cmd);
+    free(img->entrypoint);
+    for (size_t i = 0; i < img->n_history; i++) {
+        free(img->history[i].created_by);
+        free(img->history[i].instruction);
+        free(img->history[i].created);
+        free(img->history[i].comment);
+        free(img->history[i].author);
+    }
+    free(img->history);
+    for (size_t i = 0; i < img->n_layers; i++) {
+        free(img->layers[i].diff_id);
+        free(img->layers[i].digest);
+    }
+    free(img->layers);
+    for (size_t i = 0; i < img->n_platforms; i++) {
+        free(img->platforms[i].os);
+        free(img->platforms[i].arch);
+        free(img->platforms[i].variant);
+        free(img->platforms[i].digest);
+    }
+    free(img->platforms);
+    free(img->blob_layer);
+    for (size_t i = 0; i < img->n_warnings; i++)
+        free(img->warnings[i]);
+    free(img->warnings);
+    model_free(&img->model);
+    memset(img, 0, sizeof *img);
+}

@@ -1,0 +1,271 @@
+/* main.c: options, wiring and exit codes (report-contract.md). The only file that knows src/,
+ * analysis/ and ui/ together. */
+#include <getopt.h>
+#include <pthread.h>
+#include <locale.h>
+#include <langinfo.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analysis/analysis.h"
+#include "analysis/ci.h"
+#include "analysis/diff.h"
+#include "analysis/report.h"
+#include "analysis/sarif.h"
+#include "src/image.h"
+#include "ui/ui.h"
+
+#define STRATA_VERSION "0.1.0"
+enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_CI = 2, EXIT_USAGE = 64 };
+
+static void usage(FILE *f)
+{
+    fputs("usage: strata [options] IMAGE          interactive view (text report when not a terminal)\n"
+          "       strata --report IMAGE           text report\n"
+          "       strata --json[=FILE] IMAGE      JSON report (schema strata/1)\n"
+          "       strata --ci IMAGE               CI rules; exit 2 when one fails\n"
+          "       strata diff [--json] A B        compare two images\n"
+          "IMAGE: docker save / podman / buildah / kaniko tar, OCI archive (plain, .gz, .zst),\n"
+          "       an OCI layout directory, or - for standard input.\n"
+          "options:\n"
+          "  --platform OS/ARCH[/VARIANT]  pick one image from a multi-platform index\n"
+          "  --no-content                  headers only: no hashing, no content secret scan\n"
+          "  --no-secret-scan              no content secret scan (names, env, history still)\n"
+          "  --show-secrets                print secret values unmasked\n"
+          "  --ignore ID                   silence a secret rule or waste category (repeatable)\n"
+          "  --config FILE                 rules and CI thresholds (default ./.strata.conf)\n"
+          "  --sarif FILE                  write secrets as SARIF 2.1.0\n"
+          "  --lowest-efficiency F         --ci: fail below this efficiency (0..1)\n"
+          "  --highest-removable-bytes N   --ci: fail above N removable bytes (suffix K/M/G)\n"
+          "  --highest-removable-percent P --ci: fail above P percent removable\n"
+          "  --fail-on-secret SEVERITY     --ci: fail on a secret at or above (low..critical)\n"
+          "  --color auto|off|dark         colours of the interactive view (NO_COLOR honoured)\n"
+          "  --help, --version\n", f);
+}
+
+/* Image names and paths may be any bytes: a UTF-8 locale lets libarchive hand them over as-is. */
+static void set_locale(void)
+{
+    setlocale(LC_ALL, "");
+    const char *cs = nl_langinfo(CODESET);
+    if (!cs || strcmp(cs, "UTF-8") != 0)
+        setlocale(LC_CTYPE, "C.UTF-8");
+}
+
+struct loaded {
+    const char *path;
+    struct image_opts io;
+    struct analysis_opts ao;
+    struct analysis *an;
+    struct sink sinks[8];
+    struct image img;
+    int rc;
+};
+
+static void *load_one(void *p)
+{
+    struct loaded *l = p;
+    l->an = analysis_new(&l->ao);
+    l->io.n_sinks = analysis_sinks(l->an, l->sinks, 8);
+    l->io.sinks = l->sinks;
+    l->rc = image_open(&l->img, l->path, &l->io);
+    if (l->rc != RC_FATAL)
+        analysis_run(l->an, &l->img);
+    return NULL;
+}
+
+/* strata diff [--json[=FILE]] [--platform P] [--no-content] A B: both images load at once,
+ * one thread each (two cores are the common case). */
+static int cmd_diff(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", optional_argument, 0, 'j'}, {"report", no_argument, 0, 'r'},
+        {"platform", required_argument, 0, 'p'}, {"no-content", no_argument, 0, 'n'},
+        {"color", required_argument, 0, 'C'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int json = 0, text = 0, c;
+    const char *json_file = NULL, *color = "auto";
+    struct loaded l[2];
+    memset(l, 0, sizeof l);
+    while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j': json = 1; json_file = optarg; break;
+        case 'r': text = 1; break;
+        case 'p': l[0].io.platform = l[1].io.platform = optarg; break;
+        case 'n': l[0].io.no_content = l[1].io.no_content = l[0].ao.no_content = l[1].ao.no_content = 1; break;
+        case 'C': color = optarg; break;
+        case 'h': usage(stdout); return EXIT_OK;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 2) {
+        fprintf(stderr, "strata: diff takes two images\n");
+        return EXIT_USAGE;
+    }
+    l[0].path = argv[optind];
+    l[1].path = argv[optind + 1];
+    if (strcmp(l[0].path, "-") == 0 && strcmp(l[1].path, "-") == 0) {
+        fprintf(stderr, "strata: only one image can come from standard input\n");
+        return EXIT_USAGE;
+    }
+    pthread_t t;
+    int threaded = pthread_create(&t, NULL, load_one, &l[1]) == 0;
+    load_one(&l[0]);
+    if (threaded)
+        pthread_join(t, NULL);
+    else
+        load_one(&l[1]);
+    int rc = EXIT_OK;
+    for (int i = 0; i < 2; i++)
+        if (l[i].rc == RC_FATAL) {
+            fprintf(stderr, "strata: %s\n", l[i].img.err.msg);
+            rc = EXIT_INPUT;
+        }
+    if (rc == EXIT_OK) {
+        struct image_diff *d = diff_compute(&l[0].img, l[0].an, &l[1].img, l[1].an);
+        if (json) {
+            FILE *f = json_file ? fopen(json_file, "w") : stdout;
+            if (!f || diff_report_json(f, d) != 0) {
+                fprintf(stderr, "strata: %s: cannot write the JSON report\n", json_file ? json_file : "stdout");
+                rc = EXIT_INPUT;
+            }
+            if (f && f != stdout)
+                fclose(f);
+        } else if (!text && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO)) {
+            rc = ui_diff_run(d, color);
+        } else {
+            diff_report_text(stdout, d);
+        }
+        diff_free(d);
+    }
+    for (int i = 0; i < 2; i++) {
+        analysis_free(l[i].an);
+        image_close(&l[i].img);
+    }
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    set_locale();
+    if (argc > 1 && strcmp(argv[1], "diff") == 0)
+        return cmd_diff(argc - 1, argv + 1);
+
+    enum { O_PLATFORM = 256, O_NOCONTENT, O_NOSECRET, O_SHOW, O_IGNORE, O_CONFIG, O_SARIF, O_COLOR,
+           O_LEFF, O_HRB, O_HRP, O_FAILSEC, O_VERSION };
+    static const struct option opts[] = {
+        {"report", no_argument, 0, 'r'},     {"json", optional_argument, 0, 'j'},
+        {"ci", no_argument, 0, 'c'},         {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, O_VERSION},
+        {"platform", required_argument, 0, O_PLATFORM},
+        {"no-content", no_argument, 0, O_NOCONTENT}, {"no-secret-scan", no_argument, 0, O_NOSECRET},
+        {"show-secrets", no_argument, 0, O_SHOW},    {"ignore", required_argument, 0, O_IGNORE},
+        {"config", required_argument, 0, O_CONFIG},  {"sarif", required_argument, 0, O_SARIF},
+        {"color", required_argument, 0, O_COLOR},    {"lowest-efficiency", required_argument, 0, O_LEFF},
+        {"highest-removable-bytes", required_argument, 0, O_HRB},
+        {"highest-removable-percent", required_argument, 0, O_HRP},
+        {"fail-on-secret", required_argument, 0, O_FAILSEC},
+        {0, 0, 0, 0}};
+    int mode_report = 0, mode_json = 0, mode_ci = 0;
+    const char *json_file = NULL, *sarif_file = NULL, *color = "auto";
+    struct image_opts io = {0};
+    struct analysis_opts ao = {0};
+    struct ci_opts co;
+    ci_opts_init(&co);
+    const char **ignore = xcalloc((size_t)argc, sizeof *ignore);
+    int c;
+    while ((c = getopt_long(argc, argv, "rjch", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': mode_report = 1; break;
+        case 'j': mode_json = 1; json_file = optarg; break;
+        case 'c': mode_ci = 1; break;
+        case 'h': usage(stdout); return EXIT_OK;
+        case O_VERSION: printf("strata %s\n", STRATA_VERSION); return EXIT_OK;
+        case O_PLATFORM: io.platform = optarg; break;
+        case O_NOCONTENT: io.no_content = ao.no_content = 1; break;
+        case O_NOSECRET: ao.no_secret_content = 1; break;
+        case O_SHOW: ao.show_secrets = 1; break;
+        case O_IGNORE: ignore[ao.n_ignore++] = optarg; break;
+        case O_CONFIG: ao.config_path = optarg; break;
+        case O_SARIF: sarif_file = optarg; break;
+        case O_COLOR:
+            if (strcmp(optarg, "auto") && strcmp(optarg, "off") && strcmp(optarg, "dark")) {
+                fprintf(stderr, "strata: --color takes auto, off or dark\n");
+                return EXIT_USAGE;
+            }
+            color = optarg;
+            break;
+        case O_LEFF: case O_HRB: case O_HRP: case O_FAILSEC: {
+            const char *key = c == O_LEFF ? "lowest-efficiency" : c == O_HRB ? "highest-removable-bytes"
+                            : c == O_HRP ? "highest-removable-percent" : "fail-on-secret";
+            if (ci_opts_set(&co, key, optarg) != 0) {
+                fprintf(stderr, "strata: bad value for --%s: %s\n", key, optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        }
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    ao.ignore = ignore;
+    if (optind != argc - 1) {
+        fprintf(stderr, optind >= argc ? "strata: no image given\n" : "strata: one image at a time (use 'strata diff A B' to compare)\n");
+        usage(stderr);
+        free(ignore);
+        return EXIT_USAGE;
+    }
+    const char *path = argv[optind];
+    int interactive = !mode_report && !mode_json && !mode_ci && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO) &&
+                      strcmp(path, "-") != 0;
+    if (interactive) {
+        struct ui_args ua = {.path = path, .iopts = io, .aopts = ao, .color = color};
+        int rc = ui_run(&ua);
+        free(ignore);
+        return rc;
+    }
+
+    struct analysis *an = analysis_new(&ao);
+    struct sink sinks[8];
+    io.n_sinks = analysis_sinks(an, sinks, 8);
+    io.sinks = sinks;
+    struct image img;
+    int rc = image_open(&img, path, &io);
+    if (rc == RC_FATAL) {
+        fprintf(stderr, "strata: %s\n", img.err.msg);
+        image_close(&img);
+        analysis_free(an);
+        free(ignore);
+        return EXIT_INPUT;
+    }
+    analysis_run(an, &img);
+    for (size_t i = 0; i < img.n_warnings; i++)
+        fprintf(stderr, "strata: warning: %s\n", img.warnings[i]);
+    int exit_code = EXIT_OK;
+    if (mode_json) {
+        FILE *f = json_file ? fopen(json_file, "w") : stdout;
+        if (!f || report_json(f, &img, an) != 0) {
+            fprintf(stderr, "strata: %s: cannot write the JSON report\n", json_file ? json_file : "stdout");
+            exit_code = EXIT_INPUT;
+        }
+        if (f && f != stdout)
+            fclose(f);
+    }
+    if (sarif_file && sarif_write(sarif_file, &img, an) != 0) {
+        fprintf(stderr, "strata: %s: cannot write the SARIF report\n", sarif_file);
+        exit_code = EXIT_INPUT;
+    }
+    if (mode_ci) {
+        int r = ci_run(stdout, &img, an, &co);
+        if (r && exit_code == EXIT_OK)
+            exit_code = EXIT_CI;
+    }
+    if (mode_report || (!mode_json && !mode_ci))
+        report_text(stdout, &img, an);
+    if (fflush(stdout) != 0 && exit_code == EXIT_OK)
+        exit_code = EXIT_INPUT;
+    analysis_free(an);
+    image_close(&img);
+    free(ignore);
+    return exit_code;
+}
