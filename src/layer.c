@@ -113,7 +113,8 @@ static size_t clean_name(const char *in, char *out, size_t outsz, int *odd)
 {
     size_t o = 0;
     const char *s = in;
-    *odd = (*s == '/');
+    *odd = 0;
+    int absolute = (*s == '/');
     while (*s) {
         while (*s == '/')
             s++;
@@ -145,6 +146,9 @@ static size_t clean_name(const char *in, char *out, size_t outsz, int *odd)
         s += n;
     }
     out[o] = 0;
+    /* "/" alone is the root entry some builders write (kaniko); "/etc/x" is not a layer name */
+    if (absolute && o)
+        *odd = 1;
     return o;
 }
 
