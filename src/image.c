@@ -249,7 +249,11 @@ static int list_tar(struct reader *r, const char *path)
     struct archive *a = archive_read_new();
     archive_read_support_format_tar(a);
     if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
-        errbuf_set(&r->img->err, "%s: %s", r->base, ar_error(a, "cannot open"));
+        const char *e = ar_error(a, "cannot open");
+        if (strstr(e, "Unrecognized"))
+            errbuf_set(&r->img->err, "%s: not a container image (not a tar archive)", r->base);
+        else
+            errbuf_set(&r->img->err, "%s: %s", r->base, e);
         archive_read_free(a);
         return RC_FATAL;
     }
@@ -657,10 +661,19 @@ static int parse_config(struct reader *r, struct member *cm, size_t n_layers)
     return RC_OK;
 }
 
+/* "sha256:0123456789ab…" for messages: the blob digest, else the diff_id, else the name. */
+static void layer_label(const struct image_layer *l, char *out, size_t n);
 static void short_digest(const char *d, char *out, size_t n)
 {
     const char *c = strchr(d, ':');
     snprintf(out, n, "%.*s%.12s…", c ? (int)(c - d + 1) : 0, d, c ? c + 1 : d);
+}
+
+static void layer_label(const struct image_layer *l, char *out, size_t n)
+{
+    const char *d = l->digest && strchr(l->digest, ':') ? l->digest
+                  : l->diff_id && l->diff_id[0] ? l->diff_id : l->digest ? l->digest : "";
+    short_digest(d, out, n);
 }
 
 /* Reads layer i from its member (seekable or directory mode). */
@@ -698,7 +711,7 @@ static int read_layer_member(struct reader *r, size_t li, struct member *mb, uns
              li, res.odd_paths, res.odd_example);
     if (lr != RC_OK) {
         char sd[48];
-        short_digest(img->layers[li].digest, sd, sizeof sd);
+        layer_label(&img->layers[li], sd, sizeof sd);
         const char *what = e.msg;
         if (res.compression == COMP_GZIP && strstr(e.msg, "runcat"))
             what = "truncated gzip stream";
@@ -850,7 +863,7 @@ static int resolve(struct reader *r, int streaming)
         for (size_t i = 0; i < n_layers; i++) {
             if (lm[i]->blob < 0 || lm[i]->error) {
                 char sd[48];
-                short_digest(img->layers[i].digest, sd, sizeof sd);
+                layer_label(&img->layers[i], sd, sizeof sd);
                 const char *what = lm[i]->error ? lm[i]->error : "not a tar archive";
                 if (lm[i]->comp == COMP_GZIP && strstr(what, "runcat"))
                     what = "truncated gzip stream";
