@@ -67,10 +67,35 @@ int ci_opts_set(struct ci_opts *o, const char *key, const char *value)
     return 0;
 }
 
-int ci_run(FILE *out, const struct image *img, const struct analysis *a, const struct ci_opts *o)
+/* Config-file thresholds apply where the command line said nothing. */
+static void ci_merge(struct ci_opts *o, const struct analysis *a)
+{
+    if (!a)
+        return;
+    const struct ci_thresholds *t = &a->ci;
+    if ((t->set_mask & CI_LOWEST_EFFICIENCY) && !(o->set & CI_EFF))
+        o->lowest_efficiency = t->lowest_efficiency;
+    if ((t->set_mask & CI_HIGHEST_REMOVABLE_BYTES) && !(o->set & CI_BYTES)) {
+        o->highest_removable_bytes = t->highest_removable_bytes;
+        o->set |= CI_BYTES;
+    }
+    if ((t->set_mask & CI_HIGHEST_REMOVABLE_PERCENT) && !(o->set & CI_PERCENT))
+        o->highest_removable_percent = t->highest_removable_percent;
+    if ((t->set_mask & CI_FAIL_ON_SECRET) && !(o->set & CI_SECRET))
+        o->fail_on_severity = t->fail_on_severity;
+}
+
+int ci_run(FILE *out, const struct image *img, const struct analysis *a, const struct ci_opts *given)
 {
     const struct model *m = &img->model;
-    char b1[32], b2[32];
+    struct ci_opts merged = *given, *o = &merged;
+    ci_merge(o, a);
+    char b1[32], b2[32], b3[32], e[512];
+    fprintf(out, "strata --ci %s\n  layers %s, final %s, removable %s, %zu secret finding%s\n",
+            util_escape(img->source, e, sizeof e), fmt_size(m->layer_bytes, b1, sizeof b1),
+            fmt_size(m->final_bytes, b2, sizeof b2),
+            fmt_size(a ? a->removable_bytes : m->shadowed_bytes + m->deleted_bytes, b3, sizeof b3),
+            a ? a->n_secrets : 0, a && a->n_secrets == 1 ? "" : "s");
     int failed = 0;
     double eff = report_efficiency(m);
     int ok = eff >= o->lowest_efficiency;
@@ -104,7 +129,6 @@ int ci_run(FILE *out, const struct image *img, const struct analysis *a, const s
     } else {
         failed |= n > 0;
         if (n) {
-            char e[512];
             fprintf(out, "  FAIL  %zu secret%s at or above %s, e.g. %s in %s\n", n, n == 1 ? "" : "s",
                     secrets_sev_name((enum secret_sev)o->fail_on_severity), a->secrets[worst].rule_id,
                     util_escape(a->secrets[worst].path[0] ? a->secrets[worst].path : a->secrets[worst].created_by, e, sizeof e));
@@ -112,6 +136,6 @@ int ci_run(FILE *out, const struct image *img, const struct analysis *a, const s
             fprintf(out, "  PASS  no secret at or above %s\n", secrets_sev_name((enum secret_sev)o->fail_on_severity));
         }
     }
-    fprintf(out, "%s: %s\n", failed ? "FAIL" : "PASS", img->source);
+    fprintf(out, "%s\n", failed ? "FAIL: a CI rule failed (exit 2)" : "PASS: every CI rule passed");
     return failed;
 }
