@@ -1,0 +1,785 @@
+#include "analysis/diff.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/report.h"
+#include "src/util.h"
+
+#define TOP_JSON 50     /* files listed per group in the JSON report */
+#define TOP_TEXT 15     /* and in the text report */
+
+/* ---------------------------------------------------------------- the parallel walk */
+
+struct side {
+    const struct image *img;
+    const struct analysis *an;
+    const struct model *m;
+    uint8_t *present;        /* per path node: in the final filesystem (own entry or below) */
+    int hashed;              /* the analysis can give content hashes */
+};
+
+struct fvec { struct diff_file *v; size_t n, cap; };
+
+struct walk {
+    const struct image_diff *d;
+    struct side s[2];
+    char *path; size_t len, cap;        /* path of the current node, no trailing '/' */
+    struct fvec only[2], changed;       /* NULL-free when only the tree is wanted */
+    int want_files;
+    struct diff_tree *tree;             /* NULL when only the files are wanted */
+};
+
+struct kid { const char *name; uint32_t node; };
+
+static int kid_cmp(const void *x, const void *y)
+{
+    return strcmp(((const struct kid *)x)->name, ((const struct kid *)y)->name);
+}
+
+/* Present children of `node`, sorted by name; *n set. Caller frees. */
+static struct kid *kids_of(const struct side *s, uint32_t node, size_t *n)
+{
+    *n = 0;
+    if (!node)
+        return NULL;
+    size_t cnt = 0;
+    for (uint32_t c = s->m->paths[node].first_child; c; c = s->m->paths[c].next_sibling)
+        cnt += s->present[c];
+    if (!cnt)
+        return NULL;
+    struct kid *k = xreallocarray(NULL, cnt, sizeof *k);
+    for (uint32_t c = s->m->paths[node].first_child; c; c = s->m->paths[c].next_sibling)
+        if (s->present[c])
+            k[(*n)++] = (struct kid){model_name(s->m, c), c};
+    qsort(k, *n, sizeof *k, kid_cmp);
+    return k;
+}
+
+static uint8_t *present_map(const struct model *m)
+{
+    uint8_t *p = xcalloc(m->n_paths ? m->n_paths : 1, 1);
+    if (!m->path_final || m->n_paths <= MODEL_ROOT)
+        return p;
+    /* A parent is always interned before its children: one pass from the top index down. */
+    for (uint32_t i = m->n_paths - 1; i > MODEL_ROOT; i--) {
+        uint32_t e = m->path_final[i];
+        if (e && !(m->entries[e].flags & EF_WHITEOUT))
+            p[i] = 1;
+        if (p[i])
+            p[m->paths[i].parent] = 1;
+    }
+    p[MODEL_ROOT] = 1;
+    return p;
+}
+
+/* Final visible non-directory entry of a node, 0 if none (absent or a directory). */
+static uint32_t file_entry(const struct side *s, uint32_t node)
+{
+    if (!node || !s->m->path_final)
+        return 0;
+    uint32_t e = s->m->path_final[node];
+    if (!e)
+        return 0;
+    const struct entry *en = &s->m->entries[e];
+    if ((en->flags & EF_WHITEOUT) || entry_is_dir(en))
+        return 0;
+    return e;
+}
+
+static const char *link_of(const struct side *s, uint32_t e)
+{
+    if (!s->m->ext || !s->m->ext[e].link)
+        return "";
+    return strpool_get(&s->m->names, s->m->ext[e].link);
+}
+
+static int files_differ(const struct walk *w, uint32_t ea, uint32_t eb)
+{
+    const struct entry *x = &w->s[0].m->entries[ea], *y = &w->s[1].m->entries[eb];
+    if ((x->mode & 0170000) != (y->mode & 0170000))
+        return 1;
+    if ((x->flags & EF_HARDLINK) != (y->flags & EF_HARDLINK))
+        return 1;
+    if (x->size != y->size)
+        return 1;
+    if (strcmp(link_of(&w->s[0], ea), link_of(&w->s[1], eb)) != 0)
+        return 1;
+    uint64_t ha, hb;
+    if (w->s[0].hashed && w->s[1].hashed && analysis_entry_hash(w->s[0].an, ea, &ha) &&
+        analysis_entry_hash(w->s[1].an, eb, &hb) && ha != hb)
+        return 1;
+    return 0;
+}
+
+static void fvec_push(struct fvec *v, const struct walk *w, uint32_t ea, uint32_t eb)
+{
+    if (v->n == v->cap) {
+        v->cap = v->cap ? 2 * v->cap : 256;
+        v->v = xreallocarray(v->v, v->cap, sizeof *v->v);
+    }
+    struct diff_file *f = &v->v[v->n++];
+    memset(f, 0, sizeof *f);
+    f->path = xstrndup(w->len ? w->path : "/", w->len ? w->len : 1);
+    f->entry_a = ea;
+    f->entry_b = eb;
+    f->a_layer = f->b_layer = -1;
+    f->a_by = f->b_by = "";
+    for (int i = 0; i < 2; i++) {
+        uint32_t e = i ? eb : ea;
+        if (!e)
+            continue;
+        const struct side *s = &w->s[i];
+        const struct entry *en = &s->m->entries[e];
+        uint64_t bytes = entry_is_reg(en) ? en->size : 0;
+        int layer = en->layer;
+        const char *by = layer < (int)s->img->n_layers && s->img->layers[layer].instruction
+                             ? s->img->layers[layer].instruction : "";
+        if (i) { f->b_bytes = bytes; f->b_layer = layer; f->b_by = by; }
+        else { f->a_bytes = bytes; f->a_layer = layer; f->a_by = by; }
+    }
+}
+
+static void path_push(struct walk *w, const char *name, size_t *saved)
+{
+    size_t n = strlen(name);
+    *saved = w->len;
+    if (w->len + n + 2 > w->cap) {
+        w->cap = 2 * (w->len + n + 2);
+        w->path = xrealloc(w->path, w->cap);
+    }
+    w->path[w->len++] = '/';
+    memcpy(w->path + w->len, name, n);
+    w->len += n;
+    w->path[w->len] = 0;
+}
+
+static uint32_t tree_add(struct diff_tree *t, uint32_t parent, uint32_t prev, uint32_t a, uint32_t b,
+                         uint16_t depth)
+{
+    if (t->n == t->cap) {
+        t->cap = t->cap ? 2 * t->cap : 1024;
+        t->v = xreallocarray(t->v, t->cap, sizeof *t->v);
+    }
+    uint32_t i = t->n++;
+    struct diff_node *d = &t->v[i];
+    memset(d, 0, sizeof *d);
+    d->a = a;
+    d->b = b;
+    d->parent = parent;
+    d->depth = depth;
+    if (prev)
+        t->v[prev].next_sibling = i;
+    else if (parent)
+        t->v[parent].first_child = i;
+    return i;
+}
+
+/* Compares the pair (na in A, nb in B), either may be 0, then their children merged by name.
+ * Returns the DK_* mask of the subtree. `self` is the tree node of this pair (0 without tree). */
+static uint8_t walk_pair(struct walk *w, uint32_t na, uint32_t nb, uint32_t self, uint16_t depth)
+{
+    uint32_t ea = file_entry(&w->s[0], na), eb = file_entry(&w->s[1], nb);
+    uint8_t kind;
+    if (na && nb) {
+        if (ea && eb)
+            kind = files_differ(w, ea, eb) ? DK_CHANGED : DK_SAME;
+        else if (ea || eb)
+            kind = DK_CHANGED;      /* a file facing a directory */
+        else
+            kind = DK_SAME;
+    } else {
+        kind = na ? DK_ONLY_A : DK_ONLY_B;
+    }
+    if (w->want_files && (ea || eb)) {
+        if (ea && eb) {
+            if (kind == DK_CHANGED)
+                fvec_push(&w->changed, w, ea, eb);
+        } else if (ea) {
+            fvec_push(&w->only[0], w, ea, 0);
+        } else {
+            fvec_push(&w->only[1], w, 0, eb);
+        }
+    }
+
+    size_t n1, n2;
+    struct kid *k1 = kids_of(&w->s[0], na, &n1), *k2 = kids_of(&w->s[1], nb, &n2);
+    uint8_t mask = kind;
+    size_t i = 0, j = 0;
+    uint32_t prev = 0;
+    while (i < n1 || j < n2) {
+        int c = i == n1 ? 1 : j == n2 ? -1 : strcmp(k1[i].name, k2[j].name);
+        uint32_t ca = c <= 0 ? k1[i].node : 0, cb = c >= 0 ? k2[j].node : 0;
+        size_t saved;
+        path_push(w, c <= 0 ? k1[i].name : k2[j].name, &saved);
+        uint32_t child = 0;
+        if (w->tree) {
+            child = tree_add(w->tree, self, prev, ca, cb, depth);
+            prev = child;
+        }
+        mask |= walk_pair(w, ca, cb, child, (uint16_t)(depth + 1));
+        w->len = saved;
+        w->path[w->len] = 0;
+        if (c <= 0)
+            i++;
+        if (c >= 0)
+            j++;
+    }
+    free(k1);
+    free(k2);
+    if (w->tree && self) {
+        struct diff_node *d = &w->tree->v[self];
+        d->kind = kind;
+        d->mask = mask;
+        d->a_bytes = na && w->s[0].m->path_final_size ? w->s[0].m->path_final_size[na] : 0;
+        d->b_bytes = nb && w->s[1].m->path_final_size ? w->s[1].m->path_final_size[nb] : 0;
+    }
+    return mask;
+}
+
+static void walk_init(struct walk *w, const struct image_diff *d)
+{
+    memset(w, 0, sizeof *w);
+    w->d = d;
+    for (int i = 0; i < 2; i++) {
+        struct side *s = &w->s[i];
+        s->img = i ? d->b : d->a;
+        s->an = i ? d->ab : d->aa;
+        s->m = &s->img->model;
+        s->present = present_map(s->m);
+        s->hashed = s->an && s->an->priv && !s->an->opts.no_content;
+    }
+    w->cap = 256;
+    w->path = xmalloc(w->cap);
+    w->path[0] = 0;
+}
+
+static void walk_run(struct walk *w, uint32_t root_self)
+{
+    uint32_t ra = w->s[0].m->n_paths > MODEL_ROOT ? MODEL_ROOT : 0;
+    uint32_t rb = w->s[1].m->n_paths > MODEL_ROOT ? MODEL_ROOT : 0;
+    walk_pair(w, ra, rb, root_self, 0);
+}
+
+static void walk_fini(struct walk *w)
+{
+    for (int i = 0; i < 2; i++)
+        free(w->s[i].present);
+    free(w->path);
+}
+
+/* ---------------------------------------------------------------- side-by-side counts */
+
+struct keyed { const char *k1, *k2; int side; uint64_t v; const void *src; };
+
+static int keyed_cmp(const void *x, const void *y)
+{
+    const struct keyed *a = x, *b = y;
+    int c = strcmp(a->k1, b->k1);
+    if (!c)
+        c = strcmp(a->k2, b->k2);
+    return c ? c : a->side - b->side;
+}
+
+static int count_cmp(const void *x, const void *y)
+{
+    const struct diff_side_count *a = x, *b = y;
+    uint64_t ma = a->a > a->b ? a->a : a->b, mb = b->a > b->b ? b->a : b->b;
+    if (ma != mb)
+        return ma > mb ? -1 : 1;
+    return strcmp(a->id, b->id);
+}
+
+static uint64_t absdiff(uint64_t a, uint64_t b) { return a > b ? a - b : b - a; }
+
+static int pkg_cmp(const void *x, const void *y)
+{
+    const struct diff_pkg *a = x, *b = y;
+    uint64_t da = absdiff(a->a_bytes, a->b_bytes), db = absdiff(b->a_bytes, b->b_bytes);
+    if (da != db)
+        return da > db ? -1 : 1;
+    int c = strcmp(a->ecosystem, b->ecosystem);
+    return c ? c : strcmp(a->name, b->name);
+}
+
+static int file_cmp(const void *x, const void *y)
+{
+    const struct diff_file *a = x, *b = y;
+    uint64_t ma = a->a_bytes > a->b_bytes ? a->a_bytes : a->b_bytes;
+    uint64_t mb = b->a_bytes > b->b_bytes ? b->a_bytes : b->b_bytes;
+    if (ma != mb)
+        return ma > mb ? -1 : 1;
+    return strcmp(a->path, b->path);
+}
+
+static void merge_counts(struct keyed *k, size_t n, struct diff_side_count **out, size_t *nout)
+{
+    qsort(k, n, sizeof *k, keyed_cmp);
+    struct diff_side_count *v = n ? xreallocarray(NULL, n, sizeof *v) : NULL;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!m || strcmp(v[m - 1].id, k[i].k1) != 0)
+            v[m++] = (struct diff_side_count){k[i].k1, 0, 0};
+        if (k[i].side)
+            v[m - 1].b += k[i].v;
+        else
+            v[m - 1].a += k[i].v;
+    }
+    if (m)
+        qsort(v, m, sizeof *v, count_cmp);
+    *out = v;
+    *nout = m;
+}
+
+static void compare_analyses(struct image_diff *d)
+{
+    const struct analysis *an[2] = {d->aa, d->ab};
+    size_t n = 0, cap = 0;
+    for (int s = 0; s < 2; s++)
+        if (an[s])
+            cap += an[s]->n_cats + an[s]->n_secrets + an[s]->n_pkgs;
+    struct keyed *k = xreallocarray(NULL, cap ? cap : 1, sizeof *k);
+
+    for (int s = 0; s < 2; s++)
+        for (size_t i = 0; an[s] && i < an[s]->n_cats; i++)
+            k[n++] = (struct keyed){an[s]->cats[i].id, "", s, an[s]->cats[i].bytes, NULL};
+    merge_counts(k, n, &d->cats, &d->n_cats);
+
+    n = 0;
+    for (int s = 0; s < 2; s++)
+        for (size_t i = 0; an[s] && i < an[s]->n_secrets; i++)
+            k[n++] = (struct keyed){an[s]->secrets[i].rule_id, "", s, 1, NULL};
+    merge_counts(k, n, &d->secrets, &d->n_secrets);
+
+    n = 0;
+    for (int s = 0; s < 2; s++)
+        for (size_t i = 0; an[s] && i < an[s]->n_pkgs; i++) {
+            const struct package *p = &an[s]->pkgs[i];
+            k[n++] = (struct keyed){p->ecosystem ? p->ecosystem : "", p->name ? p->name : "", s,
+                                    p->bytes, p};
+        }
+    qsort(k, n, sizeof *k, keyed_cmp);
+    d->pkgs = n ? xreallocarray(NULL, n, sizeof *d->pkgs) : NULL;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct package *p = k[i].src;
+        if (!m || strcmp(d->pkgs[m - 1].ecosystem, k[i].k1) || strcmp(d->pkgs[m - 1].name, k[i].k2))
+            d->pkgs[m++] = (struct diff_pkg){xstrdup(k[i].k2), k[i].k1, 0, 0, NULL, NULL};
+        struct diff_pkg *q = &d->pkgs[m - 1];
+        if (k[i].side) {
+            q->b_bytes += p->bytes;
+            q->b_version = p->version;
+        } else {
+            q->a_bytes += p->bytes;
+            q->a_version = p->version;
+        }
+    }
+    if (m)
+        qsort(d->pkgs, m, sizeof *d->pkgs, pkg_cmp);
+    d->n_pkgs = m;
+    free(k);
+}
+
+/* ---------------------------------------------------------------- compute */
+
+struct image_diff *diff_compute(const struct image *a, const struct analysis *aa,
+                                const struct image *b, const struct analysis *ab)
+{
+    struct image_diff *d = xcalloc(1, sizeof *d);
+    d->a = a;
+    d->b = b;
+    d->aa = aa;
+    d->ab = ab;
+    for (size_t i = 0; i < a->n_layers && i < b->n_layers; i++) {
+        const char *x = a->layers[i].diff_id, *y = b->layers[i].diff_id;
+        if (!x || !y || !*x || strcmp(x, y) != 0)
+            break;
+        d->shared_layers++;
+    }
+    compare_analyses(d);
+
+    struct walk w;
+    walk_init(&w, d);
+    w.want_files = 1;
+    d->content_compared = w.s[0].hashed && w.s[1].hashed;
+    walk_run(&w, 0);
+    walk_fini(&w);
+
+    qsort(w.only[0].v, w.only[0].n, sizeof *w.only[0].v, file_cmp);
+    qsort(w.only[1].v, w.only[1].n, sizeof *w.only[1].v, file_cmp);
+    qsort(w.changed.v, w.changed.n, sizeof *w.changed.v, file_cmp);
+    d->only_a = w.only[0].v;
+    d->n_only_a = w.only[0].n;
+    d->only_b = w.only[1].v;
+    d->n_only_b = w.only[1].n;
+    d->changed = w.changed.v;
+    d->n_changed = w.changed.n;
+    for (size_t i = 0; i < d->n_only_a; i++)
+        d->only_a_bytes = sat_add(d->only_a_bytes, d->only_a[i].a_bytes);
+    for (size_t i = 0; i < d->n_only_b; i++)
+        d->only_b_bytes = sat_add(d->only_b_bytes, d->only_b[i].b_bytes);
+    for (size_t i = 0; i < d->n_changed; i++) {
+        d->changed_a_bytes = sat_add(d->changed_a_bytes, d->changed[i].a_bytes);
+        d->changed_b_bytes = sat_add(d->changed_b_bytes, d->changed[i].b_bytes);
+    }
+    return d;
+}
+
+void diff_free(struct image_diff *d)
+{
+    if (!d)
+        return;
+    free(d->cats);
+    free(d->secrets);
+    for (size_t i = 0; i < d->n_pkgs; i++)
+        free(d->pkgs[i].name);
+    free(d->pkgs);
+    struct diff_file *lists[3] = {d->only_a, d->only_b, d->changed};
+    size_t ns[3] = {d->n_only_a, d->n_only_b, d->n_changed};
+    for (int l = 0; l < 3; l++) {
+        for (size_t i = 0; i < ns[l]; i++)
+            free(lists[l][i].path);
+        free(lists[l]);
+    }
+    free(d);
+}
+
+/* ---------------------------------------------------------------- aligned tree */
+
+struct diff_tree *diff_tree_build(const struct image_diff *d)
+{
+    struct diff_tree *t = xcalloc(1, sizeof *t);
+    struct walk w;
+    walk_init(&w, d);
+    w.tree = t;
+    tree_add(t, 0, 0, 0, 0, 0);                     /* node 0: unused */
+    uint32_t root = tree_add(t, 0, 0, MODEL_ROOT, MODEL_ROOT, 0);
+    walk_run(&w, root);
+    walk_fini(&w);
+    return t;
+}
+
+void diff_tree_free(struct diff_tree *t)
+{
+    if (!t)
+        return;
+    free(t->v);
+    free(t);
+}
+
+const char *diff_node_name(const struct image_diff *d, const struct diff_node *n)
+{
+    if (!n->parent)
+        return "/";
+    return n->a ? model_name(&d->a->model, n->a) : model_name(&d->b->model, n->b);
+}
+
+char *diff_node_path(const struct image_diff *d, const struct diff_node *n, char *buf, size_t len)
+{
+    if (n->a)
+        return model_path_str(&d->a->model, n->a, buf, len);
+    return model_path_str(&d->b->model, n->b, buf, len);
+}
+
+/* ---------------------------------------------------------------- per-instruction rollup */
+
+struct by_layer { int layer; const char *by; uint64_t files, bytes; };
+
+static int by_layer_cmp(const void *x, const void *y)
+{
+    const struct by_layer *a = x, *b = y;
+    if (a->bytes != b->bytes)
+        return a->bytes > b->bytes ? -1 : 1;
+    return a->layer - b->layer;
+}
+
+/* Groups files by the layer that wrote them on `side` (0 A, 1 B); *n set; caller frees. */
+static struct by_layer *rollup(const struct image_diff *d, const struct diff_file *f, size_t nf,
+                               int side, size_t *n)
+{
+    const struct image *img = side ? d->b : d->a;
+    size_t nl = img->n_layers;
+    struct by_layer *v = xcalloc(nl + 1, sizeof *v);
+    for (size_t i = 0; i < nf; i++) {
+        int l = side ? f[i].b_layer : f[i].a_layer;
+        if (l < 0 || (size_t)l >= nl)
+            continue;
+        v[l].layer = l;
+        v[l].by = side ? f[i].b_by : f[i].a_by;
+        v[l].files++;
+        v[l].bytes = sat_add(v[l].bytes, side ? f[i].b_bytes : f[i].a_bytes);
+    }
+    size_t m = 0;
+    for (size_t l = 0; l < nl; l++)
+        if (v[l].files)
+            v[m++] = v[l];
+    qsort(v, m, sizeof *v, by_layer_cmp);
+    *n = m;
+    return v;
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+static json_t *jstr(const char *s) { return json_string(s ? s : ""); }
+
+/* jansson refuses invalid UTF-8: names from an image may be anything, so escape them. */
+static json_t *jname(const char *s)
+{
+    json_t *j = json_string(s ? s : "");
+    if (j)
+        return j;
+    char buf[8192];
+    return json_string(util_escape(s, buf, sizeof buf));
+}
+
+static json_t *jint(uint64_t v) { return json_integer(v > (uint64_t)INT64_MAX ? INT64_MAX : (json_int_t)v); }
+
+static json_t *side_json(const struct image *img, const struct analysis *an)
+{
+    const struct model *m = &img->model;
+    json_t *t = json_object();
+    json_object_set_new(t, "layer_bytes", jint(m->layer_bytes));
+    json_object_set_new(t, "final_bytes", jint(m->final_bytes));
+    json_object_set_new(t, "shadowed_bytes", jint(m->shadowed_bytes));
+    json_object_set_new(t, "deleted_bytes", jint(m->deleted_bytes));
+    json_object_set_new(t, "final_files", jint(m->final_files));
+    json_object_set_new(t, "efficiency", json_real(report_efficiency(m)));
+    json_object_set_new(t, "removable_bytes", jint(an ? an->removable_bytes : 0));
+    json_object_set_new(t, "source", jname(img->source));
+    json_object_set_new(t, "format", jstr(image_format_name(img->format)));
+    json_object_set_new(t, "layers", jint(img->n_layers));
+    return t;
+}
+
+static json_t *by_layer_json(const struct image_diff *d, const struct diff_file *f, size_t nf, int side)
+{
+    size_t n;
+    struct by_layer *v = rollup(d, f, nf, side, &n);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "layer", json_integer(v[i].layer));
+        json_object_set_new(o, "created_by", jname(v[i].by));
+        json_object_set_new(o, "files", jint(v[i].files));
+        json_object_set_new(o, "bytes", jint(v[i].bytes));
+        json_array_append_new(arr, o);
+    }
+    free(v);
+    return arr;
+}
+
+static json_t *only_json(const struct image_diff *d, const struct diff_file *f, size_t nf,
+                         uint64_t bytes, int side)
+{
+    json_t *o = json_object(), *top = json_array();
+    json_object_set_new(o, "files", jint(nf));
+    json_object_set_new(o, "bytes", jint(bytes));
+    for (size_t i = 0; i < nf && i < TOP_JSON; i++) {
+        json_t *x = json_object();
+        json_object_set_new(x, "path", jname(f[i].path));
+        json_object_set_new(x, "bytes", jint(side ? f[i].b_bytes : f[i].a_bytes));
+        json_object_set_new(x, "layer", json_integer(side ? f[i].b_layer : f[i].a_layer));
+        json_object_set_new(x, "created_by", jname(side ? f[i].b_by : f[i].a_by));
+        json_array_append_new(top, x);
+    }
+    json_object_set_new(o, "top", top);
+    json_object_set_new(o, "by_layer", by_layer_json(d, f, nf, side));
+    return o;
+}
+
+static json_t *changed_json(const struct image_diff *d)
+{
+    json_t *o = json_object(), *top = json_array();
+    json_object_set_new(o, "files", jint(d->n_changed));
+    json_object_set_new(o, "a_bytes", jint(d->changed_a_bytes));
+    json_object_set_new(o, "b_bytes", jint(d->changed_b_bytes));
+    json_object_set_new(o, "content_compared", json_boolean(d->content_compared));
+    for (size_t i = 0; i < d->n_changed && i < TOP_JSON; i++) {
+        const struct diff_file *f = &d->changed[i];
+        json_t *x = json_object();
+        json_object_set_new(x, "path", jname(f->path));
+        json_object_set_new(x, "a_bytes", jint(f->a_bytes));
+        json_object_set_new(x, "b_bytes", jint(f->b_bytes));
+        json_object_set_new(x, "a_layer", json_integer(f->a_layer));
+        json_object_set_new(x, "b_layer", json_integer(f->b_layer));
+        json_object_set_new(x, "a_created_by", jname(f->a_by));
+        json_object_set_new(x, "b_created_by", jname(f->b_by));
+        json_array_append_new(top, x);
+    }
+    json_object_set_new(o, "top", top);
+    json_object_set_new(o, "a_by_layer", by_layer_json(d, d->changed, d->n_changed, 0));
+    json_object_set_new(o, "b_by_layer", by_layer_json(d, d->changed, d->n_changed, 1));
+    return o;
+}
+
+static json_t *counts_json(const struct diff_side_count *c, size_t n, const char *key, const char *ka,
+                           const char *kb)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, key, jstr(c[i].id));
+        json_object_set_new(o, ka, jint(c[i].a));
+        json_object_set_new(o, kb, jint(c[i].b));
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+int diff_report_json(FILE *out, const struct image_diff *d)
+{
+    json_t *r = json_object();
+    json_object_set_new(r, "schema", json_string("strata-diff/1"));
+    json_object_set_new(r, "a", side_json(d->a, d->aa));
+    json_object_set_new(r, "b", side_json(d->b, d->ab));
+    json_object_set_new(r, "shared_layers", jint(d->shared_layers));
+    json_object_set_new(r, "categories", counts_json(d->cats, d->n_cats, "id", "a_bytes", "b_bytes"));
+    json_object_set_new(r, "secrets", counts_json(d->secrets, d->n_secrets, "rule", "a", "b"));
+    json_t *pk = json_array();
+    for (size_t i = 0; i < d->n_pkgs; i++) {
+        const struct diff_pkg *p = &d->pkgs[i];
+        if (p->a_bytes == p->b_bytes && p->a_version && p->b_version &&
+            strcmp(p->a_version, p->b_version) == 0)
+            continue;       /* the same package, the same bytes: not a difference */
+        json_t *o = json_object();
+        json_object_set_new(o, "name", jname(p->name));
+        json_object_set_new(o, "ecosystem", jstr(p->ecosystem));
+        json_object_set_new(o, "a_version", p->a_version ? jname(p->a_version) : json_null());
+        json_object_set_new(o, "b_version", p->b_version ? jname(p->b_version) : json_null());
+        json_object_set_new(o, "a_bytes", jint(p->a_bytes));
+        json_object_set_new(o, "b_bytes", jint(p->b_bytes));
+        json_array_append_new(pk, o);
+    }
+    json_object_set_new(r, "packages", pk);
+    json_object_set_new(r, "only_in_a", only_json(d, d->only_a, d->n_only_a, d->only_a_bytes, 0));
+    json_object_set_new(r, "only_in_b", only_json(d, d->only_b, d->n_only_b, d->only_b_bytes, 1));
+    json_object_set_new(r, "changed", changed_json(d));
+    int rc = json_dumpf(r, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+    json_decref(r);
+    if (rc == 0 && fputc('\n', out) == EOF)
+        rc = -1;
+    if (fflush(out) != 0 || ferror(out))
+        rc = -1;
+    return rc ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------- text */
+
+static const char *esc(const char *s, char *buf, size_t n) { return util_escape(s ? s : "", buf, n); }
+
+/* "+1.2 MB" / "-3 kB" / "0" */
+static const char *fmt_delta(uint64_t a, uint64_t b, char *buf, size_t len)
+{
+    char t[32];
+    if (a == b) {
+        snprintf(buf, len, "0");
+        return buf;
+    }
+    fmt_size(absdiff(a, b), t, sizeof t);
+    snprintf(buf, len, "%c%s", b > a ? '+' : '-', t);
+    return buf;
+}
+
+static void row3(FILE *out, const char *label, uint64_t a, uint64_t b)
+{
+    char x[32], y[32], z[40];
+    fprintf(out, "  %-16s %12s %12s %13s\n", label, fmt_size(a, x, sizeof x), fmt_size(b, y, sizeof y),
+            fmt_delta(a, b, z, sizeof z));
+}
+
+/* The instruction, escaped and cut to fit a line. */
+static const char *short_by(const char *by, int layer, char *buf, size_t len)
+{
+    char e[4096];
+    esc(by, e, sizeof e);
+    if (layer < 0)
+        snprintf(buf, len, "-");
+    else if (strlen(e) > 60)
+        snprintf(buf, len, "layer %d: %.57s...", layer, e);
+    else
+        snprintf(buf, len, "layer %d: %s", layer, e[0] ? e : "(no history)");
+    return buf;
+}
+
+static void files_text(FILE *out, const struct image_diff *d, const char *title,
+                       const struct diff_file *f, size_t nf, uint64_t bytes, int side)
+{
+    char s1[32], e[4096], b1[128];
+    fprintf(out, "\n%s: %zu files, %s\n", title, nf, fmt_size(bytes, s1, sizeof s1));
+    size_t nl;
+    struct by_layer *v = rollup(d, f, nf, side, &nl);
+    for (size_t i = 0; i < nl; i++)
+        fprintf(out, "  %10s %7llu files  %s\n", fmt_size(v[i].bytes, s1, sizeof s1),
+                (unsigned long long)v[i].files, short_by(v[i].by, v[i].layer, b1, sizeof b1));
+    free(v);
+    for (size_t i = 0; i < nf && i < TOP_TEXT; i++)
+        fprintf(out, "  %10s  %s  (%s)\n", fmt_size(side ? f[i].b_bytes : f[i].a_bytes, s1, sizeof s1),
+                esc(f[i].path, e, sizeof e),
+                short_by(side ? f[i].b_by : f[i].a_by, side ? f[i].b_layer : f[i].a_layer, b1, sizeof b1));
+    if (nf > TOP_TEXT)
+        fprintf(out, "  ... %zu more\n", nf - TOP_TEXT);
+}
+
+int diff_report_text(FILE *out, const struct image_diff *d)
+{
+    char e[4096], s1[32], s2[32], s3[40], b1[128], b2[128];
+    const struct model *ma = &d->a->model, *mb = &d->b->model;
+    fprintf(out, "A  %s (%s, %zu layers)\n", esc(d->a->source, e, sizeof e),
+            image_format_name(d->a->format), d->a->n_layers);
+    fprintf(out, "B  %s (%s, %zu layers)\n", esc(d->b->source, e, sizeof e),
+            image_format_name(d->b->format), d->b->n_layers);
+    fprintf(out, "\n  %-16s %12s %12s %13s\n", "", "A", "B", "B - A");
+    row3(out, "layer bytes", ma->layer_bytes, mb->layer_bytes);
+    row3(out, "final bytes", ma->final_bytes, mb->final_bytes);
+    row3(out, "shadowed bytes", ma->shadowed_bytes, mb->shadowed_bytes);
+    row3(out, "deleted bytes", ma->deleted_bytes, mb->deleted_bytes);
+    row3(out, "removable bytes", d->aa ? d->aa->removable_bytes : 0, d->ab ? d->ab->removable_bytes : 0);
+    fprintf(out, "  %-16s %12llu %12llu %13lld\n", "final files", (unsigned long long)ma->final_files,
+            (unsigned long long)mb->final_files, (long long)mb->final_files - (long long)ma->final_files);
+    fprintf(out, "  %-16s %11.1f%% %11.1f%%\n", "efficiency", 100.0 * report_efficiency(ma),
+            100.0 * report_efficiency(mb));
+    fprintf(out, "\nShared layers: %u (leading layers with equal diff_id)\n", d->shared_layers);
+
+    if (d->n_cats) {
+        fprintf(out, "\nWaste categories\n  %-16s %12s %12s %13s\n", "", "A", "B", "B - A");
+        for (size_t i = 0; i < d->n_cats; i++)
+            row3(out, d->cats[i].id, d->cats[i].a, d->cats[i].b);
+    }
+    if (d->n_secrets) {
+        fprintf(out, "\nSecrets (findings)\n  %-28s %6s %6s\n", "", "A", "B");
+        for (size_t i = 0; i < d->n_secrets; i++)
+            fprintf(out, "  %-28s %6llu %6llu\n", d->secrets[i].id, (unsigned long long)d->secrets[i].a,
+                    (unsigned long long)d->secrets[i].b);
+    }
+    size_t shown = 0;
+    for (size_t i = 0; i < d->n_pkgs && shown < TOP_TEXT; i++) {
+        const struct diff_pkg *p = &d->pkgs[i];
+        if (p->a_bytes == p->b_bytes)
+            continue;
+        if (!shown++)
+            fprintf(out, "\nPackages (largest differences)\n  %-28s %12s %12s %13s\n", "", "A", "B", "B - A");
+        char nm[128], en[96];
+        snprintf(nm, sizeof nm, "%s (%s)", esc(p->name, en, sizeof en), p->ecosystem);
+        fprintf(out, "  %-28s %12s %12s %13s\n", nm, p->a_version ? fmt_size(p->a_bytes, s1, sizeof s1) : "-",
+                p->b_version ? fmt_size(p->b_bytes, s2, sizeof s2) : "-",
+                fmt_delta(p->a_bytes, p->b_bytes, s3, sizeof s3));
+    }
+
+    files_text(out, d, "Only in A", d->only_a, d->n_only_a, d->only_a_bytes, 0);
+    files_text(out, d, "Only in B", d->only_b, d->n_only_b, d->only_b_bytes, 1);
+    fprintf(out, "\nChanged: %zu files, %s in A, %s in B%s\n", d->n_changed,
+            fmt_size(d->changed_a_bytes, s1, sizeof s1), fmt_size(d->changed_b_bytes, s2, sizeof s2),
+            d->content_compared ? "" : " (sizes, types and links compared; no content hashes)");
+    for (size_t i = 0; i < d->n_changed && i < TOP_TEXT; i++) {
+        const struct diff_file *f = &d->changed[i];
+        fprintf(out, "  %10s -> %-10s %s\n", fmt_size(f->a_bytes, s1, sizeof s1),
+                fmt_size(f->b_bytes, s2, sizeof s2), esc(f->path, e, sizeof e));
+        fprintf(out, "      A %s\n      B %s\n", short_by(f->a_by, f->a_layer, b1, sizeof b1),
+                short_by(f->b_by, f->b_layer, b2, sizeof b2));
+    }
+    if (d->n_changed > TOP_TEXT)
+        fprintf(out, "  ... %zu more\n", d->n_changed - TOP_TEXT);
+    fflush(out);
+    return ferror(out) ? -1 : 0;
+}
