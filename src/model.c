@@ -476,7 +476,7 @@ char *model_path_str(const struct model *m, uint32_t path, char *buf, size_t len
         memcpy(buf + pos, nm, n);
         buf[--pos] = '/';
     }
-    if (pos == len - 1)
+    if (pos == len - 1 && pos > 0)   /* the root, or nothing fitted; len 1 holds only the NUL */
         buf[--pos] = '/';
     memmove(buf, buf + pos, len - pos);
     return buf;
