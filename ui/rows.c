@@ -1,0 +1,423 @@
+#include "ui/rows.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "src/util.h"
+
+#define OWN_VISIBLE 0x20     /* scratch bit in status while building a layer */
+
+static inline int is_marker(const struct entry *e) { return e->flags & (EF_WHITEOUT | EF_IMPLICIT); }
+
+void rows_init(struct rows *r, const struct model *m)
+{
+    memset(r, 0, sizeof *r);
+    r->m = m;
+    r->layer = -1;
+    r->open = xcalloc(m->n_paths ? m->n_paths : 1, 1);
+    for (int i = 0; i < ROWS_CACHE; i++)
+        r->cache[i].layer = -2;
+}
+
+static void layer_drop(struct rows_layer *c)
+{
+    free(c->size);
+    free(c->lsize);
+    free(c->status);
+    free(c->mask);
+    memset(c, 0, sizeof *c);
+    c->layer = -2;
+}
+
+void rows_free(struct rows *r)
+{
+    for (int i = 0; i < ROWS_CACHE; i++)
+        layer_drop(&r->cache[i]);
+    free(r->open);
+    free(r->pass);
+    free(r->v);
+    memset(r, 0, sizeof *r);
+}
+
+/* O(entries + paths): what the merged tree and this layer's changes look like after `L`. */
+static void layer_build(const struct model *m, struct rows_layer *c, int L)
+{
+    uint32_t n = m->n_paths;
+    c->layer = L;
+    c->size = xcalloc(n, sizeof *c->size);
+    c->lsize = xcalloc(n, sizeof *c->lsize);
+    c->status = xcalloc(n, 1);
+    c->mask = xcalloc(n, 1);
+    uint64_t *rem = xcalloc(n, sizeof *rem);
+
+    /* Versions this layer deleted (whiteouts, opaque directories). */
+    for (uint32_t e = 1; e < m->n_entries; e++) {
+        const struct entry *en = &m->entries[e];
+        if (en->layer == LAYER_NONE || en->hidden_at != L || !(en->flags & EF_DELETED) ||
+            is_marker(en))
+            continue;
+        c->status[en->path] = (c->status[en->path] & ~RS_ALL) | RS_REMOVED;
+        if (entry_is_reg(en)) {
+            rem[en->path] = sat_add(rem[en->path], en->size);
+            c->lsize[en->path] = sat_add(c->lsize[en->path], en->size);
+        }
+    }
+    /* What this layer wrote. */
+    if ((uint32_t)L < m->n_layers) {
+        const struct layer_stats *ls = &m->layers[L];
+        for (uint32_t e = ls->first_entry; e < ls->first_entry + ls->n_entries; e++) {
+            const struct entry *en = &m->entries[e];
+            if (is_marker(en))
+                continue;
+            c->status[en->path] = (c->status[en->path] & ~RS_ALL) |
+                                  ((en->flags & EF_ADDED) ? RS_ADDED : RS_MODIFIED);
+            if (entry_is_reg(en))
+                c->lsize[en->path] = sat_add(c->lsize[en->path], en->size);
+        }
+    }
+    /* The merged tree after L. */
+    for (uint32_t k = 0; k <= (uint32_t)L && k < m->n_layers; k++) {
+        const struct layer_stats *ls = &m->layers[k];
+        for (uint32_t e = ls->first_entry; e < ls->first_entry + ls->n_entries; e++) {
+            const struct entry *en = &m->entries[e];
+            if (is_marker(en) || en->hidden_at <= L)
+                continue;
+            c->status[en->path] |= RS_EXISTS | OWN_VISIBLE;
+            if (entry_is_reg(en))
+                c->size[en->path] = sat_add(c->size[en->path], en->size);
+        }
+    }
+    for (uint32_t p = 1; p < n; p++) {
+        unsigned kind = c->status[p] & RS_ALL;
+        if (!kind && (c->status[p] & OWN_VISIBLE))
+            kind = RS_UNCHANGED;
+        c->mask[p] = (uint8_t)kind;
+        c->status[p] = (uint8_t)((c->status[p] & ~(OWN_VISIBLE | RS_ALL)) | kind);
+    }
+    /* Children always have higher indices than their parents. */
+    for (uint32_t p = n - 1; p > MODEL_ROOT && p < n; p--) {
+        uint32_t q = m->paths[p].parent;
+        c->size[q] = sat_add(c->size[q], c->size[p]);
+        c->lsize[q] = sat_add(c->lsize[q], c->lsize[p]);
+        rem[q] = sat_add(rem[q], rem[p]);
+        c->mask[q] |= c->mask[p];
+        if (c->status[p] & RS_EXISTS)
+            c->status[q] |= RS_EXISTS;
+    }
+    for (uint32_t p = 2; p < n; p++)
+        if (!(c->status[p] & RS_EXISTS) && (c->mask[p] & RS_REMOVED))
+            c->size[p] = rem[p];
+    free(rem);
+}
+
+static struct rows_layer *layer_get(struct rows *r, int L)
+{
+    struct rows_layer *victim = &r->cache[0];
+    for (int i = 0; i < ROWS_CACHE; i++) {
+        struct rows_layer *c = &r->cache[i];
+        if (c->layer == L) {
+            c->stamp = ++r->clock;
+            return c;
+        }
+        if (c->layer == -2 || (victim->layer != -2 && c->stamp < victim->stamp))
+            victim = c;
+    }
+    layer_drop(victim);
+    layer_build(r->m, victim, L);
+    victim->stamp = ++r->clock;
+    return victim;
+}
+
+int rows_shown(const struct rows *r, uint32_t node)
+{
+    if (!r->cur || node <= MODEL_ROOT || node >= r->m->n_paths)
+        return 0;
+    unsigned k = r->cur->mask[node] & ~r->hide & RS_ALL;
+    if (r->changes_only)
+        k &= ~(unsigned)RS_UNCHANGED;
+    if (!k)
+        return 0;
+    return !r->pass || r->pass[node];
+}
+
+uint64_t rows_size(const struct rows *r, uint32_t node)
+{
+    if (!r->cur || node >= r->m->n_paths)
+        return 0;
+    return r->changes_only ? r->cur->lsize[node] : r->cur->size[node];
+}
+
+unsigned rows_status(const struct rows *r, uint32_t node)
+{
+    if (!r->cur || node >= r->m->n_paths)
+        return 0;
+    return r->cur->status[node] & RS_ALL;
+}
+
+int rows_has_children(const struct rows *r, uint32_t node)
+{
+    for (uint32_t c = r->m->paths[node].first_child; c; c = r->m->paths[c].next_sibling)
+        if (rows_shown(r, c))
+            return 1;
+    return 0;
+}
+
+/* Sibling order: size (largest first, then name) or name. */
+static int sib_cmp(const struct rows *r, uint32_t a, uint32_t b)
+{
+    if (r->sort == SORT_SIZE) {
+        uint64_t sa = rows_size(r, a), sb = rows_size(r, b);
+        if (sa != sb)
+            return sa > sb ? -1 : 1;
+    }
+    int c = strcmp(model_name(r->m, a), model_name(r->m, b));
+    return c ? c : (a < b ? -1 : a > b);
+}
+
+static const struct rows *sort_ctx;   /* qsort has no context argument in C11 */
+
+static int sib_qcmp(const void *pa, const void *pb)
+{
+    return sib_cmp(sort_ctx, *(const uint32_t *)pa, *(const uint32_t *)pb);
+}
+
+/* Shown children of node, sorted; caller frees. */
+static uint32_t *sorted_children(const struct rows *r, uint32_t node, size_t *n)
+{
+    size_t k = 0, cap = 16;
+    uint32_t *kids = xmalloc(cap * sizeof *kids);
+    for (uint32_t c = r->m->paths[node].first_child; c; c = r->m->paths[c].next_sibling) {
+        if (!rows_shown(r, c))
+            continue;
+        if (k == cap) {
+            cap *= 2;
+            kids = xreallocarray(kids, cap, sizeof *kids);
+        }
+        kids[k++] = c;
+    }
+    sort_ctx = r;
+    qsort(kids, k, sizeof *kids, sib_qcmp);
+    *n = k;
+    return kids;
+}
+
+struct rowvec {
+    struct row *v;
+    uint32_t n, cap;
+};
+
+static void push_row(struct rowvec *o, uint32_t node, uint16_t depth)
+{
+    if (o->n == o->cap) {
+        o->cap = o->cap ? o->cap * 2 : 256;
+        o->v = xreallocarray(o->v, o->cap, sizeof *o->v);
+    }
+    o->v[o->n++] = (struct row){node, depth, 0};
+}
+
+static void emit_children(const struct rows *r, uint32_t node, unsigned depth, struct rowvec *o)
+{
+    size_t k;
+    uint32_t *kids = sorted_children(r, node, &k);
+    for (size_t i = 0; i < k; i++) {
+        push_row(o, kids[i], depth > 0xffff ? 0xffff : (uint16_t)depth);
+        if (r->open[kids[i]])
+            emit_children(r, kids[i], depth + 1, o);
+    }
+    free(kids);
+}
+
+void rows_rebuild(struct rows *r)
+{
+    struct rowvec o = {r->v, 0, r->cap};
+    if (r->cur)
+        emit_children(r, MODEL_ROOT, 0, &o);
+    r->v = o.v;
+    r->n = o.n;
+    r->cap = o.cap;
+}
+
+void rows_set_layer(struct rows *r, int layer)
+{
+    if (layer >= (int)r->m->n_layers)
+        layer = (int)r->m->n_layers - 1;
+    r->layer = layer < 0 ? -1 : layer;
+    r->cur = r->layer < 0 ? NULL : layer_get(r, r->layer);
+    rows_rebuild(r);
+}
+
+void rows_set_changes_only(struct rows *r, int on)
+{
+    r->changes_only = !!on;
+    rows_rebuild(r);
+}
+
+void rows_set_sort(struct rows *r, int sort)
+{
+    r->sort = sort;
+    rows_rebuild(r);
+}
+
+void rows_set_hide(struct rows *r, unsigned hide)
+{
+    r->hide = hide & RS_ALL;
+    rows_rebuild(r);
+}
+
+static int name_has(const char *name, const char *needle)
+{
+    return strcasestr(name, needle) != NULL;
+}
+
+void rows_set_filter(struct rows *r, const char *text)
+{
+    const struct model *m = r->m;
+    free(r->pass);
+    r->pass = NULL;
+    r->filter[0] = 0;
+    if (text && *text) {
+        snprintf(r->filter, sizeof r->filter, "%s", text);
+        uint8_t *pass = xcalloc(m->n_paths, 1);
+        int slash = strchr(r->filter, '/') != NULL;
+        char buf[4096];
+        for (uint32_t p = MODEL_ROOT + 1; p < m->n_paths; p++) {
+            uint32_t q = m->paths[p].parent;
+            if (pass[q] && q != MODEL_ROOT) {
+                pass[p] = 1;
+                continue;
+            }
+            if (slash)
+                pass[p] = (uint8_t)name_has(model_path_str(m, p, buf, sizeof buf), r->filter);
+            else
+                pass[p] = (uint8_t)name_has(model_name(m, p), r->filter);
+        }
+        for (uint32_t p = m->n_paths - 1; p > MODEL_ROOT; p--)
+            if (pass[p])
+                pass[m->paths[p].parent] = 1;
+        r->pass = pass;
+    }
+    rows_rebuild(r);
+}
+
+static void splice(struct rows *r, uint32_t at, const struct rowvec *ins)
+{
+    if (!ins->n)
+        return;
+    if (r->n + ins->n > r->cap) {
+        r->cap = (r->n + ins->n) * 2;
+        r->v = xreallocarray(r->v, r->cap, sizeof *r->v);
+    }
+    memmove(r->v + at + ins->n, r->v + at, (r->n - at) * sizeof *r->v);
+    memcpy(r->v + at, ins->v, ins->n * sizeof *r->v);
+    r->n += ins->n;
+}
+
+int rows_open(struct rows *r, uint32_t i)
+{
+    if (i >= r->n)
+        return 0;
+    uint32_t node = r->v[i].node;
+    if (r->open[node] || !rows_has_children(r, node))
+        return 0;
+    r->open[node] = 1;
+    struct rowvec o = {0};
+    emit_children(r, node, r->v[i].depth + 1u, &o);
+    splice(r, i + 1, &o);
+    free(o.v);
+    return 1;
+}
+
+int rows_close(struct rows *r, uint32_t i)
+{
+    if (i >= r->n)
+        return 0;
+    uint32_t node = r->v[i].node;
+    if (!r->open[node])
+        return 0;
+    r->open[node] = 0;
+    uint32_t j = i + 1;
+    while (j < r->n && r->v[j].depth > r->v[i].depth)
+        j++;
+    memmove(r->v + i + 1, r->v + j, (r->n - j) * sizeof *r->v);
+    r->n -= j - (i + 1);
+    return 1;
+}
+
+long rows_find(const struct rows *r, uint32_t node)
+{
+    for (uint32_t i = 0; i < r->n; i++)
+        if (r->v[i].node == node)
+            return (long)i;
+    return -1;
+}
+
+long rows_parent(const struct rows *r, uint32_t i)
+{
+    if (i >= r->n || r->v[i].depth == 0)
+        return -1;
+    for (long j = (long)i - 1; j >= 0; j--)
+        if (r->v[j].depth < r->v[i].depth)
+            return j;
+    return -1;
+}
+
+long rows_reveal(struct rows *r, uint32_t node)
+{
+    if (!rows_shown(r, node))
+        return -1;
+    int changed = 0;
+    for (uint32_t a = r->m->paths[node].parent; a > MODEL_ROOT; a = r->m->paths[a].parent)
+        if (!r->open[a]) {
+            r->open[a] = 1;
+            changed = 1;
+        }
+    if (changed)
+        rows_rebuild(r);
+    return rows_find(r, node);
+}
+
+/* Display order of two shown nodes: compare the first differing ancestors as siblings. */
+static int display_cmp(const struct rows *r, uint32_t a, uint32_t b)
+{
+    uint32_t ca[512], cb[512];
+    size_t na = 0, nb = 0;
+    for (uint32_t p = a; p > MODEL_ROOT && na < 512; p = r->m->paths[p].parent)
+        ca[na++] = p;
+    for (uint32_t p = b; p > MODEL_ROOT && nb < 512; p = r->m->paths[p].parent)
+        cb[nb++] = p;
+    while (na && nb && ca[na - 1] == cb[nb - 1]) {
+        na--;
+        nb--;
+    }
+    if (!na || !nb)
+        return na ? 1 : nb ? -1 : 0;   /* an ancestor comes first */
+    return sib_cmp(r, ca[na - 1], cb[nb - 1]);
+}
+
+static int display_qcmp(const void *pa, const void *pb)
+{
+    return display_cmp(sort_ctx, *(const uint32_t *)pa, *(const uint32_t *)pb);
+}
+
+size_t rows_search(struct rows *r, const char *text, uint32_t **out)
+{
+    size_t k = 0, cap = 64;
+    uint32_t *hits = xmalloc(cap * sizeof *hits);
+    if (text && *text && r->cur) {
+        for (uint32_t p = MODEL_ROOT + 1; p < r->m->n_paths; p++) {
+            if (!name_has(model_name(r->m, p), text) || !rows_shown(r, p))
+                continue;
+            if (k == cap) {
+                cap *= 2;
+                hits = xreallocarray(hits, cap, sizeof *hits);
+            }
+            hits[k++] = p;
+        }
+        sort_ctx = r;
+        qsort(hits, k, sizeof *hits, display_qcmp);
+    }
+    *out = hits;
+    return k;
+}

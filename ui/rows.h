@@ -1,0 +1,100 @@
+/* rows.h: the file-tree view model. Turns the read-only model plus the view state (layer,
+ * open folders, sort, filter, hidden change kinds) into a flat array of visible rows. No curses.
+ *
+ *   struct rows r;
+ *   rows_init(&r, &img.model);          // model must be stacked and stay read-only
+ *   rows_set_layer(&r, 3);              // per-layer rollups, cached (a few layers, LRU)
+ *   rows_toggle(&r, i);                 // open/close the folder on row i: splices, no rebuild
+ *   for (i = 0; i < r.n; i++) ... r.v[i].node, r.v[i].depth, rows_size(&r, node) ...
+ *   rows_free(&r);
+ *
+ * Cost: rows_set_layer is O(entries + paths) the first time a layer is seen, O(rows) after;
+ * opening a folder sorts its children once; nothing per key walks the whole tree. Fields are
+ * read-only outside rows.c. */
+#ifndef STRATA_UI_ROWS_H
+#define STRATA_UI_ROWS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "src/model.h"
+
+/* Change kind of a path at the chosen layer (bits, so they combine into subtree masks). */
+enum {
+    RS_UNCHANGED = 1 << 0,   /* visible, not touched by this layer */
+    RS_ADDED     = 1 << 1,   /* this layer wrote it, nothing below had it */
+    RS_MODIFIED  = 1 << 2,   /* this layer wrote it over a lower version */
+    RS_REMOVED   = 1 << 3,   /* this layer deleted it (whiteout or opaque directory) */
+    RS_ALL       = 0x0f,
+    RS_EXISTS    = 1 << 4,   /* own bit only: the path exists in the merged tree */
+};
+
+enum { SORT_SIZE, SORT_NAME };
+
+struct row {                 /* 8 bytes */
+    uint32_t node;           /* path node */
+    uint16_t depth;          /* 0 for children of "/" */
+    uint16_t pad;
+};
+
+#define ROWS_CACHE 6
+
+struct rows_layer {          /* per-layer rollups: 18 bytes per path */
+    int layer;               /* -2: slot empty */
+    unsigned stamp;          /* LRU */
+    uint64_t *size;          /* merged tree: visible bytes of the subtree (removed: bytes removed) */
+    uint64_t *lsize;         /* changes only: bytes this layer wrote or removed in the subtree */
+    uint8_t *status;         /* own RS_* kind | RS_EXISTS */
+    uint8_t *mask;           /* OR of RS_* kinds over the subtree, self included */
+};
+
+struct rows {
+    const struct model *m;
+    int layer;               /* -1: before the first layer (empty tree) */
+    int changes_only;        /* 1: only what this layer added, modified or removed */
+    int sort;                /* SORT_SIZE or SORT_NAME */
+    unsigned hide;           /* RS_* kinds hidden */
+    uint8_t *open;           /* per path node: folder open */
+    uint8_t *pass;           /* per node: filter passes (self/ancestor/descendant match); NULL */
+    char filter[256];
+    struct row *v; uint32_t n, cap;
+    struct rows_layer cache[ROWS_CACHE];
+    struct rows_layer *cur;  /* NULL when layer < 0 */
+    unsigned clock;
+};
+
+void rows_init(struct rows *r, const struct model *m);
+void rows_free(struct rows *r);
+
+/* Each of these rebuilds the rows from the open set (O(visible rows + children of open
+ * folders)). */
+void rows_set_layer(struct rows *r, int layer);
+void rows_set_changes_only(struct rows *r, int on);
+void rows_set_sort(struct rows *r, int sort);
+void rows_set_hide(struct rows *r, unsigned hide);
+/* Case-insensitive substring of the absolute path; "" or NULL clears. O(paths) once. */
+void rows_set_filter(struct rows *r, const char *text);
+void rows_rebuild(struct rows *r);
+
+/* Whether the node would be shown with the current layer, mode, hide mask and filter. */
+int rows_shown(const struct rows *r, uint32_t node);
+int rows_has_children(const struct rows *r, uint32_t node);
+/* Opens or closes the folder on row i (splice). Returns 1 if something changed. */
+int rows_open(struct rows *r, uint32_t i);
+int rows_close(struct rows *r, uint32_t i);
+/* Opens every ancestor of node and returns its row, or -1 if it is not shown. */
+long rows_reveal(struct rows *r, uint32_t node);
+/* Row index of node, or -1. O(rows). */
+long rows_find(const struct rows *r, uint32_t node);
+/* Row of the parent of row i, or -1. */
+long rows_parent(const struct rows *r, uint32_t i);
+
+/* The size shown for a node in the current mode, its RS_* status (0 if none). */
+uint64_t rows_size(const struct rows *r, uint32_t node);
+unsigned rows_status(const struct rows *r, uint32_t node);
+
+/* Search: every node whose name contains `text` (case-insensitive) and that is shown, in
+ * display order (depth first, current sort). Caller frees *out. Returns the count. */
+size_t rows_search(struct rows *r, const char *text, uint32_t **out);
+
+#endif

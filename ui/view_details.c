@@ -1,0 +1,209 @@
+/* view_details.c: what is selected, in full. A file: type, mode, owner, size and every layer
+ * that wrote, shadowed or deleted it (its version chain). A layer: diff_id, compressed size,
+ * counts and the raw created_by. A finding: rule, where, which instruction, the fix. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "src/util.h"
+#include "ui/draw.h"
+#include "ui/theme.h"
+#include "ui/view.h"
+
+struct cursor {
+    WINDOW *w;
+    int y, maxy, x, width;
+};
+
+static void line(struct cursor *c, attr_t a, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void line(struct cursor *c, attr_t a, const char *fmt, ...)
+{
+    char buf[8192];
+    va_list ap;
+    if (c->y > c->maxy)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    draw_name(c->w, c->y++, c->x, c->width, buf, a, ELIDE_RIGHT);
+}
+
+static void wrapped(struct cursor *c, attr_t a, const char *text)
+{
+    if (c->y > c->maxy)
+        return;
+    c->y += draw_wrapped(c->w, c->y, c->x, c->width, c->maxy - c->y + 1, text, a);
+}
+
+static const char *type_name(unsigned mode)
+{
+    switch (mode & 0170000) {
+    case 0040000: return "directory";
+    case 0120000: return "symlink";
+    case 0100000: return "file";
+    case 0020000: return "char device";
+    case 0060000: return "block device";
+    case 0010000: return "fifo";
+    case 0140000: return "socket";
+    default: return "entry";
+    }
+}
+
+static const char *layer_instr(const struct ui *u, unsigned L)
+{
+    if (L < u->img->n_layers && u->img->layers[L].instruction)
+        return u->img->layers[L].instruction;
+    return "";
+}
+
+static void details_file(struct ui *u, struct cursor *c)
+{
+    const struct model *m = &u->img->model;
+    uint32_t node = u->tree_node;
+    char p[4096], sz[16], mode[12];
+    if (!node || u->rows.n == 0) {
+        line(c, theme_attr(TC_DIM), "no file selected");
+        return;
+    }
+    line(c, theme_attr(TC_DIR), "%s", model_path_str(m, node, p, sizeof p));
+    uint32_t e = ui_node_entry(u, node);
+    if (e) {
+        const struct entry *en = &m->entries[e];
+        const struct entry_ext *x = m->ext ? &m->ext[e] : NULL;
+        fmt_size(en->size, sz, sizeof sz);
+        char link[4200] = "";
+        if (x && x->link)
+            snprintf(link, sizeof link, "  %s %s", (en->flags & EF_HARDLINK) ? "hard link to" : "->",
+                     strpool_get(&m->names, x->link));
+        line(c, 0, "%s  %s  %u:%u  %s%s%s", (en->flags & EF_HARDLINK) ? "hard link" : type_name(en->mode),
+             fmt_mode(en->mode, mode), x ? x->uid : 0, x ? x->gid : 0, sz, link,
+             en->hidden_at == (uint16_t)u->layer ? "  (removed by this layer)" : "");
+    } else {
+        fmt_size(rows_size(&u->rows, node), sz, sizeof sz);
+        line(c, 0, "directory (implied by its contents)  %s", sz);
+    }
+    for (uint32_t v = m->path_first ? m->path_first[node] : 0; v; v = m->entries[v].next_version) {
+        const struct entry *en = &m->entries[v];
+        if (en->flags & EF_IMPLICIT)
+            continue;
+        attr_t a = en->layer == (uint16_t)u->layer ? A_BOLD : 0;
+        if (en->flags & EF_WHITEOUT) {
+            line(c, theme_attr(TC_REMOVED) | a, "  L%-3u - deleted (whiteout)   %s", en->layer, layer_instr(u, en->layer));
+            continue;
+        }
+        fmt_size(en->size, sz, sizeof sz);
+        char fate[48];
+        if (en->hidden_at == LAYER_NONE)
+            snprintf(fate, sizeof fate, "final");
+        else
+            snprintf(fate, sizeof fate, "%s by L%u", (en->flags & EF_DELETED) ? "deleted" : "shadowed",
+                     en->hidden_at);
+        line(c, theme_attr((en->flags & EF_ADDED) ? TC_ADDED : TC_MODIFIED) | a, "  L%-3u %s %-8s %9s  %-16s %s",
+             en->layer, (en->flags & EF_ADDED) ? "+" : "~", (en->flags & EF_ADDED) ? "added" : "modified",
+             sz, fate, layer_instr(u, en->layer));
+    }
+}
+
+static void details_layer(struct ui *u, struct cursor *c)
+{
+    const struct view *lv = &u->views[PANE_LAYERS];
+    if (!u->n_lrows)
+        return;
+    long i = lv->sel;
+    int L = u->lrow_layer[i], h = u->lrow_hist[i];
+    const struct image *img = u->img;
+    char sz[16], csz[16];
+    if (L >= 0 && (size_t)L < img->n_layers && (uint32_t)L < img->model.n_layers) {
+        const struct image_layer *il = &img->layers[L];
+        const struct layer_stats *ls = &img->model.layers[L];
+        fmt_size(ls->bytes, sz, sizeof sz);
+        fmt_size(il->compressed_bytes, csz, sizeof csz);
+        line(c, A_BOLD, "Layer %d   diff_id %s", L, il->diff_id && *il->diff_id ? il->diff_id : "(unknown)");
+        line(c, 0, "%s in %llu files; stored %s (%s%s)   +%u added  ~%u modified  -%u removed", sz,
+             (unsigned long long)ls->files, csz, compression_name(il->compression), il->estargz ? ", estargz" : "",
+             ls->added, ls->modified, ls->removed);
+        char sh[16], de[16];
+        fmt_size(ls->shadowed_bytes, sh, sizeof sh);
+        fmt_size(ls->deleted_bytes, de, sizeof de);
+        line(c, 0, "of its bytes, later overwritten %s, later deleted %s", sh, de);
+    } else {
+        line(c, theme_attr(TC_DIM), "History step %d: no layer (metadata only)", h);
+    }
+    if (h >= 0 && (size_t)h < img->n_history) {
+        const struct history_item *hi = &img->history[h];
+        if (hi->created && *hi->created)
+            line(c, theme_attr(TC_DIM), "created %s%s%s", hi->created, hi->comment && *hi->comment ? "  " : "",
+                 hi->comment ? hi->comment : "");
+        wrapped(c, 0, hi->created_by && *hi->created_by ? hi->created_by : "(no created_by)");
+    } else if (L >= 0) {
+        wrapped(c, 0, layer_instr(u, (unsigned)L));
+    }
+}
+
+static void details_finding(struct ui *u, struct cursor *c)
+{
+    const struct analysis *an = u->an;
+    const struct view *fv = &u->views[PANE_FINDINGS];
+    const struct model *m = &u->img->model;
+    if (!u->n_fitems || !an)
+        return;
+    const struct finding_item *f = &u->fitems[fv->sel];
+    char sz[16], p[4096];
+    if (f->kind == FI_SECRET) {
+        const struct secret_finding *s = &an->secrets[f->idx];
+        line(c, A_BOLD, "Secret %s  %s%s", s->rule_id ? s->rule_id : "", s->path && *s->path ? s->path : "",
+             s->visible ? "" : "  (deleted or overwritten later, still in the tarball)");
+        line(c, 0, "value %s", s->raw ? s->raw : s->masked);
+        if (s->layer >= 0)
+            line(c, 0, "added by layer %d", s->layer);
+        if (s->created_by && *s->created_by)
+            wrapped(c, theme_attr(TC_DIM), s->created_by);
+        if (s->fix && *s->fix)
+            wrapped(c, theme_attr(TC_ADDED), s->fix);
+    } else if (f->kind == FI_WASTE) {
+        const struct waste_cat *w = &an->cats[f->idx];
+        fmt_size(w->bytes, sz, sizeof sz);
+        line(c, A_BOLD, "%s: %s in %u files%s", w->title ? w->title : w->id, sz, w->files,
+             w->layer >= 0 ? "" : "");
+        if (w->layer >= 0)
+            line(c, 0, "mostly from layer %d: %s", w->layer, layer_instr(u, (unsigned)w->layer));
+        for (size_t i = 0; i < w->n_paths && i < 3; i++)
+            line(c, theme_attr(TC_DIR), "  %s", w->paths[i]);
+        if (w->fix && *w->fix)
+            wrapped(c, theme_attr(TC_ADDED), w->fix);
+    } else {
+        const struct dead_file *d = &an->dead[f->idx];
+        fmt_size(d->size, sz, sizeof sz);
+        line(c, A_BOLD, "%s", d->entry < m->n_entries ? model_path_str(m, m->entries[d->entry].path, p, sizeof p) : "?");
+        line(c, 0, "%s written by layer %u, %s by layer %u: the bytes stay in the image", sz, d->layer,
+             d->deleted ? "deleted" : "overwritten", d->hidden_at);
+        line(c, theme_attr(TC_DIM), "L%u %s", d->layer, layer_instr(u, d->layer));
+        line(c, theme_attr(TC_DIM), "L%u %s", d->hidden_at, layer_instr(u, d->hidden_at));
+    }
+}
+
+static void details_draw(struct view *v)
+{
+    struct ui *u = v->u;
+    WINDOW *w = v->win;
+    werase(w);
+    const char *title = u->details_of == PANE_LAYERS ? "Layer" : u->details_of == PANE_FINDINGS ? "Finding" : "File";
+    draw_frame(w, title, 0);
+    struct cursor c = {w, 1, v->h - 2, 2, v->w - 4};
+    if (u->details_of == PANE_LAYERS)
+        details_layer(u, &c);
+    else if (u->details_of == PANE_FINDINGS)
+        details_finding(u, &c);
+    else
+        details_file(u, &c);
+}
+
+static int details_key(struct view *v, enum action act)
+{
+    (void)v, (void)act;
+    return 0;
+}
+
+const struct view_ops view_details_ops = {
+    "details", NULL, NULL, details_draw, details_key, NULL, NULL,
+};

@@ -1,0 +1,120 @@
+/* view_layers.c: one row per history entry (or per layer without history): index, size bar,
+ * bytes, instruction; empty-layer entries dimmed. Moving the selection retargets the tree. */
+#include <stdio.h>
+#include <string.h>
+
+#include "src/util.h"
+#include "ui/draw.h"
+#include "ui/theme.h"
+#include "ui/view.h"
+
+static void layers_init(struct view *v)
+{
+    v->sel = v->top = 0;
+}
+
+static void layers_layout(struct view *v, int y, int x, int h, int w)
+{
+    (void)y, (void)x, (void)h, (void)w;
+    list_scroll_into_view(v->sel, &v->top, (long)v->u->n_lrows, v->h - 2);
+}
+
+static const char *row_text(const struct ui *u, size_t i)
+{
+    int h = u->lrow_hist[i], L = u->lrow_layer[i];
+    if (h >= 0 && (size_t)h < u->img->n_history) {
+        const struct history_item *hi = &u->img->history[h];
+        if (hi->instruction && *hi->instruction)
+            return hi->instruction;
+        if (hi->created_by && *hi->created_by)
+            return hi->created_by;
+        return hi->comment && *hi->comment ? hi->comment : "(no instruction recorded)";
+    }
+    if (L >= 0 && (size_t)L < u->img->n_layers && u->img->layers[L].instruction &&
+        *u->img->layers[L].instruction)
+        return u->img->layers[L].instruction;
+    return "(no history)";
+}
+
+static void layers_draw(struct view *v)
+{
+    struct ui *u = v->u;
+    const struct model *m = &u->img->model;
+    WINDOW *w = v->win;
+    werase(w);
+    char title[64];
+    snprintf(title, sizeof title, "Layers (%zu, %u with files)", u->n_lrows, m->n_layers);
+    draw_frame(w, title, u->focus == PANE_LAYERS);
+    int ih = v->h - 2, iw = v->w - 2;
+    uint64_t maxb = 1;
+    for (uint32_t L = 0; L < m->n_layers; L++)
+        if (m->layers[L].bytes > maxb)
+            maxb = m->layers[L].bytes;
+    list_scroll_into_view(v->sel, &v->top, (long)u->n_lrows, ih);
+    int barw = iw >= 60 ? 10 : 6;
+    for (int r = 0; r < ih; r++) {
+        long i = v->top + r;
+        if (i >= (long)u->n_lrows)
+            break;
+        int L = u->lrow_layer[i];
+        int selected = i == v->sel;
+        attr_t base = selected ? theme_attr(u->focus == PANE_LAYERS ? TC_SEL : TC_SEL_IDLE)
+                    : L < 0 ? theme_attr(TC_DIM) : theme_attr(TC_DEFAULT);
+        int y = 1 + r, x = 1;
+        draw_fill(w, y, x, iw, base);
+        char idx[16], sz[16];
+        if (L >= 0)
+            snprintf(idx, sizeof idx, "%3d", L);
+        else
+            snprintf(idx, sizeof idx, "  -");
+        x += draw_text(w, y, x, iw, idx, base) + 1;
+        if (L >= 0 && (uint32_t)L < m->n_layers) {
+            draw_bar(w, y, x, barw, (double)m->layers[L].bytes / (double)maxb,
+                     selected ? base : theme_attr(TC_BAR));
+            fmt_size(m->layers[L].bytes, sz, sizeof sz);
+        } else {
+            draw_fill(w, y, x, barw, base);
+            snprintf(sz, sizeof sz, "%s", "");
+        }
+        x += barw + 1;
+        char szr[16];
+        snprintf(szr, sizeof szr, "%9s", sz);
+        x += draw_text(w, y, x, 9, szr, base) + 1;
+        if (x < iw)
+            draw_name(w, y, x, iw + 1 - x, row_text(u, (size_t)i), base, ELIDE_RIGHT);
+    }
+    if (!u->n_lrows)
+        draw_text(w, 1, 2, iw - 2, "no layers", theme_attr(TC_DIM));
+}
+
+static int layers_key(struct view *v, enum action act)
+{
+    long before = v->sel;
+    int r = list_move(&v->sel, &v->top, (long)v->u->n_lrows, v->h - 2, act);
+    if (r) {
+        if (v->sel != before)
+            ui_set_layer_row(v->u, v->sel);
+        return r | REACT_RELOAD;
+    }
+    if (act == ACT_OPEN || act == ACT_RIGHT) {
+        v->u->focus = PANE_TREE;
+        v->u->details_of = PANE_TREE;
+        return REACT_HANDLED | REACT_RELOAD;
+    }
+    return 0;
+}
+
+static int layers_click(struct view *v, int row, int col)
+{
+    (void)col;
+    long i = v->top + row - 1;
+    if (row < 1 || row > v->h - 2 || i >= (long)v->u->n_lrows)
+        return REACT_HANDLED;
+    v->sel = i;
+    ui_set_layer_row(v->u, i);
+    return REACT_HANDLED | REACT_RELOAD;
+}
+
+const struct view_ops view_layers_ops = {
+    "layers", layers_init, layers_layout, layers_draw, layers_key, layers_click, NULL,
+};
