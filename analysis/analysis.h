@@ -84,6 +84,32 @@ struct secret_finding {
     const char *fix;
 };
 
+/* Thresholds for --ci, from the config file (analysis/config.c documents the format). A
+ * threshold applies only when its CI_* bit is set in set_mask. */
+enum {
+    CI_LOWEST_EFFICIENCY = 1 << 0,          /* fail when efficiency < lowest_efficiency */
+    CI_HIGHEST_REMOVABLE_BYTES = 1 << 1,    /* fail when removable_bytes > highest_removable_bytes */
+    CI_HIGHEST_REMOVABLE_PERCENT = 1 << 2,  /* fail when 100*removable/layer_bytes > percent */
+    CI_FAIL_ON_SECRET = 1 << 3,             /* fail on a finding with severity >= fail_on_severity */
+};
+struct ci_thresholds {
+    double lowest_efficiency;               /* 0.9 */
+    uint64_t highest_removable_bytes;       /* "500MB" in the file */
+    double highest_removable_percent;       /* 20 means 20 % */
+    int fail_on_severity;                   /* enum secret_sev */
+    int set_mask;                           /* CI_* */
+};
+
+/* A Dockerfile-level signal read from history created_by (hadolint ids). No bytes of its own:
+ * the bytes are in the waste categories; these say which line to change. */
+struct waste_hint {
+    const char *id;            /* "DL3009", "DL3042", "DL3019", "DL3015", "DL3059", … (static) */
+    int severity;              /* enum secret_sev */
+    int history;               /* index into img->history */
+    int layer;                 /* history's layer, -1 for an empty layer */
+    char *text;                /* "RUN pip install …: add --no-cache-dir" */
+};
+
 struct analysis {
     struct analysis_opts opts;
     struct waste_cat *cats;   size_t n_cats;      /* largest first */
@@ -94,6 +120,11 @@ struct analysis {
     struct package *pkgs;     size_t n_pkgs;      /* largest first */
     struct secret_finding *secrets; size_t n_secrets;  /* most severe first, then layer */
     uint64_t hashed_bytes, scanned_bytes;         /* content seen, for the report */
+    struct waste_hint *hints; size_t n_hints;     /* history order */
+    struct ci_thresholds ci;                      /* from the config file */
+    char **warnings; size_t n_warnings;           /* config problems: "strata.conf:3: …" */
+    int config_rc;             /* RC_OK; RC_WARN: bad lines skipped; RC_FATAL: an explicit
+                                * config_path could not be read */
     void *priv;                                   /* implementation state */
 };
 
@@ -101,5 +132,16 @@ struct analysis *analysis_new(const struct analysis_opts *o);
 size_t analysis_sinks(struct analysis *a, struct sink *out, size_t max);
 int analysis_run(struct analysis *a, const struct image *img);
 void analysis_free(struct analysis *a);
+
+/* Content hash (XXH3-64) of an entry seen by the sinks: 1 and *out set, or 0 if not hashed
+ * (--no-content, not a regular file, or never read). */
+int analysis_entry_hash(const struct analysis *a, uint32_t entry, uint64_t *out);
+/* Applies config text (the format at the top of analysis/config.c) as if read from a file
+ * named `name` (for messages). Call before analysis_sinks(). RC_OK or RC_WARN. */
+int analysis_config_text(struct analysis *a, const char *text, const char *name);
+/* The built-in waste rules, for --list-rules and help: 0 and the fields set for i < count. */
+size_t analysis_waste_rule_count(void);
+int analysis_waste_rule_info(size_t i, const char **id, const char **pattern, const char **title,
+                             int *severity);
 
 #endif

@@ -1,0 +1,661 @@
+/* analysis.c: the sinks that see file contents once, and analysis_run()'s orchestration.
+ *
+ * One sink does three jobs per regular file, so the reader calls one set of callbacks:
+ *   1. content hash: XXH3-64 over every regular file. Why XXH3: duplicate detection needs a
+ *      fast non-cryptographic hash (it runs over every byte of every layer, GB/s matters more
+ *      than collision resistance against an adversary); 64 bits keep the per-entry cost at 8 B
+ *      and, with the size compared too, a false duplicate among 1M files is ~1e-8 likely.
+ *      Debian ships libxxhash, so this costs no vendored code.
+ *   2. secrets: the first SECRETS_CONTENT_CAP bytes of files secrets_needs_content() wants are
+ *      buffered and scanned at file_end; hits are kept by entry until analysis_run().
+ *   3. package databases (dpkg status / info lists, apk installed, python RECORD / METADATA,
+ *      npm package.json at package roots) are kept in memory; npm and METADATA are reduced to
+ *      "name\nversion" at file_end. No other content is kept. */
+#include "analysis/analysis.h"
+
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include <xxhash.h>
+
+#include "analysis/analysis_int.h"
+#include "analysis/secrets.h"
+#include "src/util.h"
+
+#define META_CAP (64u << 20)   /* a dpkg status bigger than this is not a status file */
+
+void analysis_warn(struct analysis *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0)
+        die("out of memory");
+    va_end(ap);
+    a->warnings = xreallocarray(a->warnings, a->n_warnings + 1, sizeof *a->warnings);
+    a->warnings[a->n_warnings++] = s;
+}
+
+int analysis_ignored(const struct analysis *a, const char *id)
+{
+    const struct analysis_priv *p = PRIV(a);
+    for (size_t i = 0; i < p->n_ignore; i++)
+        if (strcmp(p->ignore[i], id) == 0)
+            return 1;
+    return 0;
+}
+
+int analysis_allowed(const struct analysis *a, const char *path)
+{
+    const struct analysis_priv *p = PRIV(a);
+    for (size_t i = 0; i < p->n_allow; i++) {
+        const char *g = p->allow[i];
+        size_t n = strlen(g);
+        // "/dir/" or "/dir/**" allow a whole folder; otherwise fnmatch with '*' crossing '/'.
+        if (n && g[n - 1] == '/' && strncmp(path, g, n) == 0)
+            return 1;
+        if (n > 3 && strcmp(g + n - 3, "/**") == 0 && strncmp(path, g, n - 2) == 0)
+            return 1;
+        if (fnmatch(g, path, 0) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+void analysis_add_ignore(struct analysis *a, const char *id)
+{
+    struct analysis_priv *p = PRIV(a);
+    if (analysis_ignored(a, id))
+        return;
+    p->ignore = xreallocarray(p->ignore, p->n_ignore + 1, sizeof *p->ignore);
+    p->ignore[p->n_ignore++] = xstrdup(id);
+    secrets_ignore(p->sc, id);     /* -1 for waste ids: fine */
+}
+
+struct analysis *analysis_new(const struct analysis_opts *o)
+{
+    struct analysis *a = xcalloc(1, sizeof *a);
+    struct analysis_priv *p = xcalloc(1, sizeof *p);
+    a->priv = p;
+    if (o)
+        a->opts = *o;
+    a->opts.ignore = NULL;
+    a->opts.n_ignore = 0;
+    if (!a->opts.model_threshold)
+        a->opts.model_threshold = 10u * 1000 * 1000;
+    a->ci.lowest_efficiency = 0.9;
+    a->ci.fail_on_severity = SEV_HIGH;
+    p->sc = secrets_new();
+    p->xx = XXH3_createState();
+    if (!p->xx)
+        die("out of memory");
+    for (size_t i = 0; o && i < o->n_ignore; i++)
+        analysis_add_ignore(a, o->ignore[i]);
+    const char *cfg = o ? o->config_path : NULL;
+    a->config_rc = config_load(a, cfg ? cfg : ".strata.conf", cfg != NULL);
+    return a;
+}
+
+/* ---- the sink ---- */
+
+static int meta_kind(const char *path)
+{
+    size_t n = strlen(path);
+#define ENDS(s) (n >= sizeof(s) - 1 && memcmp(path + n - (sizeof(s) - 1), s, sizeof(s) - 1) == 0)
+    if (strcmp(path, "/var/lib/dpkg/status") == 0)
+        return META_DPKG_STATUS;
+    if (strncmp(path, "/var/lib/dpkg/status.d/", 23) == 0 && !strchr(path + 23, '/'))
+        return ENDS(".md5sums") ? META_DPKG_MD5 : META_DPKG_STATUS;
+    if (strncmp(path, "/var/lib/dpkg/info/", 19) == 0 && !strchr(path + 19, '/') && ENDS(".list"))
+        return META_DPKG_LIST;
+    if (strcmp(path, "/lib/apk/db/installed") == 0 || strcmp(path, "/usr/lib/apk/db/installed") == 0)
+        return META_APK;
+    if (ENDS(".dist-info/RECORD"))
+        return META_PY_RECORD;
+    if (ENDS(".dist-info/METADATA"))
+        return META_PY_METADATA;
+    if (ENDS("/package.json")) {
+        const char *nm = NULL;
+        for (const char *s = strstr(path, "/node_modules/"); s; s = strstr(s + 1, "/node_modules/"))
+            nm = s + 14;
+        if (!nm)
+            return -1;
+        const char *sl = strchr(nm, '/');
+        if (nm[0] == '@' && sl)
+            sl = strchr(sl + 1, '/');
+        if (sl && strcmp(sl, "/package.json") == 0)
+            return META_NPM;
+    }
+#undef ENDS
+    return -1;
+}
+
+struct hit_ctx {
+    struct analysis *a;
+    uint32_t entry;
+    int history;
+    const char *text;       /* the scanned text, for raw values */
+    size_t text_len;
+};
+
+static void on_hit(void *ctx, const struct secret_hit *h)
+{
+    struct hit_ctx *hc = ctx;
+    struct analysis_priv *p = PRIV(hc->a);
+    if (p->n_hits == p->cap_hits) {
+        p->cap_hits = p->cap_hits ? p->cap_hits * 2 : 16;
+        p->hits = xreallocarray(p->hits, p->cap_hits, sizeof *p->hits);
+    }
+    struct hit_rec *r = &p->hits[p->n_hits++];
+    memset(r, 0, sizeof *r);
+    r->entry = hc->entry;
+    r->history = hc->history;
+    r->rule_id = h->rule_id;
+    r->fix = h->fix;
+    r->severity = (int)h->severity;
+    r->kind = (int)h->kind;
+    snprintf(r->masked, sizeof r->masked, "%s", h->masked);
+    if (hc->a->opts.show_secrets && hc->text && h->len && h->offset + h->len <= hc->text_len)
+        r->raw = xstrndup(hc->text + h->offset, h->len);
+}
+
+static int sink_begin(void *ctx, const struct sink_file *f)
+{
+    struct analysis *a = ctx;
+    struct analysis_priv *p = PRIV(a);
+    if (a->opts.no_content)
+        return 0;
+    p->cur_entry = f->entry;
+    p->cur_size = f->size;
+    p->cur_hash = 1;
+    XXH3_64bits_reset(p->xx);
+    p->cur_sec = !a->opts.no_secret_content && secrets_needs_content(p->sc, f->path, f->size) &&
+                 !analysis_allowed(a, f->path);
+    int mk = f->size <= META_CAP ? meta_kind(f->path) : -1;
+    p->cur_meta = mk >= 0 ? mk + 1 : 0;
+    p->slen = p->mlen = 0;
+    if (p->cur_sec || p->cur_meta) {
+        size_t n = strlen(f->path) + 1;
+        if (n > p->cur_path_cap) {
+            p->cur_path_cap = n * 2;
+            p->cur_path = xrealloc(p->cur_path, p->cur_path_cap);
+        }
+        memcpy(p->cur_path, f->path, n);
+    }
+    if (p->cur_sec && !p->sbuf)
+        p->sbuf = xmalloc(SECRETS_CONTENT_CAP);
+    return 1;
+}
+
+static void sink_data(void *ctx, const void *buf, size_t len)
+{
+    struct analysis *a = ctx;
+    struct analysis_priv *p = PRIV(a);
+    if (p->cur_hash)
+        XXH3_64bits_update(p->xx, buf, len);
+    if (p->cur_sec && p->slen < SECRETS_CONTENT_CAP) {
+        size_t n = SECRETS_CONTENT_CAP - p->slen < len ? SECRETS_CONTENT_CAP - p->slen : len;
+        memcpy(p->sbuf + p->slen, buf, n);
+        p->slen += n;
+    }
+    if (p->cur_meta && p->mlen + len <= META_CAP) {
+        if (p->mlen + len + 1 > p->mcap) {
+            while (p->mlen + len + 1 > p->mcap)
+                p->mcap = p->mcap ? p->mcap * 2 : 8192;
+            p->mbuf = xrealloc(p->mbuf, p->mcap);
+        }
+        memcpy(p->mbuf + p->mlen, buf, len);
+        p->mlen += len;
+    }
+}
+
+/* "Name: x" header value of an email-style block, or NULL. */
+static char *header_value(const char *buf, size_t len, const char *key)
+{
+    size_t kl = strlen(key);
+    for (size_t i = 0; i < len;) {
+        size_t e = i;
+        while (e < len && buf[e] != '\n')
+            e++;
+        if (e == i)
+            break;      /* blank line: end of the headers */
+        if (e - i > kl && strncasecmp(buf + i, key, kl) == 0 && buf[i + kl] == ':') {
+            size_t s = i + kl + 1;
+            while (s < e && (buf[s] == ' ' || buf[s] == '\t'))
+                s++;
+            size_t t = e;
+            while (t > s && (buf[t - 1] == '\r' || buf[t - 1] == ' '))
+                t--;
+            return xstrndup(buf + s, t - s);
+        }
+        i = e + 1;
+    }
+    return NULL;
+}
+
+static void keep_meta(struct analysis_priv *p, int kind)
+{
+    char *data = NULL;
+    size_t len = 0;
+    if (kind == META_NPM) {
+        json_error_t err;
+        json_t *j = json_loadb(p->mbuf ? p->mbuf : "", p->mlen, 0, &err);
+        const char *nm = j ? json_string_value(json_object_get(j, "name")) : NULL;
+        const char *ver = j ? json_string_value(json_object_get(j, "version")) : NULL;
+        data = xasprintf("%s\n%s", nm ? nm : "", ver ? ver : "");
+        json_decref(j);
+        len = strlen(data);
+    } else if (kind == META_PY_METADATA) {
+        char *nm = header_value(p->mbuf ? p->mbuf : "", p->mlen, "Name");
+        char *ver = header_value(p->mbuf ? p->mbuf : "", p->mlen, "Version");
+        data = xasprintf("%s\n%s", nm ? nm : "", ver ? ver : "");
+        free(nm);
+        free(ver);
+        len = strlen(data);
+    } else {
+        len = p->mlen;
+        data = xmalloc(len + 1);
+        if (len)
+            memcpy(data, p->mbuf, len);
+        data[len] = 0;
+    }
+    if (p->n_meta == p->cap_meta) {
+        p->cap_meta = p->cap_meta ? p->cap_meta * 2 : 64;
+        p->meta = xreallocarray(p->meta, p->cap_meta, sizeof *p->meta);
+    }
+    p->meta[p->n_meta++] = (struct meta_rec){p->cur_entry, kind, xstrdup(p->cur_path), data, len};
+}
+
+static void sink_end(void *ctx)
+{
+    struct analysis *a = ctx;
+    struct analysis_priv *p = PRIV(a);
+    if (p->cur_hash) {
+        uint32_t e = p->cur_entry;
+        if (e >= p->cap_hash) {
+            size_t n = p->cap_hash ? p->cap_hash : 1024;
+            while (n <= e)
+                n *= 2;
+            p->hash = xreallocarray(p->hash, n, sizeof *p->hash);
+            p->hashed = xrealloc(p->hashed, n);
+            memset(p->hashed + p->cap_hash, 0, n - p->cap_hash);
+            p->cap_hash = n;
+        }
+        p->hash[e] = XXH3_64bits_digest(p->xx);
+        p->hashed[e] = 1;
+        a->hashed_bytes += p->cur_size;
+    }
+    if (p->cur_sec) {
+        struct hit_ctx hc = {a, p->cur_entry, -1, p->sbuf, p->slen};
+        secrets_scan_content(p->sc, p->cur_path, p->sbuf, p->slen, on_hit, &hc);
+        a->scanned_bytes += p->slen;
+    }
+    if (p->cur_meta)
+        keep_meta(p, p->cur_meta - 1);
+    p->cur_hash = p->cur_sec = p->cur_meta = 0;
+}
+
+size_t analysis_sinks(struct analysis *a, struct sink *out, size_t max)
+{
+    if (!max || a->opts.no_content)
+        return 0;
+    out[0] = (struct sink){a, sink_begin, sink_data, sink_end};
+    return 1;
+}
+
+/* ---- entries of repeated blobs ---- */
+
+/* model_stack() copies the entries of a blob used by two layers; the sinks saw the originals. */
+static void build_orig(struct analysis *a, const struct model *m)
+{
+    struct analysis_priv *p = PRIV(a);
+    uint32_t base = 1;
+    for (uint32_t b = 0; b < m->n_blobs; b++)
+        if (m->blobs[b].first_entry + m->blobs[b].n_entries > base)
+            base = m->blobs[b].first_entry + m->blobs[b].n_entries;
+    p->orig_base = base;
+    if (m->n_entries <= base)
+        return;
+    p->orig = xcalloc(m->n_entries - base, sizeof *p->orig);
+    for (uint32_t L = 0; L < m->n_layers; L++) {
+        const struct layer_stats *ls = &m->layers[L];
+        if (ls->first_entry < base || !ls->n_entries)
+            continue;
+        for (uint32_t b = 0; b < m->n_blobs; b++) {
+            const struct blob *bl = &m->blobs[b];
+            if (bl->n_entries != ls->n_entries)
+                continue;
+            int same = 1;
+            for (uint32_t k = 0; k < bl->n_entries && same; k++)
+                same = m->entries[bl->first_entry + k].path == m->entries[ls->first_entry + k].path &&
+                       m->entries[bl->first_entry + k].size == m->entries[ls->first_entry + k].size;
+            if (!same)
+                continue;
+            for (uint32_t k = 0; k < bl->n_entries; k++)
+                p->orig[ls->first_entry + k - base] = bl->first_entry + k;
+            break;
+        }
+    }
+}
+
+uint32_t analysis_src_entry(const struct analysis *a, uint32_t e)
+{
+    const struct analysis_priv *p = PRIV(a);
+    if (p->orig && e >= p->orig_base && p->orig[e - p->orig_base])
+        return p->orig[e - p->orig_base];
+    return e;
+}
+
+int analysis_entry_hash(const struct analysis *a, uint32_t entry, uint64_t *out)
+{
+    const struct analysis_priv *p = PRIV(a);
+    entry = analysis_src_entry(a, entry);
+    if (entry >= p->cap_hash || !p->hashed[entry])
+        return 0;
+    if (out)
+        *out = p->hash[entry];
+    return 1;
+}
+
+/* ---- path index: full path -> node, by a hash chained over the components ---- */
+
+static inline uint64_t comp_hash(uint64_t parent, const char *s, size_t n)
+{
+    return XXH3_64bits_withSeed(s, n, parent) | 1;   /* never 0 */
+}
+
+void analysis_build_path_index(struct analysis *a, const struct model *m)
+{
+    struct analysis_priv *p = PRIV(a);
+    p->phash = xcalloc(m->n_paths ? m->n_paths : 1, sizeof *p->phash);
+    size_t n = 16;
+    while (n < (size_t)m->n_paths * 2)
+        n *= 2;
+    p->n_pslots = n;
+    p->pslots = xcalloc(n, sizeof *p->pslots);
+    if (m->n_paths <= MODEL_ROOT)
+        return;
+    p->phash[MODEL_ROOT] = 0x9e3779b97f4a7c15ull;
+    /* Children always have higher indices than their parents. */
+    for (uint32_t i = MODEL_ROOT + 1; i < m->n_paths; i++) {
+        const char *nm = model_name(m, i);
+        p->phash[i] = comp_hash(p->phash[m->paths[i].parent], nm, strlen(nm));
+        size_t h = (size_t)p->phash[i] & (n - 1);
+        while (p->pslots[h])
+            h = (h + 1) & (n - 1);
+        p->pslots[h] = i;
+    }
+}
+
+static uint32_t find_norm(const struct analysis *a, const char *path, size_t len, int usr)
+{
+    const struct analysis_priv *p = PRIV(a);
+    const struct model *m = &p->img->model;
+    struct { const char *s; size_t n; } comp[256];
+    int nc = 0;
+    if (usr)
+        comp[nc++].s = "usr", comp[0].n = 3;
+    for (size_t i = 0; i < len;) {
+        while (i < len && path[i] == '/')
+            i++;
+        size_t j = i;
+        while (j < len && path[j] != '/')
+            j++;
+        size_t k = j - i;
+        if (k == 0 || (k == 1 && path[i] == '.')) {
+        } else if (k == 2 && path[i] == '.' && path[i + 1] == '.') {
+            if (nc > (usr ? 1 : 0))
+                nc--;
+        } else {
+            if (nc == 256)
+                return 0;
+            comp[nc].s = path + i;
+            comp[nc++].n = k;
+        }
+        i = j;
+    }
+    if (!nc)
+        return MODEL_ROOT;
+    uint64_t h = 0x9e3779b97f4a7c15ull;
+    for (int i = 0; i < nc; i++)
+        h = comp_hash(h, comp[i].s, comp[i].n);
+    size_t mask = p->n_pslots - 1;
+    for (size_t s = (size_t)h & mask; p->pslots[s]; s = (s + 1) & mask) {
+        uint32_t node = p->pslots[s];
+        if (p->phash[node] != h)
+            continue;
+        const char *nm = model_name(m, node);
+        if (strlen(nm) == comp[nc - 1].n && memcmp(nm, comp[nc - 1].s, comp[nc - 1].n) == 0)
+            return node;
+    }
+    return 0;
+}
+
+uint32_t analysis_find_path(const struct analysis *a, const char *path, size_t len)
+{
+    if (!PRIV(a)->pslots)
+        return 0;
+    uint32_t n = find_norm(a, path, len, 0);
+    if (n)
+        return n;
+    /* usrmerge: dpkg lists say /bin/ls, the file is /usr/bin/ls behind a /bin symlink. */
+    static const char *merged[] = {"/bin/", "/sbin/", "/lib/", "/lib32/", "/lib64/", "/libx32/"};
+    for (size_t i = 0; i < sizeof merged / sizeof *merged; i++)
+        if (len > strlen(merged[i]) && strncmp(path, merged[i], strlen(merged[i])) == 0)
+            return find_norm(a, path, len, 1);
+    return 0;
+}
+
+/* ---- secret findings ---- */
+
+static void add_finding(struct analysis *a, const struct image *img, const struct hit_rec *h,
+                        uint32_t e, int layer, int history)
+{
+    const struct model *m = &img->model;
+    char pb[4096];
+    struct secret_finding f = {0};
+    f.rule_id = h->rule_id;
+    f.severity = h->severity;
+    f.kind = h->kind;
+    f.entry = e;
+    f.layer = layer;
+    f.history = history;
+    f.fix = h->fix;
+    snprintf(f.masked, sizeof f.masked, "%s", h->masked);
+    f.raw = h->raw ? xstrdup(h->raw) : NULL;
+    if (e) {
+        f.path = xstrdup(model_path_str(m, m->entries[e].path, pb, sizeof pb));
+        f.visible = m->entries[e].hidden_at == LAYER_NONE;
+    } else {
+        f.path = xstrdup("");
+        f.visible = 1;
+    }
+    const char *cb = "";
+    if (layer >= 0 && (size_t)layer < img->n_layers && img->layers[layer].instruction)
+        cb = img->layers[layer].instruction;
+    if (history >= 0 && (size_t)history < img->n_history && img->history[history].instruction)
+        cb = img->history[history].instruction;
+    f.created_by = xstrdup(cb);
+    a->secrets = xreallocarray(a->secrets, a->n_secrets + 1, sizeof *a->secrets);
+    a->secrets[a->n_secrets++] = f;
+}
+
+static int cmp_secret(const void *x, const void *y)
+{
+    const struct secret_finding *a = x, *b = y;
+    if (a->severity != b->severity)
+        return b->severity - a->severity;
+    if (a->layer != b->layer)
+        return a->layer - b->layer;
+    int c = strcmp(a->path, b->path);
+    return c ? c : strcmp(a->rule_id, b->rule_id);
+}
+
+static void take_hits(struct analysis *a, const struct image *img, size_t from)
+{
+    struct analysis_priv *p = PRIV(a);
+    const struct model *m = &img->model;
+    for (size_t i = from; i < p->n_hits; i++) {
+        const struct hit_rec *h = &p->hits[i];
+        if (h->kind == SK_ENV || h->kind == SK_HISTORY || !h->entry) {
+            int layer = -1;
+            if (h->history >= 0 && (size_t)h->history < img->n_history)
+                layer = img->history[h->history].layer;
+            add_finding(a, img, h, 0, layer, h->history);
+            continue;
+        }
+        if (h->entry >= m->n_entries)
+            continue;
+        if (m->entries[h->entry].layer != LAYER_NONE)
+            add_finding(a, img, h, h->entry, m->entries[h->entry].layer, -1);
+        /* the same blob used again by a later layer */
+        if (p->orig)
+            for (uint32_t e = p->orig_base; e < m->n_entries; e++)
+                if (p->orig[e - p->orig_base] == h->entry)
+                    add_finding(a, img, h, e, m->entries[e].layer, -1);
+    }
+}
+
+static void secrets_run(struct analysis *a, const struct image *img)
+{
+    struct analysis_priv *p = PRIV(a);
+    const struct model *m = &img->model;
+    size_t content_hits = p->n_hits;
+    take_hits(a, img, 0);
+    /* File names, in every layer: a key deleted later is still in the tarball. */
+    char pb[4096];
+    for (uint32_t e = 1; e < m->n_entries; e++) {
+        const struct entry *en = &m->entries[e];
+        if (en->layer == LAYER_NONE || (en->flags & (EF_WHITEOUT | EF_IMPLICIT)))
+            continue;
+        model_path_str(m, en->path, pb, sizeof pb);
+        if (analysis_allowed(a, pb))
+            continue;
+        struct hit_ctx hc = {a, e, -1, NULL, 0};
+        secrets_check_path(p->sc, pb, on_hit, &hc);
+    }
+    for (size_t i = 0; i < img->n_env; i++) {
+        struct hit_ctx hc = {a, 0, -1, img->env[i], strlen(img->env[i])};
+        secrets_check_env(p->sc, img->env[i], on_hit, &hc);
+    }
+    for (size_t j = 0; j < img->n_history; j++) {
+        const char *cb = img->history[j].created_by ? img->history[j].created_by : "";
+        struct hit_ctx hc = {a, 0, (int)j, cb, strlen(cb)};
+        secrets_check_history(p->sc, cb, on_hit, &hc);
+    }
+    /* The path/env/history hits were recorded after the content hits. */
+    for (size_t i = content_hits; i < p->n_hits; i++) {
+        const struct hit_rec *h = &p->hits[i];
+        if (h->entry && h->kind != SK_ENV && h->kind != SK_HISTORY) {
+            if (m->entries[h->entry].layer != LAYER_NONE)
+                add_finding(a, img, h, h->entry, m->entries[h->entry].layer, -1);
+        } else {
+            int layer = h->history >= 0 ? img->history[h->history].layer : -1;
+            add_finding(a, img, h, 0, layer, h->history);
+        }
+    }
+    if (!a->opts.show_secrets)
+        for (size_t i = 0; i < a->n_secrets; i++) {
+            free(a->secrets[i].raw);
+            a->secrets[i].raw = NULL;
+        }
+    if (a->n_secrets)
+        qsort(a->secrets, a->n_secrets, sizeof *a->secrets, cmp_secret);
+}
+
+int analysis_run(struct analysis *a, const struct image *img)
+{
+    struct analysis_priv *p = PRIV(a);
+    if (!img->model.stacked)
+        return RC_FATAL;
+    p->img = img;
+    build_orig(a, &img->model);
+    analysis_build_path_index(a, &img->model);
+    packages_run(a, img);
+    waste_run(a, img);
+    dupes_run(a, img);
+    secrets_run(a, img);
+    free(p->owner);
+    free(p->phash);
+    free(p->pslots);
+    p->owner = NULL;
+    p->phash = NULL;
+    p->pslots = NULL;
+    p->n_pslots = 0;
+    p->img = NULL;
+    return a->n_warnings ? RC_WARN : RC_OK;
+}
+
+void analysis_free(struct analysis *a)
+{
+    if (!a)
+        return;
+    struct analysis_priv *p = PRIV(a);
+    for (size_t i = 0; i < a->n_cats; i++) {
+        free(a->cats[i].fix);
+        for (size_t k = 0; k < a->cats[i].n_paths; k++)
+            free(a->cats[i].paths[k]);
+        free(a->cats[i].paths);
+    }
+    free(a->cats);
+    free(a->dead);
+    for (size_t i = 0; i < a->n_dups; i++)
+        free(a->dups[i].entries);
+    free(a->dups);
+    for (size_t i = 0; i < a->n_pkgs; i++) {
+        free(a->pkgs[i].name);
+        free(a->pkgs[i].version);
+    }
+    free(a->pkgs);
+    for (size_t i = 0; i < a->n_secrets; i++) {
+        free(a->secrets[i].path);
+        free(a->secrets[i].created_by);
+        free(a->secrets[i].raw);
+    }
+    free(a->secrets);
+    for (size_t i = 0; i < a->n_hints; i++)
+        free(a->hints[i].text);
+    free(a->hints);
+    for (size_t i = 0; i < a->n_warnings; i++)
+        free(a->warnings[i]);
+    free(a->warnings);
+    if (p) {
+        secrets_free(p->sc);
+        XXH3_freeState(p->xx);
+        free(p->hash);
+        free(p->hashed);
+        free(p->cur_path);
+        free(p->sbuf);
+        free(p->mbuf);
+        for (size_t i = 0; i < p->n_hits; i++)
+            free(p->hits[i].raw);
+        free(p->hits);
+        for (size_t i = 0; i < p->n_meta; i++) {
+            free(p->meta[i].path);
+            free(p->meta[i].data);
+        }
+        free(p->meta);
+        for (size_t i = 0; i < p->n_ignore; i++)
+            free(p->ignore[i]);
+        free(p->ignore);
+        for (size_t i = 0; i < p->n_allow; i++)
+            free(p->allow[i]);
+        free(p->allow);
+        for (size_t i = 0; i < p->n_urules; i++) {
+            free(p->urules[i].id);
+            free(p->urules[i].pattern);
+            free(p->urules[i].title);
+            free(p->urules[i].fix);
+        }
+        free(p->urules);
+        free(p->orig);
+        free(p->owner);
+        free(p->phash);
+        free(p->pslots);
+        free(p);
+    }
+    free(a);
+}

@@ -1,0 +1,499 @@
+/* packages.c: which package owns each file of the final filesystem, and bytes per package.
+ *
+ * Sources, in the attribution order of the catalogue (a file goes to the first that lists it):
+ *   dpkg    var/lib/dpkg/info/<pkg>[:arch].list (+ status for the version; Installed-Size x 1024
+ *           as the size of a package with no list), distroless status.d/<pkg> + <pkg>.md5sums
+ *   apk     lib/apk/db/installed: P: name, V: version, F: folder, R: file in the last F
+ *   python  *.dist-info/RECORD (paths relative to the dist-info's parent) + METADATA
+ *   npm     node_modules/<name>/package.json (or @scope/name): the package folder, without
+ *           nested node_modules
+ * Only database files still visible in the final filesystem count: a package removed later
+ * takes its list with it. */
+#include "analysis/analysis_int.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "src/util.h"
+
+struct pctx {
+    struct analysis *a;
+    const struct model *m;
+    struct package *pk; size_t n, cap;
+    uint64_t *acc;              /* per layer, bytes of the package being filled */
+};
+
+int package_is_build_only(const char *name)
+{
+    static const char *pats[] = {
+        "gcc", "gcc-[0-9]*", "gcc[0-9]*", "cpp", "cpp-[0-9]*", "g++", "g++-[0-9]*", "c++",
+        "binutils*", "*-dev", "*-dev-*", "*-devel", "libc6-dev", "make", "build-essential",
+        "build-base", "linux-libc-dev", "libgcc-*-dev", "cmake", "cmake-data", "autoconf",
+        "automake", "libtool", "pkg-config", "pkgconf", "bison", "flex", "dpkg-dev", "gfortran*",
+        "clang", "clang-[0-9]*", "llvm-*-dev", "musl-dev", "patch", "m4", "fortify-headers",
+        "libstdc++-*-dev", "nasm", "yasm", "ninja-build", "meson", "gettext-dev", "cython*",
+    };
+    /* gcc-12-base and friends are runtime dependencies of libgcc-s1 / libstdc++6. */
+    if (fnmatch("gcc*-base", name, 0) == 0 || fnmatch("cpp*-base", name, 0) == 0)
+        return 0;
+    for (size_t i = 0; i < sizeof pats / sizeof *pats; i++)
+        if (fnmatch(pats[i], name, 0) == 0)
+            return 1;
+    return 0;
+}
+
+static int meta_visible(const struct analysis *a, const struct model *m, const struct meta_rec *r)
+{
+    if (r->entry >= m->n_entries)
+        return 0;
+    uint32_t node = m->entries[r->entry].path;
+    uint32_t v = m->path_final[node];
+    return v && analysis_src_entry(a, v) == r->entry;
+}
+
+static size_t pkg_new(struct pctx *c, const char *eco, const char *name, size_t nl,
+                      const char *ver)
+{
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 64;
+        c->pk = xreallocarray(c->pk, c->cap, sizeof *c->pk);
+    }
+    struct package *p = &c->pk[c->n];
+    memset(p, 0, sizeof *p);
+    p->name = xstrndup(name, nl);
+    p->version = xstrdup(ver ? ver : "");
+    p->ecosystem = eco;
+    p->layer = -1;
+    p->build_only = strcmp(eco, "deb") == 0 || strcmp(eco, "apk") == 0 ?
+                    package_is_build_only(p->name) : 0;
+    memset(c->acc, 0, (c->m->n_layers ? c->m->n_layers : 1) * sizeof *c->acc);
+    return c->n++;
+}
+
+static void pkg_done(struct pctx *c, size_t i)
+{
+    uint64_t best = 0;
+    for (uint32_t L = 0; L < c->m->n_layers; L++)
+        if (c->acc[L] > best) {
+            best = c->acc[L];
+            c->pk[i].layer = (int)L;
+        }
+}
+
+static void own_node(struct pctx *c, size_t i, uint32_t node)
+{
+    struct analysis_priv *p = PRIV(c->a);
+    const struct model *m = c->m;
+    if (!node || p->owner[node])
+        return;
+    uint32_t e = m->path_final[node];
+    if (!e || !entry_is_reg(&m->entries[e]))
+        return;
+    p->owner[node] = (uint32_t)i + 1;
+    c->pk[i].bytes += m->entries[e].size;
+    c->pk[i].files++;
+    if (m->entries[e].layer < m->n_layers)
+        c->acc[m->entries[e].layer] += m->entries[e].size;
+}
+
+static void own_path(struct pctx *c, size_t i, const char *path, size_t len)
+{
+    own_node(c, i, analysis_find_path(c->a, path, len));
+}
+
+/* ---- dpkg ---- */
+
+struct dstat { char *name, *version; uint64_t isize; int layer; int used; };
+
+static int cmp_dstat(const void *x, const void *y)
+{
+    return strcmp(((const struct dstat *)x)->name, ((const struct dstat *)y)->name);
+}
+
+static void parse_status(const char *buf, size_t len, int layer, struct dstat **out, size_t *n)
+{
+    char *name = NULL, *ver = NULL;
+    uint64_t isize = 0;
+    int installed = 1;
+    size_t i = 0;
+    for (;;) {
+        size_t e = i;
+        while (e < len && buf[e] != '\n')
+            e++;
+        int blank = e == i || i >= len;
+        if (blank) {
+            if (name && installed) {
+                *out = xreallocarray(*out, *n + 1, sizeof **out);
+                (*out)[(*n)++] = (struct dstat){name, ver ? ver : xstrdup(""), isize, layer, 0};
+            } else {
+                free(name);
+                free(ver);
+            }
+            name = ver = NULL;
+            isize = 0;
+            installed = 1;
+            if (i >= len)
+                break;
+        } else if (buf[i] != ' ' && buf[i] != '\t') {
+            const char *colon = memchr(buf + i, ':', e - i);
+            if (colon) {
+                size_t kl = (size_t)(colon - (buf + i));
+                const char *v = colon + 1;
+                while (v < buf + e && *v == ' ')
+                    v++;
+                size_t vl = (size_t)(buf + e - v);
+                while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' '))
+                    vl--;
+                if (kl == 7 && strncmp(buf + i, "Package", 7) == 0) {
+                    free(name);
+                    name = xstrndup(v, vl);
+                } else if (kl == 7 && strncmp(buf + i, "Version", 7) == 0) {
+                    free(ver);
+                    ver = xstrndup(v, vl);
+                } else if (kl == 14 && strncmp(buf + i, "Installed-Size", 14) == 0) {
+                    isize = strtoull(v, NULL, 10);
+                } else if (kl == 6 && strncmp(buf + i, "Status", 6) == 0) {
+                    installed = vl >= 10 && strncmp(v + vl - 10, " installed", 10) == 0 &&
+                                strncmp(v, "deinstall", 9) != 0 && strncmp(v, "purge", 5) != 0;
+                }
+            }
+        }
+        i = e + 1;
+    }
+}
+
+static struct dstat *find_status(struct dstat *st, size_t n, const char *name)
+{
+    struct dstat key = {.name = (char *)name};
+    return n ? bsearch(&key, st, n, sizeof *st, cmp_dstat) : NULL;
+}
+
+static void each_line(struct pctx *c, size_t pkg, const char *buf, size_t len, int md5)
+{
+    for (size_t i = 0; i < len;) {
+        size_t e = i;
+        while (e < len && buf[e] != '\n')
+            e++;
+        const char *s = buf + i;
+        size_t n = e - i;
+        if (md5) {      /* "<md5>  path/without/leading/slash" */
+            const char *sp = memchr(s, ' ', n);
+            if (sp) {
+                while (sp < s + n && *sp == ' ')
+                    sp++;
+                n -= (size_t)(sp - s);
+                s = sp;
+            } else {
+                n = 0;
+            }
+        }
+        while (n && s[n - 1] == '\r')
+            n--;
+        if (n) {
+            if (s[0] == '/') {
+                own_path(c, pkg, s, n);
+            } else {
+                char *t = xasprintf("/%.*s", (int)n, s);
+                own_path(c, pkg, t, strlen(t));
+                free(t);
+            }
+        }
+        i = e + 1;
+    }
+}
+
+static const char *base_of(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+static void dpkg_run(struct pctx *c)
+{
+    struct analysis_priv *p = PRIV(c->a);
+    const struct model *m = c->m;
+    struct dstat *st = NULL;
+    size_t n_st = 0;
+    for (size_t i = 0; i < p->n_meta; i++) {
+        const struct meta_rec *r = &p->meta[i];
+        if (r->kind == META_DPKG_STATUS && meta_visible(c->a, m, r))
+            parse_status(r->data, r->len, m->entries[r->entry].layer, &st, &n_st);
+    }
+    if (n_st)
+        qsort(st, n_st, sizeof *st, cmp_dstat);
+    for (size_t i = 0; i < p->n_meta; i++) {
+        const struct meta_rec *r = &p->meta[i];
+        int md5 = r->kind == META_DPKG_MD5;
+        if ((r->kind != META_DPKG_LIST && !md5) || !meta_visible(c->a, m, r))
+            continue;
+        const char *b = base_of(r->path);
+        size_t nl = strlen(b) - (md5 ? 8 : 5);
+        const char *colon = memchr(b, ':', nl);
+        if (colon)
+            nl = (size_t)(colon - b);
+        char *name = xstrndup(b, nl);
+        struct dstat *s = find_status(st, n_st, name);
+        if (n_st && !s) {       /* a list left behind by a removed package */
+            free(name);
+            continue;
+        }
+        size_t k = pkg_new(c, "deb", name, nl, s ? s->version : NULL);
+        if (s)
+            s->used = 1;
+        free(name);
+        each_line(c, k, r->data, r->len, md5);
+        pkg_done(c, k);
+    }
+    for (size_t i = 0; i < n_st; i++) {
+        if (!st[i].used) {      /* no file list: Installed-Size (KiB) as an estimate */
+            size_t k = pkg_new(c, "deb", st[i].name, strlen(st[i].name), st[i].version);
+            c->pk[k].bytes = st[i].isize * 1024;
+            c->pk[k].layer = st[i].layer == LAYER_NONE ? -1 : st[i].layer;
+        }
+        free(st[i].name);
+        free(st[i].version);
+    }
+    free(st);
+}
+
+/* ---- apk ---- */
+
+static void apk_run(struct pctx *c)
+{
+    struct analysis_priv *p = PRIV(c->a);
+    for (size_t mi = 0; mi < p->n_meta; mi++) {
+        const struct meta_rec *r = &p->meta[mi];
+        if (r->kind != META_APK || !meta_visible(c->a, c->m, r))
+            continue;
+        const char *buf = r->data;
+        size_t len = r->len;
+        long cur = -1;
+        char dir[4096] = "";
+        char *pend_name = NULL, *pend_ver = NULL;
+        for (size_t i = 0; i <= len;) {
+            size_t e = i;
+            while (e < len && buf[e] != '\n')
+                e++;
+            size_t n = e - i;
+            if (n == 0 || i >= len) {
+                if (cur >= 0)
+                    pkg_done(c, (size_t)cur);
+                else if (pend_name)
+                    pkg_done(c, pkg_new(c, "apk", pend_name, strlen(pend_name), pend_ver));
+                free(pend_name);
+                free(pend_ver);
+                pend_name = pend_ver = NULL;
+                cur = -1;
+                dir[0] = 0;
+                if (i >= len)
+                    break;
+            } else if (n >= 2 && buf[i + 1] == ':') {
+                const char *v = buf + i + 2;
+                size_t vl = n - 2;
+                switch (buf[i]) {
+                case 'P':
+                    free(pend_name);
+                    pend_name = xstrndup(v, vl);
+                    break;
+                case 'V':
+                    if (cur >= 0) {
+                        free(c->pk[cur].version);
+                        c->pk[cur].version = xstrndup(v, vl);
+                    } else {
+                        free(pend_ver);
+                        pend_ver = xstrndup(v, vl);
+                    }
+                    break;
+                case 'F':
+                    snprintf(dir, sizeof dir, "/%.*s", (int)vl, v);
+                    break;
+                case 'R':
+                    if (cur < 0 && pend_name)
+                        cur = (long)pkg_new(c, "apk", pend_name, strlen(pend_name), pend_ver);
+                    if (cur >= 0) {
+                        char *t = xasprintf("%s/%.*s", dir, (int)vl, v);
+                        own_path(c, (size_t)cur, t, strlen(t));
+                        free(t);
+                    }
+                    break;
+                }
+            }
+            i = e + 1;
+        }
+        free(pend_name);
+        free(pend_ver);
+    }
+}
+
+/* ---- python ---- */
+
+static void python_run(struct pctx *c)
+{
+    struct analysis_priv *p = PRIV(c->a);
+    for (size_t mi = 0; mi < p->n_meta; mi++) {
+        const struct meta_rec *r = &p->meta[mi];
+        if (r->kind != META_PY_RECORD || !meta_visible(c->a, c->m, r))
+            continue;
+        const char *sl = strrchr(r->path, '/');
+        size_t dl = (size_t)(sl - r->path);           /* ".../x-1.0.dist-info" */
+        const char *ps = dl ? memrchr(r->path, '/', dl) : NULL;
+        size_t parent_len = ps ? (size_t)(ps - r->path) : 0;
+        char *name = NULL, *ver = NULL;
+        for (size_t k = 0; k < p->n_meta; k++) {
+            const struct meta_rec *q = &p->meta[k];
+            if (q->kind == META_PY_METADATA && strncmp(q->path, r->path, dl + 1) == 0 &&
+                strcmp(q->path + dl + 1, "METADATA") == 0 && meta_visible(c->a, c->m, q)) {
+                const char *nlp = strchr(q->data, '\n');
+                if (nlp && nlp > q->data) {
+                    name = xstrndup(q->data, (size_t)(nlp - q->data));
+                    ver = xstrdup(nlp + 1);
+                }
+                break;
+            }
+        }
+        if (!name) {    /* "name-1.0.dist-info" */
+            const char *b = ps ? ps + 1 : r->path;
+            size_t bl = (size_t)(r->path + dl - b) - 10;
+            const char *dash = memchr(b, '-', bl);
+            name = xstrndup(b, dash ? (size_t)(dash - b) : bl);
+            ver = dash ? xstrndup(dash + 1, bl - (size_t)(dash + 1 - b)) : xstrdup("");
+        }
+        size_t k = pkg_new(c, "python", name, strlen(name), ver);
+        free(name);
+        free(ver);
+        const char *buf = r->data;
+        for (size_t i = 0; i < r->len;) {
+            size_t e = i;
+            while (e < r->len && buf[e] != '\n')
+                e++;
+            const char *f = buf + i;
+            size_t fl;
+            char *tmp = NULL;
+            if (e > i && *f == '"') {   /* quoted CSV field, "" is a quote */
+                size_t cap = e - i, o = 0;
+                tmp = xmalloc(cap + 1);
+                for (size_t j = i + 1; j < e; j++) {
+                    if (buf[j] == '"') {
+                        if (j + 1 < e && buf[j + 1] == '"') {
+                            tmp[o++] = '"';
+                            j++;
+                            continue;
+                        }
+                        break;
+                    }
+                    tmp[o++] = buf[j];
+                }
+                f = tmp;
+                fl = o;
+            } else {
+                const char *comma = memchr(f, ',', e - i);
+                fl = comma ? (size_t)(comma - f) : e - i;
+            }
+            if (fl) {
+                char *full = f[0] == '/' ? xstrndup(f, fl)
+                                         : xasprintf("%.*s/%.*s", (int)parent_len, r->path, (int)fl, f);
+                own_path(c, k, full, strlen(full));
+                free(full);
+            }
+            free(tmp);
+            i = e + 1;
+        }
+        pkg_done(c, k);
+    }
+}
+
+/* ---- npm ---- */
+
+static void own_tree(struct pctx *c, size_t k, uint32_t root)
+{
+    const struct model *m = c->m;
+    size_t cap = 64, sp = 0;
+    uint32_t *st = xmalloc(cap * sizeof *st);
+    st[sp++] = root;
+    while (sp) {
+        uint32_t n = st[--sp];
+        own_node(c, k, n);
+        for (uint32_t ch = m->paths[n].first_child; ch; ch = m->paths[ch].next_sibling) {
+            if (!m->path_final_files[ch] || strcmp(model_name(m, ch), "node_modules") == 0)
+                continue;
+            if (sp == cap) {
+                cap *= 2;
+                st = xreallocarray(st, cap, sizeof *st);
+            }
+            st[sp++] = ch;
+        }
+    }
+    free(st);
+}
+
+static void npm_run(struct pctx *c)
+{
+    struct analysis_priv *p = PRIV(c->a);
+    for (size_t mi = 0; mi < p->n_meta; mi++) {
+        const struct meta_rec *r = &p->meta[mi];
+        if (r->kind != META_NPM || !meta_visible(c->a, c->m, r))
+            continue;
+        const char *nlp = strchr(r->data, '\n');
+        const char *sl = strrchr(r->path, '/');
+        uint32_t dir = c->m->paths[c->m->entries[r->entry].path].parent;
+        const char *name = r->data;
+        size_t nl = nlp ? (size_t)(nlp - r->data) : 0;
+        if (!nl) {      /* no name in package.json: the folder's */
+            const char *b = sl;
+            while (b > r->path && b[-1] != '/')
+                b--;
+            name = b;
+            nl = (size_t)(sl - b);
+        }
+        size_t k = pkg_new(c, "npm", name, nl, nlp ? nlp + 1 : "");
+        own_tree(c, k, dir);
+        pkg_done(c, k);
+    }
+}
+
+static int cmp_pkg_idx(const void *x, const void *y, void *ctx)
+{
+    const struct package *base = ctx;
+    const struct package *a = &base[*(const uint32_t *)x], *b = &base[*(const uint32_t *)y];
+    if (a->bytes != b->bytes)
+        return a->bytes < b->bytes ? 1 : -1;
+    int r = strcmp(a->name, b->name);
+    return r ? r : strcmp(a->ecosystem, b->ecosystem);
+}
+
+void packages_run(struct analysis *a, const struct image *img)
+{
+    struct analysis_priv *p = PRIV(a);
+    const struct model *m = &img->model;
+    struct pctx c = {.a = a, .m = m};
+    c.acc = xcalloc(m->n_layers ? m->n_layers : 1, sizeof *c.acc);
+    p->owner = xcalloc(m->n_paths ? m->n_paths : 1, sizeof *p->owner);
+    dpkg_run(&c);
+    apk_run(&c);
+    python_run(&c);
+    npm_run(&c);
+    free(c.acc);
+    if (!c.n) {
+        free(c.pk);
+        return;
+    }
+    /* Largest first; owner[] follows the new order. */
+    uint32_t *ord = xmalloc(c.n * sizeof *ord), *inv = xmalloc(c.n * sizeof *inv);
+    for (size_t i = 0; i < c.n; i++)
+        ord[i] = (uint32_t)i;
+    qsort_r(ord, c.n, sizeof *ord, cmp_pkg_idx, c.pk);
+    a->pkgs = xmalloc(c.n * sizeof *a->pkgs);
+    for (size_t i = 0; i < c.n; i++) {
+        a->pkgs[i] = c.pk[ord[i]];
+        inv[ord[i]] = (uint32_t)i;
+    }
+    a->n_pkgs = c.n;
+    for (uint32_t n = 0; n < m->n_paths; n++)
+        if (p->owner[n])
+            p->owner[n] = inv[p->owner[n] - 1] + 1;
+    free(ord);
+    free(inv);
+    free(c.pk);
+}

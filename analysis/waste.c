@@ -1,0 +1,805 @@
+/* waste.c: dead bytes, junk categories in the final filesystem, and Dockerfile-level hints.
+ *
+ * Matching 1M paths against ~90 rows: the rows are compiled once into directory matchers
+ * (absolute globs bucketed by depth with a literal-prefix check, and trailing-component globs
+ * checked against the node's name first) and file matchers (basename globs bucketed by their
+ * last character, `*LIT` suffixes compared with memcmp). One depth-first walk of the final
+ * tree carries two bitsets per directory: the matchers some ancestor matched (anchors) and the
+ * directory rows in force. A file then costs one bucket lookup plus a few compares, and its
+ * row is the lowest set bit: the first row in table order, so each byte counts once. */
+#include "analysis/analysis_int.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/secrets.h"
+#include "src/util.h"
+
+#define MAXW 4                  /* 256 compiled rules, 256 matchers */
+#define MAXR (MAXW * 64)
+#define TOPK 5
+
+struct row {                    /* builtin or user row, as used here */
+    const char *id, *pattern, *title, *fix, *keep;
+    int severity;
+    unsigned flags;
+};
+
+enum { MK_ABS, MK_TAIL };
+struct matcher {                /* a directory glob */
+    int kind;
+    char *glob;                 /* MK_ABS: "/usr/local/cuda*"; MK_TAIL: "target/release" */
+    int depth;                  /* MK_ABS: components; MK_TAIL: components of the tail */
+    size_t lit;                 /* MK_ABS: length of the literal prefix */
+    const char *last;           /* MK_TAIL: last component glob (points into glob) */
+    int last_lit;               /* last component has no wildcard */
+};
+
+enum { CR_DIR, CR_FILE_BASE, CR_FILE_ABS, CR_BUILD_PKG };
+struct crule {
+    int kind, row, cat;
+    int matcher;                /* CR_DIR: the directory it names */
+    int anchor;                 /* -1, or a matcher some ancestor directory must match */
+    char *glob;                 /* CR_FILE_BASE: basename glob; CR_FILE_ABS: full glob */
+    int glob_kind;              /* 0 fnmatch, 1 literal, 2 "*LIT" suffix */
+    const char *lit; size_t lit_len;
+    int depth; size_t prefix;   /* CR_FILE_ABS */
+};
+
+struct cat_acc {
+    const char *id, *title, *fix;
+    int severity, row;
+    unsigned flags;
+    uint64_t bytes; uint32_t files;
+    uint64_t *by_layer;
+    uint32_t top_node[TOPK]; uint64_t top_bytes[TOPK];
+    uint32_t cur_node; uint64_t cur_bytes;
+};
+
+struct wctx {
+    struct analysis *a;
+    const struct image *img;
+    const struct model *m;
+    struct row *rows; size_t n_rows;
+    struct matcher mt[MAXR]; int n_mt;
+    struct crule cr[MAXR]; int n_cr;
+    struct cat_acc *cats; size_t n_cats;
+    int cuda;
+    /* file-rule buckets by the last character of the basename glob; 256 = wildcard last */
+    int *bucket[257]; int n_bucket[257];
+    int abs_rules[MAXR]; int n_abs;
+    uint32_t act_node[MAXR];    /* where a CR_DIR rule came into force */
+};
+
+static inline void bset(uint64_t *w, int i) { w[i >> 6] |= 1ull << (i & 63); }
+static inline int btest(const uint64_t *w, int i) { return (w[i >> 6] >> (i & 63)) & 1; }
+
+static int has_wild(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '*' || s[i] == '?' || s[i] == '[' || s[i] == '\\')
+            return 1;
+    return 0;
+}
+
+static int count_comps(const char *s)
+{
+    int n = 0;
+    for (const char *p = s; *p;) {
+        while (*p == '/')
+            p++;
+        if (!*p)
+            break;
+        n++;
+        while (*p && *p != '/')
+            p++;
+    }
+    return n;
+}
+
+static int matcher_get(struct wctx *w, int kind, const char *glob, size_t len)
+{
+    for (int i = 0; i < w->n_mt; i++)
+        if (w->mt[i].kind == kind && strlen(w->mt[i].glob) == len &&
+            memcmp(w->mt[i].glob, glob, len) == 0)
+            return i;
+    if (w->n_mt == MAXR)
+        return -1;
+    struct matcher *m = &w->mt[w->n_mt];
+    memset(m, 0, sizeof *m);
+    m->kind = kind;
+    m->glob = xstrndup(glob, len);
+    m->depth = count_comps(m->glob);
+    if (kind == MK_ABS) {
+        size_t k = 0;
+        while (m->glob[k] && !has_wild(m->glob + k, 1))
+            k++;
+        m->lit = k;
+    } else {
+        const char *sl = strrchr(m->glob, '/');
+        m->last = sl ? sl + 1 : m->glob;
+        m->last_lit = !has_wild(m->last, strlen(m->last));
+    }
+    return w->n_mt++;
+}
+
+/* Directory glob "X/" (no trailing slash in s): absolute, or "**\/TAIL". */
+static int dir_matcher(struct wctx *w, const char *s, size_t len)
+{
+    while (len > 1 && s[len - 1] == '/')
+        len--;
+    if (len >= 3 && memcmp(s, "**/", 3) == 0)
+        return matcher_get(w, MK_TAIL, s + 3, len - 3);
+    if (s[0] == '/')
+        return matcher_get(w, MK_ABS, s, len);
+    return -1;
+}
+
+static int add_crule(struct wctx *w, int row, int cat, const char *pat)
+{
+    if (w->n_cr == MAXR)
+        return -1;
+    struct crule c = {.row = row, .cat = cat, .matcher = -1, .anchor = -1};
+    size_t len = strlen(pat);
+    int is_dir = len && pat[len - 1] == '/';
+    const char *split = NULL;
+    for (const char *p = strstr(pat, "/**/"); p; p = strstr(p + 1, "/**/"))
+        split = p;
+    const char *tail = pat;
+    if (split) {
+        c.anchor = dir_matcher(w, pat, (size_t)(split - pat) + 1);
+        if (c.anchor < 0)
+            return -1;
+        tail = split + 4;
+    } else if (strncmp(pat, "**/", 3) == 0) {
+        tail = pat + 3;
+    } else if (pat[0] != '/') {
+        return -1;
+    }
+    if (is_dir) {
+        c.kind = CR_DIR;
+        if (tail == pat)
+            c.matcher = dir_matcher(w, pat, len);
+        else
+            c.matcher = matcher_get(w, MK_TAIL, tail, strlen(tail) - 1);
+        if (c.matcher < 0)
+            return -1;
+    } else if (tail == pat) {
+        c.kind = CR_FILE_ABS;
+        c.glob = xstrdup(pat);
+        c.depth = count_comps(pat);
+        size_t k = 0;
+        while (pat[k] && !has_wild(pat + k, 1))
+            k++;
+        c.prefix = k;
+    } else {
+        if (strchr(tail, '/'))
+            return -1;
+        c.kind = CR_FILE_BASE;
+        c.glob = xstrdup(tail);
+        size_t tl = strlen(tail);
+        if (!has_wild(tail, tl)) {
+            c.glob_kind = 1;
+            c.lit = c.glob;
+            c.lit_len = tl;
+        } else if (tail[0] == '*' && !has_wild(tail + 1, tl - 1)) {
+            c.glob_kind = 2;
+            c.lit = c.glob + 1;
+            c.lit_len = tl - 1;
+        }
+    }
+    w->cr[w->n_cr] = c;
+    return w->n_cr++;
+}
+
+static void compile(struct wctx *w)
+{
+    struct analysis_priv *p = PRIV(w->a);
+    w->n_rows = n_waste_rules + p->n_urules;
+    w->rows = xcalloc(w->n_rows, sizeof *w->rows);
+    for (size_t i = 0; i < n_waste_rules; i++) {
+        const struct waste_rule *r = &waste_rules[i];
+        w->rows[i] = (struct row){r->id, r->pattern, r->title, r->fix, r->keep, r->severity, r->flags};
+    }
+    for (size_t i = 0; i < p->n_urules; i++) {
+        const struct user_rule *u = &p->urules[i];
+        w->rows[n_waste_rules + i] = (struct row){u->id, u->pattern, u->title, u->fix, NULL,
+                                                  u->severity, 0};
+    }
+    w->cats = xcalloc(w->n_rows, sizeof *w->cats);
+    for (size_t i = 0; i < w->n_rows; i++) {
+        const struct row *r = &w->rows[i];
+        if (analysis_ignored(w->a, r->id))
+            continue;
+        size_t c;
+        for (c = 0; c < w->n_cats; c++)
+            if (strcmp(w->cats[c].id, r->id) == 0)
+                break;
+        if (c == w->n_cats) {
+            struct cat_acc *ca = &w->cats[w->n_cats++];
+            ca->id = r->id;
+            ca->title = r->title;
+            ca->fix = r->fix;
+            ca->severity = r->severity;
+            ca->flags = r->flags;
+            ca->row = (int)i;
+            ca->by_layer = xcalloc(w->m->n_layers ? w->m->n_layers : 1, sizeof(uint64_t));
+        }
+        if (r->flags & WR_BUILD_PKG) {
+            if (w->n_cr < MAXR)
+                w->cr[w->n_cr++] = (struct crule){.kind = CR_BUILD_PKG, .row = (int)i,
+                                                  .cat = (int)c, .matcher = -1, .anchor = -1};
+            continue;
+        }
+        int ok;
+        if (r->pattern[0] == '~' && r->pattern[1] == '/') {
+            char *a1 = xasprintf("/root/%s", r->pattern + 2);
+            char *a2 = xasprintf("/home/*/%s", r->pattern + 2);
+            ok = add_crule(w, (int)i, (int)c, a1) >= 0 && add_crule(w, (int)i, (int)c, a2) >= 0;
+            free(a1);
+            free(a2);
+        } else {
+            ok = add_crule(w, (int)i, (int)c, r->pattern) >= 0;
+        }
+        if (!ok)
+            analysis_warn(w->a, "waste rule %s: pattern \"%s\" not understood or too many rules",
+                          r->id, r->pattern);
+    }
+    for (int i = 0; i < w->n_cr; i++) {
+        struct crule *c = &w->cr[i];
+        if (c->kind == CR_FILE_BASE) {
+            size_t gl = strlen(c->glob);
+            unsigned char last = (unsigned char)c->glob[gl - 1];
+            int b = has_wild(c->glob + gl - 1, 1) ? 256 : last;
+            w->bucket[b] = xreallocarray(w->bucket[b], (size_t)w->n_bucket[b] + 1, sizeof(int));
+            w->bucket[b][w->n_bucket[b]++] = i;
+        } else if (c->kind == CR_FILE_ABS) {
+            w->abs_rules[w->n_abs++] = i;
+        }
+    }
+}
+
+static void wctx_free(struct wctx *w)
+{
+    for (int i = 0; i < w->n_mt; i++)
+        free(w->mt[i].glob);
+    for (int i = 0; i < w->n_cr; i++)
+        free(w->cr[i].glob);
+    for (int b = 0; b < 257; b++)
+        free(w->bucket[b]);
+    for (size_t c = 0; c < w->n_cats; c++)
+        free(w->cats[c].by_layer);
+    free(w->cats);
+    free(w->rows);
+}
+
+/* path: the directory's full path, len its length; name its basename; depth its components. */
+static int matcher_hits(const struct matcher *mt, const char *path, size_t len, const char *name,
+                        int depth)
+{
+    if (mt->kind == MK_ABS) {
+        if (mt->depth != depth || len < mt->lit || memcmp(path, mt->glob, mt->lit) != 0)
+            return 0;
+        return mt->lit == len && mt->glob[mt->lit] == 0 ? 1 : fnmatch(mt->glob, path, FNM_PATHNAME) == 0;
+    }
+    if (depth < mt->depth)
+        return 0;
+    if (mt->last_lit ? strcmp(mt->last, name) != 0 : fnmatch(mt->last, name, FNM_PATHNAME) != 0)
+        return 0;
+    if (mt->depth == 1)
+        return 1;
+    /* Start of the last mt->depth components. */
+    const char *s = path + len;
+    for (int k = 0; k < mt->depth && s > path; k++) {
+        s--;
+        while (s > path && *s != '/')
+            s--;
+    }
+    return fnmatch(mt->glob, s + 1, FNM_PATHNAME) == 0;
+}
+
+static int keep_hits(const char *keep, const char *path)
+{
+    char pat[256];
+    while (keep && *keep) {
+        size_t n = strcspn(keep, ":");
+        if (n < sizeof pat) {
+            memcpy(pat, keep, n);
+            pat[n] = 0;
+            if (fnmatch(pat, path, 0) == 0)
+                return 1;
+        }
+        keep += n;
+        if (*keep == ':')
+            keep++;
+    }
+    return 0;
+}
+
+static void cat_flush(struct cat_acc *ca)
+{
+    if (!ca->cur_node)
+        return;
+    int slot = -1;
+    for (int k = 0; k < TOPK; k++)
+        if (ca->top_node[k] == ca->cur_node)
+            slot = k;
+    if (slot >= 0) {
+        ca->top_bytes[slot] += ca->cur_bytes;
+    } else {
+        int min = -1;
+        for (int k = 0; k < TOPK && min < 0; k++)
+            if (!ca->top_node[k])
+                min = k;
+        if (min < 0) {
+            min = 0;
+            for (int k = 1; k < TOPK; k++)
+                if (ca->top_bytes[k] < ca->top_bytes[min])
+                    min = k;
+        }
+        if (!ca->top_node[min] || ca->top_bytes[min] < ca->cur_bytes) {
+            ca->top_node[min] = ca->cur_node;
+            ca->top_bytes[min] = ca->cur_bytes;
+        }
+    }
+    ca->cur_node = 0;
+    ca->cur_bytes = 0;
+}
+
+static int cuda_present(const struct model *m)
+{
+    uint32_t local = model_lookup(m, "/usr/local");
+    if (!local)
+        return 0;
+    for (uint32_t c = m->paths[local].first_child; c; c = m->paths[c].next_sibling)
+        if (strncmp(model_name(m, c), "cuda", 4) == 0 && m->path_final_files[c]) {
+            uint32_t l = model_child(m, c, "lib64");
+            if (l && m->path_final_files[l])
+                return 1;
+        }
+    return 0;
+}
+
+static void file_visit(struct wctx *w, uint32_t node, const char *path, size_t len,
+                       const char *name, int depth, const uint64_t *anch, const uint64_t *act)
+{
+    const struct model *m = w->m;
+    const struct entry *en = &m->entries[m->path_final[node]];
+    uint64_t cand[MAXW];
+    memcpy(cand, act, sizeof cand);
+    size_t nl = strlen(name);
+    int buckets[2] = {nl ? (unsigned char)name[nl - 1] : 256, 256};
+    for (int bi = 0; bi < 2; bi++) {
+        int b = buckets[bi];
+        for (int k = 0; k < w->n_bucket[b]; k++) {
+            const struct crule *c = &w->cr[w->bucket[b][k]];
+            if (c->anchor >= 0 && !btest(anch, c->anchor))
+                continue;
+            int hit;
+            if (c->glob_kind == 1)
+                hit = nl == c->lit_len && memcmp(name, c->lit, nl) == 0;
+            else if (c->glob_kind == 2)
+                hit = nl >= c->lit_len && memcmp(name + nl - c->lit_len, c->lit, c->lit_len) == 0;
+            else
+                hit = fnmatch(c->glob, name, FNM_PATHNAME) == 0;
+            if (hit)
+                bset(cand, w->bucket[b][k]);
+        }
+        if (b == 256)
+            break;
+    }
+    for (int k = 0; k < w->n_abs; k++) {
+        const struct crule *c = &w->cr[w->abs_rules[k]];
+        if (c->depth == depth && len >= c->prefix && memcmp(path, c->glob, c->prefix) == 0 &&
+            fnmatch(c->glob, path, FNM_PATHNAME) == 0)
+            bset(cand, w->abs_rules[k]);
+    }
+    struct analysis_priv *p = PRIV(w->a);
+    for (int i = 0; i < w->n_cr; i++)
+        if (w->cr[i].kind == CR_BUILD_PKG && p->owner && p->owner[node] &&
+            w->a->pkgs[p->owner[node] - 1].build_only)
+            bset(cand, i);
+    int any = 0;
+    for (int i = 0; i < MAXW; i++)
+        any |= cand[i] != 0;
+    if (!any || analysis_allowed(w->a, path))
+        return;
+    for (int wd = 0; wd < MAXW; wd++) {
+        for (uint64_t bits = cand[wd]; bits; bits &= bits - 1) {
+            int i = wd * 64 + __builtin_ctzll(bits);
+            const struct crule *c = &w->cr[i];
+            const struct row *r = &w->rows[c->row];
+            if ((r->flags & WR_BIG) && en->size < w->a->opts.model_threshold)
+                continue;
+            if ((r->flags & WR_NEEDS_CUDA) && !w->cuda)
+                continue;
+            if (r->keep && keep_hits(r->keep, path))
+                continue;
+            struct cat_acc *ca = &w->cats[c->cat];
+            ca->bytes += en->size;
+            ca->files++;
+            if (en->layer < m->n_layers)
+                ca->by_layer[en->layer] += en->size;
+            uint32_t top = c->kind == CR_DIR ? w->act_node[i] : node;
+            if (ca->cur_node != top)
+                cat_flush(ca);
+            ca->cur_node = top;
+            ca->cur_bytes += en->size;
+            return;
+        }
+    }
+}
+
+struct frame {
+    uint32_t node, child;
+    size_t len;
+    int depth;
+    uint64_t anch[MAXW], act[MAXW];
+};
+
+static void walk(struct wctx *w)
+{
+    const struct model *m = w->m;
+    if (!m->path_final || m->n_paths <= MODEL_ROOT)
+        return;
+    size_t pcap = 4096, fcap = 64, sp = 0;
+    char *path = xmalloc(pcap);
+    struct frame *st = xmalloc(fcap * sizeof *st);
+    path[0] = 0;
+    st[sp++] = (struct frame){.node = MODEL_ROOT, .child = m->paths[MODEL_ROOT].first_child};
+    while (sp) {
+        struct frame *f = &st[sp - 1];
+        uint32_t c = f->child;
+        if (!c) {
+            sp--;
+            continue;
+        }
+        f->child = m->paths[c].next_sibling;
+        if (!m->path_final_files[c])
+            continue;
+        const char *name = model_name(m, c);
+        size_t nl = strlen(name);
+        if (f->len + nl + 2 > pcap) {
+            while (f->len + nl + 2 > pcap)
+                pcap *= 2;
+            path = xrealloc(path, pcap);
+        }
+        path[f->len] = '/';
+        memcpy(path + f->len + 1, name, nl + 1);
+        size_t len = f->len + 1 + nl;
+        uint32_t e = m->path_final[c];
+        if (e && entry_is_reg(&m->entries[e])) {
+            file_visit(w, c, path, len, name, f->depth + 1, f->anch, f->act);
+            continue;
+        }
+        if (!m->paths[c].first_child)
+            continue;
+        if (sp == fcap) {
+            fcap *= 2;
+            st = xreallocarray(st, fcap, sizeof *st);
+            f = &st[sp - 1];
+        }
+        struct frame *g = &st[sp++];
+        *g = *f;
+        g->node = c;
+        g->child = m->paths[c].first_child;
+        g->len = len;
+        g->depth = f->depth + 1;
+        uint64_t hit[MAXW] = {0};
+        for (int i = 0; i < w->n_mt; i++)
+            if (matcher_hits(&w->mt[i], path, len, name, g->depth))
+                bset(hit, i);
+        for (int i = 0; i < w->n_cr; i++) {
+            const struct crule *cr = &w->cr[i];
+            if (cr->kind != CR_DIR || btest(g->act, i) || !btest(hit, cr->matcher))
+                continue;
+            if (cr->anchor >= 0 && !btest(f->anch, cr->anchor))
+                continue;
+            bset(g->act, i);
+            w->act_node[i] = c;
+        }
+        for (int k = 0; k < MAXW; k++)
+            g->anch[k] |= hit[k];
+    }
+    free(st);
+    free(path);
+}
+
+/* "RUN pip install torch && …" -> at most ~48 characters, cut at a space, with "…". */
+static char *short_instr(const char *s)
+{
+    if (!s || !*s)
+        return xstrdup("");
+    size_t n = strlen(s);
+    if (n <= 48)
+        return xstrdup(s);
+    size_t cut = 48;
+    while (cut > 20 && s[cut] != ' ')
+        cut--;
+    return xasprintf("%.*s …", (int)cut, s);
+}
+
+static const char *layer_instr(const struct image *img, int layer)
+{
+    if (!img || layer < 0 || (size_t)layer >= img->n_layers || !img->layers[layer].instruction)
+        return "";
+    return img->layers[layer].instruction;
+}
+
+static char *make_fix(const struct image *img, int layer, const char *tmpl, const char *size,
+                      unsigned flags)
+{
+    char *body;
+    /* The template is ours or the user's: accept exactly one %s and nothing else. */
+    const char *pct = strstr(tmpl, "%s");
+    if (pct && !strchr(pct + 2, '%') && (size_t)(strchr(tmpl, '%') - tmpl) == (size_t)(pct - tmpl))
+        body = xasprintf("%.*s%s%s", (int)(pct - tmpl), tmpl, size, pct + 2);
+    else
+        body = xasprintf("%s (%s)", tmpl, size);
+    const char *in = layer_instr(img, layer);
+    if ((flags & WR_NO_PREFIX) || !*in)
+        return body;
+    char *si = short_instr(in);
+    char *out = xasprintf("%s: %s", si, body);
+    free(si);
+    free(body);
+    return out;
+}
+
+static int cmp_dead(const void *x, const void *y)
+{
+    const struct dead_file *a = x, *b = y;
+    if (a->size != b->size)
+        return a->size < b->size ? 1 : -1;
+    return a->entry < b->entry ? -1 : a->entry > b->entry;
+}
+
+static int cmp_cat(const void *x, const void *y)
+{
+    const struct waste_cat *a = x, *b = y;
+    if (a->bytes != b->bytes)
+        return a->bytes < b->bytes ? 1 : -1;
+    return strcmp(a->id, b->id);
+}
+
+static void push_cat(struct analysis *a, const struct waste_cat *c)
+{
+    a->cats = xreallocarray(a->cats, a->n_cats + 1, sizeof *a->cats);
+    a->cats[a->n_cats++] = *c;
+}
+
+static void dead_cats(struct analysis *a, const struct image *img, const struct model *m)
+{
+    for (int del = 0; del <= 1; del++) {
+        const char *id = del ? "deleted" : "shadowed";
+        if (analysis_ignored(a, id))
+            continue;
+        uint64_t bytes = del ? m->deleted_bytes : m->shadowed_bytes;
+        if (!bytes)
+            continue;
+        struct waste_cat c = {.id = id, .severity = SEV_LOW, .bytes = bytes, .layer = -1};
+        c.title = del ? "deleted in a later layer" : "overwritten in a later layer";
+        uint64_t best = 0;
+        for (uint32_t L = 0; L < m->n_layers; L++) {
+            uint64_t b = del ? m->layers[L].deleted_bytes : m->layers[L].shadowed_bytes;
+            if (b > best) {
+                best = b;
+                c.layer = (int)L;
+            }
+        }
+        char buf[64];
+        c.paths = xcalloc(TOPK, sizeof *c.paths);
+        for (size_t i = 0; i < a->n_dead; i++) {
+            if (a->dead[i].deleted != del)
+                continue;
+            c.files++;
+            if (c.n_paths < TOPK) {
+                char pb[4096];
+                c.paths[c.n_paths++] = xstrdup(model_path_str(m, m->entries[a->dead[i].entry].path,
+                                                              pb, sizeof pb));
+            }
+        }
+        fmt_size(bytes, buf, sizeof buf);
+        c.fix = make_fix(img, c.layer,
+                         del ? "deleting in a later layer does not shrink the image: delete in the "
+                               "same RUN that creates the files, or use a multi-stage build (%s)"
+                             : "later layers rewrite these files (%s): use COPY --chmod/--chown "
+                               "instead of RUN chmod/chown, and merge RUNs that rewrite files",
+                         buf, 0);
+        push_cat(a, &c);
+    }
+}
+
+/* Build-only packages, largest first, as "gcc-12, cpp-12, libc6-dev". */
+static char *build_pkg_names(const struct analysis *a, int max)
+{
+    char *out = xstrdup("");
+    int n = 0;
+    for (size_t i = 0; i < a->n_pkgs && n < max; i++) {   /* pkgs are sorted largest first */
+        if (!a->pkgs[i].build_only || !a->pkgs[i].bytes)
+            continue;
+        char *t = xasprintf("%s%s%s", out, n ? ", " : "", a->pkgs[i].name);
+        free(out);
+        out = t;
+        n++;
+    }
+    return out;
+}
+
+/* ---- Dockerfile-level hints from history ---- */
+
+static int has(const char *s, const char *needle) { return strstr(s, needle) != NULL; }
+
+static void add_hint(struct analysis *a, const char *id, int sev, int hist, int layer,
+                     const char *instr, const char *advice)
+{
+    if (analysis_ignored(a, id))
+        return;
+    char *si = short_instr(instr);
+    a->hints = xreallocarray(a->hints, a->n_hints + 1, sizeof *a->hints);
+    a->hints[a->n_hints++] = (struct waste_hint){id, sev, hist, layer,
+                                                 xasprintf("%s: %s", si, advice)};
+    free(si);
+}
+
+static int env_set(const struct image *img, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < img->n_env; i++)
+        if (strncmp(img->env[i], name, n) == 0 && img->env[i][n] == '=')
+            return 1;
+    return 0;
+}
+
+static void hints_run(struct analysis *a, const struct image *img)
+{
+    int run_start = -1, run_len = 0;
+    for (size_t j = 0; j <= img->n_history; j++) {
+        const struct history_item *h = j < img->n_history ? &img->history[j] : NULL;
+        const char *cb = h && h->created_by ? h->created_by : "";
+        const char *in = h && h->instruction && *h->instruction ? h->instruction : cb;
+        int is_run = h && strncmp(in, "RUN ", 4) == 0;
+        if (is_run) {
+            if (run_len++ == 0)
+                run_start = (int)j;
+        }
+        if ((!is_run || !h) && run_len >= 2) {
+            char *adv = xasprintf("%d consecutive RUN instructions (history %d-%d): join them "
+                                  "with && to save layers", run_len, run_start,
+                                  run_start + run_len - 1);
+            const struct history_item *lh = &img->history[run_start + run_len - 1];
+            add_hint(a, "DL3059", SEV_INFO, run_start + run_len - 1, lh->layer, lh->instruction,
+                     adv);
+            free(adv);
+        }
+        if (!is_run)
+            run_len = 0;
+        if (!h || !is_run)
+            continue;
+        int hi = (int)j, L = h->layer;
+        int cache_mount = has(cb, "--mount=type=cache") || has(cb, "--mount=type=tmpfs");
+        int apt = has(cb, "apt-get install") || has(cb, "apt install") ||
+                  has(cb, "apt-get -y install") || has(cb, "apt-get -yq install") ||
+                  has(cb, "apt-get -qq install");
+        if (apt && !cache_mount && !has(cb, "/var/lib/apt/lists"))
+            add_hint(a, "DL3009", SEV_LOW, hi, L, in,
+                     "delete the apt lists: end it with && rm -rf /var/lib/apt/lists/*");
+        if (apt && !has(cb, "--no-install-recommends") && !has(cb, "Install-Recommends=false"))
+            add_hint(a, "DL3015", SEV_INFO, hi, L, in,
+                     "add --no-install-recommends to apt-get install");
+        int pip = (has(cb, "pip install") || has(cb, "pip3 install") ||
+                   has(cb, "pip -q install") || has(cb, "pip3 -q install"));
+        if (pip && !has(cb, "--no-cache-dir") && !has(cb, "PIP_NO_CACHE_DIR") &&
+            !env_set(img, "PIP_NO_CACHE_DIR") && !(cache_mount && has(cb, ".cache/pip")))
+            add_hint(a, "DL3042", SEV_LOW, hi, L, in, "add --no-cache-dir to pip install");
+        if (has(cb, "apk add") && !has(cb, "--no-cache") && !cache_mount)
+            add_hint(a, "DL3019", SEV_LOW, hi, L, in, "use apk add --no-cache");
+        if ((has(cb, "yarn install") || has(cb, "yarn add")) && !has(cb, "yarn cache clean") &&
+            !cache_mount)
+            add_hint(a, "DL3060", SEV_LOW, hi, L, in, "end it with && yarn cache clean");
+        if (has(cb, "yum install") && !has(cb, "yum clean all"))
+            add_hint(a, "DL3032", SEV_LOW, hi, L, in, "end it with && yum clean all");
+        if (has(cb, "dnf install") && !has(cb, "dnf clean all"))
+            add_hint(a, "DL3040", SEV_LOW, hi, L, in, "end it with && dnf clean all");
+        if (has(cb, "zypper install") && !has(cb, "zypper clean"))
+            add_hint(a, "DL3036", SEV_LOW, hi, L, in, "end it with && zypper clean");
+        const char *ua = strstr(cb, "useradd");
+        if (ua && !has(ua, " -l") && !has(ua, "--no-log-init")) {
+            const char *u = strstr(ua, "-u ");
+            if (!u)
+                u = strstr(ua, "--uid ");
+            if (u) {
+                u = strchr(u, ' ');
+                while (u && *u == ' ')
+                    u++;
+                if (u && strtoul(u, NULL, 10) > 99999)
+                    add_hint(a, "DL3046", SEV_LOW, hi, L, in,
+                             "add -l to useradd: a large UID makes a huge /var/log/lastlog");
+            }
+        }
+    }
+}
+
+void waste_run(struct analysis *a, const struct image *img)
+{
+    const struct model *m = &img->model;
+
+    /* Dead files: every hidden version of a regular file with bytes. */
+    size_t n = 0;
+    for (uint32_t e = 1; e < m->n_entries; e++) {
+        const struct entry *en = &m->entries[e];
+        if (en->hidden_at != LAYER_NONE && en->size && entry_is_reg(en) && en->layer != LAYER_NONE)
+            n++;
+    }
+    a->dead = n ? xcalloc(n, sizeof *a->dead) : NULL;
+    for (uint32_t e = 1; e < m->n_entries; e++) {
+        const struct entry *en = &m->entries[e];
+        if (en->hidden_at != LAYER_NONE && en->size && entry_is_reg(en) && en->layer != LAYER_NONE)
+            a->dead[a->n_dead++] = (struct dead_file){e, en->size, en->layer, en->hidden_at,
+                                                      (en->flags & EF_DELETED) != 0};
+    }
+    if (a->n_dead)
+        qsort(a->dead, a->n_dead, sizeof *a->dead, cmp_dead);
+    dead_cats(a, img, m);
+    uint64_t removable = 0;
+    for (size_t i = 0; i < a->n_cats; i++)
+        removable += a->cats[i].bytes;
+
+    /* Junk in the final filesystem. */
+    struct wctx *w = xcalloc(1, sizeof *w);
+    w->a = a;
+    w->img = img;
+    w->m = m;
+    compile(w);
+    w->cuda = cuda_present(m);
+    walk(w);
+    char pb[4096], sz[64];
+    for (size_t c = 0; c < w->n_cats; c++) {
+        struct cat_acc *ca = &w->cats[c];
+        cat_flush(ca);
+        if (!ca->bytes && !ca->files)
+            continue;
+        struct waste_cat wc = {.id = ca->id, .title = ca->title, .severity = ca->severity,
+                               .bytes = ca->bytes, .files = ca->files, .layer = -1};
+        uint64_t best = 0;
+        for (uint32_t L = 0; L < m->n_layers; L++)
+            if (ca->by_layer[L] > best) {
+                best = ca->by_layer[L];
+                wc.layer = (int)L;
+            }
+        /* top paths, largest first */
+        int order[TOPK], k = 0;
+        for (int i = 0; i < TOPK; i++)
+            if (ca->top_node[i])
+                order[k++] = i;
+        for (int i = 1; i < k; i++)
+            for (int j = i; j > 0 && ca->top_bytes[order[j]] > ca->top_bytes[order[j - 1]]; j--) {
+                int t = order[j];
+                order[j] = order[j - 1];
+                order[j - 1] = t;
+            }
+        wc.paths = xcalloc(TOPK, sizeof *wc.paths);
+        for (int i = 0; i < k; i++)
+            wc.paths[wc.n_paths++] = xstrdup(model_path_str(m, ca->top_node[order[i]], pb, sizeof pb));
+        fmt_size(ca->bytes, sz, sizeof sz);
+        if (strcmp(ca->id, "toolchain") == 0) {
+            char *names = build_pkg_names(a, 3);
+            char *s = *names ? xasprintf("%s: %s", sz, names) : xstrdup(sz);
+            wc.fix = make_fix(img, wc.layer, ca->fix, s, ca->flags);
+            free(s);
+            free(names);
+        } else {
+            wc.fix = make_fix(img, wc.layer, ca->fix, sz, ca->flags);
+        }
+        removable += ca->bytes;
+        push_cat(a, &wc);
+    }
+    wctx_free(w);
+    free(w);
+    if (a->n_cats)
+        qsort(a->cats, a->n_cats, sizeof *a->cats, cmp_cat);
+    a->removable_bytes = removable;
+    hints_run(a, img);
+}
