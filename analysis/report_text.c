@@ -7,6 +7,22 @@
 /* Names and instructions come from the image: escaped before they reach a terminal. */
 static const char *esc(const char *s, char *buf, size_t n) { return util_escape(s ? s : "", buf, n); }
 
+/* Escaped and cut to about `cols` characters with an ellipsis: a report row stays one line. */
+static const char *line(const char *s, char *buf, size_t n, size_t cols)
+{
+    util_escape(s ? s : "", buf, n);
+    size_t chars = 0;
+    for (size_t i = 0; buf[i]; i++) {
+        if (((unsigned char)buf[i] & 0xc0) == 0x80)
+            continue;
+        if (++chars > cols && i + 4 < n) {
+            memcpy(buf + i, "\xe2\x80\xa6", 4);   /* … */
+            break;
+        }
+    }
+    return buf;
+}
+
 int report_text(FILE *out, const struct image *img, const struct analysis *a)
 {
     const struct model *m = &img->model;
@@ -31,16 +47,16 @@ int report_text(FILE *out, const struct image *img, const struct analysis *a)
     for (size_t i = 0; i < img->n_warnings; i++)
         fprintf(out, "Warning    %s\n", esc(img->warnings[i], e2, sizeof e2));
 
-    fprintf(out, "\nInstructions\n  %-3s %10s %8s  %s\n", "#", "bytes", "files", "instruction");
+    fprintf(out, "\nInstructions (layer, content bytes, regular files)\n  %-3s %10s %8s  %s\n", "#", "bytes", "files", "instruction");
     if (img->n_history) {
         for (size_t i = 0; i < img->n_history; i++) {
             const struct history_item *h = &img->history[i];
             if (h->layer >= 0) {
                 const struct layer_stats *ls = &m->layers[h->layer];
                 fprintf(out, "  %-3d %10s %8llu  %s\n", h->layer, fmt_size(ls->bytes, b1, sizeof b1),
-                        (unsigned long long)ls->files, esc(h->instruction, e2, 160));
+                        (unsigned long long)ls->files, line(h->instruction, e2, sizeof e2, 100));
             } else {
-                fprintf(out, "  %-3s %10s %8s  %s\n", "-", "", "", esc(h->instruction, e2, 160));
+                fprintf(out, "  %-3s %10s %8s  %s\n", "-", "", "", line(h->instruction, e2, sizeof e2, 100));
             }
         }
     }
@@ -50,7 +66,7 @@ int report_text(FILE *out, const struct image *img, const struct analysis *a)
             continue;
         const struct layer_stats *ls = &m->layers[i];
         fprintf(out, "  %-3zu %10s %8llu  (no history: %s)\n", i, fmt_size(ls->bytes, b1, sizeof b1),
-                (unsigned long long)ls->files, esc(img->layers[i].diff_id, e2, 160));
+                (unsigned long long)ls->files, line(img->layers[i].diff_id, e2, sizeof e2, 100));
     }
     if (!a)
         return ferror(out) ? -1 : 0;
@@ -60,8 +76,11 @@ int report_text(FILE *out, const struct image *img, const struct analysis *a)
         fprintf(out, "  none found\n");
     for (size_t i = 0; i < a->n_cats; i++) {
         const struct waste_cat *c = &a->cats[i];
-        fprintf(out, "  %-22s %10s %6u files  layer %s%d\n", c->id, fmt_size(c->bytes, b1, sizeof b1),
-                c->files, c->layer >= 0 ? "" : "-", c->layer >= 0 ? c->layer : 0);
+        char lay[16] = "-";
+        if (c->layer >= 0)
+            snprintf(lay, sizeof lay, "%d", c->layer);
+        fprintf(out, "  %-22s %10s %6u file%s  layer %s\n", c->id, fmt_size(c->bytes, b1, sizeof b1),
+                c->files, c->files == 1 ? "" : "s", lay);
         if (c->fix && c->fix[0])
             fprintf(out, "      fix: %s\n", esc(c->fix, e2, sizeof e2));
     }
@@ -102,11 +121,11 @@ int report_text(FILE *out, const struct image *img, const struct analysis *a)
         fprintf(out, "  %-8s %-26s %-7s %s%s\n", secrets_sev_name((enum secret_sev)s->severity),
                 s->rule_id, s->kind >= 0 && s->kind < 4 ? kinds[s->kind] : "", esc(s->path, e2, 1024),
                 s->visible ? "" : "  (deleted later, still in the image)");
-        fprintf(out, "           %s%s%s\n", s->masked[0] ? "match: " : "",
-                esc(a->opts.show_secrets && s->raw ? s->raw : s->masked, e1, sizeof e1),
-                s->layer >= 0 ? "" : "");
+        if (s->masked[0] || (a->opts.show_secrets && s->raw))
+            fprintf(out, "           match: %s\n",
+                    esc(a->opts.show_secrets && s->raw ? s->raw : s->masked, e1, sizeof e1));
         if (s->layer >= 0)
-            fprintf(out, "           added by layer %d: %s\n", s->layer, esc(s->created_by, e2, 200));
+            fprintf(out, "           added by layer %d: %s\n", s->layer, line(s->created_by, e2, sizeof e2, 100));
     }
     (void)b2;
     return ferror(out) ? -1 : 0;
