@@ -980,6 +980,9 @@ static void draw_loading(const struct loader *l, int lines, int cols)
 static int wait_loading(struct loader *l)
 {
     int lines, cols, fast_errs = 0, early[64], n_early = 0;
+    /* a small image is read at once: no flash of the loading screen, no key taken from it */
+    for (int i = 0; i < 30 && !l->finished && !got_signal; i++)
+        napms(5);
     timeout(50);
     while (!l->finished) {
         if (got_signal)

@@ -81,14 +81,14 @@ static void findings_draw(struct view *v)
         int y = 1 + k, x = 1;
         draw_fill(w, y, x, iw, a);
         char tag[16], sz[16], szr[16];
-        const char *text;
+        const char *text, *rule = "";
         char pbuf[4096];
         enum theme_color tc;
         if (f->kind == FI_SECRET) {
             const struct secret_finding *s = &an->secrets[f->idx];
             snprintf(tag, sizeof tag, "%-4s", sev_tag(s->severity));
             tc = sev_color(s->severity);
-            snprintf(szr, sizeof szr, "%s", s->rule_id ? s->rule_id : "secret");
+            rule = s->rule_id ? s->rule_id : "secret";
             text = s->path && *s->path ? s->path : s->kind == 2 ? "(config Env)" : "(history)";
         } else if (f->kind == FI_WASTE) {
             const struct waste_cat *c = &an->cats[f->idx];
@@ -107,8 +107,8 @@ static void findings_draw(struct view *v)
         }
         x += draw_text(w, y, x, 4, tag, selected ? a : theme_attr(tc)) + 1;
         if (f->kind == FI_SECRET) {
-            int cw = iw / 3 < 24 ? iw / 3 : 24;
-            draw_name(w, y, x, cw, szr, a, ELIDE_RIGHT);
+            int cw = iw * 2 / 5 < 26 ? iw * 2 / 5 : 26;
+            draw_name(w, y, x, cw, rule, a, ELIDE_RIGHT);
             x += cw + 1;
         } else {
             x += draw_text(w, y, x, 9, szr, a) + 1;

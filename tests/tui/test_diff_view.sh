@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# test_diff_view.sh: the split view of `strata diff A B`, driven headless in tmux (120x40).
+# Polls capture-pane until the expected text shows (no bare sleeps). Skips without the real
+# images of ../shared/tools/make-real-images.sh (/var/tmp/strata-real) or without tmux.
+# Last line: `tui diff: N passed, M failed`; exit status non-zero on a failure.
+set -uo pipefail
+STRATA=${STRATA:-./strata}
+case $STRATA in /*) ;; *) STRATA=$(cd "$(dirname "$STRATA")" && pwd)/$(basename "$STRATA") ;; esac
+REAL_DIR=${REAL_DIR:-/var/tmp/strata-real}
+A=$REAL_DIR/a-single-stage.docker.tar
+B=$REAL_DIR/b-multi-stage.docker.tar
+PASSED=0 FAILED=0
+pass() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL - $*"; }
+finish() { echo "tui diff: $PASSED passed, $FAILED failed"; [ "$FAILED" -eq 0 ]; exit $?; }
+
+if ! command -v tmux > /dev/null; then echo "SKIP: tmux not installed"; finish; fi
+if [ ! -f "$A" ] || [ ! -f "$B" ]; then echo "SKIP: real images absent ($REAL_DIR)"; finish; fi
+if [ ! -x "$STRATA" ]; then fail "strata binary $STRATA missing (run make)"; finish; fi
+
+SOCK=strata-diff-view-$$
+T="tmux -L $SOCK"
+trap '$T kill-server 2>/dev/null' EXIT
+screen() { $T capture-pane -p -t dv 2>/dev/null; }
+
+# wait_for TEXT [SECONDS]: poll the pane until TEXT (fixed string) shows
+wait_for() {
+  local deadline=$((SECONDS + ${2:-20}))
+  while [ $SECONDS -lt $deadline ]; do
+    screen | grep -qF -- "$1" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+# wait_gone TEXT: poll until TEXT is no longer on screen
+wait_gone() {
+  local deadline=$((SECONDS + ${2:-10}))
+  while [ $SECONDS -lt $deadline ]; do
+    screen | grep -qF -- "$1" || return 0
+    sleep 0.1
+  done
+  return 1
+}
+expect() { if wait_for "$2" "${3:-10}"; then pass "$1"; else fail "$1: '$2' never showed"; screen | sed 's/^/    | /'; fi; }
+expect_gone() { if wait_gone "$2"; then pass "$1"; else fail "$1: '$2' still shown"; screen | sed 's/^/    | /'; fi; }
+keys() { $T send-keys -t dv "$@"; }
+
+start() {  # start X Y: a fresh session running strata diff X Y, then a marker with its exit code
+  $T kill-session -t dv 2>/dev/null
+  $T new-session -d -s dv -x 120 -y 40 \
+    "env TERM=screen-256color LC_ALL=C.UTF-8 '$STRATA' diff '$1' '$2'; echo EXIT=\$?; sleep 600"
+}
+
+# ---------------------------------------------------------------- A vs B
+start "$A" "$B"
+expect "header with the totals" "strata diff   final 486 MB -> 117 MB" 30
+expect "header: only in A / only in B / changed" "- only in A: 7348 files 368 MB"
+expect "both sources named" "B  $B"
+expect "the first row is /usr, on both sides" "/usr"
+expect "the instruction that wrote /usr in A" "A  layer 3: RUN pip install"
+
+keys U
+expect_gone "U hides paths equal in both (boot)" "  boot "
+expect "U: the flag shows" "-equal"
+keys U
+expect "U again shows them" "  boot "
+
+keys /
+expect "search prompt" "search: "
+keys cc1plus Enter
+expect "search opens folders and selects the match" " /usr/lib/gcc/x86_64-linux-gnu/12/cc1plus"
+expect "the match traced to A's apt-get RUN" "A  layer 1: RUN apt-get update"
+expect "not in B" "B  (not in this image)"
+expect "a path only in A is marked -" "cc1plus                                    35.5 MB  -"
+
+keys s
+expect "s sorts by name" "sort:name"
+keys g
+expect "g goes to the first row" " /app"
+
+keys f
+expect "filter prompt" "filter (empty: none): "
+keys lists Enter
+expect "filter keeps the matching folders, opened" "lists"
+expect "filter flag shows" "filter:lists"
+expect "filter shows the apt lists, only in A" "deb.debian.org_debian_dists_bookworm"
+keys G
+expect "G goes to the last row (below /var/lib/apt/lists)" " /var/lib/apt/lists/"
+
+keys '?'
+expect "help lists the keys" "strata diff: keys"
+expect "help names the hide toggles" "hide/show paths only in A (-)"
+keys x
+expect_gone "any key closes the help" "strata diff: keys"
+
+keys q
+expect "q quits with status 0" "EXIT=0"
+expect_gone "the terminal is restored (alternate screen gone)" "strata diff   final"
+
+# ---------------------------------------------------------------- self-diff
+start "$A" "$A"
+expect "self-diff: nothing only in A" "- only in A: 0 files 0 B    + only in B: 0 files 0 B    ~ changed: 0 files" 30
+keys U
+expect "self-diff: hiding equal paths leaves nothing" "(nothing to show"
+
+# ---------------------------------------------------------------- SIGTERM restores the terminal
+pid=$($T list-panes -t dv -F '#{pane_pid}')
+spid=$(pgrep -P "$pid" | head -1)
+if [ -n "$spid" ]; then
+  kill -TERM "$spid"
+  expect "SIGTERM: the view ends" "EXIT=1"
+  expect_gone "SIGTERM: the terminal is restored" "strata diff   final"
+else
+  fail "could not find the strata process of the pane"
+fi
+
+finish
