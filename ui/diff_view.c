@@ -299,15 +299,17 @@ static void draw_all(struct dv *v)
     /* column titles: the two sources */
     snprintf(line, sizeof line, "A  %s", d->a->source ? d->a->source : "");
     draw_name(stdscr, 2, 0, half, line, theme_attr(TC_TITLE), ELIDE_LEFT);
-    snprintf(line, sizeof line, "B  %s", d->b->source ? d->b->source : "");
-    draw_name(stdscr, 2, xb, wb, line, theme_attr(TC_TITLE), ELIDE_LEFT);
     char flags[400];
     snprintf(flags, sizeof flags, "sort:%s%s%s%s%s%s%s", v->sort ? "name" : "size",
              v->hide & DK_ONLY_B ? " -B" : "", v->hide & DK_ONLY_A ? " -A" : "",
              v->hide & DK_CHANGED ? " -changed" : "", v->hide & DK_SAME ? " -equal" : "",
              v->filter[0] ? " filter:" : "", v->filter);
-    draw_name(stdscr, 2, COLS - 1 - text_width(flags) > xb + 20 ? COLS - 1 - text_width(flags) : xb + 20,
-              COLS - xb - 20, flags, theme_attr(TC_DIM), ELIDE_RIGHT);
+    int fw = text_width(flags);
+    if (fw > wb / 2)
+        fw = wb / 2;
+    snprintf(line, sizeof line, "B  %s", d->b->source ? d->b->source : "");
+    draw_name(stdscr, 2, xb, wb - fw - 2, line, theme_attr(TC_TITLE), ELIDE_LEFT);
+    draw_name(stdscr, 2, COLS - fw - 1, fw, flags, theme_attr(TC_DIM), ELIDE_RIGHT);
 
     int y0 = 3;
     v->rows_h = LINES - y0 - 3;

@@ -42,6 +42,15 @@ wait_gone() {
   return 1
 }
 expect() { if wait_for "$2" "${3:-10}"; then pass "$1"; else fail "$1: '$2' never showed"; screen | sed 's/^/    | /'; fi; }
+# expect_re WHAT REGEX: like expect, an extended regular expression on one line
+expect_re() {
+  local deadline=$((SECONDS + 10))
+  while [ $SECONDS -lt $deadline ]; do
+    screen | grep -qE -- "$2" && { pass "$1"; return; }
+    sleep 0.1
+  done
+  fail "$1: /$2/ never matched"; screen | sed 's/^/    | /'
+}
 expect_gone() { if wait_gone "$2"; then pass "$1"; else fail "$1: '$2' still shown"; screen | sed 's/^/    | /'; fi; }
 keys() { $T send-keys -t dv "$@"; }
 
@@ -66,12 +75,12 @@ keys U
 expect "U again shows them" "  boot "
 
 keys /
-expect "search prompt" "search: "
+expect "search prompt" "search:"
 keys cc1plus Enter
 expect "search opens folders and selects the match" " /usr/lib/gcc/x86_64-linux-gnu/12/cc1plus"
 expect "the match traced to A's apt-get RUN" "A  layer 1: RUN apt-get update"
 expect "not in B" "B  (not in this image)"
-expect "a path only in A is marked -" "cc1plus                                    35.5 MB  -"
+expect_re "a path only in A is marked -, with its size, blank in B" "^ +cc1plus +35\\.5 MB  -$"
 
 keys s
 expect "s sorts by name" "sort:name"
@@ -79,7 +88,7 @@ keys g
 expect "g goes to the first row" " /app"
 
 keys f
-expect "filter prompt" "filter (empty: none): "
+expect "filter prompt" "filter (empty: none):"
 keys lists Enter
 expect "filter keeps the matching folders, opened" "lists"
 expect "filter flag shows" "filter:lists"
