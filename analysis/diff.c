@@ -406,9 +406,10 @@ struct image_diff *diff_compute(const struct image *a, const struct analysis *aa
     walk_run(&w, 0);
     walk_fini(&w);
 
-    qsort(w.only[0].v, w.only[0].n, sizeof *w.only[0].v, file_cmp);
-    qsort(w.only[1].v, w.only[1].n, sizeof *w.only[1].v, file_cmp);
-    qsort(w.changed.v, w.changed.n, sizeof *w.changed.v, file_cmp);
+    struct fvec *lists[3] = {&w.only[0], &w.only[1], &w.changed};
+    for (int i = 0; i < 3; i++)
+        if (lists[i]->n)
+            qsort(lists[i]->v, lists[i]->n, sizeof *lists[i]->v, file_cmp);
     d->only_a = w.only[0].v;
     d->n_only_a = w.only[0].n;
     d->only_b = w.only[1].v;
@@ -758,10 +759,10 @@ int diff_report_text(FILE *out, const struct image_diff *d)
         if (p->a_bytes == p->b_bytes)
             continue;
         if (!shown++)
-            fprintf(out, "\nPackages (largest differences)\n  %-28s %12s %12s %13s\n", "", "A", "B", "B - A");
+            fprintf(out, "\nPackages (largest differences)\n  %-34s %12s %12s %13s\n", "", "A", "B", "B - A");
         char nm[128], en[96];
         snprintf(nm, sizeof nm, "%s (%s)", esc(p->name, en, sizeof en), p->ecosystem);
-        fprintf(out, "  %-28s %12s %12s %13s\n", nm, p->a_version ? fmt_size(p->a_bytes, s1, sizeof s1) : "-",
+        fprintf(out, "  %-34s %12s %12s %13s\n", nm, p->a_version ? fmt_size(p->a_bytes, s1, sizeof s1) : "-",
                 p->b_version ? fmt_size(p->b_bytes, s2, sizeof s2) : "-",
                 fmt_delta(p->a_bytes, p->b_bytes, s3, sizeof s3));
     }
