@@ -350,8 +350,14 @@ static int stream_tar(struct reader *r, const char *path)
         size_t sz = 0;
         la_int64_t off;
         int dr = archive_read_data_block(a, &blk, &sz, &off);
-        if (dr == ARCHIVE_EOF)
+        if (dr == ARCHIVE_EOF) {
+            /* An empty member: an empty layer if the manifest names it as one, as the
+             * seekable path reads it (libarchive's "empty" format); unused otherwise. */
+            uint32_t b = model_blob_begin(&r->img->model);
+            model_blob_end(&r->img->model, b);
+            mb->blob = (int)b;
             continue;
+        }
         if (dr < ARCHIVE_WARN) {
             errbuf_set(&r->img->err, "%s: %s: %s", r->base, mb->name, ar_error(a, "read error"));
             rc = RC_FATAL;
