@@ -468,6 +468,101 @@ static void test_repeated_layer_blob(void **state)
     fx_img_free(&im);
 }
 
+/* Empty layers: an empty tar (classic WORKDIR writes 1024 zero bytes), the 32-byte-ish empty
+ * gzip layer, and an empty zstd layer. */
+static void test_empty_layers(void **state)
+{
+    (void)state;
+    struct fx_img im = {0};
+    fx_img_layer(&im, fx_layer(FX_PLAIN, (struct fx_ent[]){FX_F("a", "aa"), FX_END}));
+    fx_img_layer(&im, fx_layer(FX_PLAIN, (struct fx_ent[]){FX_END}));
+    fx_img_layer(&im, fx_layer(FX_GZIP, (struct fx_ent[]){FX_END}));
+    fx_img_layer(&im, fx_layer(FX_ZSTD, (struct fx_ent[]){FX_END}));
+    assert_int_equal(im.plat[0].layers[1].len, 1024);
+    for (int outer = 0; outer < 3; outer++) {
+        char *nm = fx_printf("empty-layers-%d.tar", outer);
+        char *path = fx_write(&im, FX_OCI_ARCHIVE, outer, g_dir, nm);
+        struct image img;
+        assert_int_equal(open_ok(&img, path, NULL), RC_OK);
+        assert_int_equal(img.n_layers, 4);
+        assert_int_equal(img.model.layer_bytes, 2);
+        assert_int_equal(img.model.final_bytes, 2);
+        for (int i = 1; i < 4; i++)
+            assert_int_equal(img.model.layers[i].n_entries, 0);
+        assert_int_equal(img.layers[2].compression, COMP_GZIP);
+        assert_int_equal(img.layers[3].compression, COMP_ZSTD);
+        image_close(&img);
+        free(path);
+        free(nm);
+    }
+    fx_img_free(&im);
+}
+
+/* A layer blob of zero bytes: no entries, in both paths alike. */
+static void test_zero_byte_layer(void **state)
+{
+    (void)state;
+    struct fx_img im = {0};
+    fx_img_layer(&im, fx_layer(FX_PLAIN, (struct fx_ent[]){FX_F("a", "aa"), FX_END}));
+    fx_img_layer(&im, (struct fx_buf){0});
+    int rcs[2];
+    for (int outer = 0; outer < 2; outer++) {
+        char *path = fx_write(&im, FX_OCI_ARCHIVE, outer ? FX_GZIP : FX_PLAIN, g_dir,
+                              outer ? "zero-layer.tar.gz" : "zero-layer.tar");
+        struct image img;
+        struct image_opts o = {0};
+        rcs[outer] = image_open(&img, path, &o);
+        if (rcs[outer] == RC_FATAL)
+            print_message("  zero-byte layer, %s outer: %s\n", outer ? "gzip" : "plain", img.err.msg);
+        else
+            assert_int_equal(img.model.layer_bytes, 2);
+        image_close(&img);
+        free(path);
+    }
+    /* whatever the answer, the seekable and streaming paths must agree */
+    assert_int_equal(rcs[0], rcs[1]);
+    fx_img_free(&im);
+}
+
+/* docker save may store an identical layer once and hard-link the other member to it. */
+static void test_hardlinked_outer_member(void **state)
+{
+    (void)state;
+    struct fx_buf l0 = fx_layer(FX_PLAIN, (struct fx_ent[]){FX_F("a", "12345"), FX_END});
+    struct fx_buf l1 = fx_layer(FX_PLAIN, (struct fx_ent[]){FX_F("b", "xy"), FX_END});
+    char d0[72], d1[72];
+    fx_diffid(&l0, d0);
+    fx_diffid(&l1, d1);
+    char *cfg = fx_printf("{\"os\":\"linux\",\"architecture\":\"amd64\",\"rootfs\":{\"type\":\"layers\","
+                          "\"diff_ids\":[\"%s\",\"%s\",\"%s\"]}}", d0, d1, d0);
+    const char *man = "[{\"Config\":\"c.json\",\"RepoTags\":[\"x:1\"],"
+                      "\"Layers\":[\"L0/layer.tar\",\"L1/layer.tar\",\"L2/layer.tar\"]}]";
+    for (int outer = 0; outer < 2; outer++) {
+        char *path = fx_printf("%s/hardlinked%s", g_dir, outer ? ".tar.gz" : ".tar");
+        struct fx_tar *t = fx_tar_new(outer ? FX_GZIP : FX_PLAIN);
+        fx_tar_file(t, "L0/layer.tar", l0.p, l0.len);
+        fx_tar_file(t, "L1/layer.tar", l1.p, l1.len);
+        fx_tar_hardlink(t, "L2/layer.tar", "L0/layer.tar");
+        fx_tar_file(t, "c.json", cfg, strlen(cfg));
+        fx_tar_file(t, "manifest.json", man, strlen(man));
+        struct fx_buf b = fx_tar_end(t);
+        fx_write_file(path, b.p, b.len);
+        fx_buf_free(&b);
+        struct image img;
+        assert_int_equal(open_ok(&img, path, NULL), RC_OK);
+        assert_int_equal(img.n_layers, 3);
+        assert_int_equal(img.model.layer_bytes, 12);
+        assert_int_equal(img.model.shadowed_bytes, 5);
+        assert_int_equal(img.model.entries[final_entry(&img, "/a")].layer, 2);
+        check_byte_rule(&img.model);
+        image_close(&img);
+        free(path);
+    }
+    fx_buf_free(&l0);
+    fx_buf_free(&l1);
+    free(cfg);
+}
+
 /* ------------------------------------------------------------------ history */
 
 static void test_history_dialects(void **state)
@@ -828,6 +923,48 @@ static void test_sinks_streaming(void **state)
     sink_roundtrip(FX_OCI_NESTED, FX_ZSTD, "sink-nested.tar.zst");
 }
 
+/* Multi-platform, streaming: blobs are read as they come, before the manifest says which are
+ * layers of the chosen image, so sinks may see files of the other platform. Their blob maps to
+ * no layer (blob_layer == UINT32_MAX): analysis must drop those. The seekable path reads only
+ * the chosen image's layers. */
+static void test_sinks_unused_blobs(void **state)
+{
+    (void)state;
+    struct fx_img im;
+    std_image(&im, FX_GZIP, FX_GZIP, FX_GZIP);
+    struct fx_plat *arm = fx_p(&im, 1);
+    arm->os = "linux";
+    arm->arch = "arm64";
+    arm->layers[arm->n_layers++] = fx_layer(FX_GZIP, (struct fx_ent[]){FX_F("arm-only", "arm64!"), FX_END});
+    for (int outer = 0; outer < 2; outer++) {
+        char *path = fx_write(&im, FX_OCI_ARCHIVE, outer ? FX_GZIP : FX_PLAIN, g_dir,
+                              outer ? "sink-multi.tar.gz" : "sink-multi.tar");
+        struct rec r = {0};
+        struct sink sk = {&r, rec_begin, rec_data, rec_end};
+        struct image_opts o = {.platform = "linux/amd64", .sinks = &sk, .n_sinks = 1};
+        struct image img;
+        assert_int_equal(open_ok(&img, path, &o), RC_OK);
+        check_std_model(&img);
+        size_t unused = 0;
+        struct rec used = {0};
+        for (size_t i = 0; i < r.n; i++) {
+            if (img.blob_layer[r.f[i].blob] == UINT32_MAX) {
+                unused++;
+                assert_string_equal(r.f[i].path, "/arm-only");
+                assert_true(img.model.entries[r.f[i].entry].flags & EF_UNUSED);
+            } else {
+                used.f[used.n++] = r.f[i];
+            }
+        }
+        assert_int_equal(unused, outer ? 1 : 0);
+        check_rec_std(&used, &img);
+        image_close(&img);
+        rec_free(&r);
+        free(path);
+    }
+    fx_img_free(&im);
+}
+
 /* ------------------------------------------------------------------ bad input */
 
 /* Opens a broken image: RC_FATAL, a message naming the file and each `needles` string. */
@@ -1170,6 +1307,9 @@ int main(void)
         cmocka_unit_test(test_oci_layout_dir),
         cmocka_unit_test(test_outer_compressed),
         cmocka_unit_test(test_repeated_layer_blob),
+        cmocka_unit_test(test_empty_layers),
+        cmocka_unit_test(test_zero_byte_layer),
+        cmocka_unit_test(test_hardlinked_outer_member),
         cmocka_unit_test(test_history_dialects),
         cmocka_unit_test(test_history_missing_or_short),
         cmocka_unit_test(test_estargz_layer),
@@ -1178,6 +1318,7 @@ int main(void)
         cmocka_unit_test(test_huge_directory),
         cmocka_unit_test(test_sinks_seekable),
         cmocka_unit_test(test_sinks_streaming),
+        cmocka_unit_test(test_sinks_unused_blobs),
         cmocka_unit_test(test_bad_not_an_image),
         cmocka_unit_test(test_bad_truncated),
         cmocka_unit_test(test_bad_corrupt_layers),
