@@ -151,7 +151,19 @@ void draw_frame(WINDOW *w, const char *title, int focused)
     getmaxyx(w, h, wd);
     (void)h;
     wattrset(w, theme_attr(TC_BORDER));
-    box(w, 0, 0);
+    if (draw_utf8()) {
+        /* Unicode lines, not the terminal's alternate charset (which some terminals and
+         * captures show as "lqqk") */
+        static const wchar_t glyph[6] = {L'\x2502', L'\x2500', L'\x250c', L'\x2510', L'\x2514', L'\x2518'};
+        cchar_t c[6];
+        for (int i = 0; i < 6; i++) {
+            wchar_t one[2] = {glyph[i], 0};
+            setcchar(&c[i], one, theme_attr(TC_BORDER), 0, NULL);
+        }
+        wborder_set(w, &c[0], &c[0], &c[1], &c[1], &c[2], &c[3], &c[4], &c[5]);
+    } else {
+        box(w, 0, 0);
+    }
     wattrset(w, 0);
     if (title && wd > 6) {
         char t[256];
