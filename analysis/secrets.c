@@ -1,0 +1,869 @@
+/* secrets.c: the scanner that runs analysis/secret_rules.c.
+ *
+ * Speed comes from not running regexes over text that cannot match. Every content rule lists
+ * literal keywords (>= 3 bytes) that any match contains. One pass over the text hashes each
+ * 3-byte window (case-folded) into an 8 KiB bitmap built from the keywords' first three bytes;
+ * only where a bit is set are the keywords compared, and only around a confirmed keyword (its
+ * line, or `span` bytes for multi-line PEM blocks) does that rule's PCRE2 JIT regex run. Text
+ * with no keyword costs the one pass and nothing else. */
+#include "analysis/secrets.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define FILTER_BITS 14                  /* a 16 KiB byte table: half of L1, one load per byte */
+#define BUCKET_BITS 12
+#define MAX_BACK    1024                /* how far before a keyword a line window may start */
+#define MAX_FWD     8192                /* how far after it a line window may reach */
+#define BINARY_PROBE 8192
+#define MASK_MIN    16                  /* shorter values are starred entirely */
+
+enum { PAT_EXACT, PAT_PREFIX, PAT_COMPONENT, PAT_SUFFIX, PAT_EXT, PAT_BASEPREFIX,
+       PAT_BASESUB, PAT_BASENAME };
+
+struct pat {
+    const char *s;                      /* points into the owning list's copy */
+    unsigned short len;
+    unsigned char how;                  /* PAT_* */
+};
+
+struct patlist {
+    struct pat *v;
+    size_t n;
+    char *buf;                          /* the '|'-split copy the patterns point into */
+};
+
+struct kw {
+    const char *s;
+    uint32_t gram;                      /* first 3 bytes as raw_gram() gives them; a
+                                         * case-insensitive keyword has one entry per case
+                                         * variant of those bytes */
+    int32_t next;                       /* next keyword in the same bucket, -1 ends */
+    uint16_t rule;
+    uint8_t len, icase;
+};
+
+struct rstate {
+    size_t scanned_until;               /* keywords before this offset need no new window */
+    size_t last_end;                    /* end of the last kept match: no overlapping repeats */
+};
+
+struct hitrec {
+    size_t vs, ve;                      /* the secret value */
+    uint32_t rule;
+};
+
+struct allow {
+    struct patlist paths, under;
+    unsigned scope;
+};
+
+struct secret_scanner {
+    size_t nrules;
+    pcre2_code **code;                  /* per rule: regex (content, env, history) or NULL */
+    pcre2_code **exempt;                /* per rule: exempt regex for name rules */
+    struct patlist *files;              /* per rule: SK_FILE patterns */
+    struct patlist *files_exempt;
+    struct patlist *paths;              /* per rule: SK_CONTENT path restriction */
+    unsigned char *ignored;
+    struct kw *kw;
+    size_t nkw;
+    uint8_t filter[1u << FILTER_BITS];  /* 1 where some keyword's first 3 bytes hash */
+    int32_t bucket[1u << BUCKET_BITS];
+    struct allow *allow;
+    size_t nallow;
+    struct patlist skip;
+    pcre2_match_data *md;
+    pcre2_match_context *mctx;
+    pcre2_jit_stack *jit_stack;
+    /* per-call scratch */
+    struct rstate *st;
+    unsigned char *active;
+    struct hitrec *hits;
+    size_t nhits, caphits;
+};
+
+/* ---- small helpers ---- */
+
+static void *xmalloc_(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        fputs("strata: out of memory\n", stderr);
+        abort();
+    }
+    return p;
+}
+
+static void *xcalloc_(size_t n, size_t sz)
+{
+    void *p = calloc(n ? n : 1, sz ? sz : 1);
+    if (!p) {
+        fputs("strata: out of memory\n", stderr);
+        abort();
+    }
+    return p;
+}
+
+static char *xstrdup_(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    return memcpy(xmalloc_(n), s, n);
+}
+
+/* The 3 bytes at p as the top 24 bits of a word (the low 8 are zero): one load and one shift,
+ * no case folding in the hot loop (case-insensitive keywords enter every case variant). */
+static inline uint32_t raw_gram(const unsigned char *p)
+{
+    uint32_t w;
+    memcpy(&w, p, 4);                   /* callers guarantee 4 readable bytes */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return w & 0xffffff00u;
+#else
+    return w << 8;
+#endif
+}
+
+static inline uint32_t gram_of3(const unsigned char *p)
+{
+    unsigned char t[4] = {p[0], p[1], p[2], 0};
+    return raw_gram(t);
+}
+
+static inline uint32_t ghash(uint32_t g)
+{
+    return (g * 0x9E3779B1u) >> (32 - FILTER_BITS);
+}
+
+static void patlist_init(struct patlist *pl, const char *spec)
+{
+    memset(pl, 0, sizeof *pl);
+    if (!spec || !*spec)
+        return;
+    pl->buf = xstrdup_(spec);
+    size_t n = 1;
+    for (const char *c = spec; *c; c++)
+        n += *c == '|';
+    pl->v = xcalloc_(n, sizeof *pl->v);
+    char *save = NULL;
+    for (char *t = strtok_r(pl->buf, "|", &save); t; t = strtok_r(NULL, "|", &save)) {
+        struct pat *p = &pl->v[pl->n++];
+        size_t len = strlen(t);
+        if (t[0] == '=') {
+            p->how = PAT_EXACT, t++, len--;
+        } else if (t[0] == '^') {
+            p->how = PAT_PREFIX, t++, len--;
+        } else if (t[0] == '~') {
+            p->how = PAT_BASESUB, t++, len--;
+        } else if (t[0] == '/' && len > 1 && t[len - 1] == '/') {
+            p->how = PAT_COMPONENT;
+        } else if (t[0] == '/') {
+            p->how = PAT_SUFFIX;
+        } else if (t[0] == '*') {
+            p->how = PAT_EXT, t++, len--;
+        } else if (len > 1 && t[len - 1] == '*') {
+            p->how = PAT_BASEPREFIX, len--;
+        } else {
+            p->how = PAT_BASENAME;
+        }
+        p->s = t;
+        p->len = (unsigned short)len;
+    }
+}
+
+static void patlist_free(struct patlist *pl)
+{
+    free(pl->v);
+    free(pl->buf);
+}
+
+static const char *basename_of(const char *path, size_t len)
+{
+    const char *b = path + len;
+    while (b > path && b[-1] != '/')
+        b--;
+    return b;
+}
+
+/* Does one pattern match? On success *end (if given) is the offset just past the match in the
+ * path, so "under" lists can require an order. */
+static int pat_match(const struct pat *p, const char *path, size_t plen, size_t from, size_t *end)
+{
+    const char *base = basename_of(path, plen);
+    size_t blen = plen - (size_t)(base - path);
+    switch (p->how) {
+    case PAT_EXACT:
+        if (from == 0 && plen == p->len && memcmp(path, p->s, plen) == 0)
+            return *end = plen, 1;
+        return 0;
+    case PAT_PREFIX:
+        if (from == 0 && plen >= p->len && memcmp(path, p->s, p->len) == 0)
+            return *end = p->len, 1;
+        return 0;
+    case PAT_COMPONENT: {
+        if (from > plen)
+            return 0;
+        const char *hit = memmem(path + from, plen - from, p->s, p->len);
+        if (hit)
+            return *end = (size_t)(hit - path) + p->len - 1, 1;   /* keep the final '/' */
+        return 0;
+    }
+    case PAT_SUFFIX:
+        if (plen >= p->len && memcmp(path + plen - p->len, p->s, p->len) == 0 &&
+            plen - p->len >= from)
+            return *end = plen, 1;
+        return 0;
+    case PAT_EXT:
+        if (blen >= p->len && strncasecmp(base + blen - p->len, p->s, p->len) == 0)
+            return *end = plen, 1;
+        return 0;
+    case PAT_BASEPREFIX:
+        if (blen >= p->len && memcmp(base, p->s, p->len) == 0)
+            return *end = plen, 1;
+        return 0;
+    case PAT_BASESUB:
+        if (memmem(base, blen, p->s, p->len))
+            return *end = plen, 1;
+        return 0;
+    default:
+        if (blen == p->len && memcmp(base, p->s, blen) == 0)
+            return *end = plen, 1;
+        return 0;
+    }
+}
+
+static int patlist_match(const struct patlist *pl, const char *path, size_t plen, size_t from,
+                         size_t *end)
+{
+    size_t e;
+    for (size_t i = 0; i < pl->n; i++)
+        if (pat_match(&pl->v[i], path, plen, from, end ? end : &e))
+            return 1;
+    return 0;
+}
+
+/* Rule-class bits silenced for this path by the allowlist; ~0u means every rule. */
+static unsigned allowed_scope(const struct secret_scanner *s, const char *path)
+{
+    unsigned scope = 0;
+    if (!path)
+        return 0;
+    size_t plen = strlen(path);
+    for (size_t i = 0; i < s->nallow; i++) {
+        const struct allow *a = &s->allow[i];
+        size_t from = 0;
+        if (a->under.n && !patlist_match(&a->under, path, plen, 0, &from))
+            continue;
+        if (!patlist_match(&a->paths, path, plen, from, NULL))
+            continue;
+        scope |= a->scope ? a->scope : ~0u;
+    }
+    return scope;
+}
+
+static int rule_allowed(unsigned scope, const struct secret_rule *r)
+{
+    return scope == ~0u || (r->flags & scope & (SRF_KEYMAT | SRF_NAMES));
+}
+
+static pcre2_code *compile(const char *re, const char *id)
+{
+    int err;
+    PCRE2_SIZE off;
+    pcre2_code *c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, 0, &err, &off, NULL);
+    if (!c) {
+        PCRE2_UCHAR msg[160];
+        pcre2_get_error_message(err, msg, sizeof msg);
+        fprintf(stderr, "strata: secret rule %s: regex error at %zu: %s\n", id, (size_t)off,
+                (const char *)msg);
+        abort();
+    }
+    pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);   /* without JIT support pcre2_match interprets */
+    return c;
+}
+
+/* ---- construction ---- */
+
+struct secret_scanner *secrets_new(void)
+{
+    struct secret_scanner *s = xcalloc_(1, sizeof *s);
+    size_t n = secret_rules_n;
+    s->nrules = n;
+    s->code = xcalloc_(n, sizeof *s->code);
+    s->exempt = xcalloc_(n, sizeof *s->exempt);
+    s->files = xcalloc_(n, sizeof *s->files);
+    s->files_exempt = xcalloc_(n, sizeof *s->files_exempt);
+    s->paths = xcalloc_(n, sizeof *s->paths);
+    s->ignored = xcalloc_(n, 1);
+    s->active = xcalloc_(n, 1);
+    s->st = xcalloc_(n, sizeof *s->st);
+
+    uint32_t maxgroups = 1;
+    size_t nkw = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct secret_rule *r = &secret_rules[i];
+        if (r->kind == SK_FILE) {
+            patlist_init(&s->files[i], r->pattern);
+            patlist_init(&s->files_exempt[i], r->exempt);
+            continue;
+        }
+        s->code[i] = compile(r->pattern, r->id);
+        if (r->exempt)
+            s->exempt[i] = compile(r->exempt, r->id);
+        patlist_init(&s->paths[i], r->paths);
+        uint32_t cap = 0;
+        pcre2_pattern_info(s->code[i], PCRE2_INFO_CAPTURECOUNT, &cap);
+        if (cap + 1 > maxgroups)
+            maxgroups = cap + 1;
+        if (r->group > cap) {
+            fprintf(stderr, "strata: secret rule %s: group %u of %u\n", r->id, r->group, cap);
+            abort();
+        }
+        if (r->keywords)
+            for (const char *c = r->keywords; *c; c++)
+                nkw += *c == '|';
+        nkw += r->keywords != NULL;
+    }
+
+    s->kw = xcalloc_(nkw * 8, sizeof *s->kw);     /* up to 8 case variants each */
+    for (size_t b = 0; b < (1u << BUCKET_BITS); b++)
+        s->bucket[b] = -1;
+    for (size_t i = 0; i < n; i++) {
+        const struct secret_rule *r = &secret_rules[i];
+        if (r->kind != SK_CONTENT || !r->keywords)
+            continue;
+        const char *c = r->keywords;
+        while (*c) {
+            const char *e = strchr(c, '|');
+            size_t len = e ? (size_t)(e - c) : strlen(c);
+            if (len < 3 || len > 255) {
+                fprintf(stderr, "strata: secret rule %s: keyword of %zu bytes\n", r->id, len);
+                abort();
+            }
+            int icase = (r->flags & SRF_KWICASE) != 0;
+            for (unsigned v = 0; v < (icase ? 8u : 1u); v++) {
+                unsigned char g[3];
+                int dup = 0;
+                for (unsigned j = 0; j < 3; j++) {
+                    unsigned char ch = (unsigned char)c[j];
+                    int alpha = ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z');
+                    g[j] = alpha && icase ? (unsigned char)((v >> j & 1) ? (ch & ~0x20) : (ch | 0x20)) : ch;
+                    dup |= !alpha && (v >> j & 1);   /* this variant repeats an earlier one */
+                }
+                if (dup)
+                    continue;
+                struct kw *k = &s->kw[s->nkw];
+                k->s = c;
+                k->len = (uint8_t)len;
+                k->icase = (uint8_t)icase;
+                k->rule = (uint16_t)i;
+                k->gram = gram_of3(g);
+                uint32_t h = ghash(k->gram);
+                s->filter[h] = 1;
+                k->next = s->bucket[h >> (FILTER_BITS - BUCKET_BITS)];
+                s->bucket[h >> (FILTER_BITS - BUCKET_BITS)] = (int32_t)s->nkw++;
+            }
+            c += len + (e != NULL);
+        }
+    }
+
+    s->nallow = secret_allows_n;
+    s->allow = xcalloc_(s->nallow, sizeof *s->allow);
+    for (size_t i = 0; i < s->nallow; i++) {
+        patlist_init(&s->allow[i].paths, secret_allows[i].paths);
+        patlist_init(&s->allow[i].under, secret_allows[i].under);
+        s->allow[i].scope = secret_allows[i].scope;
+    }
+    patlist_init(&s->skip, secret_skip_paths);
+
+    s->md = pcre2_match_data_create(maxgroups, NULL);
+    s->mctx = pcre2_match_context_create(NULL);
+    s->jit_stack = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+    if (!s->md || !s->mctx || !s->jit_stack) {
+        fputs("strata: out of memory\n", stderr);
+        abort();
+    }
+    pcre2_jit_stack_assign(s->mctx, NULL, s->jit_stack);
+    pcre2_set_match_limit(s->mctx, 1000000);    /* a pathological line fails, not hangs */
+    return s;
+}
+
+void secrets_free(struct secret_scanner *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->nrules; i++) {
+        pcre2_code_free(s->code[i]);
+        pcre2_code_free(s->exempt[i]);
+        patlist_free(&s->files[i]);
+        patlist_free(&s->files_exempt[i]);
+        patlist_free(&s->paths[i]);
+    }
+    for (size_t i = 0; i < s->nallow; i++) {
+        patlist_free(&s->allow[i].paths);
+        patlist_free(&s->allow[i].under);
+    }
+    patlist_free(&s->skip);
+    pcre2_match_data_free(s->md);
+    pcre2_match_context_free(s->mctx);
+    pcre2_jit_stack_free(s->jit_stack);
+    free(s->code);
+    free(s->exempt);
+    free(s->files);
+    free(s->files_exempt);
+    free(s->paths);
+    free(s->ignored);
+    free(s->active);
+    free(s->st);
+    free(s->kw);
+    free(s->allow);
+    free(s->hits);
+    free(s);
+}
+
+int secrets_ignore(struct secret_scanner *s, const char *rule_id)
+{
+    for (size_t i = 0; i < s->nrules; i++) {
+        if (strcmp(secret_rules[i].id, rule_id) == 0) {
+            s->ignored[i] = 1;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* ---- hits: collected per call, then the best per overlapping group is reported ---- */
+
+static void add_hit(struct secret_scanner *s, size_t rule, size_t vs, size_t ve)
+{
+    if (s->nhits == s->caphits) {
+        s->caphits = s->caphits ? s->caphits * 2 : 16;
+        struct hitrec *h = realloc(s->hits, s->caphits * sizeof *h);
+        if (!h) {
+            fputs("strata: out of memory\n", stderr);
+            abort();
+        }
+        s->hits = h;
+    }
+    s->hits[s->nhits++] = (struct hitrec){vs, ve, (uint32_t)rule};
+}
+
+static int hit_cmp(const void *a, const void *b)
+{
+    const struct hitrec *x = a, *y = b;
+    if (x->vs != y->vs)
+        return x->vs < y->vs ? -1 : 1;
+    if (x->rule != y->rule)
+        return x->rule < y->rule ? -1 : 1;
+    return 0;
+}
+
+static int better(const struct hitrec *a, const struct hitrec *b)
+{
+    const struct secret_rule *ra = &secret_rules[a->rule], *rb = &secret_rules[b->rule];
+    if (ra->severity != rb->severity)
+        return ra->severity > rb->severity;
+    return a->rule < b->rule;
+}
+
+static int emit_hits(struct secret_scanner *s, const char *text, enum secret_kind where,
+                     secret_hit_fn fn, void *ctx)
+{
+    int count = 0;
+    if (!s->nhits)
+        return 0;
+    qsort(s->hits, s->nhits, sizeof *s->hits, hit_cmp);
+    size_t i = 0;
+    while (i < s->nhits) {
+        size_t best = i, end = s->hits[i].ve, j = i + 1;
+        while (j < s->nhits && s->hits[j].vs < end) {
+            if (better(&s->hits[j], &s->hits[best]))
+                best = j;
+            if (s->hits[j].ve > end)
+                end = s->hits[j].ve;
+            j++;
+        }
+        const struct hitrec *h = &s->hits[best];
+        const struct secret_rule *r = &secret_rules[h->rule];
+        struct secret_hit out = {r->id, r->severity, where, r->fix, h->vs, h->ve - h->vs, ""};
+        secrets_mask(text + h->vs, h->ve - h->vs, out.masked, sizeof out.masked);
+        if (fn)
+            fn(ctx, &out);
+        count++;
+        i = j;
+    }
+    s->nhits = 0;
+    return count;
+}
+
+/* ---- content ---- */
+
+static int has_example(const char *v, size_t n)
+{
+    for (size_t i = 0; i + 7 <= n; i++)
+        if ((v[i] | 0x20) == 'e' && strncasecmp(v + i, "example", 7) == 0)
+            return 1;
+    return 0;
+}
+
+/* The match in s->md (rc from pcre2_match): validate its value and record it. 1 if kept. */
+static int keep_match(struct secret_scanner *s, size_t r, const char *buf, unsigned rc)
+{
+    const struct secret_rule *rule = &secret_rules[r];
+    struct rstate *st = &s->st[r];
+    const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+    unsigned g = rule->group;
+    if (rc <= g || ov[2 * g] == PCRE2_UNSET || ov[0] < st->last_end)
+        return 0;
+    size_t vs = ov[2 * g], ve = ov[2 * g + 1];
+    if (ve <= vs || has_example(buf + vs, ve - vs))
+        return 0;
+    if (rule->check && !rule->check(buf, ov, g))
+        return 0;
+    add_hit(s, r, vs, ve);
+    st->last_end = ov[1];
+    return 1;
+}
+
+/* Runs rule r's regex at (SRF_ANCHOR) or around (its line, or span bytes) a keyword at p. */
+static void run_window(struct secret_scanner *s, size_t r, const char *buf, size_t len, size_t p)
+{
+    const struct secret_rule *rule = &secret_rules[r];
+    struct rstate *st = &s->st[r];
+    if (rule->flags & SRF_ANCHOR) {
+        /* one attempt, anchored at the keyword; a match may run to the span or MAX_FWD */
+        size_t lim = rule->span ? rule->span : MAX_FWD;
+        if (p < st->last_end)
+            return;
+        int rc = pcre2_match(s->code[r], (PCRE2_SPTR)buf, len - p > lim ? p + lim : len, p,
+                             PCRE2_ANCHORED, s->md, s->mctx);
+        if (rc > 0)
+            keep_match(s, r, buf, (unsigned)rc);
+        return;
+    }
+    size_t lo = p > MAX_BACK ? p - MAX_BACK : 0, ws, we, hi;
+    const char *nl = memrchr(buf + lo, '\n', p - lo);
+    ws = nl ? (size_t)(nl - buf) + 1 : lo;
+    int clipped;
+    if (rule->span) {
+        we = len - p > rule->span ? p + rule->span : len;
+        clipped = 1;
+    } else {
+        hi = len - p > MAX_FWD ? p + MAX_FWD : len;
+        nl = memchr(buf + p, '\n', hi - p);
+        we = nl ? (size_t)(nl - buf) : hi;
+        clipped = !nl && hi < len;
+    }
+    size_t off = ws, last = 0;
+    while (off <= we) {
+        int rc = pcre2_match(s->code[r], (PCRE2_SPTR)buf, we, off, 0, s->md, s->mctx);
+        if (rc <= 0)
+            break;
+        const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+        off = ov[1] > ov[0] ? ov[1] : ov[1] + 1;
+        if (keep_match(s, r, buf, (unsigned)rc))
+            last = ov[1];
+    }
+    /* A window that ended at a newline (or the end) saw every match this rule has on it; a
+     * clipped one leaves a margin so a token cut at its edge is seen whole next time. */
+    if (!clipped)
+        st->scanned_until = we;
+    else if (last > p)
+        st->scanned_until = last;
+    else
+        st->scanned_until = we - p > 512 ? we - 512 : p + 1;
+}
+
+/* A filter hit at i: compare the keywords in its bucket and run their rules. */
+static void candidate(struct secret_scanner *s, const char *buf, size_t len, size_t i, uint32_t w)
+{
+    uint32_t h = ghash(w);
+    for (int32_t k = s->bucket[h >> (FILTER_BITS - BUCKET_BITS)]; k >= 0; k = s->kw[k].next) {
+        const struct kw *kw = &s->kw[k];
+        size_t r = kw->rule;
+        if (kw->gram != w || !s->active[r] || len - i < kw->len || i < s->st[r].scanned_until)
+            continue;
+        if (kw->icase ? strncasecmp(buf + i, kw->s, kw->len) != 0
+                      : memcmp(buf + i, kw->s, kw->len) != 0)
+            continue;
+        if (secret_rules[r].pre && !secret_rules[r].pre(buf, len, i, kw->len))
+            continue;
+        run_window(s, r, buf, len, i);
+    }
+}
+
+/* The one pass: every 3-byte window through the keyword filter, eight at a time without
+ * branches (most blocks have no hit), then the rare candidates in order. */
+static void scan_text(struct secret_scanner *s, const char *buf, size_t len)
+{
+    const unsigned char *b = (const unsigned char *)buf;
+    const uint8_t *f = s->filter;
+    size_t i = 0;
+    if (len < 3)
+        return;
+    memset(s->st, 0, s->nrules * sizeof *s->st);
+#define PROBE(k) (unsigned)f[ghash(raw_gram(b + i + (k)))] << (k)
+    for (; len - i >= 11; i += 8) {      /* the 8th window's 4-byte load ends at i + 11 */
+        unsigned m = PROBE(0) | PROBE(1) | PROBE(2) | PROBE(3) | PROBE(4) | PROBE(5) |
+                     PROBE(6) | PROBE(7);
+        while (m) {
+            unsigned k = (unsigned)__builtin_ctz(m);
+            m &= m - 1;
+            candidate(s, buf, len, i + k, raw_gram(b + i + k));
+        }
+    }
+#undef PROBE
+    for (; i + 3 <= len; i++) {
+        uint32_t w = gram_of3(b + i);
+        if (f[ghash(w)])
+            candidate(s, buf, len, i, w);
+    }
+}
+
+/* Which content rules run: not ignored, path restrictions met, not allowlisted. */
+static int set_active(struct secret_scanner *s, const char *path, enum secret_kind where)
+{
+    unsigned scope = allowed_scope(s, path);
+    size_t plen = path ? strlen(path) : 0;
+    int any = 0;
+    for (size_t i = 0; i < s->nrules; i++) {
+        const struct secret_rule *r = &secret_rules[i];
+        int on = r->kind == SK_CONTENT && !s->ignored[i];
+        if (on && scope && rule_allowed(scope, r))
+            on = 0;
+        if (on && s->paths[i].n && !(path && patlist_match(&s->paths[i], path, plen, 0, NULL)))
+            on = 0;
+        if (on && where == SK_ENV && (r->flags & SRF_NOENV))
+            on = 0;
+        s->active[i] = (unsigned char)on;
+        any |= on;
+    }
+    return any;
+}
+
+int secrets_scan_content(struct secret_scanner *s, const char *path, const char *buf, size_t len,
+                         secret_hit_fn fn, void *ctx)
+{
+    if (!buf || !len)
+        return 0;
+    if (memchr(buf, 0, len < BINARY_PROBE ? len : BINARY_PROBE))
+        return 0;
+    s->nhits = 0;
+    if (!set_active(s, path, SK_CONTENT))
+        return 0;
+    scan_text(s, buf, len);
+    return emit_hits(s, buf, SK_CONTENT, fn, ctx);
+}
+
+/* ---- file names ---- */
+
+int secrets_check_path(struct secret_scanner *s, const char *path, secret_hit_fn fn, void *ctx)
+{
+    if (!path || !*path)
+        return 0;
+    size_t plen = strlen(path);
+    unsigned scope = allowed_scope(s, path);
+    for (size_t i = 0; i < s->nrules; i++) {
+        const struct secret_rule *r = &secret_rules[i];
+        if (r->kind != SK_FILE || s->ignored[i] || (scope && rule_allowed(scope, r)))
+            continue;
+        if (!patlist_match(&s->files[i], path, plen, 0, NULL) ||
+            patlist_match(&s->files_exempt[i], path, plen, 0, NULL))
+            continue;
+        struct secret_hit out = {r->id, r->severity, SK_FILE, r->fix, 0, 0, ""};
+        if (fn)
+            fn(ctx, &out);
+        return 1;
+    }
+    return 0;
+}
+
+int secrets_needs_content(const struct secret_scanner *s, const char *path, uint64_t size)
+{
+    if (!size || !path)
+        return 0;
+    size_t plen = strlen(path);
+    if (patlist_match(&s->skip, path, plen, 0, NULL))
+        return 0;
+    return allowed_scope(s, path) != ~0u;
+}
+
+/* ---- names: Env entries and build args ---- */
+
+/* NAME is text[ns..ne), its value text[vs..ve). */
+static void check_name(struct secret_scanner *s, enum secret_kind kind, const char *text,
+                       size_t ns, size_t ne, size_t vs, size_t ve)
+{
+    for (size_t i = 0; i < s->nrules; i++) {
+        const struct secret_rule *r = &secret_rules[i];
+        if (r->kind != kind || s->ignored[i] || ne <= ns || ve <= vs)
+            continue;
+        if (pcre2_match(s->code[i], (PCRE2_SPTR)text + ns, ne - ns, 0, 0, s->md, s->mctx) <= 0)
+            continue;
+        if (s->exempt[i] &&
+            pcre2_match(s->exempt[i], (PCRE2_SPTR)text + ns, ne - ns, 0, 0, s->md, s->mctx) > 0)
+            continue;
+        size_t ov[2] = {vs, ve};
+        if (r->check && !r->check(text, ov, 0))
+            continue;
+        add_hit(s, i, vs, ve);
+    }
+}
+
+int secrets_check_env(struct secret_scanner *s, const char *nv, secret_hit_fn fn, void *ctx)
+{
+    if (!nv || !*nv)
+        return 0;
+    size_t len = strlen(nv);
+    const char *eq = strchr(nv, '=');
+    s->nhits = 0;
+    if (set_active(s, NULL, SK_ENV))
+        scan_text(s, nv, len);
+    if (eq)
+        check_name(s, SK_ENV, nv, 0, (size_t)(eq - nv), (size_t)(eq - nv) + 1, len);
+    return emit_hits(s, nv, SK_ENV, fn, ctx);
+}
+
+static size_t skip_ws(const char *t, size_t i, size_t len)
+{
+    while (i < len && (t[i] == ' ' || t[i] == '\t'))
+        i++;
+    return i;
+}
+
+static int starts(const char *t, size_t i, size_t len, const char *w)
+{
+    size_t n = strlen(w);
+    return len - i >= n && memcmp(t + i, w, n) == 0;
+}
+
+/* NAME=value words from i. For "|N …" (is_arg 0) at most n names, and a word without '='
+ * before the n-th name continues the previous value (docker records "|2 A=two words B=1
+ * /bin/sh -c" unquoted); the list ends at the n-th name's value. For "ARG …" (is_arg 1) every
+ * word is an argument, and one without '=' has no default. */
+static void check_args(struct secret_scanner *s, const char *t, size_t i, size_t len, size_t n,
+                       int is_arg)
+{
+    size_t seen = 0, ns = 0, ne = 0, vs = 0, ve = 0;
+    int have = 0;
+    while (i < len) {
+        i = skip_ws(t, i, len);
+        size_t e = i;
+        while (e < len && t[e] != ' ' && t[e] != '\t')
+            e++;
+        if (e == i)
+            break;
+        const char *eq = memchr(t + i, '=', e - i);
+        int is_name = eq && eq > t + i;
+        for (const char *c = t + i; is_name && c < eq; c++)
+            if (!(*c == '_' || (*c >= '0' && *c <= '9') || ((*c | 0x20) >= 'a' && (*c | 0x20) <= 'z')))
+                is_name = 0;
+        if (is_name && (is_arg || seen < n)) {
+            if (have)
+                check_name(s, SK_HISTORY, t, ns, ne, vs, ve);
+            ns = i, ne = (size_t)(eq - t), vs = ne + 1, ve = e, have = 1;
+            seen++;
+        } else if (!is_arg && have && seen < n) {
+            ve = e;
+        } else if (!is_arg) {
+            break;
+        }
+        i = e;
+    }
+    if (have)
+        check_name(s, SK_HISTORY, t, ns, ne, vs, ve);
+}
+
+int secrets_check_history(struct secret_scanner *s, const char *cb, secret_hit_fn fn, void *ctx)
+{
+    if (!cb || !*cb)
+        return 0;
+    size_t len = strlen(cb);
+    s->nhits = 0;
+    if (set_active(s, NULL, SK_HISTORY))
+        scan_text(s, cb, len);
+
+    size_t i = skip_ws(cb, 0, len);
+    if (starts(cb, i, len, "RUN "))
+        i = skip_ws(cb, i + 4, len);
+    if (starts(cb, i, len, "/bin/sh -c #(nop) "))
+        i = skip_ws(cb, i + 18, len);
+    if (i < len && cb[i] == '|') {
+        /* "|N A=1 B=2 /bin/sh -c …": the N build args the RUN saw (classic builder, BuildKit) */
+        size_t n = 0, j = i + 1;
+        while (j < len && cb[j] >= '0' && cb[j] <= '9' && n < 10000)
+            n = n * 10 + (size_t)(cb[j++] - '0');
+        if (j > i + 1 && n)
+            check_args(s, cb, j, len, n, 0);
+    } else if (starts(cb, i, len, "ARG ")) {
+        check_args(s, cb, i + 4, len, 0, 1);
+    }
+    return emit_hits(s, cb, SK_HISTORY, fn, ctx);
+}
+
+/* ---- formatting ---- */
+
+void secrets_mask(const char *v, size_t n, char *out, size_t outsz)
+{
+    size_t o = 0;
+    if (!outsz)
+        return;
+    if (n >= MASK_MIN && outsz >= 9) {
+        size_t stars = n - 7;
+        if (stars > outsz - 8)
+            stars = outsz - 8;
+        for (size_t i = 0; i < 4; i++)
+            out[o++] = v[i] > ' ' && v[i] < 127 ? v[i] : '?';
+        memset(out + o, '*', stars);
+        o += stars;
+        for (size_t i = n - 3; i < n; i++)
+            out[o++] = v[i] > ' ' && v[i] < 127 ? v[i] : '?';
+    } else {
+        size_t stars = n < outsz - 1 ? n : outsz - 1;
+        memset(out, '*', stars);
+        o = stars;
+    }
+    out[o] = '\0';
+}
+
+static const char *const sev_names[] = {"info", "low", "medium", "high", "critical"};
+
+const char *secrets_sev_name(enum secret_sev sev)
+{
+    return (unsigned)sev < 5 ? sev_names[sev] : "unknown";
+}
+
+int secrets_sev_parse(const char *name)
+{
+    for (int i = 0; name && i < 5; i++)
+        if (strcasecmp(name, sev_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *secrets_kind_name(enum secret_kind kind)
+{
+    static const char *const names[] = {"content", "file", "env", "history"};
+    return (unsigned)kind < 4 ? names[kind] : "unknown";
+}
+
+size_t secrets_rule_count(void)
+{
+    return secret_rules_n;
+}
+
+int secrets_rule_info(size_t i, struct secret_rule_info *out)
+{
+    if (i >= secret_rules_n || !out)
+        return -1;
+    out->id = secret_rules[i].id;
+    out->severity = secret_rules[i].severity;
+    out->kind = secret_rules[i].kind;
+    out->fix = secret_rules[i].fix;
+    return 0;
+}

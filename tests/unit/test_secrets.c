@@ -1,0 +1,653 @@
+/* test_secrets.c: every secret rule fires on a synthetic token of the right shape and stays
+ * quiet on a near miss (wrong length, wrong boundary, placeholder, allowlisted path). Tokens
+ * are generated here from a fixed seed: no real key is in this file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/secrets.h"
+
+#define ALNUM "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+#define UPNUM "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+#define B64   ALNUM "+/"
+#define B64U  ALNUM "_-"
+#define HEX   "0123456789abcdef"
+#define BECH  "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L"
+
+static struct secret_scanner *S;
+
+/* ---- helpers ---- */
+
+static uint32_t seed = 12345;
+
+static char rnd(const char *alpha)
+{
+    seed = seed * 1103515245u + 12345u;
+    return alpha[(seed >> 8) % strlen(alpha)];
+}
+
+/* out = prefix + n random chars of alpha + suffix; returns out */
+static char *gen(char *out, const char *prefix, const char *alpha, size_t n, const char *suffix)
+{
+    size_t p = strlen(prefix);
+    memcpy(out, prefix, p);
+    for (size_t i = 0; i < n; i++)
+        out[p + i] = rnd(alpha);
+    strcpy(out + p + n, suffix);
+    return out;
+}
+
+struct rec {
+    int n;
+    char id[64][48];
+    int sev[64], kind[64];
+    size_t off[64], len[64];
+    char masked[64][96];
+};
+
+static char seen_ids[128][48];          /* every rule id that fired in any test */
+static size_t n_seen;
+
+static void on_hit(void *ctx, const struct secret_hit *h)
+{
+    struct rec *r = ctx;
+    size_t k = 0;
+    while (k < n_seen && strcmp(seen_ids[k], h->rule_id) != 0)
+        k++;
+    if (k == n_seen && n_seen < 128)
+        snprintf(seen_ids[n_seen++], sizeof seen_ids[0], "%s", h->rule_id);
+    if (r->n >= 64)
+        return;
+    snprintf(r->id[r->n], sizeof r->id[0], "%s", h->rule_id);
+    r->sev[r->n] = (int)h->severity;
+    r->kind[r->n] = (int)h->kind;
+    r->off[r->n] = h->offset;
+    r->len[r->n] = h->len;
+    memcpy(r->masked[r->n], h->masked, sizeof h->masked);
+    assert_non_null(h->fix);
+    assert_true(strlen(h->fix) > 10);
+    r->n++;
+}
+
+static int has(const struct rec *r, const char *id)
+{
+    for (int i = 0; i < r->n; i++)
+        if (strcmp(r->id[i], id) == 0)
+            return 1;
+    return 0;
+}
+
+static struct rec scan(const char *path, const char *text)
+{
+    struct rec r;
+    memset(&r, 0, sizeof r);
+    int n = secrets_scan_content(S, path, text, strlen(text), on_hit, &r);
+    assert_int_equal(n, r.n);
+    return r;
+}
+
+static int fires(const char *rule, const char *path, const char *text)
+{
+    struct rec r = scan(path, text);
+    return has(&r, rule);
+}
+
+static int fires_path(const char *rule, const char *path)
+{
+    struct rec r;
+    memset(&r, 0, sizeof r);
+    secrets_check_path(S, path, on_hit, &r);
+    return has(&r, rule);
+}
+
+static int fires_env(const char *rule, const char *nv)
+{
+    struct rec r;
+    memset(&r, 0, sizeof r);
+    secrets_check_env(S, nv, on_hit, &r);
+    return has(&r, rule);
+}
+
+static int fires_hist(const char *rule, const char *cb)
+{
+    struct rec r;
+    memset(&r, 0, sizeof r);
+    secrets_check_history(S, cb, on_hit, &r);
+    return has(&r, rule);
+}
+
+#define YES(rule, path, text) \
+    do { if (!fires(rule, path, text)) fail_msg("%s should fire on: %s", rule, text); } while (0)
+#define NO(rule, path, text) \
+    do { if (fires(rule, path, text)) fail_msg("%s must not fire on: %s", rule, text); } while (0)
+
+static int setup(void **state)
+{
+    (void)state;
+    S = secrets_new();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    secrets_free(S);
+    return 0;
+}
+
+/* ---- token formats ---- */
+
+static void test_aws(void **state)
+{
+    (void)state;
+    char t[256], u[256];
+    YES("aws-access-key-id", "/app/a.py", gen(t, "id = 'AKIA", UPNUM, 16, "'"));
+    NO("aws-access-key-id", "/app/a.py", gen(t, "id = AKIA", UPNUM, 15, ";"));      /* 19 */
+    NO("aws-access-key-id", "/app/a.py", gen(t, "id = AKIA", UPNUM, 17, ";"));      /* 21 */
+    NO("aws-access-key-id", "/app/a.py", "id = AKIAIOSFODNN7EXAMPLE");              /* docs */
+    YES("aws-access-key-id", "/app/a.py", gen(t, "x=ASIA", UPNUM, 16, ""));
+
+    YES("aws-secret-access-key", "/app/c.ini", gen(t, "aws_secret_access_key = ", B64, 40, "\n"));
+    YES("aws-secret-access-key", "/app/c.json", gen(t, "\"SecretAccessKey\": \"", B64, 40, "\""));
+    NO("aws-secret-access-key", "/app/c.ini", gen(t, "aws_secret_access_key = ", B64, 39, "\n"));
+    NO("aws-secret-access-key", "/app/c.ini", gen(u, "other_key = ", B64, 40, "\n"));
+    NO("aws-secret-access-key", "/app/c.ini",
+       "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n");
+    NO("aws-secret-access-key", "/app/c.ini",
+       "aws_secret_access_key = xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n");
+}
+
+static void pem(char *out, const char *type, int lines)
+{
+    char *p = out + sprintf(out, "-----BEGIN %s-----\n", type);
+    for (int i = 0; i < lines; i++) {
+        gen(p, "", B64, 64, "\n");
+        p += 65;
+    }
+    sprintf(p, "%s-----END %s-----\n", lines ? "AB==\n" : "...\n", type);
+}
+
+static void test_private_key(void **state)
+{
+    (void)state;
+    static char k[4096], j[16384];
+    pem(k, "RSA PRIVATE KEY", 20);
+    YES("private-key", "/app/deploy.key", k);
+    pem(k, "OPENSSH PRIVATE KEY", 6);
+    YES("private-key", "/root/.ssh/id_ed25519", k);
+    pem(k, "PGP PRIVATE KEY BLOCK", 6);
+    YES("private-key", "/app/k.asc", k);
+    pem(k, "EC PRIVATE KEY", 3);
+    /* inside JSON with \n escapes (a GCP key file) */
+    snprintf(j, sizeof j, "{\"private_key\": \"-----BEGIN PRIVATE KEY-----\\n%s\\n%s\\n-----END PRIVATE KEY-----\\n\"}",
+             gen(k, "", B64, 64, ""), gen(k + 100, "", B64, 40, ""));
+    YES("private-key", "/app/sa.json", j);
+    /* encrypted PEM with RFC 1421 headers */
+    snprintf(j, sizeof j, "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00112233445566778899AABBCCDDEEFF\n\n%s\n-----END RSA PRIVATE KEY-----\n",
+             gen(k, "", B64, 64, ""));
+    YES("private-key", "/app/enc.pem", j);
+
+    pem(k, "RSA PRIVATE KEY", 0);                       /* "..." body: documentation */
+    NO("private-key", "/app/README", k);
+    NO("private-key", "/app/x.pem", "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----\n");
+    pem(k, "RSA PRIVATE KEY", 10);
+    NO("private-key", "/etc/ssl/private/ssl-cert-snakeoil.key", k);
+    NO("private-key", "/usr/lib/python3/dist-packages/slapdtest/certs/server.key", k);
+    NO("private-key", "/usr/lib/node_modules/tunnel/test/keys/agent1-key.pem", k);
+    NO("private-key", "/app/tests/fixtures/server.key", k);
+    NO("private-key", "/usr/share/doc/openssl/examples/key.pem", k);
+    YES("private-key", "/etc/ssl/private/server.key", k);
+}
+
+static void test_github_gitlab(void **state)
+{
+    (void)state;
+    char t[256];
+    YES("github-pat", "/a", gen(t, "token=ghp_", ALNUM, 36, "\n"));
+    NO("github-pat", "/a", gen(t, "token=ghp_", ALNUM, 35, "\n"));
+    NO("github-pat", "/a", gen(t, "token=xghp_", ALNUM, 36, "\n"));
+    YES("github-oauth", "/a", gen(t, "gho_", ALNUM, 36, ""));
+    NO("github-oauth", "/a", gen(t, "gho_", ALNUM, 37, ""));
+    YES("github-app-token", "/a", gen(t, "\"ghs_", ALNUM, 36, "\""));
+    NO("github-app-token", "/a", gen(t, "\"ghx_", ALNUM, 36, "\""));
+    YES("github-refresh-token", "/a", gen(t, "ghr_", ALNUM, 76, ""));
+    NO("github-refresh-token", "/a", gen(t, "ghr_", ALNUM, 75, ""));
+    char a[64], b[128];
+    gen(a, "", ALNUM, 22, "");
+    gen(b, "", ALNUM, 59, "");
+    snprintf(t, sizeof t, "github_pat_%s_%s", a, b);
+    YES("github-fine-grained-pat", "/a", t);
+    t[strlen(t) - 1] = '\0';
+    NO("github-fine-grained-pat", "/a", t);
+    YES("gitlab-pat", "/a", gen(t, "GITLAB=glpat-", B64U, 20, " "));
+    NO("gitlab-pat", "/a", gen(t, "GITLAB=glpat-", ALNUM, 19, " "));
+}
+
+static void test_cloud(void **state)
+{
+    (void)state;
+    static char t[512];
+    YES("gcp-service-account", "/app/sa.json", "{\n  \"type\": \"service_account\",\n  \"project_id\": \"p\"\n}");
+    NO("gcp-service-account", "/app/sa.json", "{\"type\": \"authorized_user\"}");
+    YES("gcp-api-key", "/a", gen(t, "key: AIza", B64U, 35, "\n"));
+    NO("gcp-api-key", "/a", gen(t, "key: AIza", B64U, 34, "\n"));
+    NO("gcp-api-key", "/a", "key: AIzaAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n");  /* entropy */
+    YES("azure-storage-account-key", "/a",
+        gen(t, "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=", B64, 86, "==;"));
+    NO("azure-storage-account-key", "/a",
+       gen(t, "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=", B64, 85, "==;"));
+    char sec[128];
+    gen(sec, "", ALNUM, 3, "8Q~");
+    gen(sec + 6, "", ALNUM "_~.", 34, "");
+    snprintf(t, sizeof t, "client_secret = \"%s\"", sec);
+    YES("azure-entra-client-secret", "/a", t);
+    sec[6 + 28] = '\0';
+    snprintf(t, sizeof t, "client_secret = \"%s\"", sec);
+    NO("azure-entra-client-secret", "/a", t);
+    YES("azure-sas-token", "/a",
+        gen(t, "https://a.blob.core.windows.net/c/f?sv=2022-11-02&ss=b&sp=r&se=2030-01-01T00:00:00Z&sig=", B64, 43, "%3D"));
+    NO("azure-sas-token", "/a", "https://a.blob.core.windows.net/c/f?sv=2022-11-02&sig=short");
+    YES("digitalocean-token", "/a", gen(t, "DO=dop_v1_", HEX, 64, ""));
+    NO("digitalocean-token", "/a", gen(t, "DO=dop_v1_", HEX, 63, ""));
+    YES("vault-service-token", "/a", gen(t, "VAULT_TOKEN=hvs.", B64U, 95, ""));
+    NO("vault-service-token", "/a", gen(t, "VAULT_TOKEN=hvs.", B64U, 50, ""));
+    char p14[32];
+    gen(p14, "", ALNUM, 14, "");
+    snprintf(t, sizeof t, "token = \"%s.atlasv1.", p14);
+    gen(t + strlen(t), "", ALNUM, 64, "\"");
+    YES("terraform-api-token", "/a", t);
+    NO("terraform-api-token", "/a", gen(t, "x.atlasv1.", ALNUM, 64, ""));
+    YES("pulumi-api-token", "/a", gen(t, "pul-", HEX, 40, ""));
+    NO("pulumi-api-token", "/a", gen(t, "pul-", HEX, 39, ""));
+}
+
+static void test_ai_chat_pay(void **state)
+{
+    (void)state;
+    static char t[512], a[128], b[128];
+    snprintf(t, sizeof t, "OPENAI_API_KEY=sk-proj-%sT3BlbkFJ%s", gen(a, "", B64U, 74, ""), gen(b, "", B64U, 74, ""));
+    YES("openai-api-key", "/a", t);
+    snprintf(t, sizeof t, "sk-proj-%sT3BlbkFJ%s", gen(a, "", ALNUM, 10, ""), gen(b, "", ALNUM, 10, ""));
+    NO("openai-api-key", "/a", t);
+    snprintf(t, sizeof t, "key = 'sk-%sT3BlbkFJ%s'", gen(a, "", ALNUM, 20, ""), gen(b, "", ALNUM, 20, ""));
+    YES("openai-legacy-api-key", "/a", t);
+    snprintf(t, sizeof t, "key = 'sk-%sT3BlbkFX%s'", gen(a, "", ALNUM, 20, ""), gen(b, "", ALNUM, 20, ""));
+    NO("openai-legacy-api-key", "/a", t);
+    YES("anthropic-api-key", "/a", gen(t, "sk-ant-api03-", B64U, 93, "AA"));
+    NO("anthropic-api-key", "/a", gen(t, "sk-ant-api03-", B64U, 92, "AA"));
+    YES("hugging-face-access-token", "/a", gen(t, "HF_TOKEN=hf_", ALNUM, 34, "\n"));
+    NO("hugging-face-access-token", "/a", gen(t, "HF_TOKEN=hf_", ALNUM, 33, "\n"));
+    NO("hugging-face-access-token", "/a", "from huggingface_hub import hf_hub_download_and_cache_everything_now\n");
+    YES("slack-access-token", "/a", gen(t, "SLACK=xoxb-123456789012-1234567890123-", ALNUM, 24, ""));
+    NO("slack-access-token", "/a", "SLACK=xoxb-1234");
+    gen(a, "T", UPNUM, 8, "/B");
+    gen(a + strlen(a), "", UPNUM, 8, "/");
+    gen(a + strlen(a), "", ALNUM, 24, "");
+    snprintf(t, sizeof t, "url: https://hooks.slack.com/services/%s\n", a);
+    YES("slack-web-hook", "/a", t);
+    NO("slack-web-hook", "/a", "url: https://hooks.slack.com/services/T000/B000/XXXX\n");
+    YES("stripe-secret-token", "/a", gen(t, "STRIPE=sk_live_", ALNUM, 24, ""));
+    NO("stripe-secret-token", "/a", "STRIPE=sk_live_abc");
+    YES("stripe-publishable-token", "/a", gen(t, "pk=pk_test_", ALNUM, 24, ""));
+    NO("stripe-publishable-token", "/a", "pk=pk_test_abc");
+    YES("sendgrid-api-token", "/a", (gen(a, "", B64U, 22, "."), gen(b, "", B64U, 43, ""),
+                                     snprintf(t, sizeof t, "SG.%s%s", a, b), t));
+    NO("sendgrid-api-token", "/a", gen(t, "SG.", B64U, 30, ""));
+    YES("twilio-api-key", "/a", gen(t, "TWILIO=SK", HEX, 32, ""));
+    NO("twilio-api-key", "/a", gen(t, "TWILIO=SK", HEX, 31, ""));
+    NO("twilio-api-key", "/a", gen(t, "MASK", HEX, 32, ""));
+    YES("databricks-api-token", "/a", gen(t, "DATABRICKS=dapi", "abcdefgh0123456789", 32, ""));
+    NO("databricks-api-token", "/a", gen(t, "DATABRICKS=dapi", "xyz", 32, ""));
+}
+
+static void test_registries(void **state)
+{
+    (void)state;
+    static char t[512];
+    YES("npm-access-token", "/app/x.txt", gen(t, "//registry.npmjs.org/:_authToken=npm_", ALNUM, 36, "\n"));
+    NO("npm-access-token", "/app/x.txt", gen(t, "//registry.npmjs.org/:_authToken=npm_", ALNUM, 35, "\n"));
+    NO("npm-access-token", "/app/x.txt", "npm_config_cache_folder_for_this_build_is_here\n");
+    YES("pypi-upload-token", "/a", gen(t, "password = pypi-AgEIcHlwaS5vcmc", B64U, 60, "\n"));
+    NO("pypi-upload-token", "/a", gen(t, "password = pypi-AgEIcHlwaS5vcmc", B64U, 20, "\n"));
+    YES("dockerconfig-secret", "/app/secret.yaml", gen(t, "data:\n  .dockerconfigjson: eyJ", B64, 60, "\n"));
+    NO("dockerconfig-secret", "/app/secret.yaml", "data:\n  .dockerconfigjson: abc\n");
+    const char *dc = "{\"auths\":{\"https://index.docker.io/v1/\":{\"auth\":\"dXNlcjpodW50ZXIyMTIz\"}}}";
+    YES("docker-config-auth", "/root/.docker/config.json", dc);
+    NO("docker-config-auth", "/app/config.json", dc);
+    NO("docker-config-auth", "/root/.docker/config.json", "{\"credsStore\":\"desktop\"}");
+    YES("shopify-token", "/a", gen(t, "SHOPIFY=shpat_", HEX, 32, ""));
+    NO("shopify-token", "/a", gen(t, "SHOPIFY=shpat_", HEX, 31, ""));
+    YES("maven-settings-password", "/root/.m2/settings.xml", "<server><id>x</id><password>s3cr3tMaven9</password></server>");
+    YES("maven-settings-password", "/root/.m2/settings-security.xml", "<settingsSecurity><master>{jSMOWnoPFgsHVpMvz5VrIt5kRbzGpI8u+9EF1iFQyJQ=}</master></settingsSecurity>");
+    NO("maven-settings-password", "/root/.m2/settings.xml", "<password>${env.MVN_PASS}</password>");
+    NO("maven-settings-password", "/app/other.xml", "<password>s3cr3tMaven9</password>");
+    YES("npmrc-auth-token", "/root/.npmrc", "//npm.example.com/:_auth=dXNlcjpwYXNzMTIzNDU2\n");
+    NO("npmrc-auth-token", "/root/.npmrc", "registry=https://registry.npmjs.org/\n");
+    NO("npmrc-auth-token", "/root/.npmrc", "//r/:_authToken=${NPM_TOKEN}\n");
+    YES("pypirc-password", "/root/.pypirc", "[pypi]\nusername = me\npassword = hunter2hunter\n");
+    NO("pypirc-password", "/app/x.ini", "[pypi]\nusername = me\npassword = hunter2hunter\n");
+}
+
+static void test_misc_formats(void **state)
+{
+    (void)state;
+    static char t[512], a[64], b[64], c[64];
+    snprintf(t, sizeof t, "Authorization: Bearer eyJ%s.eyJ%s.%s", gen(a, "", B64U, 20, ""),
+             gen(b, "", B64U, 30, ""), gen(c, "", B64U, 40, ""));
+    YES("jwt-token", "/app/log.txt", t + 22);
+    NO("jwt-token", "/app/log.txt", "header eyJhbGciOiJIUzI1NiJ9 only\n");
+    YES("age-secret-key", "/a", gen(t, "AGE-SECRET-KEY-1", BECH, 58, "\n"));
+    NO("age-secret-key", "/a", gen(t, "AGE-SECRET-KEY-1", BECH, 57, "\n"));
+    YES("symfony-default-secret", "/app/.env.dist", "APP_SECRET=ThisTokenIsNotSoSecretChangeIt\n");
+    NO("symfony-default-secret", "/app/.env.dist", "APP_SECRET=ThisTokenIsNotSoSecret\n");
+
+    YES("url-password", "/a", "DATABASE_URL=postgres://app:s3cr3t-fixture@db.internal:5432/app\n");
+    YES("url-password", "/a", "pip install --index-url https://build:Zq8rT2vX9@pypi.corp.local/simple x\n");
+    NO("url-password", "/a", "DATABASE_URL=postgres://postgres:postgres@localhost/db\n");
+    NO("url-password", "/a", "url = http://user:${PASSWORD}@host/x\n");
+    NO("url-password", "/a", "see https://example.com:8080/path and git@github.com:org/repo\n");
+
+    YES("curl-auth", "/app/get.sh", "curl -fsSL -u admin:Sup3rS3cret https://repo.local/x\n");
+    YES("curl-auth", "/app/get.sh", "curl --user deploy:Zx81Qw https://repo.local/x\n");
+    YES("curl-auth", "/app/get.sh", "curl -H 'Authorization: Bearer abcdef123456789' https://x\n");
+    YES("curl-auth", "/app/get.sh", "wget --password=Hx7pQ2wE https://x\n");
+    NO("curl-auth", "/app/get.sh", "curl -u admin:$PASS https://repo.local/x\n");
+    NO("curl-auth", "/app/get.sh", "curl -H \"Authorization: Bearer $TOKEN\" https://x\n");
+    NO("curl-auth", "/app/get.sh", "curl --user-agent foo:bar https://x\n");
+
+    YES("generic-api-key", "/app/conf.py", "api_key = \"a8f5f167f44f4964e6c998dee827110c\"\n");
+    YES("generic-api-key", "/app/app.yml", "client_secret: Zk29fLq81mNc0pXw\n");
+    NO("generic-api-key", "/app/conf.py", "api_key = \"aaaaaaaaaaaaaaaaaaaa\"\n");
+    NO("generic-api-key", "/app/conf.py", "api_key = os_environ_lookup_value\n");   /* no digit */
+    NO("generic-api-key", "/app/conf.py", "monkey_count = 12\n");
+    NO("generic-api-key", "/app/conf.py", "password = ${DB_PASSWORD}\n");
+    /* code names, not tokens (found scanning CPython, C headers and Perl) */
+    NO("generic-api-key", "/app/s.h", "** KEYWORDS: sqlite3_version\n");
+    NO("generic-api-key", "/app/m.py", "        RegOpenKeyEx = win32api.RegOpenKeyEx\n");
+    NO("generic-api-key", "/app/x.h", "    __m512i const data_key_lo = _mm512_shuffle_epi32(x, 1);\n");
+    NO("generic-api-key", "/app/n.h", "\tNL80211_KEY_MAX = __NL80211_KEY_AFTER_LAST - 1,\n");
+}
+
+/* ---- the end-to-end fixture's secrets ---- */
+
+static void test_fixture_env(void **state)
+{
+    (void)state;
+    const char *env = "AWS_ACCESS_KEY_ID=AKIAQX7T3FIXTURE2K9Z\n"
+                      "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYFIXTUREKEY\n"
+                      "DATABASE_URL=postgres://app:s3cr3t-fixture@db.internal:5432/app\n";
+    struct rec r = scan("/app/.env", env);
+    assert_int_equal(r.n, 3);           /* one finding per value: no generic duplicates */
+    assert_string_equal(r.id[0], "aws-access-key-id");
+    assert_int_equal(r.sev[0], SEV_CRITICAL);
+    assert_int_equal(r.kind[0], SK_CONTENT);
+    assert_string_equal(r.masked[0], "AKIA*************K9Z");
+    assert_memory_equal(env + r.off[0], "AKIAQX7T3FIXTURE2K9Z", r.len[0]);
+    assert_string_equal(r.id[1], "aws-secret-access-key");
+    assert_memory_equal(env + r.off[1], "wJalrXUtnFEMI/K7MDENG/bPxRfiCYFIXTUREKEY", 40);
+    assert_string_equal(r.id[2], "url-password");
+    assert_memory_equal(env + r.off[2], "s3cr3t-fixture", r.len[2]);
+    assert_null(strstr(r.masked[2], "s3cr3t"));
+    assert_true(fires_path("cred-file", "/app/.env"));
+    assert_true(fires_path("ssh-private-key-file", "/root/.ssh/id_rsa"));
+    assert_true(fires_path("ssh-private-key-file", "/app/id_rsa"));
+}
+
+/* ---- file names ---- */
+
+static void test_paths(void **state)
+{
+    (void)state;
+    assert_true(fires_path("ssh-private-key-file", "/home/u/.ssh/id_ed25519"));
+    assert_false(fires_path("ssh-private-key-file", "/root/.ssh/id_rsa.pub"));
+    assert_false(fires_path("ssh-private-key-file", "/usr/lib/python3/dist-packages/paramiko/tests/id_rsa"));
+    assert_false(fires_path("ssh-private-key-file", "/app/test/keys/id_rsa"));
+    assert_true(fires_path("cloud-credentials-file", "/root/.aws/credentials"));
+    assert_true(fires_path("cloud-credentials-file", "/root/.kube/config"));
+    assert_true(fires_path("cloud-credentials-file", "/root/.git-credentials"));
+    assert_true(fires_path("cloud-credentials-file", "/root/.config/gcloud/application_default_credentials.json"));
+    assert_false(fires_path("cloud-credentials-file", "/root/.aws/config"));
+    assert_false(fires_path("cred-file", "/root/.aws/credentials"));   /* one hit per path */
+    assert_true(fires_path("pkcs12-file", "/app/cert.p12"));
+    assert_true(fires_path("pkcs12-file", "/app/CERT.PFX"));
+    assert_false(fires_path("pkcs12-file", "/app/p12.txt"));
+    assert_false(fires_path("pkcs12-file", "/app/tests/cert.p12"));
+    assert_true(fires_path("cred-file", "/app/.env.production"));
+    assert_true(fires_path("cred-file", "/srv/config/database.yml"));
+    assert_false(fires_path("cred-file", "/app/.env.example"));
+    assert_false(fires_path("cred-file", "/app/env"));
+    assert_false(fires_path("cred-file", "/app/.envrc.d/x"));
+    assert_false(fires_path("cred-file", "/usr/local/lib/python3.12/site-packages/foo/settings.py"));
+    assert_true(fires_path("secret-file-ext", "/etc/openvpn/client.ovpn"));
+    assert_true(fires_path("secret-file-ext", "/app/keystore.jks"));
+    assert_false(fires_path("secret-file-ext", "/etc/openvpn/client.ovpn.txt"));
+    assert_true(fires_path("cloud-config-dir", "/root/.aws/config"));
+    assert_false(fires_path("cloud-config-dir", "/root/aws/config"));
+    struct rec r;
+    memset(&r, 0, sizeof r);
+    assert_int_equal(secrets_check_path(S, "/etc/ssl/private/ssl-cert-snakeoil.key", on_hit, &r), 0);
+    assert_int_equal(secrets_check_path(S, "/root/.ssh/id_rsa", on_hit, &r), 1);
+    assert_int_equal(r.kind[0], SK_FILE);
+    assert_int_equal(r.sev[0], SEV_CRITICAL);
+    assert_string_equal(r.masked[0], "");
+}
+
+/* ---- env and history ---- */
+
+static void test_env(void **state)
+{
+    (void)state;
+    char t[256];
+    assert_true(fires_env("env-secret-name", "AWS_SECRET_ACCESS_KEY=x"));
+    assert_true(fires_env("env-secret-name", "API_KEY=k3y"));
+    assert_true(fires_env("env-secret-name", "DB_PASSWORD=hunter2"));
+    assert_true(fires_env("env-secret-name", "apikey=abc"));
+    assert_false(fires_env("env-secret-name", "GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D"));
+    assert_false(fires_env("env-secret-name", "PHP_GPG_KEYS=1729F83938DA44E27BA0F4D3DBDB397470D12172"));
+    assert_false(fires_env("env-secret-name", "DB_PASSWORD_FILE=/run/x"));
+    assert_false(fires_env("env-secret-name", "NODE_VERSION=1"));
+    assert_false(fires_env("env-secret-name", "ACCESS_LOG=/var/log/access.log"));
+    assert_false(fires_env("env-secret-name", "PWD=/app"));
+    assert_false(fires_env("env-secret-name", "KEYCLOAK_URL=http://kc"));
+    assert_false(fires_env("env-secret-name", "PUBLIC_KEY=abc"));
+    assert_false(fires_env("env-secret-name", "API_TOKEN="));
+    assert_false(fires_env("env-secret-name", "API_TOKEN=${TOKEN}"));
+    /* a token format wins over the name rule: one finding */
+    struct rec r;
+    memset(&r, 0, sizeof r);
+    assert_int_equal(secrets_check_env(S, gen(t, "GITHUB_TOKEN=ghp_", ALNUM, 36, ""), on_hit, &r), 1);
+    assert_string_equal(r.id[0], "github-pat");
+    assert_int_equal(r.kind[0], SK_ENV);
+    assert_int_equal(r.off[0], 13);
+    memset(&r, 0, sizeof r);
+    assert_int_equal(secrets_check_env(S, "AWS_SECRET_ACCESS_KEY=x", on_hit, &r), 1);
+    assert_int_equal(r.off[0], 22);
+    assert_int_equal(r.len[0], 1);
+    assert_string_equal(r.masked[0], "*");
+}
+
+static void test_history(void **state)
+{
+    (void)state;
+    char t[256], u[512];
+    gen(t, "ghp_", ALNUM, 36, "");
+    snprintf(u, sizeof u, "RUN |1 GITHUB_TOKEN=%s /bin/sh -c go build ./...", t);
+    struct rec r;
+    memset(&r, 0, sizeof r);
+    assert_int_equal(secrets_check_history(S, u, on_hit, &r), 1);
+    assert_string_equal(r.id[0], "github-pat");
+    assert_int_equal(r.kind[0], SK_HISTORY);
+    assert_memory_equal(u + r.off[0], t, 40);
+    assert_true(fires_hist("build-arg-secret", "RUN |2 NPM_TOKEN=abc123 SOME=1 /bin/sh -c npm ci"));
+    assert_true(fires_hist("build-arg-secret", "|1 DB_PASSWORD=two words /bin/sh -c make"));
+    assert_true(fires_hist("build-arg-secret", "ARG API_KEY=k3yv4lue"));
+    assert_true(fires_hist("build-arg-secret", "/bin/sh -c #(nop)  ARG SECRET=abc"));
+    assert_false(fires_hist("build-arg-secret", "RUN |1 NODE_VERSION=20 /bin/sh -c npm ci"));
+    assert_false(fires_hist("build-arg-secret", "RUN |1 GPG_KEY=ABCDEF /bin/sh -c gpg"));
+    assert_false(fires_hist("build-arg-secret", "ARG API_KEY"));
+    assert_false(fires_hist("build-arg-secret", "RUN /bin/sh -c echo TOKEN=abc"));
+    assert_true(fires_hist("curl-auth", "RUN /bin/sh -c curl -u admin:Sup3rS3cret https://x/a.tgz | tar xz"));
+    assert_false(fires_hist("curl-auth", "RUN /bin/sh -c curl -u \"admin:$PASS\" https://x/a.tgz"));
+    assert_true(fires_hist("url-password", "RUN /bin/sh -c pip install -i https://u:Pq82xZ1w@pypi.local/simple x"));
+    assert_true(fires_hist("generic-api-key", "RUN /bin/sh -c echo 'api_key=Zk29fLq81mNc0pXw7Rt' > /etc/app"));
+}
+
+/* ---- allowlist, binary, masking, misc API ---- */
+
+static void test_allowlist(void **state)
+{
+    (void)state;
+    char t[128];
+    gen(t, "token=ghp_", ALNUM, 36, "\n");
+    YES("github-pat", "/app/tests/conf", t);                      /* app tests: not key material */
+    NO("github-pat", "/usr/share/doc/gh/README", t);
+    NO("github-pat", "/usr/lib/python3/dist-packages/github/tests/ReplayData/x.txt", t);
+    NO("github-pat", "/usr/local/lib/node_modules/foo/test/fixtures.json", t);
+    NO("github-pat", "/usr/local/lib/python3.12/site-packages/boto3/examples/s3.rst", t);
+    YES("github-pat", "/usr/local/lib/python3.12/site-packages/app/conf.py", t);
+    NO("aws-access-key-id", "/app/a.txt", "AKIAIOSFODNN7EXAMPLE");
+    assert_false(secrets_needs_content(S, "/usr/share/doc/x/README", 10));
+    assert_false(secrets_needs_content(S, "/usr/lib/x86_64-linux-gnu/libc.so.6", 10));
+    assert_false(secrets_needs_content(S, "/app/logo.PNG", 10));
+    assert_false(secrets_needs_content(S, "/app/__pycache__/x.cpython-312.pyc", 10));
+    assert_false(secrets_needs_content(S, "/var/lib/apt/lists/deb.debian.org_dists", 10));
+    assert_false(secrets_needs_content(S, "/app/.env", 0));
+    assert_true(secrets_needs_content(S, "/app/.env", 10));
+    assert_true(secrets_needs_content(S, "/app/big.log", 5ull << 30));
+    assert_true(secrets_needs_content(S, "/etc/ssl/private/server.key", 10));
+    assert_true(secrets_needs_content(S, "/root/.m2/settings.xml", 10));
+}
+
+static void test_binary_and_long_lines(void **state)
+{
+    (void)state;
+    static char buf[200000];
+    char t[64];
+    gen(t, "ghp_", ALNUM, 36, "");
+    memset(buf, 'a', sizeof buf);
+    buf[100] = '\0';
+    memcpy(buf + 5000, " ", 1);
+    memcpy(buf + 5001, t, 40);
+    buf[5041] = ' ';
+    struct rec r;
+    memset(&r, 0, sizeof r);
+    assert_int_equal(secrets_scan_content(S, "/app/x.bin", buf, sizeof buf, on_hit, &r), 0);
+    /* one 200 KB line (minified JS) with tokens far apart, and many keywords in between */
+    for (size_t i = 0; i + 8 < sizeof buf; i += 8)
+        memcpy(buf + i, i % 64 ? "var a=1;" : "key:ab1;", 8);
+    memcpy(buf + 100, " ", 1);
+    memcpy(buf + 101, t, 40);
+    buf[141] = ' ';
+    memcpy(buf + 150001, t, 40);
+    buf[150000] = buf[150041] = ' ';
+    memcpy(buf + 8190, t, 40);           /* across the first window's edge */
+    buf[8189] = buf[8230] = ' ';
+    memset(&r, 0, sizeof r);
+    assert_int_equal(secrets_scan_content(S, "/app/app.min.js", buf, sizeof buf, on_hit, &r), 3);
+    assert_int_equal(r.off[0], 101);
+    assert_int_equal(r.off[1], 8190);
+    assert_int_equal(r.off[2], 150001);
+    /* short buffers */
+    assert_int_equal(secrets_scan_content(S, "/a", "ab", 2, on_hit, &r), 0);
+    assert_int_equal(secrets_scan_content(S, "/a", "", 0, on_hit, &r), 0);
+}
+
+static void test_mask(void **state)
+{
+    (void)state;
+    char out[96];
+    secrets_mask("AKIAQX7T3FIXTURE2K9Z", 20, out, sizeof out);
+    assert_string_equal(out, "AKIA*************K9Z");
+    secrets_mask("hunter2", 7, out, sizeof out);
+    assert_string_equal(out, "*******");
+    secrets_mask("", 0, out, sizeof out);
+    assert_string_equal(out, "");
+    static char big[5000];
+    memset(big, 'Z', sizeof big);
+    memcpy(big, "abcd", 4);
+    secrets_mask(big, sizeof big, out, sizeof out);
+    assert_int_equal(strlen(out), 95);
+    assert_memory_equal(out, "abcd***", 7);
+    assert_string_equal(out + 92, "ZZZ");
+    char tiny[5];
+    secrets_mask("AKIAQX7T3FIXTURE2K9Z", 20, tiny, sizeof tiny);
+    assert_string_equal(tiny, "****");
+    secrets_mask("ab\ncdefghijklmnop\x01", 18, out, sizeof out);
+    assert_string_equal(out, "ab?c***********op?");
+}
+
+static void test_api(void **state)
+{
+    (void)state;
+    assert_string_equal(secrets_sev_name(SEV_CRITICAL), "critical");
+    assert_string_equal(secrets_sev_name(SEV_INFO), "info");
+    assert_int_equal(secrets_sev_parse("HIGH"), SEV_HIGH);
+    assert_int_equal(secrets_sev_parse("medium"), SEV_MEDIUM);
+    assert_int_equal(secrets_sev_parse("bogus"), -1);
+    assert_string_equal(secrets_kind_name(SK_HISTORY), "history");
+    assert_int_equal(secrets_ignore(S, "no-such-rule"), -1);
+
+    struct secret_scanner *s2 = secrets_new();
+    char t[64];
+    gen(t, "x=ghp_", ALNUM, 36, "");
+    struct rec r;
+    memset(&r, 0, sizeof r);
+    assert_int_equal(secrets_scan_content(s2, "/a", t, strlen(t), on_hit, &r), 1);
+    assert_int_equal(secrets_ignore(s2, "github-pat"), 0);
+    assert_int_equal(secrets_scan_content(s2, "/a", t, strlen(t), on_hit, &r), 0);
+    assert_int_equal(secrets_ignore(s2, "cred-file"), 0);
+    assert_int_equal(secrets_check_path(s2, "/app/.env", on_hit, &r), 0);
+    secrets_free(s2);
+
+    /* every rule: unique id and a fix */
+    size_t n = secrets_rule_count();
+    assert_true(n >= 40);
+    for (size_t i = 0; i < n; i++) {
+        struct secret_rule_info a, b;
+        assert_int_equal(secrets_rule_info(i, &a), 0);
+        assert_non_null(strchr(a.fix, ' '));
+        for (size_t j = i + 1; j < n; j++) {
+            assert_int_equal(secrets_rule_info(j, &b), 0);
+            assert_string_not_equal(a.id, b.id);
+        }
+    }
+    struct secret_rule_info x;
+    assert_int_equal(secrets_rule_info(n, &x), -1);
+    /* test_api runs last: every rule must have fired somewhere above */
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(secrets_rule_info(i, &x), 0);
+        size_t k = 0;
+        while (k < n_seen && strcmp(seen_ids[k], x.id) != 0)
+            k++;
+        if (k == n_seen)
+            fail_msg("rule %s never fired in the tests", x.id);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_aws),
+        cmocka_unit_test(test_private_key),
+        cmocka_unit_test(test_github_gitlab),
+        cmocka_unit_test(test_cloud),
+        cmocka_unit_test(test_ai_chat_pay),
+        cmocka_unit_test(test_registries),
+        cmocka_unit_test(test_misc_formats),
+        cmocka_unit_test(test_fixture_env),
+        cmocka_unit_test(test_paths),
+        cmocka_unit_test(test_env),
+        cmocka_unit_test(test_history),
+        cmocka_unit_test(test_allowlist),
+        cmocka_unit_test(test_binary_and_long_lines),
+        cmocka_unit_test(test_mask),
+        cmocka_unit_test(test_api),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
