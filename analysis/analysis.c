@@ -491,7 +491,9 @@ static int cmp_secret(const void *x, const void *y)
     if (a->layer != b->layer)
         return a->layer - b->layer;
     int c = strcmp(a->path, b->path);
-    return c ? c : strcmp(a->rule_id, b->rule_id);
+    if (!c)
+        c = strcmp(a->rule_id, b->rule_id);
+    return c ? c : strcmp(a->masked, b->masked);
 }
 
 static void take_hits(struct analysis *a, const struct image *img, size_t from)

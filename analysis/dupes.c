@@ -12,14 +12,22 @@
 
 struct hk { uint64_t hash, size; uint32_t entry; };
 
-static int cmp_hk(const void *x, const void *y)
+/* Copies of one content go by layer, then tar order within the layer: entry indices depend on
+ * the order the input delivered the blobs, the report must not. */
+static int cmp_hk(const void *x, const void *y, void *ctx)
 {
+    const struct model *m = ctx;
     const struct hk *a = x, *b = y;
     if (a->size != b->size)
         return a->size < b->size ? 1 : -1;
     if (a->hash != b->hash)
         return a->hash < b->hash ? -1 : 1;
-    return a->entry < b->entry ? -1 : a->entry > b->entry;
+    const struct entry *ea = &m->entries[a->entry], *eb = &m->entries[b->entry];
+    if (ea->layer != eb->layer)
+        return ea->layer < eb->layer ? -1 : 1;
+    uint32_t pa = a->entry - m->layers[ea->layer].first_entry;
+    uint32_t pb = b->entry - m->layers[eb->layer].first_entry;
+    return pa < pb ? -1 : pa > pb;
 }
 
 static int cmp_group(const void *x, const void *y)
@@ -55,7 +63,7 @@ void dupes_run(struct analysis *a, const struct image *img)
             n = 0;
         }
     }
-    qsort(v, n, sizeof *v, cmp_hk);
+    qsort_r(v, n, sizeof *v, cmp_hk, (void *)&img->model);
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
         while (j < n && v[j].size == v[i].size && v[j].hash == v[i].hash)

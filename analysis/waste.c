@@ -318,7 +318,23 @@ static int keep_hits(const char *keep, const char *path)
     return 0;
 }
 
-static void cat_flush(struct cat_acc *ca)
+/* Paths order ties: the walk's child order depends on how the input was read (stream or file),
+ * the report must not. */
+static int node_cmp(const struct model *m, uint32_t x, uint32_t y)
+{
+    char px[4096], py[4096];
+    return strcmp(model_path_str(m, x, px, sizeof px), model_path_str(m, y, py, sizeof py));
+}
+
+/* Whether (bx, x) ranks before (by, y): more bytes first, then path order. */
+static int top_before(const struct model *m, uint64_t bx, uint32_t x, uint64_t by, uint32_t y)
+{
+    if (bx != by)
+        return bx > by;
+    return node_cmp(m, x, y) < 0;
+}
+
+static void cat_flush(const struct model *m, struct cat_acc *ca)
 {
     if (!ca->cur_node)
         return;
@@ -336,10 +352,11 @@ static void cat_flush(struct cat_acc *ca)
         if (min < 0) {
             min = 0;
             for (int k = 1; k < TOPK; k++)
-                if (ca->top_bytes[k] < ca->top_bytes[min])
+                if (top_before(m, ca->top_bytes[min], ca->top_node[min], ca->top_bytes[k], ca->top_node[k]))
                     min = k;
         }
-        if (!ca->top_node[min] || ca->top_bytes[min] < ca->cur_bytes) {
+        if (!ca->top_node[min] ||
+            top_before(m, ca->cur_bytes, ca->cur_node, ca->top_bytes[min], ca->top_node[min])) {
             ca->top_node[min] = ca->cur_node;
             ca->top_bytes[min] = ca->cur_bytes;
         }
@@ -424,7 +441,7 @@ static void file_visit(struct wctx *w, uint32_t node, const char *path, size_t l
                 ca->by_layer[en->layer] += en->size;
             uint32_t top = c->kind == CR_DIR ? w->act_node[i] : node;
             if (ca->cur_node != top)
-                cat_flush(ca);
+                cat_flush(w->m, ca);
             ca->cur_node = top;
             ca->cur_bytes += en->size;
             return;
@@ -548,12 +565,19 @@ static char *make_fix(const struct image *img, int layer, const char *tmpl, cons
     return out;
 }
 
-static int cmp_dead(const void *x, const void *y)
+/* Ties go by layer, then by the entry's place in its layer's tar: the same whichever way the
+ * input was read (entry indices are not: a stream meets the blobs in another order). */
+static int cmp_dead(const void *x, const void *y, void *ctx)
 {
+    const struct model *dead_model = ctx;
     const struct dead_file *a = x, *b = y;
     if (a->size != b->size)
         return a->size < b->size ? 1 : -1;
-    return a->entry < b->entry ? -1 : a->entry > b->entry;
+    if (a->layer != b->layer)
+        return a->layer < b->layer ? -1 : 1;
+    uint32_t pa = a->entry - dead_model->layers[a->layer].first_entry;
+    uint32_t pb = b->entry - dead_model->layers[b->layer].first_entry;
+    return pa < pb ? -1 : pa > pb;
 }
 
 static int cmp_cat(const void *x, const void *y)
@@ -741,7 +765,7 @@ void waste_run(struct analysis *a, const struct image *img)
                                                       (en->flags & EF_DELETED) != 0};
     }
     if (a->n_dead)
-        qsort(a->dead, a->n_dead, sizeof *a->dead, cmp_dead);
+        qsort_r(a->dead, a->n_dead, sizeof *a->dead, cmp_dead, (void *)m);
     dead_cats(a, img, m);
     uint64_t removable = 0;
     for (size_t i = 0; i < a->n_cats; i++)
@@ -758,7 +782,7 @@ void waste_run(struct analysis *a, const struct image *img)
     char pb[4096], sz[64];
     for (size_t c = 0; c < w->n_cats; c++) {
         struct cat_acc *ca = &w->cats[c];
-        cat_flush(ca);
+        cat_flush(m, ca);
         if (!ca->bytes && !ca->files)
             continue;
         struct waste_cat wc = {.id = ca->id, .title = ca->title, .severity = ca->severity,
@@ -775,7 +799,8 @@ void waste_run(struct analysis *a, const struct image *img)
             if (ca->top_node[i])
                 order[k++] = i;
         for (int i = 1; i < k; i++)
-            for (int j = i; j > 0 && ca->top_bytes[order[j]] > ca->top_bytes[order[j - 1]]; j--) {
+            for (int j = i; j > 0 && top_before(m, ca->top_bytes[order[j]], ca->top_node[order[j]],
+                                                ca->top_bytes[order[j - 1]], ca->top_node[order[j - 1]]); j--) {
                 int t = order[j];
                 order[j] = order[j - 1];
                 order[j - 1] = t;

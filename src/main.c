@@ -180,8 +180,8 @@ int main(int argc, char **argv)
         case 'r': mode_report = 1; break;
         case 'j': mode_json = 1; json_file = optarg; break;
         case 'c': mode_ci = 1; break;
-        case 'h': usage(stdout); return EXIT_OK;
-        case O_VERSION: printf("strata %s\n", STRATA_VERSION); return EXIT_OK;
+        case 'h': usage(stdout); free(ignore); return EXIT_OK;
+        case O_VERSION: printf("strata %s\n", STRATA_VERSION); free(ignore); return EXIT_OK;
         case O_PLATFORM: io.platform = optarg; break;
         case O_NOCONTENT: io.no_content = ao.no_content = 1; break;
         case O_NOSECRET: ao.no_secret_content = 1; break;
@@ -192,6 +192,7 @@ int main(int argc, char **argv)
         case O_COLOR:
             if (strcmp(optarg, "auto") && strcmp(optarg, "off") && strcmp(optarg, "dark")) {
                 fprintf(stderr, "strata: --color takes auto, off or dark\n");
+                free(ignore);
                 return EXIT_USAGE;
             }
             color = optarg;
@@ -201,11 +202,12 @@ int main(int argc, char **argv)
                             : c == O_HRP ? "highest-removable-percent" : "fail-on-secret";
             if (ci_opts_set(&co, key, optarg) != 0) {
                 fprintf(stderr, "strata: bad value for --%s: %s\n", key, optarg);
+                free(ignore);
                 return EXIT_USAGE;
             }
             break;
         }
-        default: usage(stderr); return EXIT_USAGE;
+        default: usage(stderr); free(ignore); return EXIT_USAGE;
         }
     }
     ao.ignore = ignore;
