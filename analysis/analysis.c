@@ -160,6 +160,39 @@ static void on_hit(void *ctx, const struct secret_hit *h)
     snprintf(r->masked, sizeof r->masked, "%s", h->masked);
     if (hc->a->opts.show_secrets && hc->text && h->len && h->offset + h->len <= hc->text_len)
         r->raw = xstrndup(hc->text + h->offset, h->len);
+    /* Values from Env and history reappear in ENV/ARG/RUN lines of the history: remember them
+     * (in memory only) so every place that shows those lines can mask them. */
+    if (!hc->entry && hc->text && h->len >= 4 && h->offset + h->len <= hc->text_len) {
+        p->masks = xreallocarray(p->masks, p->n_masks + 1, sizeof *p->masks);
+        p->masks[p->n_masks].raw = xstrndup(hc->text + h->offset, h->len);
+        snprintf(p->masks[p->n_masks].masked, sizeof p->masks[p->n_masks].masked, "%s", h->masked);
+        p->n_masks++;
+    }
+}
+
+char *analysis_mask_text(const struct analysis *a, const char *text)
+{
+    const struct analysis_priv *p = a ? PRIV(a) : NULL;
+    char *out = xstrdup(text ? text : "");
+    if (!p || a->opts.show_secrets)
+        return out;
+    for (size_t i = 0; i < p->n_masks; i++) {
+        const char *raw = p->masks[i].raw, *mk = p->masks[i].masked;
+        size_t rl = strlen(raw), ml = strlen(mk);
+        char *hit;
+        size_t from = 0;
+        while ((hit = strstr(out + from, raw))) {
+            size_t at = (size_t)(hit - out), ol = strlen(out);
+            char *n = xmalloc(ol - rl + ml + 1);
+            memcpy(n, out, at);
+            memcpy(n + at, mk, ml);
+            memcpy(n + at + ml, out + at + rl, ol - at - rl + 1);
+            free(out);
+            out = n;
+            from = at + ml;
+        }
+    }
+    return out;
 }
 
 static int sink_begin(void *ctx, const struct sink_file *f)
@@ -635,6 +668,9 @@ void analysis_free(struct analysis *a)
         for (size_t i = 0; i < p->n_hits; i++)
             free(p->hits[i].raw);
         free(p->hits);
+        for (size_t i = 0; i < p->n_masks; i++)
+            free(p->masks[i].raw);
+        free(p->masks);
         for (size_t i = 0; i < p->n_meta; i++) {
             free(p->meta[i].path);
             free(p->meta[i].data);

@@ -133,6 +133,11 @@ size_t analysis_sinks(struct analysis *a, struct sink *out, size_t max);
 int analysis_run(struct analysis *a, const struct image *img);
 void analysis_free(struct analysis *a);
 
+/* A copy of text (a history line, an instruction) with every Env or history secret value found
+ * by analysis_run() replaced by its masked form; unchanged with show_secrets. a may be NULL.
+ * Caller frees. */
+char *analysis_mask_text(const struct analysis *a, const char *text);
+
 /* Content hash (XXH3-64) of an entry seen by the sinks: 1 and *out set, or 0 if not hashed
  * (--no-content, not a regular file, or never read). */
 int analysis_entry_hash(const struct analysis *a, uint32_t entry, uint64_t *out);

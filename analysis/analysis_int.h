@@ -80,6 +80,8 @@ struct analysis_priv {
     char *mbuf; size_t mlen, mcap;      /* package metadata */
     uint64_t cur_size;
     struct hit_rec *hits; size_t n_hits, cap_hits;
+    /* env and history secret values, to mask them wherever the history text is shown */
+    struct mask_rec { char *raw; char masked[96]; } *masks; size_t n_masks;
     struct meta_rec *meta; size_t n_meta, cap_meta;
     /* configuration */
     char **ignore; size_t n_ignore;

@@ -14,6 +14,16 @@ double report_efficiency(const struct model *m)
 
 static json_t *jstr(const char *s) { return json_string(s ? s : ""); }
 
+static json_t *jname(const char *s);
+/* History text with secret values masked. */
+static json_t *jmasked(const struct analysis *a, const char *s)
+{
+    char *m = analysis_mask_text(a, s);
+    json_t *j = jname(m);
+    free(m);
+    return j;
+}
+
 /* jansson refuses invalid UTF-8: names from an image may be anything, so escape them. */
 static json_t *jname(const char *s)
 {
@@ -103,7 +113,7 @@ static json_t *image_json(const struct image *img, const struct analysis *a)
     return o;
 }
 
-static json_t *layers_json(const struct image *img)
+static json_t *layers_json(const struct image *img, const struct analysis *a)
 {
     json_t *arr = json_array();
     const struct model *m = &img->model;
@@ -114,7 +124,7 @@ static json_t *layers_json(const struct image *img)
         json_object_set_new(o, "index", json_integer((json_int_t)i));
         json_object_set_new(o, "diff_id", jstr(l->diff_id));
         json_object_set_new(o, "digest", jname(l->digest));
-        json_object_set_new(o, "created_by", jname(l->instruction));
+        json_object_set_new(o, "created_by", jmasked(a, l->instruction));
         json_object_set_new(o, "bytes", json_integer((json_int_t)ls->bytes));
         json_object_set_new(o, "files", json_integer((json_int_t)ls->files));
         json_object_set_new(o, "compressed_bytes", json_integer((json_int_t)l->compressed_bytes));
@@ -131,14 +141,14 @@ static json_t *layers_json(const struct image *img)
     return arr;
 }
 
-static json_t *history_json(const struct image *img)
+static json_t *history_json(const struct image *img, const struct analysis *a)
 {
     json_t *arr = json_array();
     for (size_t i = 0; i < img->n_history; i++) {
         const struct history_item *h = &img->history[i];
         json_t *o = json_object();
-        json_object_set_new(o, "created_by", jname(h->created_by));
-        json_object_set_new(o, "instruction", jname(h->instruction));
+        json_object_set_new(o, "created_by", jmasked(a, h->created_by));
+        json_object_set_new(o, "instruction", jmasked(a, h->instruction));
         json_object_set_new(o, "empty_layer", json_boolean(h->empty_layer));
         json_object_set_new(o, "layer", h->layer >= 0 ? json_integer(h->layer) : json_null());
         if (h->created[0])
@@ -234,7 +244,7 @@ static json_t *secrets_json(const struct analysis *a)
         json_object_set_new(o, "path", jname(s->path));
         json_object_set_new(o, "layer", s->layer >= 0 ? json_integer(s->layer) : json_null());
         json_object_set_new(o, "visible", json_boolean(s->visible));
-        json_object_set_new(o, "created_by", jname(s->created_by));
+        json_object_set_new(o, "created_by", jmasked(a, s->created_by));
         json_object_set_new(o, "match", jname(a->opts.show_secrets && s->raw ? s->raw : s->masked));
         if (s->fix)
             json_object_set_new(o, "fix", jstr(s->fix));
@@ -249,8 +259,8 @@ int report_json(FILE *out, const struct image *img, const struct analysis *a)
     json_object_set_new(root, "schema", jstr("strata/1"));
     json_object_set_new(root, "image", image_json(img, a));
     json_object_set_new(root, "totals", totals_json(&img->model));
-    json_object_set_new(root, "layers", layers_json(img));
-    json_object_set_new(root, "history", history_json(img));
+    json_object_set_new(root, "layers", layers_json(img, a));
+    json_object_set_new(root, "history", history_json(img, a));
     json_object_set_new(root, "waste", waste_json(img, a));
     json_object_set_new(root, "secrets", secrets_json(a));
     if (a) {

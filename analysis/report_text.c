@@ -1,5 +1,6 @@
 #include "analysis/report.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "analysis/secrets.h"
@@ -7,10 +8,12 @@
 /* Names and instructions come from the image: escaped before they reach a terminal. */
 static const char *esc(const char *s, char *buf, size_t n) { return util_escape(s ? s : "", buf, n); }
 
-/* Escaped and cut to about `cols` characters with an ellipsis: a report row stays one line. */
-static const char *line(const char *s, char *buf, size_t n, size_t cols)
+/* Masked, escaped and cut to about `cols` characters with an ellipsis: a report row stays one line. */
+static const char *line(const struct analysis *a, const char *s, char *buf, size_t n, size_t cols)
 {
-    util_escape(s ? s : "", buf, n);
+    char *m = analysis_mask_text(a, s);   /* secret values from Env/ARG never shown whole */
+    util_escape(m, buf, n);
+    free(m);
     size_t chars = 0;
     for (size_t i = 0; buf[i]; i++) {
         if (((unsigned char)buf[i] & 0xc0) == 0x80)
@@ -54,9 +57,9 @@ int report_text(FILE *out, const struct image *img, const struct analysis *a)
             if (h->layer >= 0) {
                 const struct layer_stats *ls = &m->layers[h->layer];
                 fprintf(out, "  %-3d %10s %8llu  %s\n", h->layer, fmt_size(ls->bytes, b1, sizeof b1),
-                        (unsigned long long)ls->files, line(h->instruction, e2, sizeof e2, 100));
+                        (unsigned long long)ls->files, line(a, h->instruction, e2, sizeof e2, 100));
             } else {
-                fprintf(out, "  %-3s %10s %8s  %s\n", "-", "", "", line(h->instruction, e2, sizeof e2, 100));
+                fprintf(out, "  %-3s %10s %8s  %s\n", "-", "", "", line(a, h->instruction, e2, sizeof e2, 100));
             }
         }
     }
@@ -66,7 +69,7 @@ int report_text(FILE *out, const struct image *img, const struct analysis *a)
             continue;
         const struct layer_stats *ls = &m->layers[i];
         fprintf(out, "  %-3zu %10s %8llu  (no history: %s)\n", i, fmt_size(ls->bytes, b1, sizeof b1),
-                (unsigned long long)ls->files, line(img->layers[i].diff_id, e2, sizeof e2, 100));
+                (unsigned long long)ls->files, line(a, img->layers[i].diff_id, e2, sizeof e2, 100));
     }
     if (!a)
         return ferror(out) ? -1 : 0;
@@ -125,7 +128,7 @@ int report_text(FILE *out, const struct image *img, const struct analysis *a)
             fprintf(out, "           match: %s\n",
                     esc(a->opts.show_secrets && s->raw ? s->raw : s->masked, e1, sizeof e1));
         if (s->layer >= 0)
-            fprintf(out, "           added by layer %d: %s\n", s->layer, line(s->created_by, e2, sizeof e2, 100));
+            fprintf(out, "           added by layer %d: %s\n", s->layer, line(a, s->created_by, e2, sizeof e2, 100));
     }
     (void)b2;
     return ferror(out) ? -1 : 0;

@@ -48,13 +48,13 @@ static int ci_contains(const char *v, size_t n, const char *w)
 static int placeholder(const char *v, size_t n)
 {
     static const char *const words[] = {
-        "password", "passwd", "secret", "changeme", "changeit", "redacted", "placeholder",
+        "changeme", "changeit", "redacted", "placeholder",
         "your_", "your-", "yourpass", "dummy", "xxxx", "****", "....", "<", ">", "${", "{{",
         "$(", "%(", "%s", NULL,
     };
     static const char *const whole[] = {
         "true", "false", "null", "none", "nil", "yes", "no", "test", "pass", "admin",
-        "root", "default", "empty", "undefined", NULL,
+        "root", "default", "empty", "undefined", "password", "passwd", "secret", NULL,
     };
     if (!n)
         return 1;
