@@ -5,7 +5,7 @@
 #   make asan       the whole suite again under AddressSanitizer + UBSan (build in build-asan/)
 #   make bench      speed and memory figures (never run by the tests)
 PKG_CONFIG ?= pkg-config
-PKGS       := libarchive jansson libzstd libxxhash libpcre2-8
+PKGS       := libarchive jansson libzstd libxxhash libpcre2-8 libhs
 NCURSES    := $(shell $(PKG_CONFIG) --exists ncursesw && echo ncursesw || echo ncurses)
 CFLAGS     ?= -O2 -g
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes -MMD -MP \

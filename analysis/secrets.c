@@ -1,14 +1,14 @@
 /* secrets.c: the scanner that runs analysis/secret_rules.c.
  *
  * Speed comes from not running regexes over text that cannot match. Every content rule lists
- * literal keywords (>= 3 bytes) that any match contains. One pass over the text hashes each
- * 3-byte window (case-folded) into an 8 KiB bitmap built from the keywords' first three bytes;
- * only where a bit is set are the keywords compared, and only around a confirmed keyword (its
- * line, or `span` bytes for multi-line PEM blocks) does that rule's PCRE2 JIT regex run. Text
- * with no keyword costs the one pass and nothing else. */
+ * literal keywords (>= 3 bytes) that any match contains. All rules' keywords are one Vectorscan
+ * (Hyperscan) literal database, scanned in one pass over the text; only around a keyword found
+ * there (its line, or `span` bytes for multi-line PEM blocks) does that rule's PCRE2 JIT regex
+ * run. Text with no keyword costs the one pass and nothing else. */
 #include "analysis/secrets.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <hs/hs.h>
 #include <pcre2.h>
 
 #include <stdio.h>
@@ -16,8 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define FILTER_BITS 14                  /* a 16 KiB byte table: half of L1, one load per byte */
-#define BUCKET_BITS 12
+#define HS_CHUNK    (1u << 30)          /* hs_scan takes an unsigned length */
 #define MAX_BACK    1024                /* how far before a keyword a line window may start */
 #define MAX_FWD     8192                /* how far after it a line window may reach */
 #define BINARY_PROBE 8192
@@ -38,14 +37,14 @@ struct patlist {
     char *buf;                          /* the '|'-split copy the patterns point into */
 };
 
-struct kw {
-    const char *s;
-    uint32_t gram;                      /* first 3 bytes as raw_gram() gives them; a
-                                         * case-insensitive keyword has one entry per case
-                                         * variant of those bytes */
-    int32_t next;                       /* next keyword in the same bucket, -1 ends */
+struct kw {                             /* one per keyword; its index is its Vectorscan id */
     uint16_t rule;
-    uint8_t len, icase;
+    uint8_t len;
+};
+
+struct kwhit {                          /* a keyword found, waiting to run in offset order */
+    size_t at;
+    uint32_t kw;
 };
 
 struct rstate {
@@ -72,9 +71,9 @@ struct secret_scanner {
     struct patlist *paths;              /* per rule: SK_CONTENT path restriction */
     unsigned char *ignored;
     struct kw *kw;
-    size_t nkw;
-    uint8_t filter[1u << FILTER_BITS];  /* 1 where some keyword's first 3 bytes hash */
-    int32_t bucket[1u << BUCKET_BITS];
+    size_t nkw, maxkw;                  /* maxkw: the longest keyword's length */
+    hs_database_t *hs_db;               /* every content rule's keywords, block mode */
+    hs_scratch_t *hs_scratch;
     struct allow *allow;
     size_t nallow;
     struct patlist skip;
@@ -86,6 +85,11 @@ struct secret_scanner {
     unsigned char *active;
     struct hitrec *hits;
     size_t nhits, caphits;
+    struct kwhit *kh;                   /* keywords found, not yet run: the last maxkw bytes' */
+    size_t nkh, capkh;
+    const char *sbuf;                   /* the text hs_scan is scanning, */
+    size_t slen, sbase, smin_end;       /* its length, the chunk's offset in it, and the end a
+                                         * match must pass to be new (chunks overlap) */
 };
 
 /* ---- small helpers ---- */
@@ -114,30 +118,6 @@ static char *xstrdup_(const char *s)
 {
     size_t n = strlen(s) + 1;
     return memcpy(xmalloc_(n), s, n);
-}
-
-/* The 3 bytes at p as the top 24 bits of a word (the low 8 are zero): one load and one shift,
- * no case folding in the hot loop (case-insensitive keywords enter every case variant). */
-static inline uint32_t raw_gram(const unsigned char *p)
-{
-    uint32_t w;
-    memcpy(&w, p, 4);                   /* callers guarantee 4 readable bytes */
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    return w & 0xffffff00u;
-#else
-    return w << 8;
-#endif
-}
-
-static inline uint32_t gram_of3(const unsigned char *p)
-{
-    unsigned char t[4] = {p[0], p[1], p[2], 0};
-    return raw_gram(t);
-}
-
-static inline uint32_t ghash(uint32_t g)
-{
-    return (g * 0x9E3779B1u) >> (32 - FILTER_BITS);
 }
 
 static void patlist_init(struct patlist *pl, const char *spec)
@@ -330,9 +310,10 @@ struct secret_scanner *secrets_new(void)
         nkw += r->keywords != NULL;
     }
 
-    s->kw = xcalloc_(nkw * 8, sizeof *s->kw);     /* up to 8 case variants each */
-    for (size_t b = 0; b < (1u << BUCKET_BITS); b++)
-        s->bucket[b] = -1;
+    s->kw = xcalloc_(nkw, sizeof *s->kw);
+    const char **lit = xcalloc_(nkw, sizeof *lit);
+    size_t *litlen = xcalloc_(nkw, sizeof *litlen);
+    unsigned *litflags = xcalloc_(nkw, sizeof *litflags), *ids = xcalloc_(nkw, sizeof *ids);
     for (size_t i = 0; i < n; i++) {
         const struct secret_rule *r = &secret_rules[i];
         if (r->kind != SK_CONTENT || !r->keywords)
@@ -345,32 +326,35 @@ struct secret_scanner *secrets_new(void)
                 fprintf(stderr, "strata: secret rule %s: keyword of %zu bytes\n", r->id, len);
                 abort();
             }
-            int icase = (r->flags & SRF_KWICASE) != 0;
-            for (unsigned v = 0; v < (icase ? 8u : 1u); v++) {
-                unsigned char g[3];
-                int dup = 0;
-                for (unsigned j = 0; j < 3; j++) {
-                    unsigned char ch = (unsigned char)c[j];
-                    int alpha = ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z');
-                    g[j] = alpha && icase ? (unsigned char)((v >> j & 1) ? (ch & ~0x20) : (ch | 0x20)) : ch;
-                    dup |= !alpha && (v >> j & 1);   /* this variant repeats an earlier one */
-                }
-                if (dup)
-                    continue;
-                struct kw *k = &s->kw[s->nkw];
-                k->s = c;
-                k->len = (uint8_t)len;
-                k->icase = (uint8_t)icase;
-                k->rule = (uint16_t)i;
-                k->gram = gram_of3(g);
-                uint32_t h = ghash(k->gram);
-                s->filter[h] = 1;
-                k->next = s->bucket[h >> (FILTER_BITS - BUCKET_BITS)];
-                s->bucket[h >> (FILTER_BITS - BUCKET_BITS)] = (int32_t)s->nkw++;
-            }
+            /* every occurrence is reported (no HS_FLAG_SINGLEMATCH): a rule's first keyword
+             * may be a near miss and its second the secret */
+            lit[s->nkw] = c;
+            litlen[s->nkw] = len;
+            litflags[s->nkw] = (r->flags & SRF_KWICASE) ? HS_FLAG_CASELESS : 0;
+            ids[s->nkw] = (unsigned)s->nkw;
+            s->kw[s->nkw] = (struct kw){(uint16_t)i, (uint8_t)len};
+            if (len > s->maxkw)
+                s->maxkw = len;
+            s->nkw++;
             c += len + (e != NULL);
         }
     }
+    if (s->nkw) {
+        hs_compile_error_t *err = NULL;
+        if (hs_compile_lit_multi(lit, litflags, ids, litlen, (unsigned)s->nkw, HS_MODE_BLOCK,
+                                 NULL, &s->hs_db, &err) != HS_SUCCESS) {
+            fprintf(stderr, "strata: secret keywords: %s\n", err ? err->message : "hs_compile");
+            abort();
+        }
+        if (hs_alloc_scratch(s->hs_db, &s->hs_scratch) != HS_SUCCESS) {
+            fputs("strata: out of memory\n", stderr);
+            abort();
+        }
+    }
+    free(lit);
+    free(litlen);
+    free(litflags);
+    free(ids);
 
     s->nallow = secret_allows_n;
     s->allow = xcalloc_(s->nallow, sizeof *s->allow);
@@ -421,6 +405,9 @@ void secrets_free(struct secret_scanner *s)
     free(s->active);
     free(s->st);
     free(s->kw);
+    free(s->kh);
+    hs_free_scratch(s->hs_scratch);
+    hs_free_database(s->hs_db);
     free(s->allow);
     free(s->hits);
     free(s);
@@ -579,50 +566,83 @@ static void run_window(struct secret_scanner *s, size_t r, const char *buf, size
         st->scanned_until = we - p > 512 ? we - 512 : p + 1;
 }
 
-/* A filter hit at i: compare the keywords in its bucket and run their rules. */
-static void candidate(struct secret_scanner *s, const char *buf, size_t len, size_t i, uint32_t w)
+/* Runs the buffered keywords that start before `limit`, in offset order. */
+static void run_keywords(struct secret_scanner *s, size_t limit)
 {
-    uint32_t h = ghash(w);
-    for (int32_t k = s->bucket[h >> (FILTER_BITS - BUCKET_BITS)]; k >= 0; k = s->kw[k].next) {
-        const struct kw *kw = &s->kw[k];
-        size_t r = kw->rule;
-        if (kw->gram != w || !s->active[r] || len - i < kw->len || i < s->st[r].scanned_until)
+    size_t i = 0;
+    for (; i < s->nkh && s->kh[i].at < limit; i++) {
+        const struct kw *kw = &s->kw[s->kh[i].kw];
+        size_t at = s->kh[i].at, r = kw->rule;
+        if (at < s->st[r].scanned_until)
             continue;
-        if (kw->icase ? strncasecmp(buf + i, kw->s, kw->len) != 0
-                      : memcmp(buf + i, kw->s, kw->len) != 0)
+        if (secret_rules[r].pre && !secret_rules[r].pre(s->sbuf, s->slen, at, kw->len))
             continue;
-        if (secret_rules[r].pre && !secret_rules[r].pre(buf, len, i, kw->len))
-            continue;
-        run_window(s, r, buf, len, i);
+        run_window(s, r, s->sbuf, s->slen, at);
     }
+    s->nkh -= i;
+    memmove(s->kh, s->kh + i, s->nkh * sizeof *s->kh);
 }
 
-/* The one pass: every 3-byte window through the keyword filter, eight at a time without
- * branches (most blocks have no hit), then the rare candidates in order. */
+/* Vectorscan reports keywords by end offset; the rules need them by start, as one pass over
+ * the text meets them (a rule's state, scanned_until and last_end, only moves forward). Every
+ * keyword reported after one ending at `end` ends at or after it, so starts at or after
+ * end - maxkw: the buffered keywords before that are in their final order and run now, and the
+ * buffer holds at most the last maxkw bytes' keywords. Ties at one offset run the later keyword
+ * first. A keyword before its rule's scanned_until would be skipped anyway: it is not kept. */
+static int on_keyword(unsigned id, unsigned long long from, unsigned long long to,
+                      unsigned flags, void *ctx)
+{
+    struct secret_scanner *s = ctx;
+    const struct kw *kw = &s->kw[id];
+    size_t end = s->sbase + (size_t)to, at = end - kw->len;
+    (void)from, (void)flags;
+    if (end <= s->smin_end || !s->active[kw->rule] || at < s->st[kw->rule].scanned_until)
+        return 0;
+    if (s->nkh && s->kh[0].at + s->maxkw < end)
+        run_keywords(s, end - s->maxkw);
+    if (s->nkh == s->capkh) {
+        s->capkh = s->capkh ? s->capkh * 2 : 64;
+        struct kwhit *k = realloc(s->kh, s->capkh * sizeof *k);
+        if (!k) {
+            fputs("strata: out of memory\n", stderr);
+            abort();
+        }
+        s->kh = k;
+    }
+    size_t j = s->nkh++;
+    while (j && (s->kh[j - 1].at > at || (s->kh[j - 1].at == at && s->kh[j - 1].kw < id))) {
+        s->kh[j] = s->kh[j - 1];
+        j--;
+    }
+    s->kh[j] = (struct kwhit){at, id};
+    return 0;
+}
+
+/* The one pass: Vectorscan finds every keyword occurrence; the rules run in offset order. */
 static void scan_text(struct secret_scanner *s, const char *buf, size_t len)
 {
-    const unsigned char *b = (const unsigned char *)buf;
-    const uint8_t *f = s->filter;
-    size_t i = 0;
-    if (len < 3)
+    if (len < 3 || !s->hs_db)
         return;
     memset(s->st, 0, s->nrules * sizeof *s->st);
-#define PROBE(k) (unsigned)f[ghash(raw_gram(b + i + (k)))] << (k)
-    for (; len - i >= 11; i += 8) {      /* the 8th window's 4-byte load ends at i + 11 */
-        unsigned m = PROBE(0) | PROBE(1) | PROBE(2) | PROBE(3) | PROBE(4) | PROBE(5) |
-                     PROBE(6) | PROBE(7);
-        while (m) {
-            unsigned k = (unsigned)__builtin_ctz(m);
-            m &= m - 1;
-            candidate(s, buf, len, i + k, raw_gram(b + i + k));
+    s->sbuf = buf;
+    s->slen = len;
+    s->nkh = 0;
+    s->smin_end = 0;
+    /* Chunks overlap by maxkw - 1 bytes so no keyword is cut; one seen before is skipped. */
+    for (size_t base = 0;;) {
+        size_t n = len - base > HS_CHUNK ? HS_CHUNK : len - base;
+        s->sbase = base;
+        if (hs_scan(s->hs_db, buf + base, (unsigned)n, 0, s->hs_scratch, on_keyword, s) !=
+            HS_SUCCESS) {
+            fputs("strata: secret keyword scan failed\n", stderr);
+            abort();
         }
+        if (base + n == len)
+            break;
+        s->smin_end = base + n;
+        base = base + n - (s->maxkw - 1);
     }
-#undef PROBE
-    for (; i + 3 <= len; i++) {
-        uint32_t w = gram_of3(b + i);
-        if (f[ghash(w)])
-            candidate(s, buf, len, i, w);
-    }
+    run_keywords(s, SIZE_MAX);
 }
 
 /* Which content rules run: not ignored, path restrictions met, not allowlisted. */

@@ -3,7 +3,8 @@
  * The rules are one data table (analysis/secret_rules.c); this module compiles them once and
  * runs them over whatever the caller hands in. Nothing here reads the image or prints.
  *
- *   struct secret_scanner *s = secrets_new();          // compiles every rule (PCRE2 JIT)
+ *   struct secret_scanner *s = secrets_new();          // compiles every rule (PCRE2 JIT) and
+ *                                                      // the keywords (one Vectorscan database)
  *   secrets_ignore(s, "generic-api-key");              // --ignore, before scanning
  *   for each file entry:
  *       secrets_check_path(s, path, on_hit, ctx);      // by name: .env, id_rsa, *.p12, …
@@ -19,7 +20,8 @@
  * the rule listed first in the table, which lists specific formats before generic ones).
  *
  * Threads: a scanner is thread-compatible, not thread-safe: it keeps per-call scratch space.
- * Use one scanner per thread (they are cheap to create: a few ms to JIT the table).
+ * Use one scanner per thread (they are cheap to create: a few ms to JIT the table and build
+ * the keyword database).
  */
 #ifndef STRATA_SECRETS_H
 #define STRATA_SECRETS_H

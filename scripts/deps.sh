@@ -10,7 +10,7 @@ set -euo pipefail
 PKGS=(
   # build
   gcc make libc6-dev pkg-config
-  libarchive-dev libjansson-dev libzstd-dev libxxhash-dev libpcre2-dev libncurses-dev
+  libarchive-dev libjansson-dev libzstd-dev libxxhash-dev libpcre2-dev libvectorscan-dev libncurses-dev
   # tests
   libcmocka-dev tmux jq python3 zstd xxd gzip tar ca-certificates
 )
