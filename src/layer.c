@@ -2,9 +2,12 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "src/tarscan.h"
 #include <errno.h>
 #include <stdlib.h>
 
@@ -64,7 +67,9 @@ static la_ssize_t src_read(struct archive *a, void *ud, const void **out)
             r = pread(s->fd, s->buf, want, (off_t)(s->off + s->pos));
         while (r < 0 && errno == EINTR);
         if (r < 0) {
-            archive_set_error(a, errno, "read error: %s", strerror(errno));
+            snprintf(s->errmsg, sizeof s->errmsg, "read error: %s", strerror(errno));
+            if (a)
+                archive_set_error(a, errno, "read error: %s", strerror(errno));
             return -1;
         }
         s->pos += (uint64_t)r;
@@ -85,8 +90,10 @@ static la_ssize_t src_read(struct archive *a, void *ud, const void **out)
     if (r == ARCHIVE_EOF)
         return 0;
     if (r < ARCHIVE_WARN) {
-        archive_set_error(a, archive_errno(s->outer) ? archive_errno(s->outer) : EIO, "%s",
-                          archive_error_string(s->outer) ? archive_error_string(s->outer) : "read error");
+        const char *em = archive_error_string(s->outer) ? archive_error_string(s->outer) : "read error";
+        snprintf(s->errmsg, sizeof s->errmsg, "%s", em);
+        if (a)
+            archive_set_error(a, archive_errno(s->outer) ? archive_errno(s->outer) : EIO, "%s", em);
         return -1;
     }
     *out = blk;
@@ -152,68 +159,187 @@ static size_t clean_name(const char *in, char *out, size_t outsz, int *odd)
     return o;
 }
 
-int layer_read(struct model *m, uint32_t blob, struct layer_src *src, const struct image_opts *o,
-               struct layer_result *res, struct errbuf *err)
-{
-    memset(res, 0, sizeof *res);
-    struct archive *a = archive_read_new();
-    archive_read_support_filter_gzip(a);
-    archive_read_support_filter_zstd(a);
-    archive_read_support_format_tar(a);
-    archive_read_support_format_empty(a);
-    archive_read_set_callback_data(a, src);
-    archive_read_set_read_callback(a, src_read);
-    if (src->fd >= 0)
-        archive_read_set_skip_callback(a, src_skip);
-    int rc = RC_OK;
-    if (archive_read_open1(a) != ARCHIVE_OK) {
-        const char *e = archive_error_string(a);
-        if (e && strstr(e, "Unrecognized archive format"))
-            errbuf_set(err, "not a tar archive");
-        else
-            errbuf_set(err, "%s", e ? e : "cannot read");
-        archive_read_free(a);
-        return RC_FATAL;
-    }
-    int fcode = archive_filter_code(a, 0);
-    res->compression = fcode == ARCHIVE_FILTER_GZIP ? COMP_GZIP
-                     : fcode == ARCHIVE_FILTER_ZSTD ? COMP_ZSTD : COMP_NONE;
+/* ---------------------------------------------------------------- chunk sources */
 
+/* A plain layer: chunks straight from the file range or the outer archive; seeks where it can. */
+static int plain_next(void *ctx, const unsigned char **p, size_t *n)
+{
+    struct layer_src *s = ctx;
+    const void *b;
+    la_ssize_t r = src_read(NULL, s, &b);
+    if (r < 0)
+        return -1;
+    *p = b;
+    *n = (size_t)r;
+    return r > 0;
+}
+
+static int plain_skip(void *ctx, uint64_t n)
+{
+    struct layer_src *s = ctx;
+    if (s->len - s->pos < n) {
+        src_skip(NULL, s, (la_int64_t)(s->len - s->pos));
+        return -1;
+    }
+    return src_skip(NULL, s, (la_int64_t)n) == (la_int64_t)n ? 0 : -1;
+}
+
+static const char *plain_error(void *ctx)
+{
+    struct layer_src *s = ctx;
+    return s->errmsg[0] ? s->errmsg : NULL;
+}
+
+/* A compressed layer: libarchive decompresses on a thread of its own while this thread walks
+ * the tar, so a layer costs about as long as its decompression alone (two cores are the
+ * common case). Slots of decompressed bytes go round between the two. */
+#define NSLOT 4
+#define SLOT (1u << 20)
+
+struct pipe {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned char *slot[NSLOT];
+    size_t len[NSLOT];
+    int head, count;          /* filled slots: head .. head+count-1 */
+    int held;                 /* slot the consumer is reading, -1 */
+    int done, failed, cancel;
+    char msg[256];
+    struct layer_src *src;
+    struct archive *a;
+};
+
+static void *pipe_produce(void *arg)
+{
+    struct pipe *pp = arg;
+    struct archive *a = pp->a;
+    const void *blk;
+    size_t sz;
+    la_int64_t off;
+    struct archive_entry *ae;
+    int r = archive_read_next_header(a, &ae);
+    int fill = -1;
+    size_t used = 0;
+    if (r != ARCHIVE_OK && r != ARCHIVE_WARN && r != ARCHIVE_EOF)
+        goto fail;
+    while (r != ARCHIVE_EOF && (r = archive_read_data_block(a, &blk, &sz, &off)) != ARCHIVE_EOF) {
+        if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+            goto fail;
+        const unsigned char *b = blk;
+        while (sz) {
+            if (fill < 0) {
+                pthread_mutex_lock(&pp->mu);
+                while (pp->count + (pp->held >= 0) >= NSLOT && !pp->cancel)
+                    pthread_cond_wait(&pp->cv, &pp->mu);
+                int cancel = pp->cancel;
+                fill = (pp->head + pp->count) % NSLOT;
+                pthread_mutex_unlock(&pp->mu);
+                if (cancel)
+                    return NULL;
+                used = 0;
+            }
+            size_t k = SLOT - used < sz ? SLOT - used : sz;
+            memcpy(pp->slot[fill] + used, b, k);
+            used += k;
+            b += k;
+            sz -= k;
+            if (used == SLOT) {
+                pthread_mutex_lock(&pp->mu);
+                pp->len[fill] = used;
+                pp->count++;
+                pthread_cond_broadcast(&pp->cv);
+                pthread_mutex_unlock(&pp->mu);
+                fill = -1;
+            }
+        }
+    }
+    pthread_mutex_lock(&pp->mu);
+    if (fill >= 0 && used) {
+        pp->len[fill] = used;
+        pp->count++;
+    }
+    pp->done = 1;
+    pthread_cond_broadcast(&pp->cv);
+    pthread_mutex_unlock(&pp->mu);
+    return NULL;
+fail:
+    pthread_mutex_lock(&pp->mu);
+    snprintf(pp->msg, sizeof pp->msg, "%s", archive_error_string(a) ? archive_error_string(a) : "decompression failed");
+    pp->failed = pp->done = 1;
+    pthread_cond_broadcast(&pp->cv);
+    pthread_mutex_unlock(&pp->mu);
+    return NULL;
+}
+
+static int pipe_next(void *ctx, const unsigned char **p, size_t *n)
+{
+    struct pipe *pp = ctx;
+    pthread_mutex_lock(&pp->mu);
+    if (pp->held >= 0) {             /* give the last slot back */
+        pp->held = -1;
+        pp->head = (pp->head + 1) % NSLOT;
+        pp->count--;
+        pthread_cond_broadcast(&pp->cv);
+    }
+    while (!pp->count && !pp->done)
+        pthread_cond_wait(&pp->cv, &pp->mu);
+    int r;
+    if (pp->count) {
+        pp->held = pp->head;
+        *p = pp->slot[pp->head];
+        *n = pp->len[pp->head];
+        r = 1;
+    } else {
+        r = pp->failed ? -1 : 0;
+    }
+    pthread_mutex_unlock(&pp->mu);
+    return r;
+}
+
+static const char *pipe_error(void *ctx)
+{
+    struct pipe *pp = ctx;
+    return pp->msg[0] ? pp->msg : NULL;
+}
+
+/* ---------------------------------------------------------------- entries */
+
+struct fan {
+    const struct image_opts *o;
+    const uint8_t *wants;
+};
+
+static void fan_data(void *ctx, const void *p, size_t n)
+{
+    struct fan *f = ctx;
+    for (size_t i = 0; i < f->o->n_sinks; i++)
+        if (f->wants[i])
+            f->o->sinks[i].file_data(f->o->sinks[i].ctx, p, n);
+}
+
+static int walk(struct model *m, uint32_t blob, struct chunk_src *cs, const struct image_opts *o,
+                struct layer_result *res, struct errbuf *err)
+{
+    struct tar_walk w;
+    struct tar_entry te;
+    tar_walk_init(&w, cs);
     int want_content = !o->no_content && o->n_sinks > 0;
     uint8_t *wants = want_content ? xcalloc(o->n_sinks, 1) : NULL;
     char *name = xmalloc(65536);
     char *full = xmalloc(65536 + 2);
-    struct archive_entry *ae;
-    for (;;) {
-        int r = archive_read_next_header(a, &ae);
-        if (r == ARCHIVE_EOF)
-            break;
-        if (r == ARCHIVE_RETRY)
-            continue;
-        if (r == ARCHIVE_WARN)
-            res->read_warnings++;
-        else if (r != ARCHIVE_OK) {
-            const char *e = archive_error_string(a);
-            errbuf_set(err, "%s", e ? e : "corrupt tar header");
-            rc = RC_FATAL;
-            break;
-        }
-        const char *pn = archive_entry_pathname(ae);
-        if (!pn)
-            pn = archive_entry_pathname_utf8(ae);
-        if (!pn)
-            pn = "";
+    int rc = RC_OK, r;
+    while ((r = tar_walk_next(&w, &te)) == 1) {
         int odd = 0;
-        size_t len = clean_name(pn, name, 65536, &odd);
+        size_t len = clean_name(te.path, name, 65536, &odd);
         if (odd || len == 0) {
-            if (len == 0 && strcmp(pn, "./") != 0 && strcmp(pn, ".") != 0 && strcmp(pn, "/") != 0)
+            if (len == 0 && strcmp(te.path, "./") != 0 && strcmp(te.path, ".") != 0 && strcmp(te.path, "/") != 0)
                 odd = 1;
             if (odd && !res->odd_paths++)
-                util_escape(pn, res->odd_example, sizeof res->odd_example);
+                util_escape(te.path, res->odd_example, sizeof res->odd_example);
         }
         if (len == 0)
             continue;       /* the root itself */
-        const char *base = strrchr(name, '/');
+        char *base = strrchr(name, '/');
         size_t dirlen = base ? (size_t)(base - name) : 0;
         base = base ? base + 1 : name;
         if (res->compression == COMP_GZIP && dirlen == 0 &&
@@ -222,7 +348,6 @@ int layer_read(struct model *m, uint32_t blob, struct layer_src *src, const stru
             res->estargz = 1;   /* eStargz metadata, not a file of the image */
             continue;
         }
-        unsigned mode = archive_entry_mode(ae) & 0xffff;
         res->entries++;
         if (strncmp(base, ".wh.", 4) == 0) {
             if (strcmp(base, ".wh..wh..opq") == 0) {
@@ -230,33 +355,21 @@ int layer_read(struct model *m, uint32_t blob, struct layer_src *src, const stru
                 model_add_entry(m, blob, p, 0, 0040755, EF_OPAQUE | EF_IMPLICIT, 0, 0, 0, NULL);
             } else {
                 /* dir/.wh.NAME deletes dir/NAME */
-                memmove((char *)base, base + 4, strlen(base + 4) + 1);
+                memmove(base, base + 4, strlen(base + 4) + 1);
                 uint32_t p = model_intern_path(m, name, strlen(name));
                 model_add_entry(m, blob, p, 0, 0, EF_WHITEOUT, 0, 0, 0, NULL);
             }
             continue;
         }
         uint32_t p = model_intern_path(m, name, len);
-        const char *hl = archive_entry_hardlink(ae);
-        const char *sl = archive_entry_symlink(ae);
-        uint16_t flags = 0;
-        uint64_t size = 0;
-        if (hl) {
-            flags |= EF_HARDLINK;
-            mode = 0100000 | (mode & 07777);
-        } else if ((mode & 0170000) == 0100000 || (mode & 0170000) == 0) {
-            mode = 0100000 | (mode & 07777);
-            la_int64_t sz = archive_entry_size(ae);
-            size = sz > 0 ? (uint64_t)sz : 0;
-        }
-        uint32_t e = model_add_entry(m, blob, p, size, (uint16_t)mode, flags,
-                                     (uint32_t)archive_entry_uid(ae), (uint32_t)archive_entry_gid(ae),
-                                     (int64_t)archive_entry_mtime(ae), hl ? hl : sl);
-        if (!want_content || flags || (mode & 0170000) != 0100000)
+        uint16_t flags = te.type == TT_HARDLINK ? EF_HARDLINK : 0;
+        uint32_t e = model_add_entry(m, blob, p, te.size, (uint16_t)te.mode, flags, te.uid, te.gid,
+                                     te.mtime, te.link);
+        if (!want_content || te.type != TT_FILE)
             continue;
         full[0] = '/';
         memcpy(full + 1, name, len + 1);
-        struct sink_file sf = {blob, e, full, size, (uint16_t)mode};
+        struct sink_file sf = {blob, e, full, te.size, (uint16_t)te.mode};
         int any = 0;
         for (size_t i = 0; i < o->n_sinks; i++) {
             wants[i] = o->sinks[i].file_begin ? (uint8_t)(o->sinks[i].file_begin(o->sinks[i].ctx, &sf) != 0) : 0;
@@ -264,28 +377,95 @@ int layer_read(struct model *m, uint32_t blob, struct layer_src *src, const stru
         }
         if (!any)
             continue;
-        const void *blk;
-        size_t sz;
-        la_int64_t off;
-        int dr;
-        while ((dr = archive_read_data_block(a, &blk, &sz, &off)) == ARCHIVE_OK || dr == ARCHIVE_WARN) {
-            for (size_t i = 0; i < o->n_sinks; i++)
-                if (wants[i] && sz)
-                    o->sinks[i].file_data(o->sinks[i].ctx, blk, sz);
-        }
+        struct fan f = {o, wants};
+        int dr = tar_walk_data(&w, fan_data, &f);
         for (size_t i = 0; i < o->n_sinks; i++)
             if (wants[i] && o->sinks[i].file_end)
                 o->sinks[i].file_end(o->sinks[i].ctx);
-        if (dr != ARCHIVE_EOF) {
-            const char *em = archive_error_string(a);
-            errbuf_set(err, "%s", em ? em : "corrupt file data");
-            rc = RC_FATAL;
+        if (dr != 0) {
+            r = -1;
             break;
         }
+    }
+    if (r < 0) {
+        errbuf_set(err, "%s", w.err[0] ? w.err : "corrupt tar");
+        rc = RC_FATAL;
     }
     free(wants);
     free(name);
     free(full);
+    tar_walk_free(&w);
+    return rc;
+}
+
+int layer_read(struct model *m, uint32_t blob, struct layer_src *src, const struct image_opts *o,
+               struct layer_result *res, struct errbuf *err)
+{
+    memset(res, 0, sizeof *res);
+    src->errmsg[0] = 0;
+    /* Sniff the compression from the first bytes, never from a name or media type. */
+    unsigned char magic[4] = {0};
+    size_t nmagic = 0;
+    if (src->fd >= 0) {
+        size_t k = src->len < 4 ? (size_t)src->len : 4;
+        ssize_t r = k ? pread(src->fd, magic, k, (off_t)src->off) : 0;
+        nmagic = r > 0 ? (size_t)r : 0;
+    } else {
+        nmagic = src->peek_len < 4 ? src->peek_len : 4;
+        if (nmagic)
+            memcpy(magic, src->peek, nmagic);
+    }
+    res->compression = layer_sniff(magic, nmagic);
+    if (res->compression == COMP_NONE) {
+        struct chunk_src cs = {src, plain_next, src->fd >= 0 ? plain_skip : NULL, plain_error};
+        return walk(m, blob, &cs, o, res, err);
+    }
+
+    struct pipe pp;
+    memset(&pp, 0, sizeof pp);
+    pthread_mutex_init(&pp.mu, NULL);
+    pthread_cond_init(&pp.cv, NULL);
+    pp.held = -1;
+    pp.src = src;
+    for (int i = 0; i < NSLOT; i++)
+        pp.slot[i] = xmalloc(SLOT);
+    struct archive *a = pp.a = archive_read_new();
+    archive_read_support_filter_gzip(a);
+    archive_read_support_filter_zstd(a);
+    archive_read_support_format_raw(a);
+    archive_read_set_callback_data(a, src);
+    archive_read_set_read_callback(a, src_read);
+    int rc;
+    if (archive_read_open1(a) != ARCHIVE_OK) {
+        errbuf_set(err, "%s", archive_error_string(a) ? archive_error_string(a) : "cannot decompress");
+        rc = RC_FATAL;
+    } else {
+        pthread_t t;
+        struct chunk_src cs = {&pp, pipe_next, NULL, pipe_error};
+        if (pthread_create(&t, NULL, pipe_produce, &pp) != 0) {
+            pipe_produce(&pp);      /* no thread to be had: decompress it all first */
+            rc = walk(m, blob, &cs, o, res, err);
+        } else {
+            rc = walk(m, blob, &cs, o, res, err);
+            pthread_mutex_lock(&pp.mu);
+            pp.cancel = 1;
+            pthread_cond_broadcast(&pp.cv);
+            pthread_mutex_unlock(&pp.mu);
+            pthread_join(t, NULL);
+        }
+        /* a tar that ended cleanly inside a stream that did not: the stream's error wins */
+        if (rc == RC_OK && pp.failed) {
+            errbuf_set(err, "%s", pp.msg);
+            rc = RC_FATAL;
+        } else if (rc != RC_OK && pp.failed) {
+            errbuf_clear(err);
+            errbuf_set(err, "%s", pp.msg);
+        }
+    }
     archive_read_free(a);
+    for (int i = 0; i < NSLOT; i++)
+        free(pp.slot[i]);
+    pthread_mutex_destroy(&pp.mu);
+    pthread_cond_destroy(&pp.cv);
     return rc;
 }

@@ -24,6 +24,7 @@ struct layer_src {
     unsigned char *buf; size_t bufsz;
     uint64_t consumed;         /* raw blob bytes read or skipped so far */
     _Atomic uint64_t *progress;/* advanced with consumed, may be NULL */
+    char errmsg[256];          /* why a read failed */
 };
 
 struct layer_result {
