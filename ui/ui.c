@@ -49,6 +49,7 @@ static void install_handlers(struct sigaction *old_int, struct sigaction *old_te
     sa.sa_flags = 0;            /* no SA_RESTART: getch returns so the loop sees the flag */
     sigaction(SIGINT, &sa, old_int);
     sigaction(SIGTERM, &sa, old_term);
+    sigaction(SIGHUP, &sa, NULL);   /* the terminal went away */
     util_set_die_hook(restore_terminal);
 }
 
@@ -1033,6 +1034,7 @@ static int run(const struct ui_args *a, SCREEN *scr, int own)
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &block, &prev);
     pthread_t t;
     int threaded = pthread_create(&t, NULL, load_thread, l) == 0;
@@ -1098,79 +1100,4 @@ int ui_run(const struct ui_args *a)
     restore_terminal();
     delscreen(s);
     return rc;
-}
-
-/* ---- diff: the text report in the viewer ---- */
-
-int ui_diff_run(const struct image_diff *d, const char *color)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) {
-        fprintf(stderr, "strata: out of memory\n");
-        return 1;
-    }
-    diff_report_text(f, d);
-    fclose(f);
-    SCREEN *s = open_terminal();
-    if (!s) {
-        free(buf);
-        return 1;
-    }
-    struct sigaction old_int, old_term;
-    got_signal = 0;
-    curses_on = 1;
-    install_handlers(&old_int, &old_term);
-    int th = theme_parse(color);
-    theme_init(th < 0 ? THEME_AUTO : th);
-    cbreak();
-    noecho();
-    keypad(stdscr, TRUE);
-    curs_set(0);
-    struct view v = {.ops = &view_text_ops};
-    view_text_set(&v, "strata diff (q quits)", buf, len, 0);
-    int fast_errs = 0, redraw = 1;
-    timeout(100);
-    for (;;) {
-        if (got_signal)
-            die_of_signal();
-        if (redraw) {
-            int lines, cols;
-            getmaxyx(stdscr, lines, cols);
-            if (v.win)
-                delwin(v.win);
-            v.h = lines, v.w = cols;
-            v.win = newwin(lines, cols, 0, 0);
-            view_text_ops.draw(&v);
-            wnoutrefresh(v.win);
-            doupdate();
-            redraw = 0;
-        }
-        int t0 = now_ms();
-        int k = getch();
-        if (k == ERR) {
-            if (now_ms() - t0 < 20 && errno != EINTR && ++fast_errs > 50)
-                break;
-            continue;
-        }
-        fast_errs = 0;
-        if (k == KEY_RESIZE) {
-            redraw = 1;
-            continue;
-        }
-        int re = view_text_ops.key(&v, actions_lookup(k));
-        if (re & REACT_CLOSE)
-            break;
-        redraw = 1;
-    }
-    view_text_ops.fini(&v);
-    if (v.win)
-        delwin(v.win);
-    restore_terminal();
-    delscreen(s);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
-    util_set_die_hook(NULL);
-    return 0;
 }

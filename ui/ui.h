@@ -20,6 +20,7 @@
 #include "analysis/analysis.h"
 #include "analysis/diff.h"
 #include "src/image.h"
+#include "ui/diff_view.h"
 
 struct ui_args {
     const char *path;
@@ -29,8 +30,7 @@ struct ui_args {
 };
 
 int ui_run(const struct ui_args *a);
-/* Interactive `strata diff A B`: scrollable, same keys and terminal handling. */
-int ui_diff_run(const struct image_diff *d, const char *color);
+/* Interactive `strata diff A B` (ui/diff_view.c): ui_diff_run(d, color). */
 
 /* --- headless / in-process use (tests) --- */
 struct screen;
