@@ -15,6 +15,7 @@
 #include "analysis/report.h"
 #include "analysis/sarif.h"
 #include "src/image.h"
+#include "ui/actions.h"
 #include "ui/ui.h"
 
 #define STRATA_VERSION "0.1.0"
@@ -42,6 +43,7 @@ static void usage(FILE *f)
           "  --highest-removable-percent P --ci: fail above P percent removable\n"
           "  --fail-on-secret SEVERITY     --ci: fail on a secret at or above (low..critical)\n"
           "  --color auto|off|dark         colours of the interactive view (NO_COLOR honoured)\n"
+          "  --keys                        print the interactive view's keys (Markdown)\n"
           "  --help, --version\n", f);
 }
 
@@ -146,6 +148,16 @@ static int cmd_diff(int argc, char **argv)
     return rc;
 }
 
+/* The key table of the interactive view as Markdown, from the same table as the bindings and
+ * the help screen; README.md carries this output (a test keeps them equal). */
+static void print_keys(void)
+{
+    char buf[64];
+    printf("| keys | action |\n|---|---|\n");
+    for (int a = ACT_NONE + 1; a < ACT_COUNT; a++)
+        printf("| `%s` | %s |\n", actions_label((enum action)a, buf, sizeof buf), actions_help((enum action)a));
+}
+
 int main(int argc, char **argv)
 {
     set_locale();
@@ -153,11 +165,11 @@ int main(int argc, char **argv)
         return cmd_diff(argc - 1, argv + 1);
 
     enum { O_PLATFORM = 256, O_NOCONTENT, O_NOSECRET, O_SHOW, O_IGNORE, O_CONFIG, O_SARIF, O_COLOR,
-           O_LEFF, O_HRB, O_HRP, O_FAILSEC, O_VERSION };
+           O_LEFF, O_HRB, O_HRP, O_FAILSEC, O_VERSION, O_KEYS };
     static const struct option opts[] = {
         {"report", no_argument, 0, 'r'},     {"json", optional_argument, 0, 'j'},
         {"ci", no_argument, 0, 'c'},         {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, O_VERSION},
+        {"version", no_argument, 0, O_VERSION}, {"keys", no_argument, 0, O_KEYS},
         {"platform", required_argument, 0, O_PLATFORM},
         {"no-content", no_argument, 0, O_NOCONTENT}, {"no-secret-scan", no_argument, 0, O_NOSECRET},
         {"show-secrets", no_argument, 0, O_SHOW},    {"ignore", required_argument, 0, O_IGNORE},
@@ -182,6 +194,7 @@ int main(int argc, char **argv)
         case 'c': mode_ci = 1; break;
         case 'h': usage(stdout); free(ignore); return EXIT_OK;
         case O_VERSION: printf("strata %s\n", STRATA_VERSION); free(ignore); return EXIT_OK;
+        case O_KEYS: print_keys(); free(ignore); return EXIT_OK;
         case O_PLATFORM: io.platform = optarg; break;
         case O_NOCONTENT: io.no_content = ao.no_content = 1; break;
         case O_NOSECRET: ao.no_secret_content = 1; break;

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analysis/report.h"
 #include "analysis/secrets.h"
 #include "src/util.h"
 #include "ui/draw.h"
@@ -397,9 +398,8 @@ static void draw_header(struct ui *u)
     fmt_size(m->final_bytes, fb, sizeof fb);
     uint64_t removable = u->an ? u->an->removable_bytes : m->shadowed_bytes + m->deleted_bytes;
     fmt_size(removable, rb, sizeof rb);
-    double eff = m->layer_bytes ? 100.0 * (1.0 - (double)removable / (double)m->layer_bytes) : 100.0;
-    if (eff < 0)
-        eff = 0;
+    /* the same figure as --json and --report: final bytes / layer bytes */
+    double eff = 100.0 * report_efficiency(m);
     size_t ns = u->an ? u->an->n_secrets : 0;
     snprintf(line, sizeof line, "layers %s   final %s   removable %s   efficiency %.1f%%   secrets %zu%s",
              lb, fb, rb, eff, ns, img->n_warnings ? "" : "");
