@@ -241,6 +241,14 @@ int main(int argc, char **argv)
     }
 
     struct analysis *an = analysis_new(&ao);
+    for (size_t i = 0; an->config_rc != RC_FATAL && i < an->n_warnings; i++)
+        fprintf(stderr, "strata: warning: %s\n", an->warnings[i]);
+    if (an->config_rc == RC_FATAL) {
+        fprintf(stderr, "strata: %s: cannot read the config file\n", ao.config_path);
+        analysis_free(an);
+        free(ignore);
+        return EXIT_INPUT;
+    }
     struct sink sinks[8];
     io.n_sinks = analysis_sinks(an, sinks, 8);
     io.sinks = sinks;
