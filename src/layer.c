@@ -327,6 +327,9 @@ static int walk(struct model *m, uint32_t blob, struct chunk_src *cs, const stru
     uint8_t *wants = want_content ? xcalloc(o->n_sinks, 1) : NULL;
     char *name = xmalloc(65536);
     char *full = xmalloc(65536 + 2);
+    char *lastdir = xmalloc(65536);
+    size_t lastdir_len = (size_t)-1;
+    uint32_t lastdir_node = 0;
     int rc = RC_OK, r;
     while ((r = tar_walk_next(&w, &te)) == 1) {
         int odd = 0;
@@ -349,19 +352,30 @@ static int walk(struct model *m, uint32_t blob, struct chunk_src *cs, const stru
             continue;
         }
         res->entries++;
+        /* Tar lists a folder's files together: the folder's node is looked up once. */
+        uint32_t dir;
+        if (dirlen == lastdir_len && memcmp(name, lastdir, dirlen) == 0) {
+            dir = lastdir_node;
+        } else {
+            dir = model_intern_path(m, name, dirlen);
+            if (dirlen < 65536) {
+                memcpy(lastdir, name, dirlen);
+                lastdir_len = dirlen;
+                lastdir_node = dir;
+            }
+        }
         if (strncmp(base, ".wh.", 4) == 0) {
             if (strcmp(base, ".wh..wh..opq") == 0) {
-                uint32_t p = model_intern_path(m, name, dirlen);
+                uint32_t p = dir;
                 model_add_entry(m, blob, p, 0, 0040755, EF_OPAQUE | EF_IMPLICIT, 0, 0, 0, NULL);
             } else {
                 /* dir/.wh.NAME deletes dir/NAME */
-                memmove(base, base + 4, strlen(base + 4) + 1);
-                uint32_t p = model_intern_path(m, name, strlen(name));
+                uint32_t p = model_intern_child(m, dir, base + 4, strlen(base + 4));
                 model_add_entry(m, blob, p, 0, 0, EF_WHITEOUT, 0, 0, 0, NULL);
             }
             continue;
         }
-        uint32_t p = model_intern_path(m, name, len);
+        uint32_t p = model_intern_child(m, dir, base, len - (size_t)(base - name));
         uint16_t flags = te.type == TT_HARDLINK ? EF_HARDLINK : 0;
         uint32_t e = model_add_entry(m, blob, p, te.size, (uint16_t)te.mode, flags, te.uid, te.gid,
                                      te.mtime, te.link);
@@ -394,6 +408,7 @@ static int walk(struct model *m, uint32_t blob, struct chunk_src *cs, const stru
     free(wants);
     free(name);
     free(full);
+    free(lastdir);
     tar_walk_free(&w);
     return rc;
 }

@@ -125,6 +125,15 @@ uint32_t model_intern_path(struct model *m, const char *path, size_t len)
     return node;
 }
 
+uint32_t model_intern_child(struct model *m, uint32_t parent, const char *name, size_t len)
+{
+    if (len == 0 || (len == 1 && name[0] == '.'))
+        return parent;
+    if (len == 2 && name[0] == '.' && name[1] == '.')
+        return parent == MODEL_ROOT ? parent : m->paths[parent].parent;
+    return child_get(m, parent, name, len);
+}
+
 uint32_t model_child(const struct model *m, uint32_t parent, const char *name)
 {
     /* Look the name up without interning: a name never interned has no node. */

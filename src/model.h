@@ -101,6 +101,8 @@ void model_free(struct model *m);
 /* Path node for an absolute or relative path ("a/b", "/a/b/", "./a"), created if new. "." and
  * empty components are dropped; ".." never climbs above the root (the caller warns). */
 uint32_t model_intern_path(struct model *m, const char *path, size_t len);
+/* Node of one name (no '/') under `parent`, created if new. */
+uint32_t model_intern_child(struct model *m, uint32_t parent, const char *name, size_t len);
 /* Existing node or 0. */
 uint32_t model_lookup(const struct model *m, const char *path);
 uint32_t model_child(const struct model *m, uint32_t parent, const char *name);
