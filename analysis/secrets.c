@@ -4,7 +4,12 @@
  * literal keywords (>= 3 bytes) that any match contains. All rules' keywords are one Vectorscan
  * (Hyperscan) literal database, scanned in one pass over the text; only around a keyword found
  * there (its line, or `span` bytes for multi-line PEM blocks) does that rule's PCRE2 JIT regex
- * run. Text with no keyword costs the one pass and nothing else. */
+ * run. Text with no keyword costs the one pass and nothing else.
+ *
+ * Paths get the same treatment: every path pattern of every list (file rules, path-limited
+ * content rules, allowlist, skip list) is one literal in a second Vectorscan database, so one
+ * scan of a path names the few patterns that can match it; only those are tried, with the
+ * same exact test (pat_match) that would otherwise run for every pattern in turn. */
 #include "analysis/secrets.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -21,6 +26,8 @@
 #define MAX_FWD     8192                /* how far after it a line window may reach */
 #define BINARY_PROBE 8192
 #define MASK_MIN    16                  /* shorter values are starred entirely */
+#define PATH_PATS_MAX  512              /* path patterns over all lists (the table has ~250) */
+#define PATH_LISTS_MAX 64               /* non-empty pattern lists (the table has ~20) */
 
 enum { PAT_EXACT, PAT_PREFIX, PAT_COMPONENT, PAT_SUFFIX, PAT_EXT, PAT_BASEPREFIX,
        PAT_BASESUB, PAT_BASENAME };
@@ -29,12 +36,25 @@ struct pat {
     const char *s;                      /* points into the owning list's copy */
     unsigned short len;
     unsigned char how;                  /* PAT_* */
+    unsigned short id;                  /* its Vectorscan id: bit in pathq.pat */
 };
 
 struct patlist {
     struct pat *v;
     size_t n;
     char *buf;                          /* the '|'-split copy the patterns point into */
+    unsigned short id;                  /* bit in pathq.list (when n > 0) */
+    unsigned short first;               /* its patterns' ids: first .. first + n - 1 */
+};
+
+/* One path as the matchers see it, and which patterns the prefilter found possible. */
+struct pathq {
+    const char *path, *base;            /* base: the basename, inside path */
+    size_t plen, blen;
+    int all;                            /* no prefilter: every pattern is a candidate */
+    const unsigned short *owner;        /* pattern id -> its list's id */
+    uint64_t pat[PATH_PATS_MAX / 64];   /* candidate patterns */
+    uint64_t list[PATH_LISTS_MAX / 64]; /* lists with a candidate */
 };
 
 struct kw {                             /* one per keyword; its index is its Vectorscan id */
@@ -67,6 +87,7 @@ struct secret_scanner {
     pcre2_code **code;                  /* per rule: regex (content, env, history) or NULL */
     pcre2_code **exempt;                /* per rule: exempt regex for name rules */
     struct patlist *files;              /* per rule: SK_FILE patterns */
+    size_t *file_rules, nfile_rules;    /* the SK_FILE rules' indexes, in table order */
     struct patlist *files_exempt;
     struct patlist *paths;              /* per rule: SK_CONTENT path restriction */
     unsigned char *ignored;
@@ -77,6 +98,11 @@ struct secret_scanner {
     struct allow *allow;
     size_t nallow;
     struct patlist skip;
+    const struct pat *pat[PATH_PATS_MAX];       /* every path pattern, by id */
+    unsigned short pat_list[PATH_PATS_MAX];     /* its list's id */
+    size_t npat, nlist;
+    hs_database_t *path_db;             /* path patterns' literals; shares hs_scratch */
+    int path_reference;                 /* tests: no prefilter (secrets_internal_path_reference) */
     pcre2_match_data *md;
     pcre2_match_context *mctx;
     pcre2_jit_stack *jit_stack;
@@ -120,7 +146,8 @@ static char *xstrdup_(const char *s)
     return memcpy(xmalloc_(n), s, n);
 }
 
-static void patlist_init(struct patlist *pl, const char *spec)
+/* Splits spec into pl and registers its patterns with s for the path prefilter. */
+static void patlist_init(struct secret_scanner *s, struct patlist *pl, const char *spec)
 {
     memset(pl, 0, sizeof *pl);
     if (!spec || !*spec)
@@ -153,6 +180,21 @@ static void patlist_init(struct patlist *pl, const char *spec)
         }
         p->s = t;
         p->len = (unsigned short)len;
+        if (!len || s->npat == PATH_PATS_MAX) {
+            fprintf(stderr, "strata: path pattern \"%s\": empty, or raise PATH_PATS_MAX\n", t);
+            abort();
+        }
+        p->id = (unsigned short)s->npat;
+        s->pat[s->npat] = p;
+        s->pat_list[s->npat++] = (unsigned short)s->nlist;
+    }
+    if (pl->n) {
+        if (s->nlist == PATH_LISTS_MAX) {
+            fputs("strata: too many path pattern lists: raise PATH_LISTS_MAX\n", stderr);
+            abort();
+        }
+        pl->id = (unsigned short)s->nlist++;
+        pl->first = pl->v[0].id;
     }
 }
 
@@ -162,20 +204,12 @@ static void patlist_free(struct patlist *pl)
     free(pl->buf);
 }
 
-static const char *basename_of(const char *path, size_t len)
-{
-    const char *b = path + len;
-    while (b > path && b[-1] != '/')
-        b--;
-    return b;
-}
-
 /* Does one pattern match? On success *end (if given) is the offset just past the match in the
  * path, so "under" lists can require an order. */
-static int pat_match(const struct pat *p, const char *path, size_t plen, size_t from, size_t *end)
+static int pat_match(const struct pat *p, const struct pathq *q, size_t from, size_t *end)
 {
-    const char *base = basename_of(path, plen);
-    size_t blen = plen - (size_t)(base - path);
+    const char *path = q->path, *base = q->base;
+    size_t plen = q->plen, blen = q->blen;
     switch (p->how) {
     case PAT_EXACT:
         if (from == 0 && plen == p->len && memcmp(path, p->s, plen) == 0)
@@ -217,29 +251,87 @@ static int pat_match(const struct pat *p, const char *path, size_t plen, size_t 
     }
 }
 
-static int patlist_match(const struct patlist *pl, const char *path, size_t plen, size_t from,
+static int has_bit(const uint64_t *set, unsigned i)
+{
+    return (set[i / 64] >> (i % 64)) & 1;
+}
+
+/* Does a pattern of pl match? The first that does, in list order, sets *end. Only the
+ * prefilter's candidates are tried (a list's ids are consecutive, in its order): one that is
+ * no candidate cannot match, so the answer is the one trying every pattern would give. */
+static int patlist_match(const struct patlist *pl, const struct pathq *q, size_t from,
                          size_t *end)
 {
-    size_t e;
-    for (size_t i = 0; i < pl->n; i++)
-        if (pat_match(&pl->v[i], path, plen, from, end ? end : &e))
-            return 1;
+    size_t e, lo = pl->first, hi = pl->first + pl->n;
+    if (!end)
+        end = &e;
+    if (q->all) {
+        for (size_t i = 0; i < pl->n; i++)
+            if (pat_match(&pl->v[i], q, from, end))
+                return 1;
+        return 0;
+    }
+    if (!pl->n || !has_bit(q->list, pl->id))
+        return 0;
+    for (size_t w = lo / 64; w * 64 < hi; w++) {
+        uint64_t bits = q->pat[w];
+        if (w == lo / 64)
+            bits &= ~(uint64_t)0 << (lo % 64);
+        if (hi < (w + 1) * 64)
+            bits &= ((uint64_t)1 << (hi % 64)) - 1;
+        for (; bits; bits &= bits - 1) {
+            size_t id = w * 64 + (size_t)__builtin_ctzll(bits);
+            if (pat_match(&pl->v[id - lo], q, from, end))
+                return 1;
+        }
+    }
     return 0;
 }
 
+static int on_path_pattern(unsigned id, unsigned long long from, unsigned long long to,
+                           unsigned flags, void *ctx)
+{
+    struct pathq *q = ctx;
+    unsigned l = q->owner[id];
+    (void)from, (void)to, (void)flags;
+    q->pat[id / 64] |= (uint64_t)1 << (id % 64);
+    q->list[l / 64] |= (uint64_t)1 << (l % 64);
+    return 0;
+}
+
+/* Fills q for path: its basename, and the patterns that can match it (one Vectorscan scan). */
+static void path_query(const struct secret_scanner *s, const char *path, struct pathq *q)
+{
+    q->path = path;
+    q->plen = strlen(path);
+    const char *slash = memrchr(path, '/', q->plen);
+    q->base = slash ? slash + 1 : path;
+    q->blen = q->plen - (size_t)(q->base - path);
+    q->owner = s->pat_list;
+    memset(q->pat, 0, sizeof q->pat);
+    memset(q->list, 0, sizeof q->list);
+    q->all = s->path_reference || !s->path_db || q->plen > UINT32_MAX;
+    if (q->all || !q->plen)             /* no pattern is empty: "" matches none */
+        return;
+    if (hs_scan(s->path_db, path, (unsigned)q->plen, 0, s->hs_scratch, on_path_pattern, q) !=
+        HS_SUCCESS) {
+        fputs("strata: secret path scan failed\n", stderr);
+        abort();
+    }
+}
+
 /* Rule-class bits silenced for this path by the allowlist; ~0u means every rule. */
-static unsigned allowed_scope(const struct secret_scanner *s, const char *path)
+static unsigned allowed_scope(const struct secret_scanner *s, const struct pathq *q)
 {
     unsigned scope = 0;
-    if (!path)
+    if (!q)
         return 0;
-    size_t plen = strlen(path);
     for (size_t i = 0; i < s->nallow; i++) {
         const struct allow *a = &s->allow[i];
         size_t from = 0;
-        if (a->under.n && !patlist_match(&a->under, path, plen, 0, &from))
+        if (a->under.n && !patlist_match(&a->under, q, 0, &from))
             continue;
-        if (!patlist_match(&a->paths, path, plen, from, NULL))
+        if (!patlist_match(&a->paths, q, from, NULL))
             continue;
         scope |= a->scope ? a->scope : ~0u;
     }
@@ -269,6 +361,40 @@ static pcre2_code *compile(const char *re, const char *id)
 
 /* ---- construction ---- */
 
+/* The path prefilter: every registered pattern's literal, its id its index in s->pat, found
+ * anywhere in the path (caseless for *.ext), so every path pat_match accepts reports it. Not
+ * anchored: '^', '$' or (^|/) make the database slower than pat_match confirming the few
+ * candidates. EXT's caseless is ASCII's and strncasecmp's the locale's, but in the UTF-8
+ * locale strata runs in no byte folds onto an ASCII letter but its other case. */
+static void compile_paths(struct secret_scanner *s)
+{
+    if (!s->npat)
+        return;
+    const char **lit = xcalloc_(s->npat, sizeof *lit);
+    size_t *len = xcalloc_(s->npat, sizeof *len);
+    unsigned *flags = xcalloc_(s->npat, sizeof *flags), *ids = xcalloc_(s->npat, sizeof *ids);
+    for (size_t i = 0; i < s->npat; i++) {
+        lit[i] = s->pat[i]->s;
+        len[i] = s->pat[i]->len;
+        flags[i] = s->pat[i]->how == PAT_EXT ? HS_FLAG_CASELESS : 0;
+        ids[i] = (unsigned)i;
+    }
+    hs_compile_error_t *err = NULL;
+    if (hs_compile_lit_multi(lit, flags, ids, len, (unsigned)s->npat, HS_MODE_BLOCK, NULL,
+                             &s->path_db, &err) != HS_SUCCESS) {
+        fprintf(stderr, "strata: secret path patterns: %s\n", err ? err->message : "hs_compile");
+        abort();
+    }
+    if (hs_alloc_scratch(s->path_db, &s->hs_scratch) != HS_SUCCESS) {
+        fputs("strata: out of memory\n", stderr);
+        abort();
+    }
+    free(lit);
+    free(len);
+    free(flags);
+    free(ids);
+}
+
 struct secret_scanner *secrets_new(void)
 {
     struct secret_scanner *s = xcalloc_(1, sizeof *s);
@@ -278,6 +404,7 @@ struct secret_scanner *secrets_new(void)
     s->exempt = xcalloc_(n, sizeof *s->exempt);
     s->files = xcalloc_(n, sizeof *s->files);
     s->files_exempt = xcalloc_(n, sizeof *s->files_exempt);
+    s->file_rules = xcalloc_(n, sizeof *s->file_rules);
     s->paths = xcalloc_(n, sizeof *s->paths);
     s->ignored = xcalloc_(n, 1);
     s->active = xcalloc_(n, 1);
@@ -288,14 +415,15 @@ struct secret_scanner *secrets_new(void)
     for (size_t i = 0; i < n; i++) {
         const struct secret_rule *r = &secret_rules[i];
         if (r->kind == SK_FILE) {
-            patlist_init(&s->files[i], r->pattern);
-            patlist_init(&s->files_exempt[i], r->exempt);
+            s->file_rules[s->nfile_rules++] = i;
+            patlist_init(s, &s->files[i], r->pattern);
+            patlist_init(s, &s->files_exempt[i], r->exempt);
             continue;
         }
         s->code[i] = compile(r->pattern, r->id);
         if (r->exempt)
             s->exempt[i] = compile(r->exempt, r->id);
-        patlist_init(&s->paths[i], r->paths);
+        patlist_init(s, &s->paths[i], r->paths);
         uint32_t cap = 0;
         pcre2_pattern_info(s->code[i], PCRE2_INFO_CAPTURECOUNT, &cap);
         if (cap + 1 > maxgroups)
@@ -359,11 +487,12 @@ struct secret_scanner *secrets_new(void)
     s->nallow = secret_allows_n;
     s->allow = xcalloc_(s->nallow, sizeof *s->allow);
     for (size_t i = 0; i < s->nallow; i++) {
-        patlist_init(&s->allow[i].paths, secret_allows[i].paths);
-        patlist_init(&s->allow[i].under, secret_allows[i].under);
+        patlist_init(s, &s->allow[i].paths, secret_allows[i].paths);
+        patlist_init(s, &s->allow[i].under, secret_allows[i].under);
         s->allow[i].scope = secret_allows[i].scope;
     }
-    patlist_init(&s->skip, secret_skip_paths);
+    patlist_init(s, &s->skip, secret_skip_paths);
+    compile_paths(s);
 
     s->md = pcre2_match_data_create(maxgroups, NULL);
     s->mctx = pcre2_match_context_create(NULL);
@@ -400,6 +529,7 @@ void secrets_free(struct secret_scanner *s)
     free(s->exempt);
     free(s->files);
     free(s->files_exempt);
+    free(s->file_rules);
     free(s->paths);
     free(s->ignored);
     free(s->active);
@@ -408,6 +538,7 @@ void secrets_free(struct secret_scanner *s)
     free(s->kh);
     hs_free_scratch(s->hs_scratch);
     hs_free_database(s->hs_db);
+    hs_free_database(s->path_db);
     free(s->allow);
     free(s->hits);
     free(s);
@@ -648,15 +779,17 @@ static void scan_text(struct secret_scanner *s, const char *buf, size_t len)
 /* Which content rules run: not ignored, path restrictions met, not allowlisted. */
 static int set_active(struct secret_scanner *s, const char *path, enum secret_kind where)
 {
-    unsigned scope = allowed_scope(s, path);
-    size_t plen = path ? strlen(path) : 0;
+    struct pathq q;
+    if (path)
+        path_query(s, path, &q);
+    unsigned scope = allowed_scope(s, path ? &q : NULL);
     int any = 0;
     for (size_t i = 0; i < s->nrules; i++) {
         const struct secret_rule *r = &secret_rules[i];
         int on = r->kind == SK_CONTENT && !s->ignored[i];
         if (on && scope && rule_allowed(scope, r))
             on = 0;
-        if (on && s->paths[i].n && !(path && patlist_match(&s->paths[i], path, plen, 0, NULL)))
+        if (on && s->paths[i].n && !(path && patlist_match(&s->paths[i], &q, 0, NULL)))
             on = 0;
         if (on && where == SK_ENV && (r->flags & SRF_NOENV))
             on = 0;
@@ -686,14 +819,16 @@ int secrets_check_path(struct secret_scanner *s, const char *path, secret_hit_fn
 {
     if (!path || !*path)
         return 0;
-    size_t plen = strlen(path);
-    unsigned scope = allowed_scope(s, path);
-    for (size_t i = 0; i < s->nrules; i++) {
+    struct pathq q;
+    path_query(s, path, &q);
+    unsigned scope = allowed_scope(s, &q);
+    for (size_t k = 0; k < s->nfile_rules; k++) {
+        size_t i = s->file_rules[k];
         const struct secret_rule *r = &secret_rules[i];
-        if (r->kind != SK_FILE || s->ignored[i] || (scope && rule_allowed(scope, r)))
+        if (s->ignored[i] || (scope && rule_allowed(scope, r)))
             continue;
-        if (!patlist_match(&s->files[i], path, plen, 0, NULL) ||
-            patlist_match(&s->files_exempt[i], path, plen, 0, NULL))
+        if (!patlist_match(&s->files[i], &q, 0, NULL) ||
+            patlist_match(&s->files_exempt[i], &q, 0, NULL))
             continue;
         struct secret_hit out = {r->id, r->severity, SK_FILE, r->fix, 0, 0, ""};
         if (fn)
@@ -707,10 +842,23 @@ int secrets_needs_content(const struct secret_scanner *s, const char *path, uint
 {
     if (!size || !path)
         return 0;
-    size_t plen = strlen(path);
-    if (patlist_match(&s->skip, path, plen, 0, NULL))
+    struct pathq q;
+    path_query(s, path, &q);
+    if (patlist_match(&s->skip, &q, 0, NULL))
         return 0;
-    return allowed_scope(s, path) != ~0u;
+    return allowed_scope(s, &q) != ~0u;
+}
+
+void secrets_internal_path_reference(struct secret_scanner *s, int on)
+{
+    s->path_reference = on;
+}
+
+int secrets_internal_active(struct secret_scanner *s, const char *path, unsigned char *active)
+{
+    int any = set_active(s, path, SK_CONTENT);
+    memcpy(active, s->active, s->nrules);
+    return any;
 }
 
 /* ---- names: Env entries and build args ---- */

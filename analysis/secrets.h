@@ -172,4 +172,12 @@ extern const struct secret_allow secret_allows[];
 extern const size_t secret_allows_n;
 extern const char secret_skip_paths[];   /* path patterns whose body is never scanned */
 
+/* For tests/unit/test_secrets.c only. With on, s matches paths the reference way: every
+ * pattern of a list tried in turn, without the Vectorscan prefilter, so the two can be
+ * compared path by path. */
+void secrets_internal_path_reference(struct secret_scanner *s, int on);
+/* Which content rules a secrets_scan_content of path would run: active[i] for rule i
+ * (secret_rules_n bytes). Returns whether any would. */
+int secrets_internal_active(struct secret_scanner *s, const char *path, unsigned char *active);
+
 #endif

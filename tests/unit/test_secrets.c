@@ -7,9 +7,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <ctype.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "analysis/secrets.h"
 
@@ -26,10 +29,15 @@ static struct secret_scanner *S;
 
 static uint32_t seed = 12345;
 
-static char rnd(const char *alpha)
+static size_t rndn(size_t n)
 {
     seed = seed * 1103515245u + 12345u;
-    return alpha[(seed >> 8) % strlen(alpha)];
+    return (seed >> 8) % n;
+}
+
+static char rnd(const char *alpha)
+{
+    return alpha[rndn(strlen(alpha))];
 }
 
 /* out = prefix + n random chars of alpha + suffix; returns out */
@@ -498,6 +506,234 @@ static void test_history(void **state)
     assert_true(fires_hist("generic-api-key", "RUN /bin/sh -c echo 'api_key=Zk29fLq81mNc0pXw7Rt' > /etc/app"));
 }
 
+/* ---- the path prefilter changes no answer ---- */
+
+/* A growing list of NUL-terminated paths in one buffer. */
+struct pathset {
+    char *buf;
+    size_t len, cap, n;
+};
+
+static struct pathset PS;
+#define REAL_PATHS_MAX 300000
+
+static void ps_add(struct pathset *ps, const char *p)
+{
+    size_t n = strlen(p) + 1;
+    if (ps->len + n > ps->cap) {
+        ps->cap = ps->cap ? ps->cap * 2 : 1 << 20;
+        ps->buf = realloc(ps->buf, ps->cap);
+        assert_non_null(ps->buf);
+    }
+    memcpy(ps->buf + ps->len, p, n);
+    ps->len += n;
+    ps->n++;
+}
+
+static int collect(const char *p, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st, (void)type, (void)ftw;
+    ps_add(&PS, p);
+    return PS.n >= REAL_PATHS_MAX;      /* non-zero stops the walk */
+}
+
+/* The spellings of one pattern's literal a path might carry: as is, case flipped, cut short,
+ * extended. */
+static void variants(const char *lit, char out[][160], size_t *n)
+{
+    size_t l = strlen(lit);
+    *n = 0;
+    if (l > 100)
+        return;
+    snprintf(out[(*n)++], 160, "%.120s", lit);
+    snprintf(out[*n], 160, "%.120s", lit);
+    for (char *c = out[*n]; *c; c++)
+        *c = (char)toupper((unsigned char)*c);
+    (*n)++;
+    snprintf(out[*n], 160, "%.120s", lit);
+    for (char *c = out[*n]; *c; c++)
+        if (isalpha((unsigned char)*c)) {
+            *c ^= 0x20;                  /* only the first letter flipped */
+            break;
+        }
+    (*n)++;
+    if (l > 1) {
+        snprintf(out[(*n)++], 160, "%.120s", lit + 1);
+        snprintf(out[(*n)++], 160, "%.*s", (int)l - 1, lit);
+    }
+    snprintf(out[(*n)++], 160, "x%.120s", lit);
+    snprintf(out[(*n)++], 160, "%.120sx", lit);
+    snprintf(out[(*n)++], 160, "%.120s.txt", lit);
+    snprintf(out[(*n)++], 160, "%.120s/", lit);
+    snprintf(out[(*n)++], 160, "%.120s\n", lit);
+}
+
+/* Every pattern literal of the table (rules' file patterns, exempts and path limits, the
+ * allowlist, the skip list), without its '=', '^', '~' or '*' marker. */
+static size_t table_literals(char lits[][128], size_t max)
+{
+    const char *specs[256];
+    size_t ns = 0, n = 0;
+    for (size_t i = 0; i < secret_rules_n; i++) {
+        if (secret_rules[i].kind == SK_FILE) {
+            specs[ns++] = secret_rules[i].pattern;
+            specs[ns++] = secret_rules[i].exempt;
+        } else {
+            specs[ns++] = secret_rules[i].paths;
+        }
+    }
+    for (size_t i = 0; i < secret_allows_n; i++) {
+        specs[ns++] = secret_allows[i].paths;
+        specs[ns++] = secret_allows[i].under;
+    }
+    specs[ns++] = secret_skip_paths;
+    assert_true(ns <= 256);
+    for (size_t i = 0; i < ns; i++) {
+        for (const char *c = specs[i]; c && *c;) {
+            size_t l = strcspn(c, "|");
+            const char *t = c;
+            if (*t == '=' || *t == '^' || *t == '~' || *t == '*')
+                t++;
+            size_t tl = l - (size_t)(t - c);
+            if (tl && t[tl - 1] == '*' && *c != '*')
+                tl--;
+            assert_true(n < max && tl < 128);
+            snprintf(lits[n++], 128, "%.*s", (int)tl, t);
+            c += l + (c[l] == '|');
+        }
+    }
+    return n;
+}
+
+/* Synthetic paths from every literal: as basename, component, prefix and suffix, under
+ * allowlisted and plain folders, spelled as variants(); then literals joined at random, so
+ * allowlist "under" pairs meet in both orders. */
+static void synthetic_paths(struct pathset *ps)
+{
+    static char lits[1024][128], v[16][160];
+    static const char *const dirs[] = {
+        "", "/", "/app/", "/root/", "/usr/share/", "/usr/lib/", "/usr/local/lib/python3.12/",
+        "/usr/lib/python3/dist-packages/pkg/", "/srv/node_modules/m/", "/app/tests/",
+        "/x/site-packages/y/test/", "/root/.aws/", "/home/u/.config/gcloud/", "/var/lib/dpkg/",
+        "rel/", "/tests/site-packages/",
+    };
+    static const char *const tails[] = {"", "/f", "/x.txt", ".bak", "/.env", "/id_rsa"};
+    char p[3000];                       /* roomy: the compiler cannot bound v[k] */
+    size_t nl = table_literals(lits, 1024), nv;
+    for (size_t i = 0; i < nl; i++) {
+        variants(lits[i], v, &nv);
+        for (size_t k = 0; k < nv; k++)
+            for (size_t d = 0; d < sizeof dirs / sizeof dirs[0]; d++)
+                for (size_t t = 0; t < sizeof tails / sizeof tails[0]; t++) {
+                    snprintf(p, sizeof p, "%s%s%s", dirs[d], v[k], tails[t]);
+                    ps_add(ps, p);
+                    snprintf(p, sizeof p, "%sname%s%s", dirs[d], v[k], tails[t]);
+                    ps_add(ps, p);
+                }
+    }
+    for (int i = 0; i < 200000; i++) {
+        size_t len = 0, parts = 1 + rndn(4);
+        p[0] = '\0';
+        for (size_t j = 0; j < parts; j++) {
+            const char *l = lits[rndn(nl)];
+            len += (size_t)snprintf(p + len, sizeof p - len, "%s%s", rndn(3) ? "/" : "", l);
+        }
+        if (rndn(4) == 0)
+            snprintf(p + len, sizeof p - len, "/f%c", rnd(ALNUM));
+        ps_add(ps, p);
+    }
+    ps_add(ps, "");
+    ps_add(ps, "/");
+    ps_add(ps, "a");
+}
+
+struct first_hit {
+    const char *id;
+    int n;
+};
+
+static void on_first(void *ctx, const struct secret_hit *h)
+{
+    struct first_hit *f = ctx;
+    f->id = h->rule_id;
+    f->n++;
+}
+
+static void test_path_prefilter(void **state)
+{
+    (void)state;
+    struct secret_scanner *fast = secrets_new(), *ref = secrets_new();
+    secrets_internal_path_reference(ref, 1);
+    memset(&PS, 0, sizeof PS);
+    nftw("/usr", collect, 64, FTW_PHYS | FTW_MOUNT);
+    size_t nreal = PS.n;
+    if (PS.n < REAL_PATHS_MAX)
+        nftw("/etc", collect, 64, FTW_PHYS | FTW_MOUNT);
+    nreal = PS.n;
+    synthetic_paths(&PS);
+    printf("path prefilter: %zu real paths, %zu synthetic\n", nreal, PS.n - nreal);
+
+    static unsigned char act_f[256], act_r[256];
+    assert_true(secret_rules_n <= 256);
+    size_t hits = 0, needs = 0, active = 0;
+    const char *p = PS.buf;
+    for (size_t i = 0; i < PS.n; i++, p += strlen(p) + 1) {
+        struct first_hit hf = {NULL, 0}, hr = {NULL, 0};
+        int nf = secrets_check_path(fast, p, on_first, &hf);
+        int nr = secrets_check_path(ref, p, on_first, &hr);
+        if (nf != nr || hf.n != hr.n || (hf.id != hr.id))
+            fail_msg("check_path(\"%s\"): %s, reference %s", p, hf.id ? hf.id : "none",
+                     hr.id ? hr.id : "none");
+        hits += (size_t)nf;
+        int cf = secrets_needs_content(fast, p, 10), cr = secrets_needs_content(ref, p, 10);
+        if (cf != cr)
+            fail_msg("needs_content(\"%s\"): %d, reference %d", p, cf, cr);
+        needs += (size_t)cf;
+        int af = secrets_internal_active(fast, p, act_f);
+        int ar = secrets_internal_active(ref, p, act_r);
+        if (af != ar || memcmp(act_f, act_r, secret_rules_n) != 0)
+            fail_msg("content rules for \"%s\" differ from the reference", p);
+        for (size_t r = 0; r < secret_rules_n; r++)
+            active += act_f[r];
+    }
+    printf("path prefilter: %zu file-name hits, %zu bodies wanted, %zu rule activations: "
+           "same as the reference\n", hits, needs, active);
+    assert_true(hits > 1000);           /* the synthetic paths do reach the rules */
+
+    /* STRATA_BENCH_PATHS=N: ns per path for N of the real paths, repeated, both ways */
+    const char *bench = getenv("STRATA_BENCH_PATHS");
+    if (bench && nreal) {
+        size_t total = strtoul(bench, NULL, 10);
+        const char **v = malloc(nreal * sizeof *v);
+        assert_non_null(v);
+        p = PS.buf;
+        for (size_t i = 0; i < nreal; i++, p += strlen(p) + 1)
+            v[i] = p;
+        struct secret_scanner *sc[2] = {fast, ref};
+        for (int k = 0; k < 2; k++) {
+            struct timespec t0, t1, t2;
+            struct first_hit h = {NULL, 0};
+            size_t c = 0;
+            clock_gettime(CLOCK_MONOTONIC, &t0);
+            for (size_t i = 0; i < total; i++)
+                secrets_check_path(sc[k], v[i % nreal], on_first, &h);
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            for (size_t i = 0; i < total; i++)
+                c += (size_t)secrets_needs_content(sc[k], v[i % nreal], 10);
+            clock_gettime(CLOCK_MONOTONIC, &t2);
+            double a = (double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec);
+            double b = (double)(t2.tv_sec - t1.tv_sec) * 1e9 + (double)(t2.tv_nsec - t1.tv_nsec);
+            printf("%s: check_path %.0f ns/path, needs_content %.0f ns/path (%d hits, %zu)\n",
+                   k ? "reference" : "prefilter", a / (double)total, b / (double)total, h.n, c);
+        }
+        free(v);
+    }
+    free(PS.buf);
+    memset(&PS, 0, sizeof PS);
+    secrets_free(fast);
+    secrets_free(ref);
+}
+
 /* ---- allowlist, binary, masking, misc API ---- */
 
 static void test_allowlist(void **state)
@@ -646,6 +882,7 @@ int main(void)
         cmocka_unit_test(test_history),
         cmocka_unit_test(test_allowlist),
         cmocka_unit_test(test_binary_and_long_lines),
+        cmocka_unit_test(test_path_prefilter),
         cmocka_unit_test(test_mask),
         cmocka_unit_test(test_api),
     };
