@@ -228,6 +228,17 @@ static json_t *waste_json(const struct image *img, const struct analysis *a)
         json_array_append_new(pk, o);
     }
     json_object_set_new(w, "packages", pk);
+    json_t *hints = json_array();
+    for (size_t i = 0; a && i < a->n_hints; i++) {
+        const struct waste_hint *h = &a->hints[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "id", jstr(h->id));
+        json_object_set_new(o, "history", json_integer(h->history));
+        json_object_set_new(o, "layer", h->layer >= 0 ? json_integer(h->layer) : json_null());
+        json_object_set_new(o, "text", jmasked(a, h->text));
+        json_array_append_new(hints, o);
+    }
+    json_object_set_new(w, "hints", hints);
     return w;
 }
 

@@ -87,6 +87,11 @@ int report_text(FILE *out, const struct image *img, const struct analysis *a)
         if (c->fix && c->fix[0])
             fprintf(out, "      fix: %s\n", esc(c->fix, e2, sizeof e2));
     }
+    if (a->n_hints) {
+        fprintf(out, "\nDockerfile hints\n");
+        for (size_t i = 0; i < a->n_hints; i++)
+            fprintf(out, "  %-7s %s\n", a->hints[i].id, line(a, a->hints[i].text, e2, sizeof e2, 110));
+    }
     if (a->n_dead) {
         fprintf(out, "\nLargest dead files (in the image, not in its final filesystem)\n");
         for (size_t i = 0; i < a->n_dead && i < 10; i++) {

@@ -595,7 +595,8 @@ static int emit_hits(struct secret_scanner *s, const char *text, enum secret_kin
     int count = 0;
     if (!s->nhits)
         return 0;
-    qsort(s->hits, s->nhits, sizeof *s->hits, hit_cmp);
+    if (s->nhits > 1)
+        qsort(s->hits, s->nhits, sizeof *s->hits, hit_cmp);
     size_t i = 0;
     while (i < s->nhits) {
         size_t best = i, end = s->hits[i].ve, j = i + 1;
@@ -711,7 +712,8 @@ static void run_keywords(struct secret_scanner *s, size_t limit)
         run_window(s, r, s->sbuf, s->slen, at);
     }
     s->nkh -= i;
-    memmove(s->kh, s->kh + i, s->nkh * sizeof *s->kh);
+    if (s->nkh)
+        memmove(s->kh, s->kh + i, s->nkh * sizeof *s->kh);
 }
 
 /* Vectorscan reports keywords by end offset; the rules need them by start, as one pass over

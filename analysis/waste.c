@@ -783,8 +783,8 @@ void waste_run(struct analysis *a, const struct image *img)
     for (size_t c = 0; c < w->n_cats; c++) {
         struct cat_acc *ca = &w->cats[c];
         cat_flush(m, ca);
-        if (!ca->bytes && !ca->files)
-            continue;
+        if (!ca->bytes)
+            continue;       /* empty lock files and the like: nothing to win */
         struct waste_cat wc = {.id = ca->id, .title = ca->title, .severity = ca->severity,
                                .bytes = ca->bytes, .files = ca->files, .layer = -1};
         uint64_t best = 0;
