@@ -94,4 +94,63 @@ real_secret "$REAL_DIR/g-leaked-secrets.docker-save.tar" /app/.env AKIAQX7T3FIXT
 real_secret "$D26_DIR/docker25-save.tar" /srv/app/.env AKIAQ7XK2M9PZL4RT8VN 2
 real_secret "$D26_DIR/docker26-containerd-save.tar" /srv/app/.env AKIAQ7XK2M9PZL4RT8VN 2
 
+# ---------------------------------------------------------------- single-stage vs multi-stage waste
+# Bytes under a folder of one layer, counted by Python's tarfile straight from the docker-archive
+# (an independent reader; buildah's layer.tar symlinks are followed by tarfile itself).
+layer_dir_bytes() {  # $1 image, $2 layer index, $3 folder prefix without leading /
+  python3 - "$1" "$2" "$3" <<'PY'
+import json, sys, tarfile
+img, idx, prefix = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+with tarfile.open(img) as outer:
+    m = json.load(outer.extractfile("manifest.json"))
+    with tarfile.open(fileobj=outer.extractfile(m[0]["Layers"][idx])) as layer:
+        print(sum(t.size for t in layer if t.isreg() and t.name.lstrip("./").startswith(prefix)))
+PY
+}
+A=$REAL_DIR/a-single-stage.docker.tar B=$REAL_DIR/b-multi-stage.docker.tar
+if [ -f "$A" ] && [ -f "$B" ]; then
+  if run "$W/a.json" --json "$A" && run "$W/b.json" --json "$B"; then
+    cat_bytes() { q "[.waste.categories[] | select(.id == \"$1\") | .bytes] | add // 0" "$2"; }
+    check "single-stage: apt-lists bytes = tarfile's /var/lib/apt/lists of layer 1" \
+      "$(cat_bytes apt-lists "$W/a.json")" "$(layer_dir_bytes "$A" 1 var/lib/apt/lists/)"
+    check "single-stage: pip-cache bytes = tarfile's /root/.cache/pip of layer 3" \
+      "$(cat_bytes pip-cache "$W/a.json")" "$(layer_dir_bytes "$A" 3 root/.cache/pip/)"
+    inc=$(layer_dir_bytes "$A" 1 usr/include/)
+    check "single-stage: toolchain >= the headers alone ($inc bytes in /usr/include)" \
+      "$(q "[.waste.categories[] | select(.id == \"toolchain\") | .bytes] | add // 0 | . >= $inc" "$W/a.json")" true
+    check "single-stage: toolchain fix names gcc and a multi-stage build" \
+      "$(q '[.waste.categories[] | select(.id == "toolchain") | .fix] | first | test("gcc") and test("multi-stage")' "$W/a.json")" true
+    check "single-stage: build-only packages flagged (gcc-12)" \
+      "$(q '[.waste.packages[] | select(.name == "gcc-12") | .build_only] | first' "$W/a.json")" true
+    for id in apt-lists pip-cache toolchain; do
+      check "multi-stage: no $id" "$(cat_bytes "$id" "$W/b.json")" 0
+    done
+    for j in a b; do
+      check "$j: no secret in the base layer or under /usr/share" \
+        "$(q '[.secrets[] | select(.layer == 0 or (.path | startswith("/usr/share/")))] | length' "$W/$j.json")" 0
+    done
+  else
+    fail "single/multi-stage: strata --json failed"
+  fi
+else
+  skip "single/multi-stage images not built (run ../shared/tools/make-real-images.sh $REAL_DIR)"
+fi
+
+# ---------------------------------------------------------------- every secret of the leaked-secrets image
+C=$REAL_DIR/c-leaked-secrets.docker.tar
+if [ -f "$C" ] && run "$W/c.json" --json "$C"; then
+  sec() { q "[.secrets[] | select(.rule == \"$1\" and .path == \"$2\") | \"\(.layer) \(.visible)\"] | first" "$W/c.json"; }
+  check "leaked: aws-secret-access-key in /app/.env, layer 2, deleted" "$(sec aws-secret-access-key /app/.env)" "2 false"
+  check "leaked: url-password in /app/.env, layer 2, deleted" "$(sec url-password /app/.env)" "2 false"
+  check "leaked: .env by name, layer 2, deleted" "$(sec cred-file /app/.env)" "2 false"
+  check "leaked: private key content in /root/.ssh/id_rsa, layer 3, deleted" "$(sec private-key /root/.ssh/id_rsa)" "3 false"
+  check "leaked: id_rsa by name, layer 3, deleted" "$(sec ssh-private-key-file /root/.ssh/id_rsa)" "3 false"
+  check "leaked: the deleted 20 MiB dataset is dead bytes of layer 4" \
+    "$(q '[.waste.dead_files[] | select(.path == "/app/data/train.csv") | "\(.bytes) \(.layer) \(.how)"] | first' "$W/c.json")" "20971520 4 deleted"
+  check "leaked: no secret in the base layer or under /usr/share" \
+    "$(q '[.secrets[] | select(.layer == 0 or (.path | startswith("/usr/share/")))] | length' "$W/c.json")" 0
+elif [ -f "$C" ]; then
+  fail "leaked-secrets: strata --json failed"
+fi
+
 finish "e2e findings"
