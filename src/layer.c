@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <pthread.h>
+#include <zstd.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -209,6 +210,40 @@ struct pipe {
     struct archive *a;
 };
 
+/* Producer side: wait for a free slot (-1 when the consumer has stopped), publish a full one,
+ * end the stream. */
+static int slot_get(struct pipe *pp)
+{
+    pthread_mutex_lock(&pp->mu);
+    while (pp->count + (pp->held >= 0) >= NSLOT && !pp->cancel)
+        pthread_cond_wait(&pp->cv, &pp->mu);
+    int s = pp->cancel ? -1 : (pp->head + pp->count) % NSLOT;
+    pthread_mutex_unlock(&pp->mu);
+    return s;
+}
+
+static void slot_put(struct pipe *pp, int s, size_t len)
+{
+    pthread_mutex_lock(&pp->mu);
+    pp->len[s] = len;
+    pp->count++;
+    pthread_cond_broadcast(&pp->cv);
+    pthread_mutex_unlock(&pp->mu);
+}
+
+static void pipe_end(struct pipe *pp, const char *failure)
+{
+    pthread_mutex_lock(&pp->mu);
+    if (failure) {
+        snprintf(pp->msg, sizeof pp->msg, "%s", failure);
+        pp->failed = 1;
+    }
+    pp->done = 1;
+    pthread_cond_broadcast(&pp->cv);
+    pthread_mutex_unlock(&pp->mu);
+}
+
+/* gzip (and anything else libarchive knows): its filter, copied into the slots. */
 static void *pipe_produce(void *arg)
 {
     struct pipe *pp = arg;
@@ -228,13 +263,7 @@ static void *pipe_produce(void *arg)
         const unsigned char *b = blk;
         while (sz) {
             if (fill < 0) {
-                pthread_mutex_lock(&pp->mu);
-                while (pp->count + (pp->held >= 0) >= NSLOT && !pp->cancel)
-                    pthread_cond_wait(&pp->cv, &pp->mu);
-                int cancel = pp->cancel;
-                fill = (pp->head + pp->count) % NSLOT;
-                pthread_mutex_unlock(&pp->mu);
-                if (cancel)
+                if ((fill = slot_get(pp)) < 0)
                     return NULL;
                 used = 0;
             }
@@ -244,30 +273,79 @@ static void *pipe_produce(void *arg)
             b += k;
             sz -= k;
             if (used == SLOT) {
-                pthread_mutex_lock(&pp->mu);
-                pp->len[fill] = used;
-                pp->count++;
-                pthread_cond_broadcast(&pp->cv);
-                pthread_mutex_unlock(&pp->mu);
+                slot_put(pp, fill, used);
                 fill = -1;
             }
         }
     }
-    pthread_mutex_lock(&pp->mu);
-    if (fill >= 0 && used) {
-        pp->len[fill] = used;
-        pp->count++;
-    }
-    pp->done = 1;
-    pthread_cond_broadcast(&pp->cv);
-    pthread_mutex_unlock(&pp->mu);
+    if (fill >= 0 && used)
+        slot_put(pp, fill, used);
+    pipe_end(pp, NULL);
     return NULL;
 fail:
-    pthread_mutex_lock(&pp->mu);
-    snprintf(pp->msg, sizeof pp->msg, "%s", archive_error_string(a) ? archive_error_string(a) : "decompression failed");
-    pp->failed = pp->done = 1;
-    pthread_cond_broadcast(&pp->cv);
-    pthread_mutex_unlock(&pp->mu);
+    pipe_end(pp, archive_error_string(a) ? archive_error_string(a) : "decompression failed");
+    return NULL;
+}
+
+/* zstd: libzstd straight into the slots. Through libarchive each byte was copied twice more
+ * (its filter buffer, then the raw reader), 13% of a zstd image's time. */
+static void *pipe_produce_zstd(void *arg)
+{
+    struct pipe *pp = arg;
+    ZSTD_DStream *ds = ZSTD_createDStream();
+    ZSTD_inBuffer in = {NULL, 0, 0};
+    size_t last = 0;            /* 0: between frames */
+    int fill = -1, eof = 0;
+    size_t used = 0;
+    const char *failure = NULL;
+    if (!ds) {
+        pipe_end(pp, "out of memory for zstd");
+        return NULL;
+    }
+    ZSTD_initDStream(ds);
+    for (;;) {
+        if (in.pos == in.size && !eof) {
+            const void *p;
+            la_ssize_t n = src_read(NULL, pp->src, &p);
+            if (n < 0) {
+                failure = pp->src->errmsg[0] ? pp->src->errmsg : "read error";
+                break;
+            }
+            if (n == 0)
+                eof = 1;
+            in = (ZSTD_inBuffer){p, (size_t)n, 0};
+        }
+        if (fill < 0) {
+            if ((fill = slot_get(pp)) < 0) {
+                ZSTD_freeDStream(ds);
+                return NULL;
+            }
+            used = 0;
+        }
+        ZSTD_outBuffer out = {pp->slot[fill], SLOT, used};
+        size_t in_before = in.pos;
+        size_t ret = ZSTD_decompressStream(ds, &out, &in);
+        if (ZSTD_isError(ret)) {
+            failure = ZSTD_getErrorName(ret);
+            break;
+        }
+        int progress = out.pos != used;
+        used = out.pos;
+        if (progress || in.pos != in_before)
+            last = ret;         /* 0 once a frame is decoded and flushed */
+        if (used == SLOT) {
+            slot_put(pp, fill, used);
+            fill = -1;
+        } else if (eof && in.pos == in.size && !progress) {
+            break;      /* everything flushed */
+        }
+    }
+    if (!failure && last != 0)
+        failure = "Truncated zstd input";
+    if (fill >= 0 && used && !failure)
+        slot_put(pp, fill, used);
+    ZSTD_freeDStream(ds);
+    pipe_end(pp, failure);
     return NULL;
 }
 
@@ -444,21 +522,27 @@ int layer_read(struct model *m, uint32_t blob, struct layer_src *src, const stru
     pp.src = src;
     for (int i = 0; i < NSLOT; i++)
         pp.slot[i] = xmalloc(SLOT);
-    struct archive *a = pp.a = archive_read_new();
-    archive_read_support_filter_gzip(a);
-    archive_read_support_filter_zstd(a);
-    archive_read_support_format_raw(a);
-    archive_read_set_callback_data(a, src);
-    archive_read_set_read_callback(a, src_read);
-    int rc;
-    if (archive_read_open1(a) != ARCHIVE_OK) {
-        errbuf_set(err, "%s", archive_error_string(a) ? archive_error_string(a) : "cannot decompress");
-        rc = RC_FATAL;
-    } else {
+    struct archive *a = NULL;
+    void *(*produce)(void *) = pipe_produce_zstd;
+    int rc = RC_OK;
+    if (res->compression != COMP_ZSTD) {
+        produce = pipe_produce;
+        a = pp.a = archive_read_new();
+        archive_read_support_filter_gzip(a);
+        archive_read_support_filter_zstd(a);
+        archive_read_support_format_raw(a);
+        archive_read_set_callback_data(a, src);
+        archive_read_set_read_callback(a, src_read);
+        if (archive_read_open1(a) != ARCHIVE_OK) {
+            errbuf_set(err, "%s", archive_error_string(a) ? archive_error_string(a) : "cannot decompress");
+            rc = RC_FATAL;
+        }
+    }
+    if (rc == RC_OK) {
         pthread_t t;
         struct chunk_src cs = {&pp, pipe_next, NULL, pipe_error};
-        if (pthread_create(&t, NULL, pipe_produce, &pp) != 0) {
-            pipe_produce(&pp);      /* no thread to be had: decompress it all first */
+        if (pthread_create(&t, NULL, produce, &pp) != 0) {
+            produce(&pp);      /* no thread to be had: decompress it all first */
             rc = walk(m, blob, &cs, o, res, err);
         } else {
             rc = walk(m, blob, &cs, o, res, err);
@@ -477,7 +561,8 @@ int layer_read(struct model *m, uint32_t blob, struct layer_src *src, const stru
             errbuf_set(err, "%s", pp.msg);
         }
     }
-    archive_read_free(a);
+    if (a)
+        archive_read_free(a);
     for (int i = 0; i < NSLOT; i++)
         free(pp.slot[i]);
     pthread_mutex_destroy(&pp.mu);
