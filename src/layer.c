@@ -395,8 +395,108 @@ static void fan_data(void *ctx, const void *p, size_t n)
             f->o->sinks[i].file_data(f->o->sinks[i].ctx, p, n);
 }
 
+/* Content of a plain layer in a seekable file goes to the sinks on a second thread: this
+ * thread walks the headers and skips bodies by seeking, the worker preads each wanted body and
+ * feeds the sinks (hashing, secret scanning). Jobs keep the files' order, so a sink sees the same
+ * sequence as without the worker. */
+struct cjob {
+    uint32_t blob, entry;
+    uint16_t mode;
+    uint64_t off, size;        /* body: absolute file offset and length */
+    char *path;
+};
+
+#define CJOBS 4096
+
+struct cworker {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct cjob q[CJOBS];
+    size_t head, count;
+    int done, failed;
+    int fd;
+    uint64_t end;              /* the blob's end in the file */
+    const struct image_opts *o;
+    char err[160];
+};
+
+static void *cworker_run(void *arg)
+{
+    struct cworker *cw = arg;
+    const struct image_opts *o = cw->o;
+    uint8_t *wants = xcalloc(o->n_sinks, 1);
+    enum { WIN = 1 << 20 };
+    unsigned char *buf = xmalloc(WIN);
+    uint64_t win_off = 0;
+    size_t win_len = 0;
+    for (;;) {
+        pthread_mutex_lock(&cw->mu);
+        while (!cw->count && !cw->done)
+            pthread_cond_wait(&cw->cv, &cw->mu);
+        if (!cw->count) {
+            pthread_mutex_unlock(&cw->mu);
+            break;
+        }
+        struct cjob j = cw->q[cw->head];
+        pthread_mutex_unlock(&cw->mu);
+
+        struct sink_file sf = {j.blob, j.entry, j.path, j.size, j.mode};
+        int any = 0;
+        for (size_t i = 0; i < o->n_sinks; i++) {
+            wants[i] = o->sinks[i].file_begin ? (uint8_t)(o->sinks[i].file_begin(o->sinks[i].ctx, &sf) != 0) : 0;
+            any |= wants[i];
+        }
+        /* Bodies come in file order: one 1 MiB window serves many small files per pread. */
+        uint64_t left = j.size, at = j.off;
+        while (any && left && !cw->failed) {
+            if (at < win_off || at >= win_off + win_len) {
+                size_t k = at + WIN <= cw->end ? WIN : at < cw->end ? (size_t)(cw->end - at) : 0;
+                ssize_t r = k ? pread(cw->fd, buf, k, (off_t)at) : 0;
+                if (r <= 0) {
+                    snprintf(cw->err, sizeof cw->err, "%s", r < 0 ? strerror(errno) : "truncated tar archive");
+                    cw->failed = 1;
+                    break;
+                }
+                win_off = at;
+                win_len = (size_t)r;
+            }
+            size_t in = (size_t)(at - win_off), k = win_len - in;
+            if (k > left)
+                k = (size_t)left;
+            for (size_t i = 0; i < o->n_sinks; i++)
+                if (wants[i])
+                    o->sinks[i].file_data(o->sinks[i].ctx, buf + in, k);
+            at += k;
+            left -= k;
+        }
+        for (size_t i = 0; any && i < o->n_sinks; i++)
+            if (wants[i] && o->sinks[i].file_end)
+                o->sinks[i].file_end(o->sinks[i].ctx);
+        free(j.path);
+        pthread_mutex_lock(&cw->mu);
+        cw->head = (cw->head + 1) % CJOBS;
+        cw->count--;
+        pthread_cond_broadcast(&cw->cv);
+        pthread_mutex_unlock(&cw->mu);
+    }
+    free(wants);
+    free(buf);
+    return NULL;
+}
+
+static void cworker_push(struct cworker *cw, const struct cjob *j)
+{
+    pthread_mutex_lock(&cw->mu);
+    while (cw->count == CJOBS)
+        pthread_cond_wait(&cw->cv, &cw->mu);
+    cw->q[(cw->head + cw->count) % CJOBS] = *j;
+    cw->count++;
+    pthread_cond_broadcast(&cw->cv);
+    pthread_mutex_unlock(&cw->mu);
+}
+
 static int walk(struct model *m, uint32_t blob, struct chunk_src *cs, const struct image_opts *o,
-                struct layer_result *res, struct errbuf *err)
+                struct layer_result *res, struct errbuf *err, struct layer_src *fsrc)
 {
     struct tar_walk w;
     struct tar_entry te;
@@ -409,6 +509,22 @@ static int walk(struct model *m, uint32_t blob, struct chunk_src *cs, const stru
     size_t lastdir_len = (size_t)-1;
     uint32_t lastdir_node = 0;
     int rc = RC_OK, r;
+    struct cworker *cw = NULL;
+    pthread_t cwt;
+    if (want_content && fsrc && fsrc->fd >= 0) {
+        cw = xcalloc(1, sizeof *cw);
+        pthread_mutex_init(&cw->mu, NULL);
+        pthread_cond_init(&cw->cv, NULL);
+        cw->fd = fsrc->fd;
+        cw->end = fsrc->off + fsrc->len;
+        cw->o = o;
+        if (pthread_create(&cwt, NULL, cworker_run, cw) != 0) {
+            pthread_mutex_destroy(&cw->mu);
+            pthread_cond_destroy(&cw->cv);
+            free(cw);
+            cw = NULL;      /* no thread: read bodies here, as for a stream */
+        }
+    }
     while ((r = tar_walk_next(&w, &te)) == 1) {
         int odd = 0;
         size_t len = clean_name(te.path, name, 65536, &odd);
@@ -461,6 +577,13 @@ static int walk(struct model *m, uint32_t blob, struct chunk_src *cs, const stru
             continue;
         full[0] = '/';
         memcpy(full + 1, name, len + 1);
+        if (cw) {
+            /* the body starts where the walker stands in the current chunk */
+            struct cjob j = {blob, e, (uint16_t)te.mode, fsrc->off + fsrc->pos - w.avail, te.size,
+                             xstrndup(full, len + 1)};
+            cworker_push(cw, &j);
+            continue;
+        }
         struct sink_file sf = {blob, e, full, te.size, (uint16_t)te.mode};
         int any = 0;
         for (size_t i = 0; i < o->n_sinks; i++) {
@@ -478,6 +601,20 @@ static int walk(struct model *m, uint32_t blob, struct chunk_src *cs, const stru
             r = -1;
             break;
         }
+    }
+    if (cw) {
+        pthread_mutex_lock(&cw->mu);
+        cw->done = 1;
+        pthread_cond_broadcast(&cw->cv);
+        pthread_mutex_unlock(&cw->mu);
+        pthread_join(cwt, NULL);
+        if (cw->failed && r >= 0) {
+            snprintf(w.err, sizeof w.err, "%s", cw->err);
+            r = -1;
+        }
+        pthread_mutex_destroy(&cw->mu);
+        pthread_cond_destroy(&cw->cv);
+        free(cw);
     }
     if (r < 0) {
         errbuf_set(err, "%s", w.err[0] ? w.err : "corrupt tar");
@@ -511,7 +648,7 @@ int layer_read(struct model *m, uint32_t blob, struct layer_src *src, const stru
     res->compression = layer_sniff(magic, nmagic);
     if (res->compression == COMP_NONE) {
         struct chunk_src cs = {src, plain_next, src->fd >= 0 ? plain_skip : NULL, plain_error};
-        return walk(m, blob, &cs, o, res, err);
+        return walk(m, blob, &cs, o, res, err, src);
     }
 
     struct pipe pp;
@@ -543,9 +680,9 @@ int layer_read(struct model *m, uint32_t blob, struct layer_src *src, const stru
         struct chunk_src cs = {&pp, pipe_next, NULL, pipe_error};
         if (pthread_create(&t, NULL, produce, &pp) != 0) {
             produce(&pp);      /* no thread to be had: decompress it all first */
-            rc = walk(m, blob, &cs, o, res, err);
+            rc = walk(m, blob, &cs, o, res, err, NULL);
         } else {
-            rc = walk(m, blob, &cs, o, res, err);
+            rc = walk(m, blob, &cs, o, res, err, NULL);
             pthread_mutex_lock(&pp.mu);
             pp.cancel = 1;
             pthread_cond_broadcast(&pp.cv);

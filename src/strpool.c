@@ -27,16 +27,16 @@ void strpool_free(struct strpool *p)
 static void grow_slots(struct strpool *p)
 {
     size_t n = p->nslots * 2;
-    uint32_t *s = xcalloc(n, sizeof *s);
+    uint64_t *s = xcalloc(n, sizeof *s);
     for (size_t i = 0; i < p->nslots; i++) {
-        uint32_t off = p->slots[i];
-        if (!off)
+        uint64_t v = p->slots[i];
+        if (!v)
             continue;
-        const char *str = p->buf + off;
+        const char *str = p->buf + (v >> 32);
         size_t h = (size_t)XXH3_64bits(str, strlen(str)) & (n - 1);
         while (s[h])
             h = (h + 1) & (n - 1);
-        s[h] = off;
+        s[h] = v;
     }
     free(p->slots);
     p->slots = s;
@@ -50,14 +50,18 @@ uint32_t strpool_intern(struct strpool *p, const char *s, size_t len)
     if (p->used * 4 >= p->nslots * 3)
         grow_slots(p);
     size_t mask = p->nslots - 1;
-    size_t h = (size_t)XXH3_64bits(s, len) & mask;
+    uint64_t hv = XXH3_64bits(s, len);
+    uint32_t tag = (uint32_t)(hv >> 32);
+    size_t h = (size_t)hv & mask;
     for (;; h = (h + 1) & mask) {
-        uint32_t off = p->slots[h];
-        if (!off)
+        uint64_t v = p->slots[h];
+        if (!v)
             break;
-        const char *c = p->buf + off;
+        if ((uint32_t)v != tag)
+            continue;
+        const char *c = p->buf + (v >> 32);
         if (strncmp(c, s, len) == 0 && c[len] == 0)
-            return off;
+            return (uint32_t)(v >> 32);
     }
     if (p->len + len + 1 > UINT32_MAX)
         die("more than 4 GiB of names");
@@ -70,7 +74,7 @@ uint32_t strpool_intern(struct strpool *p, const char *s, size_t len)
     memcpy(p->buf + off, s, len);
     p->buf[off + len] = 0;
     p->len += len + 1;
-    p->slots[h] = off;
+    p->slots[h] = (uint64_t)off << 32 | tag;
     p->used++;
     return off;
 }

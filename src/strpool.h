@@ -12,7 +12,8 @@
 struct strpool {
     char *buf;        /* all strings, NUL-terminated, back to back */
     size_t len, cap;
-    uint32_t *slots;  /* open addressing: offset of a string, 0 = empty */
+    uint64_t *slots;  /* open addressing: offset << 32 | 32 bits of its hash; 0 = empty. The
+                       * hash bits settle most probes without touching the string. */
     size_t nslots, used;
 };
 
