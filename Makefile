@@ -65,7 +65,7 @@ asan:
 
 lint:
 	@! grep -rn 'curses.h' src analysis || { echo "curses.h under src/ or analysis/"; exit 1; }
-	@! grep -rn '#include "ui/\|#include "analysis/' src || { echo "src/ includes analysis/ or ui/"; exit 1; }
+	@! grep -rn '#include "ui/\|#include "analysis/' src --exclude=main.c || { echo "src/ includes analysis/ or ui/ (only main.c wires them)"; exit 1; }
 	@! grep -rn '#include "ui/' analysis || { echo "analysis/ includes ui/"; exit 1; }
 
 bench: all

@@ -560,18 +560,60 @@ static void secrets_run(struct analysis *a, const struct image *img)
     const struct model *m = &img->model;
     size_t content_hits = p->n_hits;
     take_hits(a, img, 0);
-    /* File names, in every layer: a key deleted later is still in the tarball. */
-    char pb[4096];
-    for (uint32_t e = 1; e < m->n_entries; e++) {
-        const struct entry *en = &m->entries[e];
-        if (en->layer == LAYER_NONE || (en->flags & (EF_WHITEOUT | EF_IMPLICIT)))
+    /* File names, in every layer: a key deleted later is still in the tarball. One walk of the
+     * trie builds each path once (no model_path_str per entry); a path's verdict then goes to
+     * every version of it. */
+    struct path_frame { uint32_t node; size_t len; } *st = xmalloc(sizeof *st * 1024);
+    size_t cap = 1024, sp = 0;
+    char *pb = xmalloc(8192);
+    for (uint32_t c = m->paths[MODEL_ROOT].first_child; c; c = m->paths[c].next_sibling)
+        st[sp++] = (struct path_frame){c, 0};
+    while (sp) {
+        struct path_frame f = st[--sp];
+        const char *nm = model_name(m, f.node);
+        size_t nl = strlen(nm);
+        if (f.len + 1 + nl + 1 > 8192)
+            continue;           /* deeper than any real path: nothing to name */
+        pb[f.len] = '/';
+        memcpy(pb + f.len + 1, nm, nl + 1);
+        size_t len = f.len + 1 + nl;
+        for (uint32_t c = m->paths[f.node].first_child; c; c = m->paths[c].next_sibling) {
+            if (sp == cap) {
+                cap *= 2;
+                st = xreallocarray(st, cap, sizeof *st);
+            }
+            st[sp++] = (struct path_frame){c, len};
+        }
+        uint32_t first = 0;
+        for (uint32_t e = m->path_first ? m->path_first[f.node] : 0; e; e = m->entries[e].next_version)
+            if (!(m->entries[e].flags & (EF_WHITEOUT | EF_IMPLICIT))) {
+                first = e;
+                break;
+            }
+        if (!first || analysis_allowed(a, pb))
             continue;
-        model_path_str(m, en->path, pb, sizeof pb);
-        if (analysis_allowed(a, pb))
+        size_t before = p->n_hits;
+        struct hit_ctx hc = {a, first, -1, NULL, 0};
+        if (!secrets_check_path(p->sc, pb, on_hit, &hc))
             continue;
-        struct hit_ctx hc = {a, e, -1, NULL, 0};
-        secrets_check_path(p->sc, pb, on_hit, &hc);
+        size_t after = p->n_hits;
+        for (uint32_t e = m->entries[first].next_version; e; e = m->entries[e].next_version) {
+            if (m->entries[e].flags & (EF_WHITEOUT | EF_IMPLICIT))
+                continue;
+            for (size_t k = before; k < after; k++) {
+                struct hit_rec copy = p->hits[k];
+                copy.entry = e;
+                copy.raw = copy.raw ? xstrdup(copy.raw) : NULL;
+                if (p->n_hits == p->cap_hits) {
+                    p->cap_hits *= 2;
+                    p->hits = xreallocarray(p->hits, p->cap_hits, sizeof *p->hits);
+                }
+                p->hits[p->n_hits++] = copy;
+            }
+        }
     }
+    free(st);
+    free(pb);
     for (size_t i = 0; i < img->n_env; i++) {
         struct hit_ctx hc = {a, 0, -1, img->env[i], strlen(img->env[i])};
         secrets_check_env(p->sc, img->env[i], on_hit, &hc);

@@ -82,34 +82,8 @@ const char *compression_name(int c)
     return c == COMP_GZIP ? "gzip" : c == COMP_ZSTD ? "zstd" : c == COMP_NONE ? "none" : "unknown";
 }
 
-/* "a/./b/../c" -> "a/c", no leading "./" or "/". */
-static char *norm_name(const char *s)
-{
-    char *out = xmalloc(strlen(s) + 1);
-    size_t o = 0;
-    while (*s) {
-        while (*s == '/')
-            s++;
-        size_t n = strcspn(s, "/");
-        if (n == 0)
-            break;
-        if (n == 1 && s[0] == '.') {
-        } else if (n == 2 && s[0] == '.' && s[1] == '.') {
-            while (o > 0 && out[o - 1] != '/')
-                o--;
-            if (o > 0)
-                o--;
-        } else {
-            if (o)
-                out[o++] = '/';
-            memcpy(out + o, s, n);
-            o += n;
-        }
-        s += n;
-    }
-    out[o] = 0;
-    return out;
-}
+/* Member names compare in one form: "a/./b/../c" -> "a/c", no leading "./" or "/". */
+static char *norm_name(const char *s) { return util_path_norm(s); }
 
 static struct member *mem_add(struct reader *r, const char *name)
 {

@@ -116,49 +116,6 @@ static la_int64_t src_skip(struct archive *a, void *ud, la_int64_t req)
     return (la_int64_t)n;
 }
 
-/* Splits a member name into a clean relative path; notes names that try to leave the root. */
-static size_t clean_name(const char *in, char *out, size_t outsz, int *odd)
-{
-    size_t o = 0;
-    const char *s = in;
-    *odd = 0;
-    int absolute = (*s == '/');
-    while (*s) {
-        while (*s == '/')
-            s++;
-        if (!*s)
-            break;
-        size_t n = strcspn(s, "/");
-        if (n == 1 && s[0] == '.') {
-            s += n;
-            continue;
-        }
-        if (n == 2 && s[0] == '.' && s[1] == '.') {
-            *odd = 1;
-            /* climb, but never above the root */
-            while (o > 0 && out[o - 1] != '/')
-                o--;
-            if (o > 0)
-                o--;
-            s += n;
-            continue;
-        }
-        if (o + n + 2 >= outsz) {
-            *odd = 1;
-            break;
-        }
-        if (o)
-            out[o++] = '/';
-        memcpy(out + o, s, n);
-        o += n;
-        s += n;
-    }
-    out[o] = 0;
-    /* "/" alone is the root entry some builders write (kaniko); "/etc/x" is not a layer name */
-    if (absolute && o)
-        *odd = 1;
-    return o;
-}
 
 /* ---------------------------------------------------------------- chunk sources */
 
@@ -527,7 +484,7 @@ static int walk(struct model *m, uint32_t blob, struct chunk_src *cs, const stru
     }
     while ((r = tar_walk_next(&w, &te)) == 1) {
         int odd = 0;
-        size_t len = clean_name(te.path, name, 65536, &odd);
+        size_t len = util_path_clean(te.path, name, 65536, &odd);
         if (odd || len == 0) {
             if (len == 0 && strcmp(te.path, "./") != 0 && strcmp(te.path, ".") != 0 && strcmp(te.path, "/") != 0)
                 odd = 1;

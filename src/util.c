@@ -173,3 +173,56 @@ char *util_escape(const char *in, char *out, size_t outsz)
     out[o] = 0;
     return out;
 }
+
+size_t util_path_clean(const char *in, char *out, size_t outsz, int *odd)
+{
+    size_t o = 0;
+    const char *s = in;
+    int bad = 0, absolute = (*s == '/');
+    if (!outsz)
+        return 0;
+    while (*s) {
+        while (*s == '/')
+            s++;
+        if (!*s)
+            break;
+        size_t n = strcspn(s, "/");
+        if (n == 1 && s[0] == '.') {
+            s += n;
+            continue;
+        }
+        if (n == 2 && s[0] == '.' && s[1] == '.') {
+            bad = 1;
+            while (o > 0 && out[o - 1] != '/')
+                o--;
+            if (o > 0)
+                o--;
+            s += n;
+            continue;
+        }
+        if (o + n + 2 > outsz) {
+            bad = 1;
+            break;
+        }
+        if (o)
+            out[o++] = '/';
+        memcpy(out + o, s, n);
+        o += n;
+        s += n;
+    }
+    out[o] = 0;
+    /* "/" alone is the root entry some builders write (kaniko); "/etc/x" is not a layer name */
+    if (absolute && o)
+        bad = 1;
+    if (odd)
+        *odd = bad;
+    return o;
+}
+
+char *util_path_norm(const char *in)
+{
+    size_t n = strlen(in) + 2;
+    char *out = xmalloc(n);
+    util_path_clean(in, out, n, NULL);
+    return out;
+}

@@ -39,6 +39,13 @@ const char *fmt_size(uint64_t bytes, char *buf, size_t len);
  * (\n, \x1b, \xff) so that names from an image never drive the terminal. Returns out. */
 char *util_escape(const char *s, char *out, size_t outsz);
 
+/* "./a//b/../c/" -> "a/c": drops ".", empty and trailing components, resolves ".." without
+ * ever climbing above the root. *odd (may be NULL) is set for names that tried to leave the root
+ * with "..", absolute names other than "/" itself, and names cut at outsz. Returns the length. */
+size_t util_path_clean(const char *in, char *out, size_t outsz, int *odd);
+/* The same, into a new string. */
+char *util_path_norm(const char *in);
+
 static inline uint64_t sat_add(uint64_t a, uint64_t b) { return a + b < a ? UINT64_MAX : a + b; }
 
 #endif

@@ -11,33 +11,7 @@
 #include <unistd.h>
 
 /* "./a//b/../c/" -> "a/c": the form both tar layers and the model agree on. */
-static char *norm(const char *s)
-{
-    char *out = xmalloc(strlen(s) + 1);
-    size_t o = 0;
-    while (*s) {
-        while (*s == '/')
-            s++;
-        size_t n = strcspn(s, "/");
-        if (n == 0)
-            break;
-        if (n == 1 && s[0] == '.') {
-        } else if (n == 2 && s[0] == '.' && s[1] == '.') {
-            while (o > 0 && out[o - 1] != '/')
-                o--;
-            if (o > 0)
-                o--;
-        } else {
-            if (o)
-                out[o++] = '/';
-            memcpy(out + o, s, n);
-            o += n;
-        }
-        s += n;
-    }
-    out[o] = 0;
-    return out;
-}
+static char *norm(const char *s) { return util_path_norm(s); }
 
 struct fetch {
     struct archive *outer, *inner;
