@@ -190,7 +190,9 @@ int analysis_config_text(struct analysis *a, const char *text, const char *name)
             }
         } else if (strcmp(k, "fail-on-secret") == 0) {
             if (strcasecmp(v, "none") == 0 || strcasecmp(v, "off") == 0) {
-                a->ci.set_mask &= ~CI_FAIL_ON_SECRET;
+                /* above every severity: no secret fails the run (--ci says SKIP) */
+                a->ci.fail_on_severity = SEV_CRITICAL + 1;
+                a->ci.set_mask |= CI_FAIL_ON_SECRET;
             } else {
                 int sev = secrets_sev_parse(v);
                 ok = sev >= 0;
