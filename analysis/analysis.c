@@ -650,7 +650,8 @@ int analysis_run(struct analysis *a, const struct image *img)
         return RC_FATAL;
     p->img = img;
     build_orig(a, &img->model);
-    analysis_build_path_index(a, &img->model);
+    if (p->n_meta)      /* only package databases look paths up by name */
+        analysis_build_path_index(a, &img->model);
     packages_run(a, img);
     waste_run(a, img);
     dupes_run(a, img);
