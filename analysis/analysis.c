@@ -170,6 +170,23 @@ static void on_hit(void *ctx, const struct secret_hit *h)
     }
 }
 
+void analysis_mask_history(const struct analysis *a, struct image *img)
+{
+    if (!a || a->opts.show_secrets || !PRIV(a)->n_masks)
+        return;
+    for (size_t i = 0; i < img->n_history; i++) {
+        struct history_item *h = &img->history[i];
+        char *cb = analysis_mask_text(a, h->created_by), *in = analysis_mask_text(a, h->instruction);
+        free(h->created_by);
+        h->created_by = cb;
+        for (size_t l = 0; l < img->n_layers; l++)
+            if (img->layers[l].instruction == h->instruction)
+                img->layers[l].instruction = in;
+        free(h->instruction);
+        h->instruction = in;
+    }
+}
+
 char *analysis_mask_text(const struct analysis *a, const char *text)
 {
     const struct analysis_priv *p = a ? PRIV(a) : NULL;

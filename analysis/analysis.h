@@ -137,6 +137,10 @@ void analysis_free(struct analysis *a);
  * by analysis_run() replaced by its masked form; unchanged with show_secrets. a may be NULL.
  * Caller frees. */
 char *analysis_mask_text(const struct analysis *a, const char *text);
+/* Rewrites the image's history texts (created_by, instruction; layers' instruction pointers
+ * follow) with secret values masked, for views that show them; nothing with show_secrets. Call
+ * after analysis_run(), before anyone reads the history. */
+void analysis_mask_history(const struct analysis *a, struct image *img);
 
 /* Content hash (XXH3-64) of an entry seen by the sinks: 1 and *out set, or 0 if not hashed
  * (--no-content, not a regular file, or never read). */

@@ -936,8 +936,10 @@ static void *load_thread(void *p)
     l->args.iopts.n_sinks = n;
     l->args.iopts.progress = &l->prog;
     l->rc = image_open(&l->img, l->args.path, &l->args.iopts);
-    if (l->rc != RC_FATAL)
+    if (l->rc != RC_FATAL) {
         analysis_run(l->an, &l->img);
+        analysis_mask_history(l->an, &l->img);   /* ENV/ARG secrets never drawn whole */
+    }
     l->finished = 1;
     return NULL;
 }

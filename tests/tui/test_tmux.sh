@@ -141,6 +141,11 @@ if [ -r "$DEMO" ]; then
   start $s "$DEMO"
   expect $s "Findings" "demo: findings"
   expect $s "secrets" "demo: header"
+  # history step 1 is ENV … DATABASE_PASSWORD=…: the details show its raw text, value masked
+  t send-keys -t $s Tab Tab g j
+  expect $s "DATABASE_PASSWORD=demo*" "demo: the ENV step's raw text, masked"
+  if screen $s | grep -q "not-a-real-password"; then fail "demo: ENV secret drawn whole"; else pass "demo: ENV secret never drawn whole"; fi
+  t send-keys -t $s Tab
   t send-keys -t $s Tab Enter
   expect $s ", at layer" "demo: jump to the first finding"
   t send-keys -t $s v
