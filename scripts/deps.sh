@@ -12,7 +12,7 @@ PKGS=(
   gcc make libc6-dev pkg-config
   libarchive-dev libjansson-dev libzstd-dev libxxhash-dev libpcre2-dev libvectorscan-dev libncurses-dev
   # tests
-  libcmocka-dev tmux jq python3 zstd xxd gzip tar ca-certificates
+  libcmocka-dev tmux procps jq python3 zstd xxd gzip tar ca-certificates
 )
 IMAGE_PKGS=(buildah skopeo debootstrap docker.io)
 
