@@ -36,6 +36,7 @@ check "unreadable config: one line on stderr" "$(wc -l < "$W/err")" 1
 # SARIF
 "$STRATA" --json --sarif "$W/s.sarif" "$DEMO" > "$W/j.json" 2>/dev/null < /dev/null
 check "--sarif with --json: exit 0" $? 0
+check "SARIF: there are results to compare" "$(jq '.runs[0].results | length > 0' "$W/s.sarif")" true
 check "SARIF version 2.1.0" "$(jq -r .version "$W/s.sarif")" 2.1.0
 check "SARIF: one result per secret finding" \
   "$(jq '.runs[0].results | length' "$W/s.sarif")" "$(jq '.secrets | length' "$W/j.json")"
