@@ -196,7 +196,9 @@ static void parse_pax(struct tar_walk *w, const char *b, size_t n)
         uint64_t len = 0;
         while (j < n && b[j] >= '0' && b[j] <= '9')
             len = len * 10 + (uint64_t)(b[j++] - '0');
-        if (j >= n || b[j] != ' ' || len < 5 || len > n - i)
+        /* the record must hold its own "LEN " and more: a LEN shorter than its digits (e.g.
+         * "00005 path=x") put the key past the record's end, and memchr ran off the buffer */
+        if (j >= n || b[j] != ' ' || len < 5 || len > n - i || len <= j + 1 - i)
             break;
         const char *key = b + j + 1, *end = b + i + len - 1;  /* end at the '\n' */
         const char *eq = memchr(key, '=', (size_t)(end - key));

@@ -1276,6 +1276,84 @@ static void test_config_odd_but_valid(void **state)
     free(p);
 }
 
+/* ------------------------------------------------------------------ fuzzer finds (tests/fuzz/) */
+
+/* A raw ustar header block, for damage libarchive's writer will not make. */
+static void raw_hdr(struct fx_buf *b, const char *name, char type, size_t size)
+{
+    unsigned char h[512] = {0};
+    memcpy(h, name, strlen(name));
+    memcpy(h + 100, "0000644", 8);
+    memcpy(h + 108, "0000000", 8);
+    memcpy(h + 116, "0000000", 8);
+    char num[24];
+    snprintf(num, sizeof num, "%011zo", size & 077777777777);
+    memcpy(h + 124, num, 12);
+    memcpy(h + 136, "00000000000", 12);
+    h[156] = (unsigned char)type;
+    memcpy(h + 257, "ustar\0" "00", 8);
+    memset(h + 148, ' ', 8);
+    unsigned sum = 0;
+    for (int i = 0; i < 512; i++)
+        sum += h[i];
+    snprintf(num, sizeof num, "%06o", sum & 0777777);
+    memcpy(h + 148, num, 7);
+    fx_buf_add(b, h, 512);
+}
+
+/* A body padded to whole blocks. */
+static void raw_body(struct fx_buf *b, const void *p, size_t n)
+{
+    static const unsigned char zero[512];
+    fx_buf_add(b, p, n);
+    fx_buf_add(b, zero, (512 - n % 512) % 512);
+}
+
+/* One layer "pax records, then the file f = abc", in the standard image's layer 2. */
+static void open_pax_layer(const char *records, const char *name, int want_fatal)
+{
+    struct fx_buf l = {0};
+    static const unsigned char end[1024];
+    raw_hdr(&l, "PaxHeaders/f", 'x', strlen(records));
+    raw_body(&l, records, strlen(records));
+    raw_hdr(&l, "f", '0', 3);
+    raw_body(&l, "abc", 3);
+    fx_buf_add(&l, end, sizeof end);
+    struct fx_img im;
+    std_image(&im, FX_PLAIN, FX_PLAIN, FX_PLAIN);
+    fx_buf_free(&im.plat[0].layers[2]);
+    im.plat[0].layers[2] = l;
+    for (int outer = 0; outer < 2; outer++)
+        for (int nc = 0; nc < 2; nc++) {
+            char *nm = fx_printf("%s-%d-%d.tar", name, outer, nc);
+            char *p = fx_write(&im, FX_OCI_ARCHIVE, outer ? FX_GZIP : FX_PLAIN, g_dir, nm);
+            struct rec r = {0};
+            struct sink sk = {&r, rec_begin, rec_data, rec_end};
+            struct image_opts o = {.no_content = nc, .sinks = &sk, .n_sinks = 1};
+            if (want_fatal) {
+                expect_fatal(p, &o, "layer 2 (sha256:", "corrupt tar header", NULL);
+            } else {
+                struct image img;
+                assert_int_not_equal(image_open(&img, p, &o), RC_FATAL);
+                assert_true(model_exists_at(&img.model, model_lookup(&img.model, "/f"), 2));
+                image_close(&img);
+            }
+            rec_free(&r);
+            free(p);
+            free(nm);
+        }
+    fx_img_free(&im);
+}
+
+/* pax records whose LEN is shorter than its own digits ("00005 path=x"): the key started past
+ * the record's end and memchr read off the buffer (SEGV). Such records are ignored. */
+static void test_fuzz_pax_short_record(void **state)
+{
+    (void)state;
+    open_pax_layer("00005 path=/x\n", "fuzz-pax-short", 0);
+    open_pax_layer("00005 pathx\n", "fuzz-pax-short2", 0);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -1325,6 +1403,7 @@ int main(void)
         cmocka_unit_test(test_bad_missing_blobs),
         cmocka_unit_test(test_bad_json),
         cmocka_unit_test(test_config_odd_but_valid),
+        cmocka_unit_test(test_fuzz_pax_short_record),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
