@@ -295,6 +295,12 @@ int tar_walk_next(struct tar_walk *w, struct tar_entry *e)
         }
         w->entries++;
         uint64_t body = (uint64_t)size;
+        if (w->have_pax_size && w->pax_size < 0) {
+            /* "size=-1" made a body of 2^64-1 whose padding wrapped body_left + pad_left to 0:
+             * the walk went on inside the body and the model got a file of 2^64-1 bytes */
+            snprintf(w->err, sizeof w->err, "corrupt tar header (negative size)");
+            return -1;
+        }
         if (w->have_pax_size)
             body = (uint64_t)w->pax_size;
         /* name: pax/GNU long name, else ustar prefix + name */

@@ -1354,6 +1354,14 @@ static void test_fuzz_pax_short_record(void **state)
     open_pax_layer("00005 pathx\n", "fuzz-pax-short2", 0);
 }
 
+/* A pax size of -1 was taken as 2^64-1 bytes: the padding after it wrapped the bytes to skip to
+ * zero, so the walker read the body as headers and the model held a file of 2^64-1 bytes. */
+static void test_fuzz_pax_negative_size(void **state)
+{
+    (void)state;
+    open_pax_layer("11 size=-1\n", "fuzz-pax-negsize", 1);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -1404,6 +1412,7 @@ int main(void)
         cmocka_unit_test(test_bad_json),
         cmocka_unit_test(test_config_odd_but_valid),
         cmocka_unit_test(test_fuzz_pax_short_record),
+        cmocka_unit_test(test_fuzz_pax_negative_size),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
