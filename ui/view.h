@@ -51,10 +51,10 @@ extern const struct view_ops view_layers_ops, view_tree_ops, view_findings_ops,
     view_details_ops, view_help_ops, view_text_ops;
 
 /* One row of the findings pane. */
-enum { FI_SECRET, FI_WASTE, FI_DEAD };
+enum { FI_SECRET, FI_WASTE, FI_DEAD, FI_PACKAGE };
 struct finding_item {
     int kind;
-    size_t idx;             /* into an->secrets / an->cats / an->dead */
+    size_t idx;             /* into an->secrets / an->cats / an->dead / an->pkgs */
 };
 
 enum { PROMPT_NONE, PROMPT_SEARCH, PROMPT_FILTER, PROMPT_EXTRACT };

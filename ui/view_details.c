@@ -171,6 +171,16 @@ static void details_finding(struct ui *u, struct cursor *c)
             line(c, theme_attr(TC_DIR), "  %s", w->paths[i]);
         if (w->fix && *w->fix)
             wrapped(c, theme_attr(TC_ADDED), w->fix);
+    } else if (f->kind == FI_PACKAGE) {
+        const struct package *pk = &an->pkgs[f->idx];
+        fmt_size(pk->bytes, sz, sizeof sz);
+        line(c, A_BOLD, "%s %s (%s): %s in %u files", pk->name, pk->version ? pk->version : "",
+             pk->ecosystem ? pk->ecosystem : "", sz, pk->files);
+        if (pk->layer >= 0)
+            line(c, 0, "installed by layer %d: %s", pk->layer, layer_instr(u, (unsigned)pk->layer));
+        wrapped(c, theme_attr(TC_ADDED),
+                "needed to build, not to run: install it in a builder stage of a multi-stage build "
+                "and copy only the results into the runtime image");
     } else {
         const struct dead_file *d = &an->dead[f->idx];
         fmt_size(d->size, sz, sizeof sz);

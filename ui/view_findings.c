@@ -1,5 +1,6 @@
-/* view_findings.c: secrets (most severe first), then waste categories and dead files merged,
- * largest first. Enter jumps to the file in the tree, at the layer that wrote it. */
+/* view_findings.c: secrets (most severe first), then waste categories, build-only packages and
+ * dead files merged, largest first. Enter jumps to the file in the tree, at the layer that wrote
+ * it (for a package: to the layer that installed it). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,8 @@
 
 static uint64_t item_bytes(const struct analysis *an, const struct finding_item *f)
 {
-    return f->kind == FI_WASTE ? an->cats[f->idx].bytes : f->kind == FI_DEAD ? an->dead[f->idx].size : 0;
+    return f->kind == FI_WASTE ? an->cats[f->idx].bytes : f->kind == FI_DEAD ? an->dead[f->idx].size
+         : f->kind == FI_PACKAGE ? an->pkgs[f->idx].bytes : 0;
 }
 
 static void findings_init(struct view *v)
@@ -27,22 +29,26 @@ static void findings_init(struct view *v)
     if (!an)
         return;
     size_t nd = an->n_dead < MAX_DEAD ? an->n_dead : MAX_DEAD;
-    u->fitems = xcalloc(an->n_secrets + an->n_cats + nd + 1, sizeof *u->fitems);
+    u->fitems = xcalloc(an->n_secrets + an->n_cats + an->n_pkgs + nd + 1, sizeof *u->fitems);
     size_t k = 0;
     for (size_t i = 0; i < an->n_secrets; i++)
         u->fitems[k++] = (struct finding_item){FI_SECRET, i};
-    /* merge two lists that are each largest first */
-    size_t a = 0, b = 0;
-    while (a < an->n_cats || b < nd) {
-        struct finding_item fa = {FI_WASTE, a}, fb = {FI_DEAD, b};
-        if (b >= nd || (a < an->n_cats && item_bytes(an, &fa) >= item_bytes(an, &fb))) {
-            u->fitems[k++] = fa;
-            a++;
-        } else {
-            u->fitems[k++] = fb;
-            b++;
+    /* the rest, largest first: waste categories, build-only packages ("gcc-12 69 MB layer 1"),
+     * dead files; a stable merge keeps each list's own order among equal sizes */
+    size_t from = k;
+    for (size_t i = 0; i < an->n_cats; i++)
+        u->fitems[k++] = (struct finding_item){FI_WASTE, i};
+    for (size_t i = 0; i < an->n_pkgs; i++)
+        if (an->pkgs[i].build_only)
+            u->fitems[k++] = (struct finding_item){FI_PACKAGE, i};
+    for (size_t i = 0; i < nd; i++)
+        u->fitems[k++] = (struct finding_item){FI_DEAD, i};
+    for (size_t i = from + 1; i < k; i++)       /* insertion sort: lists are already sorted */
+        for (size_t j = i; j > from && item_bytes(an, &u->fitems[j]) > item_bytes(an, &u->fitems[j - 1]); j--) {
+            struct finding_item t = u->fitems[j];
+            u->fitems[j] = u->fitems[j - 1];
+            u->fitems[j - 1] = t;
         }
-    }
     u->n_fitems = k;
 }
 
@@ -65,8 +71,11 @@ static void findings_draw(struct view *v)
     WINDOW *w = v->win;
     werase(w);
     char title[96];
+    size_t nb = 0;
+    for (size_t i = 0; an && i < an->n_pkgs; i++)
+        nb += an->pkgs[i].build_only != 0;
     snprintf(title, sizeof title, "Findings (%zu secrets, %zu waste)", an ? an->n_secrets : 0,
-             an ? an->n_cats + an->n_dead : 0);
+             an ? an->n_cats + an->n_dead + nb : 0);
     draw_frame(w, title, u->focus == PANE_FINDINGS);
     int ih = v->h - 2, iw = v->w - 2;
     list_scroll_into_view(v->sel, &v->top, (long)u->n_fitems, ih);
@@ -97,6 +106,14 @@ static void findings_draw(struct view *v)
             fmt_size(c->bytes, sz, sizeof sz);
             snprintf(szr, sizeof szr, "%9s", sz);
             text = c->title ? c->title : c->id;
+        } else if (f->kind == FI_PACKAGE) {
+            const struct package *pk = &an->pkgs[f->idx];
+            snprintf(tag, sizeof tag, "%-4s", "pkg");
+            tc = TC_MODIFIED;
+            fmt_size(pk->bytes, sz, sizeof sz);
+            snprintf(szr, sizeof szr, "%9s", sz);
+            snprintf(pbuf, sizeof pbuf, "%s  layer %d, build-only", pk->name, pk->layer);
+            text = pbuf;
         } else {
             const struct dead_file *d = &an->dead[f->idx];
             snprintf(tag, sizeof tag, "%-4s", d->deleted ? "del" : "over");
@@ -114,7 +131,7 @@ static void findings_draw(struct view *v)
             x += draw_text(w, y, x, 9, szr, a) + 1;
         }
         if (x < iw + 1)
-            draw_name(w, y, x, iw + 1 - x, text, a, f->kind == FI_WASTE ? ELIDE_RIGHT : ELIDE_LEFT);
+            draw_name(w, y, x, iw + 1 - x, text, a, f->kind == FI_WASTE || f->kind == FI_PACKAGE ? ELIDE_RIGHT : ELIDE_LEFT);
     }
     if (!u->n_fitems)
         draw_text(w, 1, 2, iw - 2, an ? "nothing found: no secrets, no waste" : "no analysis",
@@ -151,6 +168,16 @@ static int findings_key(struct view *v, enum action act)
         }
     } else if (f->kind == FI_DEAD) {
         ui_jump_to(u, an->dead[f->idx].entry);
+    } else if (f->kind == FI_PACKAGE) {
+        const struct package *pk = &an->pkgs[f->idx];
+        long row = -1;
+        for (size_t i = 0; i < u->n_lrows; i++)
+            if (u->lrow_layer[i] == pk->layer)
+                row = (long)i;
+        if (row >= 0) {
+            ui_set_layer_row(u, row);
+            u->focus = u->details_of = PANE_LAYERS;
+        }
     } else {
         const struct waste_cat *c = &an->cats[f->idx];
         uint32_t node = c->n_paths ? model_lookup(m, c->paths[0]) : 0;

@@ -159,6 +159,26 @@ else
   skip "demo image $DEMO absent"
 fi
 
+# the single-stage real image: build-only packages are findings ("gcc-12 69.3 MB layer 1")
+SINGLE=${REAL_DIR:-/var/tmp/strata-real}/a-single-stage.docker.tar
+if [ -r "$SINGLE" ]; then
+  s=single
+  start $s "$SINGLE"
+  expect $s "gcc-12  layer 1, build-only" "single-stage: gcc-12 listed as a build-only package"
+  t send-keys -t $s Tab
+  for _ in 1 2 3 4 5 6; do
+    screen $s | grep -q "gcc-12  layer 1" || break
+    t send-keys -t $s j
+    if screen $s | grep -q "needed to build, not to run"; then break; fi
+  done
+  expect $s "installed by layer 1" "single-stage: package details name the installing layer"
+  t send-keys -t $s q
+  expect $s "EXIT=0" "single-stage: quits"
+  t kill-session -t $s
+else
+  skip "real image $SINGLE absent (../shared/tools/make-real-images.sh)"
+fi
+
 [ "$SKIPPED" -gt 0 ] && echo "($SKIPPED skipped)"
 echo "test_tmux.sh: $PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]
