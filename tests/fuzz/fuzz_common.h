@@ -1,0 +1,88 @@
+/* fuzz_common.h: what the image harnesses share: a memfd holding bytes, a counting sink. */
+#ifndef STRATA_FUZZ_COMMON_H
+#define STRATA_FUZZ_COMMON_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "src/image.h"
+
+struct count_sink {
+    uint64_t files, bytes;
+    int open;
+};
+
+static int cs_begin(void *ctx, const struct sink_file *f)
+{
+    struct count_sink *c = ctx;
+    if (c->open || !f->path || f->path[0] != '/')
+        __builtin_trap();   /* begin/end must pair up; paths are absolute */
+    c->open = 1;
+    c->files++;
+    return 1;
+}
+
+static void cs_data(void *ctx, const void *p, size_t n)
+{
+    struct count_sink *c = ctx;
+    const unsigned char *b = p;
+    if (!c->open)
+        __builtin_trap();
+    for (size_t i = 0; i < n; i++)   /* read every byte: ASan flags a bad buffer */
+        c->bytes += b[i] != 0;
+}
+
+static void cs_end(void *ctx)
+{
+    struct count_sink *c = ctx;
+    if (!c->open)
+        __builtin_trap();
+    c->open = 0;
+}
+
+/* Opens the image at fd (through /proc/self/fd) with content sinks on, checks the result's
+ * basic promises, closes it. */
+static inline void fuzz_open_fd(int fd, int no_content)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    struct count_sink cnt = {0};
+    struct sink sk = {&cnt, cs_begin, cs_data, cs_end};
+    struct image_opts o = {.platform = NULL, .no_content = no_content, .sinks = &sk, .n_sinks = 1};
+    struct image img;
+    int rc = image_open(&img, path, &o);
+    if (cnt.open)
+        __builtin_trap();
+    if (rc == RC_FATAL && !img.err.msg[0])
+        __builtin_trap();   /* a failure must say why */
+    image_close(&img);
+}
+
+static inline int fuzz_memfd(void)
+{
+    int fd = memfd_create("fuzz", MFD_CLOEXEC);
+    if (fd < 0) {
+        perror("memfd_create");
+        abort();
+    }
+    return fd;
+}
+
+static inline void write_all(int fd, const void *p, size_t n)
+{
+    const char *b = p;
+    while (n) {
+        ssize_t k = write(fd, b, n);
+        if (k <= 0) {
+            perror("write");
+            abort();
+        }
+        b += k;
+        n -= (size_t)k;
+    }
+}
+
+#endif
