@@ -59,11 +59,11 @@ static void warn(struct image *img, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char buf[600];
+    char buf[600], esc[1200];
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     img->warnings = xreallocarray(img->warnings, img->n_warnings + 1, sizeof *img->warnings);
-    img->warnings[img->n_warnings++] = xstrdup(buf);
+    img->warnings[img->n_warnings++] = xstrdup(util_escape(buf, esc, sizeof esc));   /* names from the image */
 }
 
 const char *image_format_name(enum image_format f)
@@ -359,6 +359,12 @@ static int stream_tar(struct reader *r, const char *path)
         }
         if (!layer_looks_like_blob(blk, sz))
             continue;
+        if (r->img->model.n_blobs >= LAYER_NONE - 1) {
+            /* entries keep their blob in 16 bits until stacking */
+            errbuf_set(&r->img->err, "%s: more than %u layer blobs", r->base, LAYER_NONE - 2);
+            rc = RC_FATAL;
+            break;
+        }
         struct layer_src src = {.fd = -1, .outer = a, .peek = blk, .peek_len = sz, .buf = buf,
                                 .bufsz = 1 << 20};
         struct errbuf e = {0};
@@ -522,7 +528,8 @@ static json_t *pick_manifest(struct reader *r, json_t *index, int depth)
     if (!r->o->platform && n_cand > 1 && img->n_platforms > 1) {
         json_t *pl = json_object_get(chosen, "platform");
         warn(img, "%zu platforms in the index; showing %s/%s (choose with --platform)", n_cand,
-             pl ? jstr(pl, "os") : "?", pl ? jstr(pl, "architecture") : "?");
+             pl && jstr(pl, "os") ? jstr(pl, "os") : "?",
+             pl && jstr(pl, "architecture") ? jstr(pl, "architecture") : "?");
     }
     const char *dg = jstr(chosen, "digest");
     if (!dg) {
@@ -804,6 +811,10 @@ static int resolve(struct reader *r, int streaming)
         goto out;
     }
 
+    if (n_layers >= LAYER_NONE) {
+        errbuf_set(&img->err, "%s: %zu layers; strata reads at most %u", r->base, n_layers, LAYER_NONE - 1);
+        goto out;
+    }
     struct member *cm = mem_find(r, config_name);
     if (!cm) {
         errbuf_set(&img->err, "%s: the manifest names config %s, which is not in the image", r->base, config_name);

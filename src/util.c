@@ -84,10 +84,14 @@ void errbuf_set(struct errbuf *e, const char *fmt, ...)
 {
     if (e->set)
         return;
+    /* Messages quote names from the image: escaped here, so an error stays one line and never
+     * drives the terminal whoever prints it. */
+    char raw[sizeof e->msg];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    util_escape(raw, e->msg, sizeof e->msg);
     e->set = 1;
 }
 

@@ -69,4 +69,15 @@ PY
 else
   skip "peer fixture $OCI absent"
 fi
+# names from the image in an error message: escaped, one line, no terminal escape codes
+python3 - "$W/evil.tar" <<'PY'
+import io, json, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    m = json.dumps([{"Config": "evil\n\x1b[31mred.json", "RepoTags": [], "Layers": []}]).encode()
+    ti = tarfile.TarInfo("manifest.json"); ti.size = len(m); t.addfile(ti, io.BytesIO(m))
+PY
+S --json "$W/evil.tar" > /dev/null 2> "$W/evil.err"
+check "hostile config name: exit 1" $? 1
+check "hostile config name: one line on stderr" "$(wc -l < "$W/evil.err")" 1
+if grep -q $'\x1b' "$W/evil.err"; then fail "hostile config name: an escape byte reached stderr"; else pass "hostile config name: escaped ($(head -c 120 "$W/evil.err"))"; fi
 finish "e2e cli"
