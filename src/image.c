@@ -217,6 +217,23 @@ static const char *ar_error(struct archive *a, const char *dflt)
     return e ? e : dflt;
 }
 
+/* Records a member of the outer tar: links as aliases, regular files as members (returned, with
+ * their size); anything else is of no interest (NULL). */
+static struct member *member_from_header(struct reader *r, struct archive_entry *ae, const char *nm)
+{
+    const char *hl = archive_entry_hardlink(ae);
+    const char *sl = archive_entry_symlink(ae);
+    if (hl || sl) {
+        mem_set_link(mem_add(r, nm), hl ? hl : sl, !hl);
+        return NULL;
+    }
+    if (archive_entry_filetype(ae) != AE_IFREG)
+        return NULL;
+    struct member *mb = mem_add(r, nm);
+    mb->size = (uint64_t)archive_entry_size(ae);
+    return mb;
+}
+
 /* Plain tar on a seekable file: names, types and data offsets; JSON bodies read at once. */
 static int list_tar(struct reader *r, const char *path)
 {
@@ -239,16 +256,9 @@ static int list_tar(struct reader *r, const char *path)
         n++;
         if (!nm)
             continue;
-        const char *hl = archive_entry_hardlink(ae);
-        const char *sl = archive_entry_symlink(ae);
-        if (hl || sl) {
-            mem_set_link(mem_add(r, nm), hl ? hl : sl, !hl);
+        struct member *mb = member_from_header(r, ae, nm);
+        if (!mb)
             continue;
-        }
-        if (archive_entry_filetype(ae) != AE_IFREG)
-            continue;
-        struct member *mb = mem_add(r, nm);
-        mb->size = (uint64_t)archive_entry_size(ae);
         /* After the header the tar reader has consumed exactly the header blocks. */
         mb->off = (uint64_t)archive_filter_bytes(a, 0);
         if (mb->size <= JSON_MAX && mb->size > 0) {
@@ -310,16 +320,9 @@ static int stream_tar(struct reader *r, const char *path)
         const char *nm = archive_entry_pathname(ae);
         if (!nm)
             continue;
-        const char *hl = archive_entry_hardlink(ae);
-        const char *sl = archive_entry_symlink(ae);
-        if (hl || sl) {
-            mem_set_link(mem_add(r, nm), hl ? hl : sl, !hl);
+        struct member *mb = member_from_header(r, ae, nm);
+        if (!mb)
             continue;
-        }
-        if (archive_entry_filetype(ae) != AE_IFREG)
-            continue;
-        struct member *mb = mem_add(r, nm);
-        mb->size = (uint64_t)archive_entry_size(ae);
         const void *blk = NULL;
         size_t sz = 0;
         la_int64_t off;
