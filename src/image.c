@@ -217,6 +217,18 @@ static const char *ar_error(struct archive *a, const char *dflt)
     return e ? e : dflt;
 }
 
+/* The outer archive could not be opened or read on: libarchive's word, or, when nothing of it
+ * was a tar, the plain statement. Returns RC_FATAL. */
+static int outer_failed(struct reader *r, struct archive *a, int at_start)
+{
+    const char *e = ar_error(a, "corrupt tar");
+    if (at_start && strstr(e, "Unrecognized"))
+        errbuf_set(&r->img->err, "%s: not a container image (not a tar archive)", r->base);
+    else
+        errbuf_set(&r->img->err, "%s: %s", r->base, e);
+    return RC_FATAL;
+}
+
 /* Records a member of the outer tar: links as aliases, regular files as members (returned, with
  * their size); anything else is of no interest (NULL). */
 static struct member *member_from_header(struct reader *r, struct archive_entry *ae, const char *nm)
@@ -240,11 +252,7 @@ static int list_tar(struct reader *r, const char *path)
     struct archive *a = archive_read_new();
     archive_read_support_format_tar(a);
     if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
-        const char *e = ar_error(a, "cannot open");
-        if (strstr(e, "Unrecognized"))
-            errbuf_set(&r->img->err, "%s: not a container image (not a tar archive)", r->base);
-        else
-            errbuf_set(&r->img->err, "%s: %s", r->base, e);
+        outer_failed(r, a, 1);
         archive_read_free(a);
         return RC_FATAL;
     }
@@ -282,14 +290,8 @@ static int list_tar(struct reader *r, const char *path)
             break;
         }
     }
-    if (rc == RC_OK && ar != ARCHIVE_EOF) {
-        const char *e = ar_error(a, "corrupt tar");
-        if (n == 0 || strstr(e, "Unrecognized"))
-            errbuf_set(&r->img->err, "%s: not a container image (not a tar archive)", r->base);
-        else
-            errbuf_set(&r->img->err, "%s: %s", r->base, e);
-        rc = RC_FATAL;
-    }
+    if (rc == RC_OK && ar != ARCHIVE_EOF)
+        rc = outer_failed(r, a, n == 0);
     archive_read_free(a);
     return rc;
 }
@@ -304,11 +306,7 @@ static int stream_tar(struct reader *r, const char *path)
     int orc = strcmp(path, "-") == 0 ? archive_read_open_fd(a, 0, 1 << 16)
                                      : archive_read_open_filename(a, path, 1 << 16);
     if (orc != ARCHIVE_OK) {
-        const char *e = ar_error(a, "cannot open");
-        if (strstr(e, "Unrecognized"))
-            errbuf_set(&r->img->err, "%s: not a container image (not a tar archive)", r->base);
-        else
-            errbuf_set(&r->img->err, "%s: %s", r->base, e);
+        outer_failed(r, a, 1);
         archive_read_free(a);
         return RC_FATAL;
     }
@@ -390,14 +388,8 @@ static int stream_tar(struct reader *r, const char *path)
             break;
         }
     }
-    if (rc == RC_OK && ar != ARCHIVE_EOF) {
-        const char *e = ar_error(a, "corrupt tar");
-        if (r->n_mem == 0 && strstr(e, "Unrecognized"))
-            errbuf_set(&r->img->err, "%s: not a container image (not a tar archive)", r->base);
-        else
-            errbuf_set(&r->img->err, "%s: %s", r->base, e);
-        rc = RC_FATAL;
-    }
+    if (rc == RC_OK && ar != ARCHIVE_EOF)
+        rc = outer_failed(r, a, r->n_mem == 0);
     atomic_store(&r->prog->bytes_done, (uint64_t)archive_filter_bytes(a, -1));
     free(buf);
     archive_read_free(a);
