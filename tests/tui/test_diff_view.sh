@@ -21,6 +21,8 @@ if [ ! -x "$STRATA" ]; then fail "strata binary $STRATA missing (run make)"; fin
 SOCK=strata-diff-view-$$
 T="tmux -L $SOCK"
 trap '$T kill-server 2>/dev/null' EXIT
+# keeps the server up between sessions (a new-session can race the exit of an empty server)
+$T new-session -d -s keepalive -x 20 -y 5 "sleep 100000"
 screen() { $T capture-pane -p -t dv 2>/dev/null; }
 
 # wait_for TEXT [SECONDS]: poll the pane until TEXT (fixed string) shows

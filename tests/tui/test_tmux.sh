@@ -24,6 +24,9 @@ fail() { FAILED=$((FAILED + 1)); echo "FAIL - $*"; }
 skip() { SKIPPED=$((SKIPPED + 1)); echo "SKIP: $*"; }
 
 t() { tmux -L "$SOCK" "$@"; }
+# A session that lives as long as the test: killing the last session makes the server exit, and
+# a new-session racing that exit fails (seen under ASan on a loaded machine).
+t new-session -d -s keepalive -x 20 -y 5 "sleep 100000"
 screen() { t capture-pane -p -t "$1" 2>/dev/null; }
 
 # wait_for SESSION TEXT: polls the pane until TEXT (fixed string) is on it
