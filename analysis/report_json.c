@@ -201,8 +201,10 @@ static json_t *waste_json(const struct image *img, const struct analysis *a)
         json_t *o = json_object();
         json_object_set_new(o, "bytes", json_integer((json_int_t)g->size));
         json_object_set_new(o, "wasted_bytes", json_integer((json_int_t)g->wasted));
+        json_object_set_new(o, "count", json_integer((json_int_t)g->n));
+        /* the first copies only: a million identical files must not make a million-line report */
         json_t *ps = json_array();
-        for (size_t k = 0; k < g->n; k++) {
+        for (size_t k = 0; k < g->n && k < 100; k++) {
             const struct entry *e = &img->model.entries[g->entries[k]];
             json_t *p = json_object();
             json_object_set_new(p, "path", jname(model_path_str(&img->model, e->path, path, sizeof path)));
