@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/jsonout.h"
 #include "analysis/report.h"
 #include "src/util.h"
 
@@ -524,16 +525,6 @@ static struct by_layer *rollup(const struct image_diff *d, const struct diff_fil
 
 static json_t *jstr(const char *s) { return json_string(s ? s : ""); }
 
-/* jansson refuses invalid UTF-8: names from an image may be anything, so escape them. */
-static json_t *jname(const char *s)
-{
-    json_t *j = json_string(s ? s : "");
-    if (j)
-        return j;
-    char buf[8192];
-    return json_string(util_escape(s, buf, sizeof buf));
-}
-
 static json_t *jint(uint64_t v) { return json_integer(v > (uint64_t)INT64_MAX ? INT64_MAX : (json_int_t)v); }
 
 static json_t *side_json(const struct image *img, const struct analysis *an)
@@ -547,7 +538,7 @@ static json_t *side_json(const struct image *img, const struct analysis *an)
     json_object_set_new(t, "final_files", jint(m->final_files));
     json_object_set_new(t, "efficiency", json_real(report_efficiency(m)));
     json_object_set_new(t, "removable_bytes", jint(an ? an->removable_bytes : 0));
-    json_object_set_new(t, "source", jname(img->source));
+    json_object_set_new(t, "source", jsonout_name(img->source));
     json_object_set_new(t, "format", jstr(image_format_name(img->format)));
     json_object_set_new(t, "layers", jint(img->n_layers));
     return t;
@@ -561,7 +552,7 @@ static json_t *by_layer_json(const struct image_diff *d, const struct diff_file 
     for (size_t i = 0; i < n; i++) {
         json_t *o = json_object();
         json_object_set_new(o, "layer", json_integer(v[i].layer));
-        json_object_set_new(o, "created_by", jname(v[i].by));
+        json_object_set_new(o, "created_by", jsonout_name(v[i].by));
         json_object_set_new(o, "files", jint(v[i].files));
         json_object_set_new(o, "bytes", jint(v[i].bytes));
         json_array_append_new(arr, o);
@@ -578,10 +569,10 @@ static json_t *only_json(const struct image_diff *d, const struct diff_file *f, 
     json_object_set_new(o, "bytes", jint(bytes));
     for (size_t i = 0; i < nf && i < TOP_JSON; i++) {
         json_t *x = json_object();
-        json_object_set_new(x, "path", jname(f[i].path));
+        json_object_set_new(x, "path", jsonout_name(f[i].path));
         json_object_set_new(x, "bytes", jint(side ? f[i].b_bytes : f[i].a_bytes));
         json_object_set_new(x, "layer", json_integer(side ? f[i].b_layer : f[i].a_layer));
-        json_object_set_new(x, "created_by", jname(side ? f[i].b_by : f[i].a_by));
+        json_object_set_new(x, "created_by", jsonout_name(side ? f[i].b_by : f[i].a_by));
         json_array_append_new(top, x);
     }
     json_object_set_new(o, "top", top);
@@ -599,13 +590,13 @@ static json_t *changed_json(const struct image_diff *d)
     for (size_t i = 0; i < d->n_changed && i < TOP_JSON; i++) {
         const struct diff_file *f = &d->changed[i];
         json_t *x = json_object();
-        json_object_set_new(x, "path", jname(f->path));
+        json_object_set_new(x, "path", jsonout_name(f->path));
         json_object_set_new(x, "a_bytes", jint(f->a_bytes));
         json_object_set_new(x, "b_bytes", jint(f->b_bytes));
         json_object_set_new(x, "a_layer", json_integer(f->a_layer));
         json_object_set_new(x, "b_layer", json_integer(f->b_layer));
-        json_object_set_new(x, "a_created_by", jname(f->a_by));
-        json_object_set_new(x, "b_created_by", jname(f->b_by));
+        json_object_set_new(x, "a_created_by", jsonout_name(f->a_by));
+        json_object_set_new(x, "b_created_by", jsonout_name(f->b_by));
         json_array_append_new(top, x);
     }
     json_object_set_new(o, "top", top);
@@ -644,10 +635,10 @@ int diff_report_json(FILE *out, const struct image_diff *d)
             strcmp(p->a_version, p->b_version) == 0)
             continue;       /* the same package, the same bytes: not a difference */
         json_t *o = json_object();
-        json_object_set_new(o, "name", jname(p->name));
+        json_object_set_new(o, "name", jsonout_name(p->name));
         json_object_set_new(o, "ecosystem", jstr(p->ecosystem));
-        json_object_set_new(o, "a_version", p->a_version ? jname(p->a_version) : json_null());
-        json_object_set_new(o, "b_version", p->b_version ? jname(p->b_version) : json_null());
+        json_object_set_new(o, "a_version", p->a_version ? jsonout_name(p->a_version) : json_null());
+        json_object_set_new(o, "b_version", p->b_version ? jsonout_name(p->b_version) : json_null());
         json_object_set_new(o, "a_bytes", jint(p->a_bytes));
         json_object_set_new(o, "b_bytes", jint(p->b_bytes));
         json_array_append_new(pk, o);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/jsonout.h"
 #include "analysis/secrets.h"
 
 double report_efficiency(const struct model *m)
@@ -14,24 +15,13 @@ double report_efficiency(const struct model *m)
 
 static json_t *jstr(const char *s) { return json_string(s ? s : ""); }
 
-static json_t *jname(const char *s);
 /* History text with secret values masked. */
 static json_t *jmasked(const struct analysis *a, const char *s)
 {
     char *m = analysis_mask_text(a, s);
-    json_t *j = jname(m);
+    json_t *j = jsonout_name(m);
     free(m);
     return j;
-}
-
-/* jansson refuses invalid UTF-8: names from an image may be anything, so escape them. */
-static json_t *jname(const char *s)
-{
-    json_t *j = json_string(s ? s : "");
-    if (j)
-        return j;
-    char buf[8192];
-    return json_string(util_escape(s, buf, sizeof buf));
 }
 
 static json_t *totals_json(const struct model *m)
@@ -63,11 +53,11 @@ static void env_hit(void *ctx, const struct secret_hit *h)
 static json_t *image_json(const struct image *img, const struct analysis *a)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "source", jname(img->source));
+    json_object_set_new(o, "source", jsonout_name(img->source));
     json_object_set_new(o, "format", jstr(image_format_name(img->format)));
     json_t *tags = json_array();
     for (size_t i = 0; i < img->n_tags; i++)
-        json_array_append_new(tags, jname(img->tags[i]));
+        json_array_append_new(tags, jsonout_name(img->tags[i]));
     json_object_set_new(o, "tags", tags);
     json_object_set_new(o, "os", jstr(img->os));
     json_object_set_new(o, "architecture", jstr(img->arch));
@@ -85,10 +75,10 @@ static json_t *image_json(const struct image *img, const struct analysis *a)
         if (em.hit) {
             const char *eq = strchr(e, '=');
             char *v = xasprintf("%.*s=%s", eq ? (int)(eq - e) : (int)strlen(e), e, em.masked);
-            json_array_append_new(env, jname(v));
+            json_array_append_new(env, jsonout_name(v));
             free(v);
         } else {
-            json_array_append_new(env, jname(e));
+            json_array_append_new(env, jsonout_name(e));
         }
     }
     if (sc)
@@ -99,7 +89,7 @@ static json_t *image_json(const struct image *img, const struct analysis *a)
         for (size_t i = 0; i < img->n_platforms; i++) {
             const struct platform *p = &img->platforms[i];
             char *s = xasprintf("%s/%s%s%s", p->os, p->arch, p->variant[0] ? "/" : "", p->variant);
-            json_array_append_new(pl, jname(s));
+            json_array_append_new(pl, jsonout_name(s));
             free(s);
         }
         json_object_set_new(o, "platforms", pl);
@@ -107,7 +97,7 @@ static json_t *image_json(const struct image *img, const struct analysis *a)
     if (img->n_warnings) {
         json_t *w = json_array();
         for (size_t i = 0; i < img->n_warnings; i++)
-            json_array_append_new(w, jname(img->warnings[i]));
+            json_array_append_new(w, jsonout_name(img->warnings[i]));
         json_object_set_new(o, "warnings", w);
     }
     return o;
@@ -123,7 +113,7 @@ static json_t *layers_json(const struct image *img, const struct analysis *a)
         json_t *o = json_object();
         json_object_set_new(o, "index", json_integer((json_int_t)i));
         json_object_set_new(o, "diff_id", jstr(l->diff_id));
-        json_object_set_new(o, "digest", jname(l->digest));
+        json_object_set_new(o, "digest", jsonout_name(l->digest));
         json_object_set_new(o, "created_by", jmasked(a, l->instruction));
         json_object_set_new(o, "bytes", json_integer((json_int_t)ls->bytes));
         json_object_set_new(o, "files", json_integer((json_int_t)ls->files));
@@ -154,7 +144,7 @@ static json_t *history_json(const struct image *img, const struct analysis *a)
         if (h->created[0])
             json_object_set_new(o, "created", jstr(h->created));
         if (h->comment[0])
-            json_object_set_new(o, "comment", jname(h->comment));
+            json_object_set_new(o, "comment", jsonout_name(h->comment));
         json_array_append_new(arr, o);
     }
     return arr;
@@ -174,10 +164,10 @@ static json_t *waste_json(const struct image *img, const struct analysis *a)
         json_object_set_new(o, "bytes", json_integer((json_int_t)c->bytes));
         json_object_set_new(o, "files", json_integer(c->files));
         json_object_set_new(o, "layer", c->layer >= 0 ? json_integer(c->layer) : json_null());
-        json_object_set_new(o, "fix", jname(c->fix));
+        json_object_set_new(o, "fix", jsonout_name(c->fix));
         json_t *ps = json_array();
         for (size_t k = 0; k < c->n_paths; k++)
-            json_array_append_new(ps, jname(c->paths[k]));
+            json_array_append_new(ps, jsonout_name(c->paths[k]));
         json_object_set_new(o, "paths", ps);
         json_array_append_new(cats, o);
     }
@@ -187,7 +177,7 @@ static json_t *waste_json(const struct image *img, const struct analysis *a)
         const struct dead_file *d = &a->dead[i];
         json_t *o = json_object();
         model_path_str(&img->model, img->model.entries[d->entry].path, path, sizeof path);
-        json_object_set_new(o, "path", jname(path));
+        json_object_set_new(o, "path", jsonout_name(path));
         json_object_set_new(o, "bytes", json_integer((json_int_t)d->size));
         json_object_set_new(o, "layer", json_integer(d->layer));
         json_object_set_new(o, "hidden_by", json_integer(d->hidden_at));
@@ -207,7 +197,7 @@ static json_t *waste_json(const struct image *img, const struct analysis *a)
         for (size_t k = 0; k < g->n && k < 100; k++) {
             const struct entry *e = &img->model.entries[g->entries[k]];
             json_t *p = json_object();
-            json_object_set_new(p, "path", jname(model_path_str(&img->model, e->path, path, sizeof path)));
+            json_object_set_new(p, "path", jsonout_name(model_path_str(&img->model, e->path, path, sizeof path)));
             json_object_set_new(p, "layer", json_integer(e->layer));
             json_array_append_new(ps, p);
         }
@@ -220,8 +210,8 @@ static json_t *waste_json(const struct image *img, const struct analysis *a)
     for (size_t i = 0; a && i < a->n_pkgs; i++) {
         const struct package *p = &a->pkgs[i];
         json_t *o = json_object();
-        json_object_set_new(o, "name", jname(p->name));
-        json_object_set_new(o, "version", jname(p->version));
+        json_object_set_new(o, "name", jsonout_name(p->name));
+        json_object_set_new(o, "version", jsonout_name(p->version));
         json_object_set_new(o, "ecosystem", jstr(p->ecosystem));
         json_object_set_new(o, "bytes", json_integer((json_int_t)p->bytes));
         json_object_set_new(o, "files", json_integer(p->files));
@@ -254,11 +244,11 @@ static json_t *secrets_json(const struct analysis *a)
         json_object_set_new(o, "rule", jstr(s->rule_id));
         json_object_set_new(o, "severity", jstr(secrets_sev_name((enum secret_sev)s->severity)));
         json_object_set_new(o, "kind", jstr(s->kind >= 0 && s->kind < 4 ? kinds[s->kind] : "content"));
-        json_object_set_new(o, "path", jname(s->path));
+        json_object_set_new(o, "path", jsonout_name(s->path));
         json_object_set_new(o, "layer", s->layer >= 0 ? json_integer(s->layer) : json_null());
         json_object_set_new(o, "visible", json_boolean(s->visible));
         json_object_set_new(o, "created_by", jmasked(a, s->created_by));
-        json_object_set_new(o, "match", jname(a->opts.show_secrets && s->raw ? s->raw : s->masked));
+        json_object_set_new(o, "match", jsonout_name(a->opts.show_secrets && s->raw ? s->raw : s->masked));
         if (s->fix)
             json_object_set_new(o, "fix", jstr(s->fix));
         json_array_append_new(arr, o);

@@ -5,20 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/jsonout.h"
 #include "analysis/secrets.h"
 
 static const char *level(int sev)
 {
     return sev >= SEV_HIGH ? "error" : sev == SEV_MEDIUM ? "warning" : "note";
-}
-
-static json_t *jsafe(const char *s)
-{
-    json_t *j = json_string(s ? s : "");
-    if (j)
-        return j;
-    char buf[8192];
-    return json_string(util_escape(s, buf, sizeof buf));
 }
 
 int sarif_write(const char *file, const struct image *img, const struct analysis *a)
@@ -54,13 +46,13 @@ int sarif_write(const char *file, const struct image *img, const struct analysis
                               a->opts.show_secrets && s->raw ? s->raw : s->masked,
                               s->visible ? "" : "; deleted in a later layer but still in the image");
         json_t *m = json_object();
-        json_object_set_new(m, "text", jsafe(msg));
+        json_object_set_new(m, "text", jsonout_name(msg));
         free(msg);
         json_object_set_new(res, "message", m);
         json_t *loc = json_object(), *phys = json_object(), *art = json_object();
         char *uri = s->path[0] ? xasprintf("%s%s", img->source, s->path)
                                : xasprintf("%s#%s", img->source, s->kind == SK_ENV ? "config.Env" : "history");
-        json_object_set_new(art, "uri", jsafe(uri));
+        json_object_set_new(art, "uri", jsonout_name(uri));
         free(uri);
         json_object_set_new(phys, "artifactLocation", art);
         json_object_set_new(loc, "physicalLocation", phys);
@@ -70,7 +62,7 @@ int sarif_write(const char *file, const struct image *img, const struct analysis
         json_t *props = json_object();
         json_object_set_new(props, "layer", s->layer >= 0 ? json_integer(s->layer) : json_null());
         json_object_set_new(props, "visible", json_boolean(s->visible));
-        json_object_set_new(props, "created_by", jsafe(s->created_by));
+        json_object_set_new(props, "created_by", jsonout_name(s->created_by));
         json_object_set_new(res, "properties", props);
         json_array_append_new(results, res);
     }

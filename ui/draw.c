@@ -113,15 +113,8 @@ int text_fit(const char *s, int maxw, int elide, char *out, size_t outsz)
 
 int draw_text(WINDOW *w, int y, int x, int maxw, const char *s, attr_t a)
 {
-    /* Our own strings are ASCII or valid UTF-8; clipping still needs widths. */
-    char buf[4096];
-    int used = text_fit(s, maxw, ELIDE_RIGHT, buf, sizeof buf);
-    if (maxw <= 0)
-        return 0;
-    wattrset(w, a);
-    mvwaddstr(w, y, x, buf);
-    wattrset(w, 0);
-    return used;
+    /* Our own strings, clipped on the right: the same fitting (widths, escapes) as a name. */
+    return draw_name(w, y, x, maxw, s, a, ELIDE_RIGHT);
 }
 
 int draw_name(WINDOW *w, int y, int x, int maxw, const char *s, attr_t a, int elide)

@@ -80,4 +80,27 @@ S --json "$W/evil.tar" > /dev/null 2> "$W/evil.err"
 check "hostile config name: exit 1" $? 1
 check "hostile config name: one line on stderr" "$(wc -l < "$W/evil.err")" 1
 if grep -q $'\x1b' "$W/evil.err"; then fail "hostile config name: an escape byte reached stderr"; else pass "hostile config name: escaped ($(head -c 120 "$W/evil.err"))"; fi
+# invalid UTF-8 and control bytes in a file name: --json and --sarif stay valid JSON, the name
+# escaped (\xff), the secret still reported at that path
+python3 - "$W/utf.tar" <<'PY'
+import hashlib, io, json, sys, tarfile
+lay = io.BytesIO()
+with tarfile.open(fileobj=lay, mode="w", format=tarfile.GNU_FORMAT, encoding="utf-8", errors="surrogateescape") as t:
+    body = b"AWS_ACCESS_KEY_ID=AKIAQX7T3UTF8TES2K9Z\n"
+    ti = tarfile.TarInfo("app\udcff\x1b/.env"); ti.size = len(body); t.addfile(ti, io.BytesIO(body))
+layer = lay.getvalue(); h = hashlib.sha256(layer).hexdigest()
+cfg = json.dumps({"os": "linux", "architecture": "amd64", "rootfs": {"type": "layers", "diff_ids": ["sha256:" + h]},
+                  "history": [{"created_by": "/bin/sh -c #(nop) COPY . /"}]}).encode()
+ch = hashlib.sha256(cfg).hexdigest()
+man = json.dumps([{"Config": ch + ".json", "RepoTags": ["utf:1"], "Layers": [h + "/layer.tar"]}]).encode()
+with tarfile.open(sys.argv[1], "w") as t:
+    for n, b in ((ch + ".json", cfg), (h + "/layer.tar", layer), ("manifest.json", man)):
+        ti = tarfile.TarInfo(n); ti.size = len(b); t.addfile(ti, io.BytesIO(b))
+PY
+S --json --sarif "$W/utf.sarif" "$W/utf.tar" > "$W/utf.json" 2>/dev/null
+check "odd name: exit 0" $? 0
+check "odd name: --json is valid JSON, path escaped" \
+  "$(jq -r '[.secrets[] | select(.rule == "aws-access-key-id") | .path] | first' "$W/utf.json")" '/app\xff\x1b/.env'
+check "odd name: --sarif is valid JSON with the finding" \
+  "$(jq '[.runs[0].results[] | select(.ruleId == "aws-access-key-id")] | length' "$W/utf.sarif")" 1
 finish "e2e cli"
