@@ -156,7 +156,29 @@ main() {
 
     tui_bench "$docker"
     echo
+    secrets_bench
+    echo
     echo "load: $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) at the end"
+}
+
+# ---------------------------------------------------------------- secret scanner alone
+# bench/secrets_bench.c on real source code from this machine and on keyword-dense generated
+# text; per-core MB/s in thread CPU time (the figures README quotes).
+secrets_bench() {
+    echo "secret scanner alone (bench/secrets_bench.c, thread CPU time, per core)"
+    if [ "${BENCH_SECRETS:-1}" = 0 ]; then echo "  skipped (BENCH_SECRETS=0)"; return; fi
+    local bin=$TMP/secrets_bench
+    # shellcheck disable=SC2046
+    if ! ${CC:-cc} -O2 -std=c11 -D_GNU_SOURCE -I. bench/secrets_bench.c analysis/secrets.c \
+            analysis/secret_rules.c $(pkg-config --cflags --libs libpcre2-8 libhs) -lm -o "$bin" 2>"$TMP/sb.err"; then
+        echo "  could not build: $(head -c 300 "$TMP/sb.err")"; return
+    fi
+    find /usr/include /usr/lib/python3* /usr/share/perl* \( -name '*.[ch]' -o -name '*.py' -o -name '*.pm' \) \
+        -type f 2>/dev/null | sort > "$TMP/code.list"
+    echo "  real code ($(wc -l <"$TMP/code.list") files of /usr/include, python, perl; first MiB of each, up to 150 MB):"
+    "$bin" 150 "$TMP/code.list" 2>&1 | sed 's/^/    /'
+    echo "  generated keyword-dense text (200 MB):"
+    "$bin" 200 2>&1 | sed 's/^/    /'
 }
 
 # ---------------------------------------------------------------- interactive view
