@@ -4,6 +4,9 @@
 #   make check      every test: unit (cmocka), TUI (headless), end-to-end
 #   make asan       the whole suite again under AddressSanitizer + UBSan (build in build-asan/)
 #   make bench      speed and memory figures (never run by the tests)
+#   make install    PREFIX=/usr/local DESTDIR=: binary, man page, completions, docs; make uninstall
+#   make man        build/strata.1 (the KEYS section generated from ./strata --keys), mandoc-linted
+#   make deb        a Debian package in build/deb/ (dpkg-buildpackage on a copy of the committed tree)
 PKG_CONFIG ?= pkg-config
 PKGS       := libarchive jansson libzstd libxxhash libpcre2-8 libhs
 NCURSES    := $(shell $(PKG_CONFIG) --exists ncursesw && echo ncursesw || echo ncurses)
@@ -27,7 +30,7 @@ all: $(BIN)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B)/libcore.a: $(CORE_OBJ)
 	$(AR) rcs $@ $^
@@ -74,8 +77,47 @@ bench: all
 screenshots: all
 	bash scripts/screenshots.sh
 
+# ---- install: GNU directory variables; DESTDIR for staged installs (the Debian package uses it)
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc/strata
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+INSTALL_LICENSE ?= 1     # 0 for distributions that keep the licence elsewhere (debian/copyright)
+INSTALL     ?= install
+
+# The man page names DOCDIR, so it is made again for every install (a few milliseconds).
+man: $(BIN)
+	bash scripts/make-man.sh ./$(BIN) man/strata.1.in $(B)/strata.1 $(DOCDIR)
+	@out=$$(mandoc -Tlint $(B)/strata.1 2>&1 | grep -v 'outdated mandoc.db' || true); \
+	  if [ -n "$$out" ]; then echo "$$out"; echo "mandoc -Tlint: the man page has warnings"; exit 1; fi
+
+install: $(BIN)
+	bash scripts/make-man.sh ./$(BIN) man/strata.1.in $(B)/strata.1 $(DOCDIR)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR)/examples \
+	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	$(INSTALL) -m 755 $(BIN) $(DESTDIR)$(BINDIR)/strata
+	$(INSTALL) -m 644 $(B)/strata.1 $(DESTDIR)$(MANDIR)/man1/strata.1
+	$(INSTALL) -m 644 completions/strata.bash $(DESTDIR)$(BASHCOMPDIR)/strata
+	$(INSTALL) -m 644 completions/_strata $(DESTDIR)$(ZSHCOMPDIR)/_strata
+	$(INSTALL) -m 644 completions/strata.fish $(DESTDIR)$(FISHCOMPDIR)/strata.fish
+	$(INSTALL) -m 644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	$(INSTALL) -m 644 docs/strata.conf.example $(DESTDIR)$(DOCDIR)/examples/strata.conf
+	if [ "$(strip $(INSTALL_LICENSE))" = 1 ]; then $(INSTALL) -m 644 LICENSE $(DESTDIR)$(DOCDIR)/LICENSE; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/strata $(DESTDIR)$(MANDIR)/man1/strata.1 \
+	  $(DESTDIR)$(BASHCOMPDIR)/strata $(DESTDIR)$(ZSHCOMPDIR)/_strata $(DESTDIR)$(FISHCOMPDIR)/strata.fish \
+	  $(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/examples/strata.conf $(DESTDIR)$(DOCDIR)/LICENSE
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+deb:
+	bash scripts/build-deb.sh build/deb
+
 clean:
 	rm -rf build build-asan strata strata-asan
 
-.PHONY: all unit tui e2e check asan lint bench screenshots clean
+.PHONY: all unit tui e2e check asan lint bench screenshots clean man install uninstall deb
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

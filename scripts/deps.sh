@@ -13,6 +13,8 @@ PKGS=(
   libarchive-dev libjansson-dev libzstd-dev libxxhash-dev libpcre2-dev libvectorscan-dev libncurses-dev
   # tests
   libcmocka-dev tmux procps jq python3 zstd xxd gzip tar ca-certificates
+  # install tests: the man page lint, the zsh and fish completions (tests/e2e/test_install.sh)
+  mandoc zsh fish
 )
 IMAGE_PKGS=(buildah skopeo debootstrap docker.io)
 

@@ -14,6 +14,7 @@
 #include "analysis/diff.h"
 #include "analysis/report.h"
 #include "analysis/sarif.h"
+#include "analysis/secrets.h"
 #include "src/image.h"
 #include "ui/actions.h"
 #include "ui/ui.h"
@@ -160,6 +161,26 @@ static void print_keys(void)
         printf("| `%s` | %s |\n", actions_label((enum action)a, buf, sizeof buf), actions_help((enum action)a));
 }
 
+/* Every id --ignore accepts, "ID<TAB>what" a line: the secret rules, the waste categories (one
+ * line per id though the rule table may hold several rows of it) and the dead-byte categories.
+ * Hidden from --help; the shell completions ask it, so they follow the tables. */
+static void print_ids(void)
+{
+    struct secret_rule_info si;
+    for (size_t i = 0; secrets_rule_info(i, &si) == 0; i++)
+        printf("%s\tsecret rule (%s)\n", si.id, secrets_sev_name(si.severity));
+    const char *id, *title, *prev;
+    for (size_t i = 0; analysis_waste_rule_info(i, &id, NULL, &title, NULL) == 0; i++) {
+        int seen = 0;
+        for (size_t k = 0; !seen && k < i; k++)
+            seen = analysis_waste_rule_info(k, &prev, NULL, NULL, NULL) == 0 && strcmp(prev, id) == 0;
+        if (!seen)
+            printf("%s\twaste: %s\n", id, title);
+    }
+    printf("shadowed\twaste: overwritten in a later layer\n"
+           "deleted\twaste: deleted in a later layer\n");
+}
+
 int main(int argc, char **argv)
 {
     set_locale();
@@ -167,11 +188,12 @@ int main(int argc, char **argv)
         return cmd_diff(argc - 1, argv + 1);
 
     enum { O_PLATFORM = 256, O_NOCONTENT, O_NOSECRET, O_SHOW, O_IGNORE, O_CONFIG, O_SARIF, O_COLOR,
-           O_LEFF, O_HRB, O_HRP, O_FAILSEC, O_VERSION, O_KEYS };
+           O_LEFF, O_HRB, O_HRP, O_FAILSEC, O_VERSION, O_KEYS, O_LIST_IDS };
     static const struct option opts[] = {
         {"report", no_argument, 0, 'r'},     {"json", optional_argument, 0, 'j'},
         {"ci", no_argument, 0, 'c'},         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, O_VERSION}, {"keys", no_argument, 0, O_KEYS},
+        {"list-ids", no_argument, 0, O_LIST_IDS},
         {"platform", required_argument, 0, O_PLATFORM},
         {"no-content", no_argument, 0, O_NOCONTENT}, {"no-secret-scan", no_argument, 0, O_NOSECRET},
         {"show-secrets", no_argument, 0, O_SHOW},    {"ignore", required_argument, 0, O_IGNORE},
@@ -197,6 +219,7 @@ int main(int argc, char **argv)
         case 'h': usage(stdout); free(ignore); return EXIT_OK;
         case O_VERSION: printf("strata %s\n", STRATA_VERSION); free(ignore); return EXIT_OK;
         case O_KEYS: print_keys(); free(ignore); return EXIT_OK;
+        case O_LIST_IDS: print_ids(); free(ignore); return EXIT_OK;
         case O_PLATFORM: io.platform = optarg; break;
         case O_NOCONTENT: io.no_content = ao.no_content = 1; break;
         case O_NOSECRET: ao.no_secret_content = 1; break;
