@@ -15,6 +15,8 @@ PKGS=(
   libcmocka-dev tmux procps jq python3 zstd xxd gzip tar ca-certificates
   # install tests: the man page lint, the zsh and fish completions (tests/e2e/test_install.sh)
   mandoc zsh fish
+  # the JSON Schemas of the reports (tests/e2e/test_schema.sh)
+  python3-jsonschema
 )
 IMAGE_PKGS=(buildah skopeo debootstrap docker.io)
 

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The JSON reports against their JSON Schemas (schema/strata-1.schema.json, strata-diff-1):
+# `strata --json` on every test image (the demo, ../shared/fixtures/peers, the real images of
+# make-real-images.sh, the Docker 26 saves, an OCI layout directory, a two-platform index, standard
+# input, --no-content, --show-secrets) and `strata diff --json` on pairs of them; and reports made
+# wrong on purpose must fail, so the check can fail.
+source "$(dirname "$0")/common.bash"
+require_strata "e2e schema"
+S1=$ROOT/schema/strata-1.schema.json
+S2=$ROOT/schema/strata-diff-1.schema.json
+V() { python3 "$HERE/validate_schema.py" "$@"; }
+python3 -c 'import jsonschema' 2>/dev/null || { fail "python3-jsonschema is not installed (scripts/deps.sh installs it)"; finish "e2e schema"; exit 1; }
+J=$WORKDIR/json; mkdir -p "$J"
+n=0
+report() {   # report NAME ARGS...: strata --json ARGS > J/NAME.json
+  local name=$1; shift
+  if timeout 120 "$STRATA" --json "$@" > "$J/$name.json" 2> "$J/$name.err"; then n=$((n + 1))
+  else fail "strata --json $* exited $? ($(head -c 300 "$J/$name.err"))"; rm -f "$J/$name.json"; fi
+}
+DEMO=$ROOT/demo/demo.tar
+report demo "$DEMO"
+report demo-no-content --no-content "$DEMO"
+report demo-show-secrets --show-secrets "$DEMO"
+report demo-stdin - < "$DEMO"
+for f in "$PEERS"/*.tar; do [ -f "$f" ] && report "peer-$(basename "$f" .tar)" "$f"; done
+[ -f "$PEERS/test-docker-image.tar" ] || fail "no peer fixtures in $PEERS"
+OCI=$PEERS/test-oci-gzip-image.tar
+if [ -f "$OCI" ]; then
+  mkdir -p "$WORKDIR/layout" "$WORKDIR/multi"
+  tar -xf "$OCI" -C "$WORKDIR/layout"; tar -xf "$OCI" -C "$WORKDIR/multi"
+  report oci-layout-dir "$WORKDIR/layout"
+  python3 - "$WORKDIR/multi/index.json" <<'PY'
+import json, sys
+p = sys.argv[1]; ix = json.load(open(p))
+m = ix["manifests"][0]
+ix["manifests"] = [dict(m, platform={"os": "linux", "architecture": a, **v}) for a, v in
+                   (("arm64", {"variant": "v8"}), ("riscv64", {}))]
+json.dump(ix, open(p, "w"))
+PY
+  report two-platform --platform linux/arm64/v8 "$WORKDIR/multi"
+  report two-platform-default "$WORKDIR/multi"
+fi
+real=0
+for f in "$REAL_DIR"/*.tar "$D26_DIR"/*.tar; do
+  [ -f "$f" ] || continue
+  real=$((real + 1)); report "real-$(basename "$f" .tar)" "$f"
+done
+[ "$real" -gt 0 ] || skip "no real images in $REAL_DIR or $D26_DIR (.ci/run builds them)"
+
+V "$S1" "$J"/*.json > "$WORKDIR/v1.out"; rc=$?
+grep '^FAIL' "$WORKDIR/v1.out"
+check "strata --json of $n reports valid against schema/strata-1.schema.json" "$rc/$(grep -c '^ok - ' "$WORKDIR/v1.out")" "0/$n"
+jq -e '.image.platforms | length == 2' "$J/two-platform.json" >/dev/null 2>&1
+check "the two-platform report (image.platforms) was among them" $? 0
+
+# ---- diff
+D=$WORKDIR/diff; mkdir -p "$D"
+m=0
+dreport() {
+  local name=$1; shift
+  if timeout 180 "$STRATA" diff --json "$@" > "$D/$name.json" 2> "$D/$name.err"; then m=$((m + 1))
+  else fail "strata diff --json $* exited $? ($(head -c 300 "$D/$name.err"))"; rm -f "$D/$name.json"; fi
+}
+dreport demo-demo "$DEMO" "$DEMO"
+dreport docker-kaniko "$PEERS/test-docker-image.tar" "$PEERS/test-kaniko-image.tar"
+dreport gzip-zstd-no-content --no-content "$PEERS/test-oci-gzip-image.tar" "$PEERS/test-oci-zstd-image.tar"
+dreport demo-peer "$DEMO" "$PEERS/test-docker-image.tar"
+if [ -f "$REAL_DIR/a-single-stage.docker.tar" ] && [ -f "$REAL_DIR/b-multi-stage.docker.tar" ]; then
+  dreport real-a-b "$REAL_DIR/a-single-stage.docker.tar" "$REAL_DIR/b-multi-stage.docker.tar"
+  dreport real-c-g "$REAL_DIR/c-leaked-secrets.docker.tar" "$REAL_DIR/g-leaked-secrets.docker-save.tar"
+else
+  skip "real images absent: diff of single vs multi-stage not validated"
+fi
+V "$S2" "$D"/*.json > "$WORKDIR/v2.out"; rc=$?
+grep '^FAIL' "$WORKDIR/v2.out"
+check "strata diff --json of $m pairs valid against schema/strata-diff-1.schema.json" "$rc/$(grep -c '^ok - ' "$WORKDIR/v2.out")" "0/$m"
+
+# ---- the schemas reject what breaks the contract
+B=$WORKDIR/bad; mkdir -p "$B"
+bad() { jq "$2" "$J/demo.json" > "$B/$1.json"; V "$S1" "$B/$1.json" >/dev/null; check "schema rejects: $1" $? 1; }
+bad no-totals 'del(.totals)'
+bad wrong-schema '.schema = "strata/2"'
+bad unknown-top-level-key '.surprise = 1'
+bad renamed-layer-field '.layers[0] |= (.size = .bytes | del(.bytes))'
+bad negative-bytes '.totals.final_bytes = -1'
+bad severity-not-in-enum '.secrets[0].severity = "urgent"'
+bad efficiency-over-1 '.totals.efficiency = 1.5'
+bad layer-as-string '.secrets[0].layer = "3"'
+jq 'del(.only_in_a)' "$D/demo-demo.json" > "$B/diff.json"; V "$S2" "$B/diff.json" >/dev/null
+check "diff schema rejects: no only_in_a" $? 1
+jq '.schema = "strata/1"' "$D/demo-demo.json" > "$B/diff2.json"; V "$S2" "$B/diff2.json" >/dev/null
+check "diff schema rejects: a strata/1 label" $? 1
+# optional names other work adds are allowed where the contract names them
+jq '.partial = false | .warnings = [] | .secrets[0].name = "X" | .secrets[0].hidden_by_layer = 4' "$J/demo.json" > "$B/opt.json"
+V "$S1" "$B/opt.json" >/dev/null; check "schema allows partial, warnings, secrets[].name, hidden_by_layer" $? 0
+finish "e2e schema"
