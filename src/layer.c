@@ -482,7 +482,9 @@ static int walk(struct model *m, uint32_t blob, struct chunk_src *cs, const stru
             cw = NULL;      /* no thread: read bodies here, as for a stream */
         }
     }
+    uint32_t member = 0;        /* ordinal of te in the blob: where src/fetch.c finds it again */
     while ((r = tar_walk_next(&w, &te)) == 1) {
+        member++;
         int odd = 0;
         size_t len = util_path_clean(te.path, name, 65536, &odd);
         if (odd || len == 0) {
@@ -530,6 +532,7 @@ static int walk(struct model *m, uint32_t blob, struct chunk_src *cs, const stru
         uint16_t flags = te.type == TT_HARDLINK ? EF_HARDLINK : 0;
         uint32_t e = model_add_entry(m, blob, p, te.size, (uint16_t)te.mode, flags, te.uid, te.gid,
                                      te.mtime, te.link);
+        m->ext[e].member = member;
         if (!want_content || te.type != TT_FILE)
             continue;
         full[0] = '/';

@@ -53,7 +53,9 @@ struct entry_ext {          /* 24 bytes, parallel to entries */
     uint32_t uid, gid;
     int64_t mtime;
     uint32_t link;          /* strpool: symlink or hard-link target, 0 = none */
-    uint32_t pad;
+    uint32_t member;        /* which tar member of its blob made it: the n-th that the header
+                             * walker (src/tarscan.h) returns, from 1; 0 = not from a member.
+                             * A blob may hold a path twice: the fetcher reads exactly this one */
 };
 
 struct path_node {          /* 16 bytes */

@@ -391,3 +391,22 @@ int tar_walk_data(struct tar_walk *w, void (*fn)(void *ctx, const void *p, size_
     }
     return 0;
 }
+
+int tar_walk_read(struct tar_walk *w, const unsigned char **p, size_t *n)
+{
+    if (!w->body_left)
+        return 0;
+    int r = fill(w);
+    if (r <= 0) {
+        if (!w->err[0])
+            snprintf(w->err, sizeof w->err, "truncated tar archive");
+        return -1;
+    }
+    size_t k = w->body_left < w->avail ? (size_t)w->body_left : w->avail;
+    *p = w->p;
+    *n = k;
+    w->p += k;
+    w->avail -= k;
+    w->body_left -= k;
+    return 1;
+}

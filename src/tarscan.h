@@ -70,5 +70,8 @@ void tar_walk_free(struct tar_walk *w);
 int tar_walk_next(struct tar_walk *w, struct tar_entry *e);
 /* Delivers the current entry's body; 0, or -1 on error (truncated). */
 int tar_walk_data(struct tar_walk *w, void (*fn)(void *ctx, const void *p, size_t n), void *ctx);
+/* The next piece of the current entry's body, in place, for a reader that may stop part way:
+ * 1 with *p, *n set (valid until the next call), 0 once the body is done, -1 on error. */
+int tar_walk_read(struct tar_walk *w, const unsigned char **p, size_t *n);
 
 #endif

@@ -17,7 +17,9 @@
 #include "analysis/secrets.h"
 #include "src/util.h"
 #include "ui/draw.h"
-#include "ui/fetch.h"
+#include "src/extract.h"
+#include "src/fetch.h"
+#include "ui/extract.h"
 #include "ui/theme.h"
 #include "ui/view.h"
 
@@ -673,14 +675,10 @@ static int prompt_submit(struct ui *u)
         return REACT_HANDLED | REACT_RELOAD;
     case PROMPT_EXTRACT: {
         uint32_t e = selected_entry(u);
-        char written[4096];
-        struct errbuf err = {{0}, 0};
         if (!e)
             ui_message(u, 1, "select a file first");
-        else if (fetch_extract(u->img, e, u->pbuf[0] ? u->pbuf : ".", written, sizeof written, &err) == RC_OK)
-            ui_message(u, 0, "wrote %s", written);
         else
-            ui_message(u, 1, "%s", err.msg);
+            ui_extract(u, e, u->pbuf[0] ? u->pbuf : ".");
         return REACT_HANDLED | REACT_REDRAW;
     }
     }
@@ -752,13 +750,16 @@ static int global_action(struct ui *u, enum action act)
     case ACT_FILTER:
         prompt_start(u, PROMPT_FILTER, u->rows.filter);
         return REACT_HANDLED;
-    case ACT_EXTRACT:
-        if (!selected_entry(u)) {
-            ui_message(u, 1, "select a file first");
+    case ACT_EXTRACT: {
+        /* a folder, a link, a deleted path: said now, before asking where to write */
+        struct errbuf err = {{0}, 0};
+        if (extract_check(u->img, selected_entry(u), &err) != RC_OK) {
+            ui_message(u, 1, "%s", err.msg);
             return REACT_HANDLED;
         }
         prompt_start(u, PROMPT_EXTRACT, ".");
         return REACT_HANDLED;
+    }
     case ACT_SORT:
         rows_set_sort(&u->rows, u->rows.sort == SORT_SIZE ? SORT_NAME : SORT_SIZE);
         ui_message(u, 0, "sorted by %s", u->rows.sort == SORT_SIZE ? "size" : "name");

@@ -25,7 +25,7 @@
 #pragma GCC diagnostic pop
 #include "ui/actions.h"
 #include "ui/draw.h"
-#include "ui/fetch.h"
+#include "src/fetch.h"
 #include "ui/rows.h"
 #include "ui/theme.h"
 #include "ui/ui.h"
@@ -321,49 +321,6 @@ static void test_text_fit(void **state)
     char m[12];
     assert_string_equal(fmt_mode(0100755, m), "-rwxr-xr-x");
     assert_string_equal(fmt_mode(0040700 | 01000, m), "drwx-----T");
-}
-
-static void test_safe_create(void **state)
-{
-    (void)state;
-    char d[512];
-    snprintf(d, sizeof d, "%s/safe", tmpdir);
-    mkdir(d, 0755);
-    struct errbuf e = {{0}, 0};
-    const char *ok[] = {"a", "b", "c.txt"};
-    int fd = fetch_create_safe(d, ok, 3, 0644, &e);
-    assert_true(fd >= 0);
-    close(fd);
-    /* never overwrites */
-    assert_int_equal(fetch_create_safe(d, ok, 3, 0644, &e), -1);
-    assert_non_null(strstr(e.msg, "already exists"));
-    const char *up[] = {"..", "x"};
-    errbuf_clear(&e);
-    assert_int_equal(fetch_create_safe(d, up, 2, 0644, &e), -1);
-    const char *slash[] = {"a/b"};
-    errbuf_clear(&e);
-    assert_int_equal(fetch_create_safe(d, slash, 1, 0644, &e), -1);
-    const char *dot[] = {".", "x"};
-    errbuf_clear(&e);
-    assert_int_equal(fetch_create_safe(d, dot, 2, 0644, &e), -1);
-    /* a symlink below the folder is not followed, neither as a folder nor as the file */
-    char out[512], ln[600];
-    snprintf(out, sizeof out, "%s/outside", tmpdir);
-    mkdir(out, 0755);
-    snprintf(ln, sizeof ln, "%s/esc", d);
-    assert_int_equal(symlink(out, ln), 0);
-    const char *esc[] = {"esc", "pwned"};
-    errbuf_clear(&e);
-    assert_int_equal(fetch_create_safe(d, esc, 2, 0644, &e), -1);
-    snprintf(ln, sizeof ln, "%s/escfile", d);
-    char target[600];
-    snprintf(target, sizeof target, "%s/victim", out);
-    assert_int_equal(symlink(target, ln), 0);
-    const char *escf[] = {"escfile"};
-    errbuf_clear(&e);
-    assert_int_equal(fetch_create_safe(d, escf, 1, 0644, &e), -1);
-    struct stat st;
-    assert_int_not_equal(stat(target, &st), 0);
 }
 
 /* ------------------------------------------------------------------ panes */
@@ -983,7 +940,6 @@ int main(void)
         cmocka_unit_test(test_layout),
         cmocka_unit_test(test_actions_table),
         cmocka_unit_test(test_text_fit),
-        cmocka_unit_test(test_safe_create),
         cmocka_unit_test_setup_teardown(test_first_screen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tree_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_details_file_versions, setup, teardown),

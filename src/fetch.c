@@ -1,0 +1,392 @@
+#include "src/fetch.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "src/tarscan.h"
+
+/* The cleaned-name buffer of src/layer.c's walk: names are compared in the form it stored. */
+#define NAME_BUF 65536
+
+struct fetch {
+    struct archive *outer;      /* outer archive positioned on the blob member, or NULL */
+    struct archive *inner;      /* the blob through libarchive's filters, "raw" format */
+    struct chunk_src cs;
+    struct tar_walk w;
+    int walking;
+    uint64_t size;
+    unsigned layer;
+    char msg[256];              /* why the blob could not be read */
+};
+
+/* ---------------------------------------------------------------- the blob */
+
+static struct archive *new_reader(int raw)
+{
+    struct archive *a = archive_read_new();
+    archive_read_support_filter_all(a);
+    if (raw)
+        archive_read_support_format_raw(a);
+    else
+        archive_read_support_format_tar(a);
+    return a;
+}
+
+static la_ssize_t outer_read(struct archive *a, void *ctx, const void **buf)
+{
+    (void)a;
+    struct fetch *f = ctx;
+    size_t sz;
+    la_int64_t off;
+    int r = archive_read_data_block(f->outer, buf, &sz, &off);
+    if (r == ARCHIVE_EOF)
+        return 0;
+    if (r < ARCHIVE_WARN) {
+        archive_set_error(a, archive_errno(f->outer) ? archive_errno(f->outer) : EIO, "%s",
+                          archive_error_string(f->outer) ? archive_error_string(f->outer) : "read error");
+        return -1;
+    }
+    return (la_ssize_t)sz;
+}
+
+/* Decompressed bytes of the blob, in the chunks libarchive hands out. */
+static int inner_next(void *ctx, const unsigned char **p, size_t *n)
+{
+    struct fetch *f = ctx;
+    const void *b;
+    size_t sz;
+    la_int64_t off;
+    int r = archive_read_data_block(f->inner, &b, &sz, &off);
+    if (r == ARCHIVE_EOF)
+        return 0;
+    if (r < ARCHIVE_WARN) {
+        snprintf(f->msg, sizeof f->msg, "%s",
+                 archive_error_string(f->inner) ? archive_error_string(f->inner) : "read error");
+        return -1;
+    }
+    *p = b;
+    *n = sz;
+    return 1;
+}
+
+static const char *inner_error(void *ctx)
+{
+    struct fetch *f = ctx;
+    return f->msg[0] ? f->msg : NULL;
+}
+
+static void blob_close(struct fetch *f)
+{
+    if (f->walking)
+        tar_walk_free(&f->w);
+    f->walking = 0;
+    if (f->inner)
+        archive_read_free(f->inner);
+    if (f->outer)
+        archive_read_free(f->outer);
+    f->inner = f->outer = NULL;
+    f->msg[0] = 0;
+}
+
+/* Finds the blob member in the outer archive (following symbolic and hard links between
+ * members) and leaves f->outer positioned on its data. */
+static int open_blob_in_tar(const char *path, const char *cand1, const char *cand2, struct fetch *f,
+                            struct errbuf *err)
+{
+    char *want1 = xstrdup(cand1), *want2 = cand2 ? xstrdup(cand2) : NULL;
+    int rc = RC_FAILED;
+    for (int hop = 0; hop < 8; hop++) {
+        struct archive *a = new_reader(0);
+        if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
+            errbuf_set(err, "%s: %s", path, archive_error_string(a));
+            archive_read_free(a);
+            break;
+        }
+        struct archive_entry *e;
+        char *next = NULL;
+        int found = 0;
+        while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+            char *n = util_path_norm(archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
+            int hit = !strcmp(n, want1) || (want2 && !strcmp(n, want2));
+            if (!hit) {
+                free(n);
+                continue;
+            }
+            if (archive_entry_hardlink(e)) {
+                next = util_path_norm(archive_entry_hardlink(e));
+            } else if (archive_entry_filetype(e) == AE_IFLNK) {
+                const char *t = archive_entry_symlink(e) ? archive_entry_symlink(e) : "";
+                const char *slash = strrchr(n, '/');
+                char *j = t[0] == '/' ? xstrdup(t)
+                                      : xasprintf("%.*s/%s", slash ? (int)(slash - n) : 0, n, t);
+                next = util_path_norm(j);
+                free(j);
+            } else {
+                found = 1;
+            }
+            free(n);
+            break;
+        }
+        if (found) {
+            f->outer = a;
+            rc = RC_OK;
+            break;
+        }
+        archive_read_free(a);
+        if (!next) {
+            errbuf_set(err, "layer blob %s not found in %s", want1, path);
+            break;
+        }
+        free(want1);
+        free(want2);
+        want1 = next;
+        want2 = NULL;
+    }
+    free(want1);
+    free(want2);
+    return rc;
+}
+
+/* Opens layer L's blob from the start and readies the header walker on it. */
+static int blob_open(struct fetch *f, const struct image *img, unsigned L, struct errbuf *err)
+{
+    blob_close(f);
+    const char *d = img->layers[L].digest ? img->layers[L].digest : "";
+    char *cand1 = util_path_norm(d), *cand2 = NULL;
+    const char *colon = strchr(d, ':');
+    if (colon && !strchr(d, '/'))
+        cand2 = xasprintf("blobs/%.*s/%s", (int)(colon - d), d, colon + 1);
+    else if (!strchr(d, '/'))
+        cand2 = xasprintf("blobs/sha256/%s", d);
+
+    int rc = RC_FAILED;
+    struct stat st;
+    struct archive_entry *ae;
+    f->inner = new_reader(1);
+    if (stat(img->source, &st) == 0 && S_ISDIR(st.st_mode)) {
+        char *p = xasprintf("%s/%s", img->source, cand2 ? cand2 : cand1);
+        if (archive_read_open_filename(f->inner, p, 1 << 16) != ARCHIVE_OK)
+            errbuf_set(err, "%s: %s", p, archive_error_string(f->inner));
+        else
+            rc = RC_OK;
+        free(p);
+    } else if (open_blob_in_tar(img->source, cand1, cand2, f, err) == RC_OK) {
+        if (archive_read_open(f->inner, f, NULL, outer_read, NULL) != ARCHIVE_OK)
+            errbuf_set(err, "layer %u: %s", L, archive_error_string(f->inner));
+        else
+            rc = RC_OK;
+    }
+    if (rc == RC_OK) {
+        int r = archive_read_next_header(f->inner, &ae);   /* "raw": one member, the blob */
+        if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+            errbuf_set(err, "layer %u: %s", L,
+                       archive_error_string(f->inner) ? archive_error_string(f->inner) : "empty blob");
+            rc = RC_FAILED;
+        }
+    }
+    if (rc == RC_OK) {
+        f->cs = (struct chunk_src){f, inner_next, NULL, inner_error};
+        tar_walk_init(&f->w, &f->cs);
+        f->walking = 1;
+    } else {
+        blob_close(f);
+    }
+    free(cand1);
+    free(cand2);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- the member */
+
+/* Where the body to read is: member `nth` of the layer, named `name` (cleaned, no leading '/'),
+ * or, while `link` is set, the last member named `link` before member `nth`. */
+struct target {
+    uint32_t nth;
+    char *name;
+    char *link;
+};
+
+static int is_file_member(const struct tar_entry *te)
+{
+    return te->type == TT_FILE || (te->type == TT_OTHER && (te->mode & 0170000) == 0100000);
+}
+
+/* One pass over the layer for a hard link: the member it names. Moves t one hop on. */
+static int resolve_link(struct fetch *f, struct target *t, char *clean, struct errbuf *err)
+{
+    struct tar_entry te;
+    uint32_t nth = 0, found = 0;
+    char *found_link = NULL;
+    int r;
+    while ((r = tar_walk_next(&f->w, &te)) == 1 && ++nth < t->nth) {
+        util_path_clean(te.path, clean, NAME_BUF, NULL);
+        if (strcmp(clean, t->link) != 0 || (!is_file_member(&te) && te.type != TT_HARDLINK))
+            continue;
+        found = nth;
+        free(found_link);
+        found_link = te.type == TT_HARDLINK && te.link ? util_path_norm(te.link) : NULL;
+    }
+    if (r < 0) {
+        errbuf_set(err, "layer %u: %s", f->layer, f->w.err);
+        free(found_link);
+        return RC_FAILED;
+    }
+    if (!found) {
+        errbuf_set(err, "hard link target /%s is not in layer %u before the link", t->link, f->layer);
+        free(found_link);
+        return RC_FAILED;
+    }
+    free(t->name);
+    t->name = t->link;
+    t->link = found_link;
+    t->nth = found;
+    return RC_OK;
+}
+
+/* Walks to member t->nth and checks it is the file the model says. */
+static int seek_member(struct fetch *f, const struct target *t, char *clean, struct errbuf *err)
+{
+    struct tar_entry te;
+    uint32_t nth = 0;
+    int r;
+    while ((r = tar_walk_next(&f->w, &te)) == 1)
+        if (++nth == t->nth)
+            break;
+    if (r < 0) {
+        errbuf_set(err, "layer %u: %s", f->layer, f->w.err);
+        return RC_FAILED;
+    }
+    if (r == 0) {
+        errbuf_set(err, "layer %u has changed on disk since it was read (it ends before /%s)",
+                   f->layer, t->name);
+        return RC_FAILED;
+    }
+    util_path_clean(te.path, clean, NAME_BUF, NULL);
+    if (strcmp(clean, t->name) != 0 || !is_file_member(&te)) {
+        errbuf_set(err, "layer %u has changed on disk since it was read (/%s is not where it was)",
+                   f->layer, t->name);
+        return RC_FAILED;
+    }
+    f->size = te.size;
+    return RC_OK;
+}
+
+int fetch_open(struct fetch **out, const struct image *img, uint32_t entry, struct errbuf *err)
+{
+    const struct model *m = &img->model;
+    *out = NULL;
+    if (!img->source || !strcmp(img->source, "-")) {
+        errbuf_set(err, "content not available for standard input");
+        return RC_FAILED;
+    }
+    if (!entry || entry >= m->n_entries) {
+        errbuf_set(err, "no file selected");
+        return RC_FAILED;
+    }
+    const struct entry *en = &m->entries[entry];
+    if (en->layer >= img->n_layers) {
+        errbuf_set(err, "this version is in no layer of the image");
+        return RC_FAILED;
+    }
+    if (en->flags & EF_WHITEOUT) {
+        errbuf_set(err, "a whiteout marker has no content");
+        return RC_FAILED;
+    }
+    if ((en->mode & 0170000) != 0100000) {
+        errbuf_set(err, "not a regular file");
+        return RC_FAILED;
+    }
+    const struct entry_ext *x = m->ext ? &m->ext[entry] : NULL;
+    if (!x || !x->member) {
+        errbuf_set(err, "no record of where this file is in layer %u", en->layer);
+        return RC_FAILED;
+    }
+    char pbuf[PATH_MAX + 1];
+    struct target t = {x->member, util_path_norm(model_path_str(m, en->path, pbuf, sizeof pbuf)), NULL};
+    if ((en->flags & EF_HARDLINK) && x->link)
+        t.link = util_path_norm(strpool_get(&m->names, x->link));
+
+    struct fetch *f = xcalloc(1, sizeof *f);
+    f->layer = en->layer;
+    char *clean = xmalloc(NAME_BUF);
+    int rc = RC_OK;
+    /* a link to a link to ...: one pass per hop, each to an earlier member, so it ends */
+    for (int hop = 0; rc == RC_OK && t.link; hop++) {
+        if (hop == 16) {
+            errbuf_set(err, "hard link chain longer than 16 links");
+            rc = RC_FAILED;
+        } else if ((rc = blob_open(f, img, en->layer, err)) == RC_OK) {
+            rc = resolve_link(f, &t, clean, err);
+        }
+    }
+    if (rc == RC_OK && (rc = blob_open(f, img, en->layer, err)) == RC_OK)
+        rc = seek_member(f, &t, clean, err);
+    free(clean);
+    free(t.name);
+    free(t.link);
+    if (rc != RC_OK) {
+        fetch_close(f);
+        return RC_FAILED;
+    }
+    *out = f;
+    return RC_OK;
+}
+
+uint64_t fetch_size(const struct fetch *f) { return f->size; }
+
+int fetch_next(struct fetch *f, const void **p, size_t *n, struct errbuf *err)
+{
+    const unsigned char *b;
+    int r = tar_walk_read(&f->w, &b, n);
+    if (r < 0)
+        errbuf_set(err, "layer %u: %s", f->layer, f->w.err[0] ? f->w.err : "read error");
+    *p = r > 0 ? b : NULL;
+    return r;
+}
+
+void fetch_close(struct fetch *f)
+{
+    if (!f)
+        return;
+    blob_close(f);
+    free(f);
+}
+
+int fetch_entry(const struct image *img, uint32_t entry, size_t max, char **buf, size_t *len,
+                int *truncated, struct errbuf *err)
+{
+    struct fetch *f;
+    *buf = NULL;
+    *len = 0;
+    *truncated = 0;
+    if (fetch_open(&f, img, entry, err) != RC_OK)
+        return RC_FAILED;
+    size_t want = f->size < max ? (size_t)f->size : max;
+    char *b = xmalloc(want + 1);
+    size_t got = 0;
+    const void *p;
+    size_t n;
+    int r = 1;
+    while (got < want && (r = fetch_next(f, &p, &n, err)) == 1) {
+        size_t k = n < want - got ? n : want - got;
+        memcpy(b + got, p, k);
+        got += k;
+    }
+    if (r < 0) {
+        free(b);
+        fetch_close(f);
+        return RC_FAILED;
+    }
+    b[got] = 0;
+    *truncated = f->size > got;
+    *buf = b;
+    *len = got;
+    fetch_close(f);
+    return RC_OK;
+}

@@ -1,0 +1,54 @@
+#include "ui/extract.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "src/extract.h"
+#include "ui/ui.h"
+#include "ui/view.h"
+
+struct xprog {
+    struct ui *u;
+    long last_ms;           /* of the last progress drawn, -1: none yet */
+};
+
+static long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* About every MiB: the status line says how far (at most ten times a second), and a key
+ * waiting in the input is read at once, so a cancel typed ahead is seen at the first MiB. */
+static int xtick(void *ctx, uint64_t done, uint64_t total)
+{
+    struct xprog *x = ctx;
+    long now = mono_ms();
+    if (x->last_ms < 0 || now - x->last_ms >= 100) {
+        char a[16], b[16];
+        fmt_size(done, a, sizeof a);
+        fmt_size(total, b, sizeof b);
+        ui_message(x->u, 0, "extracting: %s of %s (%.0f%%)   Esc or c cancels", a, b,
+                   total ? 100.0 * (double)done / (double)total : 100.0);
+        ui_draw(x->u);
+        x->last_ms = now;
+    }
+    timeout(0);
+    int k = getch();
+    timeout(100);           /* the main loop's */
+    return k == 27 || k == 'c' || k == 'C';
+}
+
+void ui_extract(struct ui *u, uint32_t entry, const char *dir)
+{
+    char written[PATH_MAX + 64];
+    struct errbuf err = {{0}, 0};
+    struct xprog x = {u, -1};
+    int rc = extract_entry(u->img, entry, dir, xtick, &x, written, sizeof written, &err);
+    if (rc == RC_OK)
+        ui_message(u, 0, "wrote %s", written);
+    else
+        ui_message(u, rc != RC_WARN, "%s", err.msg);
+}
