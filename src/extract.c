@@ -172,14 +172,9 @@ static int publish(int dfd, const char *tmp, const char *name)
     return 0;
 }
 
-int extract_write(const char *dir, const char *const *comps, size_t n, unsigned mode,
-                  uint64_t total, extract_read_fn rd, void *rctx, extract_tick_fn tick, void *tctx,
-                  const char *image_path, char *written, size_t wlen, struct errbuf *err)
+/* Every component a plain name the system can take, the whole path short enough to name. */
+static int check_path(const char *dir, const char *const *comps, size_t n, struct errbuf *err)
 {
-    if (written && wlen)
-        written[0] = 0;
-    if (!dir || !*dir)
-        dir = ".";
     if (!n) {
         errbuf_set(err, "nothing to extract");
         return RC_FAILED;
@@ -202,6 +197,19 @@ int extract_write(const char *dir, const char *const *comps, size_t n, unsigned 
                    plen, PATH_MAX - 1);
         return RC_FAILED;
     }
+    return RC_OK;
+}
+
+int extract_write(const char *dir, const char *const *comps, size_t n, unsigned mode,
+                  uint64_t total, extract_read_fn rd, void *rctx, extract_tick_fn tick, void *tctx,
+                  const char *image_path, char *written, size_t wlen, struct errbuf *err)
+{
+    if (written && wlen)
+        written[0] = 0;
+    if (!dir || !*dir)
+        dir = ".";
+    if (check_path(dir, comps, n, err) != RC_OK)
+        return RC_FAILED;
     char image_real[PATH_MAX];
     const char *ir = image_path && realpath(image_path, image_real) ? image_real : NULL;
     if (make_dest(dir, ir, err) != RC_OK)
@@ -300,7 +308,10 @@ int extract_entry(const struct image *img, uint32_t entry, const char *dir, extr
         comps[--i] = model_name(m, p);
     struct fetch *f;
     int rc = RC_FAILED;
-    if (fetch_open(&f, img, entry, err) == RC_OK) {
+    if (!dir || !*dir)
+        dir = ".";
+    /* a path it could not write is refused before the layer is read */
+    if (check_path(dir, comps, nc, err) == RC_OK && fetch_open(&f, img, entry, err) == RC_OK) {
         rc = extract_write(dir, comps, nc, m->entries[entry].mode, fetch_size(f), fetch_read, f,
                            tick, tctx, img->source, written, wlen, err);
         fetch_close(f);

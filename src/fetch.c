@@ -277,6 +277,26 @@ static int seek_member(struct fetch *f, const struct target *t, char *clean, str
     return RC_OK;
 }
 
+/* The node's whole path without the leading '/', of any length (model_path_str cuts). */
+static char *path_of(const struct model *m, uint32_t node)
+{
+    size_t len = 0;
+    for (uint32_t p = node; p > MODEL_ROOT; p = m->paths[p].parent)
+        len += strlen(model_name(m, p)) + 1;
+    char *s = xmalloc(len + 1);
+    s[len] = 0;
+    size_t o = len;
+    for (uint32_t p = node; p > MODEL_ROOT; p = m->paths[p].parent) {
+        const char *n = model_name(m, p);
+        size_t k = strlen(n);
+        o -= k;
+        memcpy(s + o, n, k);
+        s[--o] = '/';
+    }
+    memmove(s, s + (len ? 1 : 0), len);     /* "/a/b" -> "a/b" */
+    return s;
+}
+
 int fetch_open(struct fetch **out, const struct image *img, uint32_t entry, struct errbuf *err)
 {
     const struct model *m = &img->model;
@@ -307,8 +327,7 @@ int fetch_open(struct fetch **out, const struct image *img, uint32_t entry, stru
         errbuf_set(err, "no record of where this file is in layer %u", en->layer);
         return RC_FAILED;
     }
-    char pbuf[PATH_MAX + 1];
-    struct target t = {x->member, util_path_norm(model_path_str(m, en->path, pbuf, sizeof pbuf)), NULL};
+    struct target t = {x->member, path_of(m, en->path), NULL};
     if ((en->flags & EF_HARDLINK) && x->link)
         t.link = util_path_norm(strpool_get(&m->names, x->link));
 
