@@ -13,7 +13,7 @@ static const char *level(int sev)
     return sev >= SEV_HIGH ? "error" : sev == SEV_MEDIUM ? "warning" : "note";
 }
 
-int sarif_write(const char *file, const struct image *img, const struct analysis *a)
+int sarif_write(FILE *out, const struct image *img, const struct analysis *a)
 {
     json_t *rules = json_array(), *results = json_array();
     /* one rule object per distinct rule id, in first-seen order */
@@ -82,7 +82,9 @@ int sarif_write(const char *file, const struct image *img, const struct analysis
     json_object_set_new(root, "$schema", json_string("https://json.schemastore.org/sarif-2.1.0.json"));
     json_object_set_new(root, "version", json_string("2.1.0"));
     json_object_set_new(root, "runs", runs);
-    int rc = json_dump_file(root, file, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (rc == 0 && fputc('\n', out) == EOF)
+        rc = -1;
     json_decref(root);
     return rc == 0 ? 0 : -1;
 }

@@ -2,9 +2,11 @@
 #ifndef STRATA_SARIF_H
 #define STRATA_SARIF_H
 
+#include <stdio.h>
+
 #include "analysis/analysis.h"
 
-/* Writes the file; 0, or -1 when it cannot be written. Values are masked unless show_secrets. */
-int sarif_write(const char *file, const struct image *img, const struct analysis *a);
+/* Writes the log to out; 0, or -1 on a write error. Values are masked unless show_secrets. */
+int sarif_write(FILE *out, const struct image *img, const struct analysis *a);
 
 #endif

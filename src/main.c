@@ -12,10 +12,12 @@
 #include "analysis/analysis.h"
 #include "analysis/ci.h"
 #include "analysis/diff.h"
+#include "analysis/ids.h"
 #include "analysis/report.h"
 #include "analysis/sarif.h"
 #include "analysis/secrets.h"
 #include "src/image.h"
+#include "src/outfile.h"
 #include "ui/actions.h"
 #include "ui/ui.h"
 
@@ -28,24 +30,31 @@ static void usage(FILE *f)
           "       strata --report IMAGE           text report\n"
           "       strata --json[=FILE] IMAGE      JSON report (schema strata/1)\n"
           "       strata --ci IMAGE               CI rules; exit 2 when one fails\n"
-          "       strata diff [--json] A B        compare two images\n"
+          "       strata diff [--json[=FILE]] [--report] A B   compare two images\n"
           "IMAGE: docker save / podman / buildah / kaniko tar, OCI archive (plain, .gz, .zst),\n"
           "       an OCI layout directory, or - for standard input.\n"
           "options:\n"
-          "  --platform OS/ARCH[/VARIANT]  pick one image from a multi-platform index\n"
+          "  --platform OS/ARCH[/VARIANT]  pick one image from a multi-platform index (an error,\n"
+          "                                listing what there is, when nothing matches)\n"
           "  --no-content                  headers only: no hashing, no content secret scan\n"
           "  --no-secret-scan              no content secret scan (names, env, history still)\n"
           "  --show-secrets                print secret values unmasked\n"
-          "  --ignore ID                   silence a secret rule or waste category (repeatable)\n"
+          "  --ignore ID                   silence a secret rule, waste category or hint (repeatable;\n"
+          "                                an unknown ID is an error that lists the known ones)\n"
           "  --config FILE                 rules and CI thresholds (default ./.strata.conf)\n"
-          "  --sarif FILE                  write secrets as SARIF 2.1.0\n"
+          "  --sarif FILE                  write secrets as SARIF 2.1.0 (- for standard output)\n"
           "  --lowest-efficiency F         --ci: fail below this efficiency (0..1)\n"
           "  --highest-removable-bytes N   --ci: fail above N removable bytes (suffix K/M/G)\n"
           "  --highest-removable-percent P --ci: fail above P percent removable\n"
           "  --fail-on-secret SEVERITY     --ci: fail on a secret at or above (low..critical)\n"
           "  --color auto|off|dark         colours of the interactive view (NO_COLOR honoured)\n"
           "  --keys                        print the interactive view's keys (Markdown)\n"
-          "  --help, --version\n", f);
+          "  --help, --version\n"
+          "outputs: standard output carries one format: the JSON report when --json has no FILE\n"
+          "  (or SARIF with --sarif -), else the text report, else the --ci lines; any other format\n"
+          "  asked for goes to standard error, so `strata --json --ci IMAGE | jq .` reads JSON alone.\n"
+          "  A FILE that is, or resolves to, an input (or lies inside an input directory) is refused\n"
+          "  (exit 64); files are written to a temporary file beside them and renamed into place.\n", f);
 }
 
 /* Image names and paths may be any bytes: a UTF-8 locale lets libarchive hand them over as-is. */
@@ -55,6 +64,97 @@ static void set_locale(void)
     const char *cs = nl_langinfo(CODESET);
     if (!cs || strcmp(cs, "UTF-8") != 0)
         setlocale(LC_CTYPE, "C.UTF-8");
+}
+
+/* Standard output carries one format (report-contract.md). The rule, also in --help and README:
+ * the JSON report takes it when --json has no FILE (or --sarif when given "-"), else the text
+ * report, else the --ci lines; every other format asked for goes to standard error. */
+struct outputs {
+    const char *json_file, *sarif_file;   /* NULL: that format goes to standard output */
+    int json, sarif;                      /* asked for */
+};
+
+/* "-" and a path that is standard output (/dev/stdout, /proc/self/fd/1) mean standard output. */
+static const char *out_file(const char *path)
+{
+    return !path || strcmp(path, "-") == 0 || outfile_is_stdout(path) ? NULL : path;
+}
+
+/* Checks every output against every input before anything is read: 0, or EXIT_USAGE after one
+ * line on stderr. Inputs are the images and the config file. */
+static int outputs_check(const struct outputs *o, const char *const *inputs, size_t n_inputs)
+{
+    struct outfile_set set;
+    struct errbuf e = {0};
+    outfile_set_init(&set);
+    for (size_t i = 0; i < n_inputs; i++)
+        if (inputs[i])
+            outfile_add_input(&set, inputs[i]);
+    int bad = 0;
+    if (o->json && o->sarif && !o->json_file && !o->sarif_file) {
+        errbuf_set(&e, "--json and --sarif both ask for standard output; give one of them a FILE");
+        bad = 1;
+    }
+    if (!bad && o->json && o->json_file)
+        bad = outfile_check(&set, "--json", o->json_file, &e) != 0;
+    if (!bad && o->sarif && o->sarif_file)
+        bad = outfile_check(&set, "--sarif", o->sarif_file, &e) != 0;
+    if (!bad)
+        bad = outfile_check_fd(&set, "standard output", STDOUT_FILENO, &e) != 0;
+    outfile_set_free(&set);
+    if (bad)
+        fprintf(stderr, "strata: %s\n", e.msg);
+    return bad ? EXIT_USAGE : EXIT_OK;
+}
+
+typedef int (*report_fn)(FILE *f, const void *a, const void *b);
+static int w_json(FILE *f, const void *img, const void *an) { return report_json(f, img, an); }
+static int w_sarif(FILE *f, const void *img, const void *an) { return sarif_write(f, img, an); }
+static int w_diff(FILE *f, const void *d, const void *unused) { (void)unused; return diff_report_json(f, d); }
+
+/* Writes one report to `file` (through a temp file renamed into place) or, for NULL, to standard
+ * output. EXIT_OK, or EXIT_INPUT after one line on stderr (and no file left behind). */
+static int write_report(const char *file, const char *what, report_fn fn, const void *a, const void *b)
+{
+    if (!file) {
+        if (fn(stdout, a, b) != 0 || fflush(stdout) != 0) {
+            fprintf(stderr, "strata: cannot write the %s to standard output\n", what);
+            return EXIT_INPUT;
+        }
+        return EXIT_OK;
+    }
+    struct outfile o;
+    struct errbuf e = {0};
+    FILE *f = outfile_open(&o, file, &e);
+    if (f && fn(f, a, b) != 0) {
+        errbuf_set(&e, "%s: write error", file);
+        outfile_abort(&o);
+        f = NULL;
+    } else if (f && outfile_commit(&o, &e) != 0) {
+        f = NULL;
+    } else if (!f) {
+        outfile_abort(&o);
+    }
+    if (!f) {
+        fprintf(stderr, "strata: cannot write the %s: %s\n", what, e.msg);
+        return EXIT_INPUT;
+    }
+    return EXIT_OK;
+}
+
+/* --ignore ID: an unknown id is a usage error naming the known ones (a typo would otherwise
+ * silence nothing without a word). */
+static int check_ignores(const char *const *ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!ids_known(ids[i])) {
+            char esc[300];
+            char *known = ids_list();
+            fprintf(stderr, "strata: --ignore: unknown id '%s' (known: %s)\n", util_escape(ids[i], esc, sizeof esc), known);
+            free(known);
+            return EXIT_USAGE;
+        }
+    return EXIT_OK;
 }
 
 struct loaded {
@@ -114,6 +214,10 @@ static int cmd_diff(int argc, char **argv)
         fprintf(stderr, "strata: only one image can come from standard input\n");
         return EXIT_USAGE;
     }
+    struct outputs out = {.json = json, .json_file = out_file(json_file)};
+    const char *inputs[] = {l[0].path, l[1].path, ".strata.conf"};
+    if (outputs_check(&out, inputs, 3) != EXIT_OK)
+        return EXIT_USAGE;
     pthread_t t;
     int threaded = pthread_create(&t, NULL, load_one, &l[1]) == 0;
     load_one(&l[0]);
@@ -129,19 +233,14 @@ static int cmd_diff(int argc, char **argv)
         }
     if (rc == EXIT_OK) {
         struct image_diff *d = diff_compute(&l[0].img, l[0].an, &l[1].img, l[1].an);
-        if (json) {
-            FILE *f = json_file ? fopen(json_file, "w") : stdout;
-            if (!f || diff_report_json(f, d) != 0) {
-                fprintf(stderr, "strata: %s: cannot write the JSON report\n", json_file ? json_file : "stdout");
-                rc = EXIT_INPUT;
-            }
-            if (f && f != stdout)
-                fclose(f);
-        } else if (!text && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO)) {
+        if (json)
+            rc = write_report(out.json_file, "JSON diff", w_diff, d, NULL);
+        if (text)   /* standard error when the JSON has standard output */
+            diff_report_text(json && !out.json_file ? stderr : stdout, d);
+        else if (!json && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO))
             rc = ui_diff_run(d, color);
-        } else {
+        else if (!json)
             diff_report_text(stdout, d);
-        }
         diff_free(d);
     }
     for (int i = 0; i < 2; i++) {
@@ -249,6 +348,10 @@ int main(int argc, char **argv)
         }
     }
     ao.ignore = ignore;
+    if (check_ignores(ignore, ao.n_ignore) != EXIT_OK) {
+        free(ignore);
+        return EXIT_USAGE;
+    }
     if (optind != argc - 1) {
         fprintf(stderr, optind >= argc ? "strata: no image given\n" : "strata: one image at a time (use 'strata diff A B' to compare)\n");
         usage(stderr);
@@ -256,14 +359,28 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *path = argv[optind];
-    int interactive = !mode_report && !mode_json && !mode_ci && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO) &&
-                      strcmp(path, "-") != 0;
+    /* --sarif alone is headless too: the view would write nothing */
+    int interactive = !mode_report && !mode_json && !mode_ci && !sarif_file && isatty(STDOUT_FILENO) &&
+                      isatty(STDIN_FILENO) && strcmp(path, "-") != 0;
     if (interactive) {
         struct ui_args ua = {.path = path, .iopts = io, .aopts = ao, .color = color};
         int rc = ui_run(&ua);
         free(ignore);
         return rc;
     }
+
+    struct outputs out = {.json = mode_json, .json_file = out_file(json_file),
+                          .sarif = sarif_file != NULL, .sarif_file = out_file(sarif_file)};
+    const char *inputs[] = {path, ao.config_path ? ao.config_path : ".strata.conf"};
+    if (outputs_check(&out, inputs, 2) != EXIT_OK) {
+        free(ignore);
+        return EXIT_USAGE;
+    }
+    /* one format on standard output: JSON (or SARIF) first, then the text report, then --ci */
+    int json_stdout = (out.json && !out.json_file) || (out.sarif && !out.sarif_file);
+    int text_report = mode_report || (!mode_json && !mode_ci && !(out.sarif && !out.sarif_file));
+    FILE *report_to = json_stdout ? stderr : stdout;
+    FILE *ci_to = json_stdout || text_report ? stderr : stdout;
 
     struct analysis *an = analysis_new(&ao);
     for (size_t i = 0; an->config_rc != RC_FATAL && i < an->n_warnings; i++)
@@ -290,26 +407,20 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < img.n_warnings; i++)
         fprintf(stderr, "strata: warning: %s\n", img.warnings[i]);
     int exit_code = EXIT_OK;
-    if (mode_json) {
-        FILE *f = json_file ? fopen(json_file, "w") : stdout;
-        if (!f || report_json(f, &img, an) != 0) {
-            fprintf(stderr, "strata: %s: cannot write the JSON report\n", json_file ? json_file : "stdout");
-            exit_code = EXIT_INPUT;
-        }
-        if (f && f != stdout)
-            fclose(f);
-    }
-    if (sarif_file && sarif_write(sarif_file, &img, an) != 0) {
-        fprintf(stderr, "strata: %s: cannot write the SARIF report\n", sarif_file);
-        exit_code = EXIT_INPUT;
+    if (mode_json)
+        exit_code = write_report(out.json_file, "JSON report", w_json, &img, an);
+    if (out.sarif) {
+        int r = write_report(out.sarif_file, "SARIF report", w_sarif, &img, an);
+        if (exit_code == EXIT_OK)
+            exit_code = r;
     }
     if (mode_ci) {
-        int r = ci_run(stdout, &img, an, &co);
+        int r = ci_run(ci_to, &img, an, &co);
         if (r && exit_code == EXIT_OK)
             exit_code = EXIT_CI;
     }
-    if (mode_report || (!mode_json && !mode_ci))
-        report_text(stdout, &img, an);
+    if (text_report)
+        report_text(report_to, &img, an);
     if (fflush(stdout) != 0 && exit_code == EXIT_OK)
         exit_code = EXIT_INPUT;
     analysis_free(an);

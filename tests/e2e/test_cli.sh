@@ -35,6 +35,91 @@ out=$(S --json="$W/file.json" "$DEMO" 2>/dev/null)
 check "--json=FILE: nothing on stdout" "$out" ""
 check "--json=FILE: the report in the file" "$(q .schema "$W/file.json")" strata/1
 
+# Outputs never touch inputs: each refused with exit 64, one line, before anything is read, and
+# the input unchanged (its checksum before and after)
+cp "$DEMO" "$W/in.tar"
+SUM0=$(sha256sum < "$W/in.tar")
+ln -s in.tar "$W/in-link.json"; ln "$W/in.tar" "$W/in-hard.json"
+mkdir -p "$W/lay" && tar -xf "$PEERS/test-oci-gzip-image.tar" -C "$W/lay" 2>/dev/null || mkdir -p "$W/lay"
+refused() {   # refused WHAT EXPECTED-TEXT CMD...
+  local what=$1 want=$2; shift 2
+  "$@" < /dev/null > "$W/r.out" 2> "$W/r.err"
+  local rc=$?
+  if [ $rc -eq 64 ] && [ "$(wc -l < "$W/r.err")" -eq 1 ] && grep -qF -- "$want" "$W/r.err" && [ ! -s "$W/r.out" ]; then
+    pass "$what: refused ($(cat "$W/r.err"))"
+  else
+    fail "$what: exit $rc, stderr '$(head -c 200 "$W/r.err")'"
+  fi
+}
+refused "--json=FILE on the image" "is an input" "$STRATA" --json="$W/in.tar" "$W/in.tar"
+refused "--json=FILE through a symlink to the image" "resolves to the input" "$STRATA" --json="$W/in-link.json" "$W/in.tar"
+refused "--sarif FILE on a hard link to the image" "resolves to the input" "$STRATA" --sarif "$W/in-hard.json" "$W/in.tar"
+refused "--sarif FILE on the image, spelled differently" "resolves to the input" "$STRATA" --sarif "$W/./in.tar" "$W/in.tar"
+"$STRATA" --json="$W/in.tar" - < "$W/in.tar" > "$W/r.out" 2> "$W/r.err"
+check "--json=FILE on standard input's file: exit 64" "$? $(wc -l < "$W/r.err")" "64 1"
+grep -q "standard input" "$W/r.err"; check "... the message names standard input" $? 0
+refused "diff --json=FILE on the second image" "is an input" "$STRATA" diff --json="$W/in.tar" "$DEMO" "$W/in.tar"
+echo "ignore = docs" > "$W/my.conf"
+refused "--json=FILE on the config file" "is an input" "$STRATA" --config "$W/my.conf" --json="$W/my.conf" "$W/in.tar"
+if [ -f "$W/lay/index.json" ]; then
+  refused "--json=FILE inside an OCI layout input" "inside the input directory" "$STRATA" --json="$W/lay/report.json" "$W/lay"
+  refused "--json=FILE over the layout's index.json" "inside the input directory" "$STRATA" --json="$W/lay/index.json" "$W/lay"
+  refused "diff --json=FILE inside a layout input" "inside the input directory" "$STRATA" diff --json="$W/lay/d.json" "$W/lay" "$W/lay"
+  [ ! -e "$W/lay/report.json" ]; check "nothing written inside the layout" $? 0
+else
+  skip "peer fixture test-oci-gzip-image.tar absent: layout-directory cases"
+fi
+refused "--json and --sarif to the same file" "also the output of --json" "$STRATA" --json="$W/o.json" --sarif "$W/o.json" "$W/in.tar"
+refused "--json and --sarif - both on stdout" "both ask for standard output" "$STRATA" --json --sarif - "$W/in.tar"
+"$STRATA" --json "$W/in.tar" >> "$W/in.tar" 2> "$W/r.err" < /dev/null
+check "stdout appended onto the image: exit 64" $? 64
+check "the image is unchanged" "$(sha256sum < "$W/in.tar")" "$SUM0"
+# a report that cannot be written leaves no file and no temp file
+S --json="$W/nodir/r.json" "$W/in.tar" > /dev/null 2> "$W/r.err"
+check "--json=FILE in a missing folder: exit 1" $? 1
+mkdir -p "$W/outs"
+S --json="$W/outs/bad.json" "$W/nope.tar" > /dev/null 2>&1
+check "--json=FILE with an unreadable image: exit 1" $? 1
+check "... and no file at all is left" "$(ls -A "$W/outs")" ""
+echo old > "$W/outs/keep.json"; chmod 640 "$W/outs/keep.json"
+S --json="$W/outs/keep.json" "$W/in.tar" > /dev/null 2>&1
+check "--json=FILE over an existing report: the new report" "$(q .schema "$W/outs/keep.json")" strata/1
+check "... keeps its permissions" "$(stat -c %a "$W/outs/keep.json")" 640
+check "... and leaves no temp file" "$(ls -A "$W/outs")" keep.json
+S --json=/dev/null "$W/in.tar" > "$W/r.out" 2>&1; check "--json=/dev/null (written in place): exit 0" $? 0
+
+# Standard output holds one format: JSON wins, the other formats go to standard error
+S --json --ci "$W/in.tar" > "$W/jc.out" 2> "$W/jc.err"
+rc=$?
+check "--json --ci | jq: stdout parses as one JSON document" "$(jq -s 'length' "$W/jc.out" 2>/dev/null)" 1
+check "--json --ci: the JSON is the report" "$(q .schema "$W/jc.out")" strata/1
+grep -q '^strata --ci' "$W/jc.err"; check "--json --ci: the CI lines on stderr" $? 0
+check "--json --ci: the exit status is still the CI verdict" "$rc" 2
+S --report --json "$W/in.tar" > "$W/rj.out" 2> "$W/rj.err"
+check "--report --json: stdout is the JSON" "$(q .schema "$W/rj.out")" strata/1
+check "--report --json: the text report on stderr" "$(grep -c '^Image ' "$W/rj.err")" 1
+S --report --ci "$W/in.tar" > "$W/rc.out" 2> "$W/rc.err"
+check "--report --ci: stdout is the text report" "$(head -c 6 "$W/rc.out"; grep -c '^strata --ci' "$W/rc.out")" "Image 0"
+grep -q '^strata --ci' "$W/rc.err"; check "--report --ci: the CI lines on stderr" $? 0
+S --json=/dev/stdout --ci "$W/in.tar" 2>/dev/null | jq -e .schema > /dev/null
+check "--json=/dev/stdout counts as standard output" "${PIPESTATUS[1]}" 0
+S --sarif - "$W/in.tar" 2>/dev/null | jq -e '.version == "2.1.0"' > /dev/null
+check "--sarif -: SARIF alone on stdout" "${PIPESTATUS[1]}" 0
+S diff --json --report "$DEMO" "$W/in.tar" > "$W/dj.out" 2> "$W/dj.err"
+check "diff --json --report: stdout is the JSON" "$(jq -s length "$W/dj.out" 2>/dev/null)" 1
+check "diff --json --report: the text on stderr" "$([ -s "$W/dj.err" ] && echo yes)" yes
+S diff --json="$W/outs/d.json" "$DEMO" "$W/in.tar" > "$W/d.out" 2>&1
+check "diff --json=FILE: the file" "$(jq -r 'type' "$W/outs/d.json" 2>/dev/null)" object
+
+# --ignore of an unknown id: a usage error naming the known ones
+S --json --ignore aws-acces-key-id "$DEMO" > "$W/r.out" 2> "$W/r.err"
+check "--ignore unknown id: exit 64" $? 64
+check "--ignore unknown id: one line" "$(wc -l < "$W/r.err")" 1
+grep -q "unknown id 'aws-acces-key-id'.*aws-access-key-id.*apt-lists.*DL3009" "$W/r.err"
+check "--ignore unknown id: the message lists rules, categories and hints" $? 0
+S --json --ignore DL3009 --ignore shadowed --ignore docs "$DEMO" > /dev/null 2>&1
+check "--ignore a hint, a dead-bytes and a waste id: accepted" $? 0
+
 S "$DEMO" > "$W/plain.txt" 2>/dev/null
 check "strata IMAGE, stdout not a terminal: the text report" "$(head -c 10 "$W/plain.txt")" "Image     "
 

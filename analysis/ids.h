@@ -1,0 +1,14 @@
+/* ids.h: the ids that --ignore (and `ignore =` in .strata.conf) can silence: secret rules, waste
+ * categories, the dead-bytes categories ("shadowed", "deleted") and the Dockerfile hints.
+ *
+ *   if (!ids_known(arg)) { char *k = ids_list(); fprintf(stderr, "… known: %s\n", k); free(k); } */
+#ifndef STRATA_IDS_H
+#define STRATA_IDS_H
+
+/* 1 when id names something that can be silenced, else 0. */
+int ids_known(const char *id);
+/* Every known id on one line, grouped ("secret rules: a, b; waste: c, d; hints: DL3009, …");
+ * caller frees. */
+char *ids_list(void);
+
+#endif
