@@ -38,7 +38,7 @@ static int xtick(void *ctx, uint64_t done, uint64_t total)
     timeout(0);
     int k = getch();
     timeout(100);           /* the main loop's */
-    return k == 27 || k == 'c' || k == 'C';
+    return k == 27 || k == 'c' || k == 'C' || ui_signalled();   /* Ctrl-C: the temp file goes too */
 }
 
 void ui_extract(struct ui *u, uint32_t entry, const char *dir)

@@ -56,6 +56,8 @@ static void install_handlers(struct sigaction *old_int, struct sigaction *old_te
     util_set_die_hook(restore_terminal);
 }
 
+int ui_signalled(void) { return got_signal != 0; }
+
 /* A signal arrived: restore the terminal and die of it, as the default action would. */
 static void die_of_signal(void)
 {

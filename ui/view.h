@@ -108,6 +108,8 @@ void ui_jump_node(struct ui *u, uint32_t node, int layer);
  * this layer removed; 0 if none. */
 uint32_t ui_node_entry(const struct ui *u, uint32_t node);
 void ui_open_viewer(struct ui *u, uint32_t node);
+/* SIGINT/SIGTERM/SIGHUP arrived: long work stops and returns to the loop, which dies of it. */
+int ui_signalled(void);
 long ui_layer_row_of(const struct ui *u, int layer);
 void ui_layout_compute(int lines, int cols, size_t n_lrows, struct ui_layout *out);
 

@@ -3,7 +3,7 @@
 # shows, when one layer holds the path twice, and extract writes it safely.
 #   STRATA=./strata bash tests/tui/test_extract.sh
 # The image is made here by python3's tarfile (a docker-archive whose second layer holds
-# app/conf.txt twice, the second copy setuid); the expected bytes are the LAST member of that name
+# app/conf.txt twice, the second copy setuid, and a third layer of one 1 GiB file of zeros); the expected bytes are the LAST member of that name
 # as python3 tarfile reads it, compared with cmp. Polls the pane (no bare sleeps).
 set -uo pipefail
 STRATA=${STRATA:-./strata}
@@ -67,10 +67,26 @@ def l1(tf):
     member(tf, "app/conf.txt", b"SECOND copy, the visible one\n" + bytes(range(256)) * 40, 0o4755)
     member(tf, "app/big.bin", b"\0" * (64 << 20))
 
-layers = [("l0/layer.tar", layer(l0)), ("l1/layer.tar", layer(l1, gz=True))]
+class Zeros:       # 1 GiB of zeros, never all in memory
+    def __init__(self): self.left = 1 << 30
+    def read(self, n=-1):
+        n = self.left if n < 0 else min(n, self.left)
+        self.left -= n
+        return b"\0" * n
+
+def l2():
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w:gz", compresslevel=1, format=tarfile.PAX_FORMAT) as tf:
+        ti = tarfile.TarInfo("app/huge.bin")
+        ti.size, ti.mode, ti.mtime = 1 << 30, 0o644, 1700000000
+        tf.addfile(ti, Zeros())
+    return raw.getvalue()
+
+layers = [("l0/layer.tar", layer(l0)), ("l1/layer.tar", layer(l1, gz=True)), ("l2/layer.tar", l2())]
 config = {"architecture": "amd64", "os": "linux",
-          "rootfs": {"type": "layers", "diff_ids": ["sha256:" + "0" * 63 + str(i) for i in range(2)]},
-          "history": [{"created_by": "COPY base /"}, {"created_by": "COPY dup /"}]}
+          "rootfs": {"type": "layers", "diff_ids": ["sha256:" + "0" * 63 + str(i) for i in range(3)]},
+          "history": [{"created_by": "COPY base /"}, {"created_by": "COPY dup /"},
+                      {"created_by": "COPY huge /"}]}
 manifest = [{"Config": "config.json", "RepoTags": ["dup:1"], "Layers": [n for n, _ in layers]}]
 with tarfile.open(os.path.join(work, "dup.tar"), "w") as out:
     for name, data in layers + [("config.json", json.dumps(config).encode()),
@@ -85,7 +101,7 @@ EOF
 
 s=x
 t new-session -d -s $s -x 120 -y 40 "env LC_ALL=C.UTF-8 $STRATA '$WORK/dup.tar'; echo EXIT=\$?; read -r x"
-expect $s "Files after layer 1" "image opens"
+expect $s "Files after layer 2" "image opens"
 
 # the viewer shows the second copy
 t send-keys -t $s / c o n f . t x t Enter
@@ -94,7 +110,7 @@ t send-keys -t $s v
 expect $s "SECOND copy, the" "v shows the visible (last) copy"
 if screen $s | grep -q "FIRST copy"; then fail "v shows the overwritten copy"; else pass "v never shows the overwritten copy"; fi
 t send-keys -t $s q
-expect $s "Files after layer 1" "viewer closes"
+expect $s "Files after layer 2" "viewer closes"
 
 # extract into a folder that does not exist yet
 t send-keys -t $s x
@@ -137,6 +153,24 @@ left=$(find "$WORK/cancel" -type f 2>/dev/null | wc -l)
 
 t send-keys -t $s q
 expect $s "EXIT=0" "q quits"
+t kill-session -t $s
+
+# Ctrl-C in the middle of a large extract (1 GiB, its progress on screen): the temporary file is
+# removed, then strata dies of the signal
+# (the shell ignores SIGINT so that it lives to print the exit status; strata sets its own handler)
+s=int
+t new-session -d -s $s -x 120 -y 40 "trap '' INT; env LC_ALL=C.UTF-8 $STRATA '$WORK/dup.tar'; echo EXIT=\$?; read -r x"
+expect $s "Files after layer 2" "image opens again"
+t send-keys -t $s / h u g e . b i n Enter
+expect $s "match 1 of" "search finds huge.bin"
+t send-keys -t $s x C-u
+t send-keys -t $s -l "$WORK/int"
+t send-keys -t $s Enter
+expect $s "extracting: " "a large extract shows its progress"
+t send-keys -t $s C-c
+expect $s "EXIT=130" "Ctrl-C during an extract exits as SIGINT"
+left=$(find "$WORK/int" -type f 2>/dev/null | wc -l)
+[ "$left" -eq 0 ] && pass "an interrupted extract leaves no file" || { fail "Ctrl-C left $left file(s)"; find "$WORK/int" -type f; }
 
 echo "test_extract.sh: $PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]

@@ -143,6 +143,47 @@ static void test_duplicate_members(void **state)
     fx_img_free(&im);
 }
 
+/* Members the model skips still count (eStargz metadata, the root "./"); pax names over 4 KiB
+ * and a hard link to one read whole. */
+static void test_fetch_odd_layers(void **state)
+{
+    (void)state;
+    char *deep = xmalloc(5000);
+    size_t n = 0;
+    for (int i = 0; i < 40; i++)
+        n += (size_t)snprintf(deep + n, 5000 - n, "%s%099d", i ? "/" : "", i);
+    strcat(deep, "/leaf.bin");
+    struct fx_img im = {0};
+    fx_img_layer(&im, fx_layer(FX_GZIP, (struct fx_ent[]){
+        FX_F(".prefetch.landmark", "x"), FX_D("bin"), FX_F("bin/tool", "old tool"),
+        FX_F("stargz.index.json", "{}"), FX_F("bin/tool", "tool!"), FX_END}));
+    fx_img_layer(&im, fx_layer(FX_PLAIN, (struct fx_ent[]){
+        FX_D("./"), FX_F(deep, "deep file"), FX_H("short-link", deep), FX_F("./x", "1"),
+        FX_F("x", "2"), FX_END}));
+    char *path = fx_write(&im, FX_OCI_ARCHIVE, FX_PLAIN, g_dir, "odd.tar");
+    struct image img;
+    open_ok(&img, path);
+    assert_true(img.layers[0].estargz);
+    char *s = fetch_str(&img, final_entry(&img, "/bin/tool"));
+    assert_string_equal(s, "tool!");
+    free(s);
+    char *ideep = fx_printf("/%s", deep);
+    s = fetch_str(&img, final_entry(&img, ideep));
+    assert_string_equal(s, "deep file");
+    free(s);
+    s = fetch_str(&img, final_entry(&img, "/short-link"));
+    assert_string_equal(s, "deep file");
+    free(s);
+    s = fetch_str(&img, final_entry(&img, "/x"));
+    assert_string_equal(s, "2");
+    free(s);
+    free(ideep);
+    free(deep);
+    image_close(&img);
+    free(path);
+    fx_img_free(&im);
+}
+
 /* A member that is no longer where the model says (the file changed on disk) is an error, never
  * some other file's bytes. */
 static void test_changed_on_disk(void **state)
@@ -468,6 +509,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_duplicate_members),
+        cmocka_unit_test(test_fetch_odd_layers),
         cmocka_unit_test(test_changed_on_disk),
         cmocka_unit_test(test_extract_write_safety),
         cmocka_unit_test(test_extract_creates_folder),
