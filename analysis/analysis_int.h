@@ -119,5 +119,8 @@ void packages_run(struct analysis *a, const struct image *img);
 void waste_run(struct analysis *a, const struct image *img);
 void dupes_run(struct analysis *a, const struct image *img);
 int package_is_build_only(const char *name);
+/* 1 when entry e is a file a package installed and nothing changed since (see packages.c);
+ * only valid inside analysis_run(), after packages_run(). */
+int packages_file_pristine(const struct analysis *a, const struct model *m, uint32_t e);
 
 #endif

@@ -453,6 +453,29 @@ static void npm_run(struct pctx *c)
     }
 }
 
+/* "Installed unchanged", as strata can tell it without re-reading the image: the entry is the
+ * file's visible version, a dpkg, apk or pip package lists it (dpkg info/<pkg>.list or
+ * status.d md5sums, apk R: lines, RECORD), and it lies in the layer that installed the package
+ * (the layer holding most of the package's bytes). A later layer that edits the file (COPY over
+ * it, sed -i in another RUN) makes a new entry in another layer: not pristine. An edit inside
+ * the very RUN that installed the package is not seen: content hashes against md5sums/RECORD
+ * would catch it, but would need an MD5 and a SHA-256 of every scanned body; the heuristic
+ * rules that this exempts are LOW-confidence ones, while token formats are still reported
+ * there. npm packages own folders, not file lists: never pristine. */
+int packages_file_pristine(const struct analysis *a, const struct model *m, uint32_t e)
+{
+    const struct analysis_priv *p = PRIV(a);
+    if (!p->owner || !e || e >= m->n_entries)
+        return 0;
+    uint32_t node = m->entries[e].path;
+    if (node >= m->n_paths || !p->owner[node] || m->path_final[node] != e)
+        return 0;
+    const struct package *pk = &a->pkgs[p->owner[node] - 1];
+    if (strcmp(pk->ecosystem, "npm") == 0)
+        return 0;
+    return pk->layer >= 0 && (uint32_t)pk->layer == m->entries[e].layer;
+}
+
 static int cmp_pkg_idx(const void *x, const void *y, void *ctx)
 {
     const struct package *base = ctx;

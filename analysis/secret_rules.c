@@ -6,6 +6,11 @@
  * severe wins and ties go to the earlier row (specific formats come before generic ones), and
  * secrets_check_path reports the first file rule that matches.
  *
+ * SRF_GENERIC marks the heuristics (assignment shapes, URL and command-line passwords,
+ * credential file names): the analysis drops their hits in files a package installed unchanged
+ * (analysis/packages.c, packages_file_pristine). Token formats (AKIA…, ghp_, PEM keys, …) have
+ * no such flag and are reported wherever they are.
+ *
  * Adding a content rule: give it keywords (literals of >= 3 bytes, one of which every match
  * contains: the scanner only runs the regex on the lines where a keyword occurs), a regex whose
  * group `group` is the secret, and a test in tests/unit/test_secrets.c that fires and one
@@ -130,8 +135,93 @@ static int identifier_like(const char *v, size_t n)
     return !mixed || (dot && lead_alpha);
 }
 
+/* One name of code, as opposed to a random token: it reads as words. Split into segments at
+ * '_', at case changes (camelCase, "PBEWith" -> PBE + With) and around digit runs. A name has
+ * segments of 3 characters on average, at least one word of >= 3 letters, few segments of one
+ * or two letters, at most half digits, and its words are pronounceable: a segment of >= 4
+ * letters with lower case has a vowel among them, an all-caps one of >= 6 letters too
+ * (acronyms: SHA, AES, HTTPS). PositionalIndexer2D (Positional Indexer 2 D) and
+ * PBEWithHmacSHA256AndAES (PBE With Hmac SHA 256 And AES) pass; a random token of mixed case
+ * and digits changes segment every one or two characters (a 20-character base62 token has
+ * about 12 segments) and its longer runs rarely have vowels ("Cfpbf"), so it does not. */
+static int wordy(const char *v, size_t n)
+{
+    size_t segs = 0, chars = 0, digits = 0, shorts = 0, words = 0;
+    size_t i = 0;
+    while (i < n) {
+        if (v[i] == '_') {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        int caps = 0;
+        if (v[i] >= '0' && v[i] <= '9') {
+            while (j < n && v[j] >= '0' && v[j] <= '9')
+                j++;
+            digits += j - i;
+        } else if (v[i] >= 'A' && v[i] <= 'Z') {
+            while (j < n && v[j] >= 'A' && v[j] <= 'Z')
+                j++;
+            caps = 1;
+            if (j < n && v[j] >= 'a' && v[j] <= 'z') {
+                if (j - i > 1) {
+                    j--;                /* "PBEWith": PBE, then With */
+                } else {
+                    caps = 0;
+                    while (j < n && v[j] >= 'a' && v[j] <= 'z')
+                        j++;
+                }
+            }
+        } else if (v[i] >= 'a' && v[i] <= 'z') {
+            while (j < n && v[j] >= 'a' && v[j] <= 'z')
+                j++;
+        } else {
+            return 0;
+        }
+        size_t len = j - i;
+        if (!(v[i] >= '0' && v[i] <= '9')) {
+            int vowel = 0;
+            for (size_t k = i; k < j; k++)
+                vowel |= strchr(caps ? "AEIOUY" : "aeiouy", v[k]) != NULL;
+            if (!vowel && len >= (caps ? 6u : 4u))
+                return 0;
+            words += len >= 3;
+            shorts += len <= 2;
+        }
+        segs++;
+        chars += len;
+        i = j;
+    }
+    return segs && words && segs * 3 <= chars && digits * 2 <= chars && shorts * 3 <= segs + 1;
+}
+
+/* Code rather than a credential: the value is names and numbers joined by '.', '+', '-', '*',
+ * '/' (self.tokenizer.pos+50, java.util.Map, /usr/lib/jvm, 1.2.3-beta) or one wordy name
+ * (PBEWithHmacSHA256AndAES_256, PositionalIndexer2D). Base64 padding ('=') is never code. */
+static int code_like(const char *v, size_t n)
+{
+    size_t i = 0, names = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && !strchr(".+-*/=", v[j]))
+            j++;
+        if (j < n && v[j] == '=')
+            return 0;
+        if (j > i) {
+            int num = 1;
+            for (size_t k = i; k < j; k++)
+                num &= v[k] >= '0' && v[k] <= '9';
+            if (!num && !wordy(v + i, j - i))
+                return 0;
+            names += !num;
+        }
+        i = j + 1;
+    }
+    return names > 0;
+}
+
 /* generic-api-key: entropy >= 3.5 (gitleaks), and the shape of a token rather than of an
- * identifier or a path: at least one digit and one letter, not a code name. */
+ * identifier, an expression or a path: at least one digit and one letter, not code. */
 static int check_generic(const char *subj, const size_t *ov, unsigned g)
 {
     const char *v = subj + ov[2 * g];
@@ -141,7 +231,24 @@ static int check_generic(const char *subj, const size_t *ov, unsigned g)
         digit |= v[i] >= '0' && v[i] <= '9';
         alpha |= (v[i] | 0x20) >= 'a' && (v[i] | 0x20) <= 'z';
     }
-    return digit && alpha && !placeholder(v, n) && !identifier_like(v, n) && entropy(v, n) >= 3.5;
+    return digit && alpha && !placeholder(v, n) && !identifier_like(v, n) && !code_like(v, n) &&
+           entropy(v, n) >= 3.5;
+}
+
+/* Vendor-prefixed keys (OpenAI, Anthropic): the whole match's tail after the prefix is random:
+ * entropy >= 4 and upper, lower and digits all present. A 40-character random base62 tail has
+ * entropy about 5; "sk-admin-panel-settings-page-…" is about 3.5 and has no digit. */
+static int check_tokentail(const char *subj, const size_t *ov, unsigned g)
+{
+    const char *t = subj + ov[2], *e = subj + ov[3];     /* group 1: the tail */
+    int up = 0, lo = 0, dg = 0;
+    (void)g;
+    for (const char *c = t; c < e; c++) {
+        up |= *c >= 'A' && *c <= 'Z';
+        lo |= *c >= 'a' && *c <= 'z';
+        dg |= *c >= '0' && *c <= '9';
+    }
+    return up && lo && dg && entropy(t, (size_t)(e - t)) >= 4.0;
 }
 
 /* url-password: group 1 is the user, group 2 the password. */
@@ -215,10 +322,19 @@ static int pre_userinfo(const char *t, size_t len, size_t at, size_t kwlen)
     return 0;
 }
 
+/* openai-*, anthropic-*: "sk-" is a common trigram ("disk-", "task-"): the keyword must start
+ * a token (no letter, digit, '_' or '-' before it) for the regex to run. */
+static int pre_tokenstart(const char *t, size_t len, size_t at, size_t kwlen)
+{
+    (void)len, (void)kwlen;
+    return at == 0 || !(wordch(t[at - 1]) && t[at - 1] != '.');
+}
+
 /* ---- fix texts shared by many rows ---- */
 
 #define FIX_TOKEN "revoke and rotate it; never COPY or ENV it: use RUN --mount=type=secret at build and a runtime secret store"
 #define FIX_KEY   "rotate the key; mount it at run time (volume or orchestrator secret) or use RUN --mount=type=ssh|secret, never COPY it"
+#define FIX_OPENAI "revoke it at platform.openai.com (API keys); " FIX_TOKEN
 #define FIX_FILE  "add it to .dockerignore and pass it with RUN --mount=type=secret instead of COPY; deleting it in a later layer does not remove it"
 
 /* Word boundaries used below: (?<![A-Za-z0-9]) before and (?![A-Za-z0-9]) after a token keep
@@ -252,7 +368,7 @@ const struct secret_rule secret_rules[] = {
     {"pkcs12-file", SEV_HIGH, SK_FILE, SRF_KEYMAT, NULL, "*.p12|*.pfx", NULL, NULL, 0, 0, NULL,
      FIX_FILE, NULL},
     /* F-cred-file (dockle), plus .env variants, .netrc and .pgpass (sugg.) */
-    {"cred-file", SEV_HIGH, SK_FILE, SRF_NAMES, NULL,
+    {"cred-file", SEV_HIGH, SK_FILE, SRF_NAMES | SRF_GENERIC, NULL,
      "credentials|credentials.json|credentials.xml|credential.json|password.txt|secret_token.rb"
      "|carrierwave.rb|omniauth.rb|settings.py|database.yml|.env|.env.*|.netrc|.pgpass",
      "*.example|*.sample|*.template|*.tmpl|*.tpl|*.dist|*.default|*.defaults|*.schema", NULL,
@@ -323,17 +439,26 @@ const struct secret_rule secret_rules[] = {
      "(?|\\bsv=20\\d\\d-\\d\\d-\\d\\d[^\\s\"'<>]{0,512}?[?&]sig=([A-Za-z0-9%+/=]{40,})"
      "|[?&]sig=([A-Za-z0-9%+/=]{40,})[^\\s\"'<>]{0,512}?[?&]sv=20\\d\\d-\\d\\d-\\d\\d)",
      NULL, NULL, 1, 0, NULL, "revoke the SAS (rotate the signing key) and issue short-lived ones at run time", NULL},
-    /* openai-* (Trivy): project/service/admin keys CRITICAL, legacy HIGH */
-    {"openai-api-key", SEV_CRITICAL, SK_CONTENT, 0, "T3BlbkFJ",
-     "(?<![A-Za-z0-9_-])sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,200}T3BlbkFJ[A-Za-z0-9_-]{20,200}"
-     "(?![A-Za-z0-9_-])", NULL, NULL, 0, 0, NULL, FIX_TOKEN, NULL},
-    {"openai-legacy-api-key", SEV_HIGH, SK_CONTENT, 0, "T3BlbkFJ",
-     "(?<![A-Za-z0-9_-])sk-[A-Za-z0-9]{20,42}T3BlbkFJ[A-Za-z0-9]{20,42}" NA, NULL, NULL, 0, 0,
-     NULL, FIX_TOKEN, NULL},
-    /* anthropic-api-key (gitleaks), admin keys too */
+    /* openai-* (Trivy, gitleaks): project, service-account and admin keys are
+     * sk-proj- / sk-svcacct- / sk-admin- + base64url with "T3BlbkFJ" (base64 of "OpenAI") in
+     * the middle; legacy user keys sk- + 20 + T3BlbkFJ + 20 alphanumerics. The marker is not
+     * required here: the prefixes alone are OpenAI's (keys copied into docs and .env files with
+     * the middle shortened are still keys), so a long random tail after them is enough, and a
+     * legacy key is also accepted as sk- + 48 alphanumerics (its length; strata sugg.). Both
+     * CRITICAL: a key bills the owner's account. Entropy >= 4 keeps "sk-admin-panel-…" out. */
+    {"openai-api-key", SEV_CRITICAL, SK_CONTENT, SRF_ANCHOR, "sk-proj-|sk-svcacct-|sk-admin-",
+     "(?<![A-Za-z0-9_-])sk-(?:proj|svcacct|admin)-([A-Za-z0-9_-]{40,250})(?![A-Za-z0-9_-])",
+     NULL, NULL, 0, 0, check_tokentail, FIX_OPENAI, pre_tokenstart},
+    {"openai-legacy-api-key", SEV_CRITICAL, SK_CONTENT, SRF_ANCHOR, "sk-",
+     "(?<![A-Za-z0-9_-])sk-([A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}|[A-Za-z0-9]{48})(?![A-Za-z0-9_-])",
+     NULL, NULL, 0, 0, check_tokentail, FIX_OPENAI, pre_tokenstart},
+    /* anthropic-api-key (gitleaks: sk-ant-api03- + 93 base64url + "AA"; admin keys
+     * sk-ant-admin01- the same). As for OpenAI, the prefix is the vendor's own, so any
+     * sk-ant-<kind><2 digits>- with a random tail of >= 32 characters counts (strata sugg.). */
     {"anthropic-api-key", SEV_CRITICAL, SK_CONTENT, SRF_ANCHOR, "sk-ant-",
-     "(?<![A-Za-z0-9_-])sk-ant-(?:api03|admin01)-[A-Za-z0-9_-]{93}AA(?![A-Za-z0-9_-])",
-     NULL, NULL, 0, 0, NULL, FIX_TOKEN, NULL},
+     "(?<![A-Za-z0-9_-])sk-ant-[a-z]{2,10}[0-9]{2}-([A-Za-z0-9_-]{32,200})(?![A-Za-z0-9_-])",
+     NULL, NULL, 0, 0, check_tokentail, "revoke it in the Anthropic console; " FIX_TOKEN,
+     pre_tokenstart},
     /* hugging-face-access-token (Trivy) */
     {"hugging-face-access-token", SEV_CRITICAL, SK_CONTENT, SRF_ANCHOR, "hf_",
      "(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{34,40}" NA, NULL, NULL, 0, 0, NULL, FIX_TOKEN, NULL},
@@ -399,16 +524,16 @@ const struct secret_rule secret_rules[] = {
      "ThisTokenIsNotSoSecretChangeIt", NULL, NULL, 0, 0, NULL,
      "set APP_SECRET to a generated value at run time; the default is public", NULL},
     /* F-maven (Trivy): settings.xml <password>/<passphrase>, settings-security.xml <master> */
-    {"maven-settings-password", SEV_HIGH, SK_CONTENT, SRF_ANCHOR, "<password>|<passphrase>|<master>",
+    {"maven-settings-password", SEV_HIGH, SK_CONTENT, SRF_ANCHOR | SRF_GENERIC, "<password>|<passphrase>|<master>",
      "<(password|passphrase|master)>\\s*([^<\\s$][^<]{0,255}?)\\s*</\\1>", NULL,
      "settings.xml|settings-security.xml", 2, 0, check_maven,
      "use ${env.VAR} in settings.xml and RUN --mount=type=secret for the values", NULL},
     /* F-cloud-dir sugg.: .npmrc / .pypirc with credentials */
-    {"npmrc-auth-token", SEV_HIGH, SK_CONTENT, SRF_ANCHOR, "_auth|_password",
+    {"npmrc-auth-token", SEV_HIGH, SK_CONTENT, SRF_ANCHOR | SRF_GENERIC, "_auth|_password",
      "(?:_authToken|_auth|_password)\\s*=\\s*[\"']?([^\\s\"'$][^\\s\"']{5,})", NULL,
      ".npmrc|npmrc", 1, 0, check_real,
      "use RUN --mount=type=secret,id=npmrc,target=/root/.npmrc; never COPY .npmrc", NULL},
-    {"pypirc-password", SEV_HIGH, SK_CONTENT, 0, "password",
+    {"pypirc-password", SEV_HIGH, SK_CONTENT, SRF_GENERIC, "password",
      "(?m)^[ \\t]*password[ \\t]*[=:][ \\t]*(\\S{4,})", NULL, ".pypirc", 1, 0, check_real,
      "use RUN --mount=type=secret for .pypirc, or TWINE_PASSWORD at run time", NULL},
     /* jwt-token (Trivy): header and payload are base64url JSON ("eyJ") */
@@ -416,19 +541,19 @@ const struct secret_rule secret_rules[] = {
      "(?<![A-Za-z0-9_-])ey[A-Za-z0-9_-]{17,}\\.ey[A-Za-z0-9_-]{17,}\\.(?:[A-Za-z0-9_-]{10,}={0,2})?",
      NULL, NULL, 0, 0, NULL, "check whether the token is still valid; do not ship tokens in images", NULL},
     /* url-password (strata): scheme://user:password@host, as in DATABASE_URL */
-    {"url-password", SEV_HIGH, SK_CONTENT, 0, "://",
+    {"url-password", SEV_HIGH, SK_CONTENT, SRF_GENERIC, "://",
      "\\b[A-Za-z][A-Za-z0-9+.-]{1,30}://([^\\s:/?#@'\"<>\\\\]{1,128}):([^\\s/?#@'\"<>\\\\]{1,256})@"
      "(?=[A-Za-z0-9_\\[.-])", NULL, NULL, 2, 0, check_urlpass,
      "change the password; pass the URL at run time (orchestrator secret), not in files or ENV", pre_userinfo},
     /* curl-auth (gitleaks): credentials on a command line or in an Authorization header */
-    {"curl-auth", SEV_HIGH, SK_CONTENT, SRF_KWICASE | SRF_ANCHOR, "curl|wget|authorization",
+    {"curl-auth", SEV_HIGH, SK_CONTENT, SRF_KWICASE | SRF_ANCHOR | SRF_GENERIC, "curl|wget|authorization",
      "(?i)(?|\\bcurl\\b[^\\n;&|]{0,512}?\\s(?:-u\\s*|--user(?:\\s+|=))['\"]?([^\\s'\":]{1,128}:[^\\s'\"]{1,256})"
      "|\\bwget\\b[^\\n;&|]{0,512}?\\s--(?:http-|ftp-)?password(?:\\s+|=)['\"]?([^\\s'\"]{1,256})"
      "|\\bauthorization\\s*:\\s*(?:bearer|basic|token)\\s+([A-Za-z0-9._~+/=-]{8,}))",
      NULL, NULL, 1, 0, check_curl,
      "read the credential from a build secret (RUN --mount=type=secret,id=x curl -u \"$(cat /run/secrets/x)\")", NULL},
     /* generic-api-key (gitleaks, LOW sugg.: noisy): key-ish name, assignment, entropy >= 3.5 */
-    {"generic-api-key", SEV_LOW, SK_CONTENT, SRF_KWICASE | SRF_NOENV | SRF_ANCHOR,
+    {"generic-api-key", SEV_LOW, SK_CONTENT, SRF_KWICASE | SRF_NOENV | SRF_ANCHOR | SRF_GENERIC,
      "key|secret|token|passw|credential",
      "(?i)(?:key|secret|token|passw(?:or)?d|credentials?)[\\w.-]{0,20}[\"'`]?[ \\t]{0,5}"
      "(?:=|:=|:|=>|\\?=)[ \\t]{0,5}([\"'`]?)([A-Za-z0-9_.=+/-]{10,150})\\1(?![A-Za-z0-9_.=+/(-])",

@@ -1022,6 +1022,14 @@ const char *secrets_kind_name(enum secret_kind kind)
     return (unsigned)kind < 4 ? names[kind] : "unknown";
 }
 
+int secrets_rule_generic(const char *rule_id)
+{
+    for (size_t i = 0; rule_id && i < secret_rules_n; i++)
+        if (secret_rules[i].id == rule_id || strcmp(secret_rules[i].id, rule_id) == 0)
+            return (secret_rules[i].flags & SRF_GENERIC) != 0;
+    return 0;
+}
+
 size_t secrets_rule_count(void)
 {
     return secret_rules_n;

@@ -100,6 +100,10 @@ void secrets_mask(const char *value, size_t len, char *out, size_t outsz);
 const char *secrets_sev_name(enum secret_sev sev);   /* "critical", "high", … as in the JSON */
 int secrets_sev_parse(const char *name);             /* case-insensitive; -1 if unknown */
 const char *secrets_kind_name(enum secret_kind kind);/* "content", "file", "env", "history" */
+/* 1 when the rule is a heuristic (generic-api-key, url-password, curl-auth, config-file
+ * passwords, credential file names) rather than a token format: its hits in files a package
+ * installed unchanged are dropped by the analysis. 0 for token formats and unknown ids. */
+int secrets_rule_generic(const char *rule_id);
 
 /* The rule table, for --list-rules and help. */
 struct secret_rule_info {
@@ -129,6 +133,8 @@ enum {
     SRF_NOENV   = 1 << 3,      /* not run on Env entries (env-secret-name covers them) */
     SRF_ANCHOR  = 1 << 4,      /* every match starts where a keyword starts: one anchored
                                 * attempt per keyword instead of a search over its line */
+    SRF_GENERIC = 1 << 5,      /* a heuristic, not a token format: not reported in a file a
+                                * package installed unchanged (secrets_rule_generic) */
 };
 
 /* The value of a match is capture group `group` of subj (ov is PCRE2's ovector). Returns 1 to

@@ -285,10 +285,10 @@ static void test_ai_chat_pay(void **state)
     NO("openai-api-key", "/a", t);
     snprintf(t, sizeof t, "key = 'sk-%sT3BlbkFJ%s'", gen(a, "", ALNUM, 20, ""), gen(b, "", ALNUM, 20, ""));
     YES("openai-legacy-api-key", "/a", t);
-    snprintf(t, sizeof t, "key = 'sk-%sT3BlbkFX%s'", gen(a, "", ALNUM, 20, ""), gen(b, "", ALNUM, 20, ""));
-    NO("openai-legacy-api-key", "/a", t);
+    snprintf(t, sizeof t, "key = 'sk-%sT3BlbkFX%s'", gen(a, "", ALNUM, 20, ""), gen(b, "", ALNUM, 19, ""));
+    NO("openai-legacy-api-key", "/a", t);      /* 47 characters: neither shape */
     YES("anthropic-api-key", "/a", gen(t, "sk-ant-api03-", B64U, 93, "AA"));
-    NO("anthropic-api-key", "/a", gen(t, "sk-ant-api03-", B64U, 92, "AA"));
+    NO("anthropic-api-key", "/a", gen(t, "sk-ant-api03-", B64U, 30, ""));
     YES("hugging-face-access-token", "/a", gen(t, "HF_TOKEN=hf_", ALNUM, 34, "\n"));
     NO("hugging-face-access-token", "/a", gen(t, "HF_TOKEN=hf_", ALNUM, 33, "\n"));
     NO("hugging-face-access-token", "/a", "from huggingface_hub import hf_hub_download_and_cache_everything_now\n");
@@ -380,6 +380,125 @@ static void test_misc_formats(void **state)
     NO("generic-api-key", "/app/m.py", "        RegOpenKeyEx = win32api.RegOpenKeyEx\n");
     NO("generic-api-key", "/app/x.h", "    __m512i const data_key_lo = _mm512_shuffle_epi32(x, 1);\n");
     NO("generic-api-key", "/app/n.h", "\tNL80211_KEY_MAX = __NL80211_KEY_AFTER_LAST - 1,\n");
+}
+
+/* ---- issue 8: OpenAI / Anthropic keys at critical, not low generic-api-key ---- */
+
+/* The only hit of text, which must be rule at severity sev. */
+static void only(const char *rule, int sev, const char *path, const char *text)
+{
+    struct rec r = scan(path, text);
+    if (r.n != 1 || strcmp(r.id[0], rule) != 0 || r.sev[0] != sev)
+        fail_msg("want exactly one %s (sev %d) on: %s; got %d hits, first %s sev %d", rule, sev,
+                 text, r.n, r.n ? r.id[0] : "-", r.n ? r.sev[0] : -1);
+}
+
+static void test_openai_anthropic(void **state)
+{
+    (void)state;
+    static char t[1024], a[256], b[256];
+    /* project / service-account / admin keys, with the T3BlbkFJ marker (OpenAI's shape) */
+    snprintf(t, sizeof t, "OPENAI_API_KEY=sk-proj-%sT3BlbkFJ%s\n", gen(a, "", B64U, 74, ""), gen(b, "", B64U, 74, ""));
+    only("openai-api-key", SEV_CRITICAL, "/app/.env", t);
+    snprintf(t, sizeof t, "OPENAI_API_KEY=sk-svcacct-%sT3BlbkFJ%s\n", gen(a, "", B64U, 58, ""), gen(b, "", B64U, 58, ""));
+    only("openai-api-key", SEV_CRITICAL, "/app/.env", t);
+    snprintf(t, sizeof t, "openai.api_key = \"sk-admin-%sT3BlbkFJ%s\"\n", gen(a, "", B64U, 58, ""), gen(b, "", B64U, 58, ""));
+    only("openai-api-key", SEV_CRITICAL, "/app/main.py", t);
+    /* and without it: the prefix is OpenAI's (these were low generic-api-key before) */
+    snprintf(t, sizeof t, "OPENAI_API_KEY=sk-proj-%s\n", gen(a, "", B64U, 120, ""));
+    only("openai-api-key", SEV_CRITICAL, "/app/.env", t);
+    snprintf(t, sizeof t, "api_key: sk-svcacct-%s\n", gen(a, "", B64U, 64, ""));
+    only("openai-api-key", SEV_CRITICAL, "/app/c.yml", t);
+    /* legacy user keys: sk- + 48 alphanumerics, marker or not */
+    snprintf(t, sizeof t, "OPENAI_KEY=sk-%s\n", gen(a, "", ALNUM, 48, ""));
+    only("openai-legacy-api-key", SEV_CRITICAL, "/app/.env", t);
+    snprintf(t, sizeof t, "key = 'sk-%sT3BlbkFJ%s'\n", gen(a, "", ALNUM, 20, ""), gen(b, "", ALNUM, 20, ""));
+    only("openai-legacy-api-key", SEV_CRITICAL, "/app/k.py", t);
+    /* Anthropic: gitleaks' exact shape, admin keys, and a shorter tail */
+    only("anthropic-api-key", SEV_CRITICAL, "/app/.env", gen(t, "ANTHROPIC_API_KEY=sk-ant-api03-", B64U, 93, "AA\n"));
+    only("anthropic-api-key", SEV_CRITICAL, "/app/.env", gen(t, "ANTHROPIC_ADMIN_KEY=sk-ant-admin01-", B64U, 93, "AA\n"));
+    only("anthropic-api-key", SEV_CRITICAL, "/app/.env", gen(t, "ANTHROPIC_API_KEY=sk-ant-api03-", B64U, 80, "\n"));
+    /* in ENV and in history too, critical there as well */
+    snprintf(t, sizeof t, "OPENAI_API_KEY=sk-proj-%s", gen(a, "", B64U, 120, ""));
+    assert_true(fires_env("openai-api-key", t));
+    snprintf(t, sizeof t, "|1 ANTHROPIC_API_KEY=sk-ant-api03-%sAA /bin/sh -c make", gen(a, "", B64U, 93, ""));
+    assert_true(fires_hist("anthropic-api-key", t));
+
+    /* near misses */
+    NO("openai-api-key", "/a", gen(t, "sk-proj-", B64U, 30, "\n"));              /* too short */
+    NO("openai-api-key", "/a", "url: /task-proj-Xq8Zr2Lm9Kp4Wt7Yb3Nc6Vd1Hf5Gj0Qs8Re2Ta4Uo\n"); /* task-… */
+    NO("openai-api-key", "/a", "see sk-admin-panel-settings-page-layout-template-and-style\n");  /* words */
+    NO("openai-legacy-api-key", "/a", gen(t, "sk-", ALNUM, 47, "\n"));
+    NO("openai-legacy-api-key", "/a", gen(t, "sk-", ALNUM, 49, "\n"));
+    NO("openai-legacy-api-key", "/a", gen(t, "/dev/disk-", ALNUM, 48, "\n"));
+    NO("openai-legacy-api-key", "/a", "sk-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n");
+    NO("anthropic-api-key", "/a", "sk-ant-api03-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n");
+}
+
+/* ---- issue 8: code in real packages is not a secret ---- */
+
+static void test_code_not_secret(void **state)
+{
+    (void)state;
+    /* the three reported false alarms, in their files' own words */
+    NO("generic-api-key", "/etc/java-17-openjdk/security/java.security",
+       "keystore.pkcs12.keyProtectionAlgorithm = PBEWithHmacSHA256AndAES_256\n");
+    NO("generic-api-key", "/etc/java-17-openjdk/security/java.security",
+       "keystore.pkcs12.keyPbeAlgorithm=PBEWithHmacSHA256AndAES_256\n");
+    NO("generic-api-key", "/usr/lib/python3/dist-packages/fontTools/feaLib/parser.py",
+       "            token_end = self.tokenizer.pos+50\n");
+    NO("generic-api-key", "/usr/lib/python3/dist-packages/fontTools/x.py",
+       "        tokens = self.tokenizer.pos+50\n");
+    NO("generic-api-key", "/usr/lib/python3/dist-packages/pandas/core/indexing.py",
+       "    def _getitem_tuple(self, key: PositionalIndexer2D) -> DataFrame:\n");
+    /* more code of the same kinds */
+    NO("generic-api-key", "/app/a.java", "    secretKeyFactory = SecretKeyFactory2.getInstance\n");
+    NO("generic-api-key", "/app/a.py", "api_key = settings.OPENAI_KEY_V2\n");
+    NO("generic-api-key", "/app/a.py", "token_id = tokenizer.vocab_size-1\n");
+    NO("generic-api-key", "/app/a.py", "cache_key = hashlib.sha256\n");
+    NO("generic-api-key", "/app/a.cfg", "keyfile: /etc/ssl/private/server2.key\n");
+    NO("generic-api-key", "/app/a.txt", "key_version = 1.2.3-beta4\n");
+    NO("generic-api-key", "/app/a.js", "const tokenType = TokenKind.Identifier32;\n");
+    NO("generic-api-key", "/app/a.h", "#define KEY_LENGTH HMAC_SHA512_DIGEST_LENGTH\n");
+
+    /* tokens still fire: hand-made ones, base64 with / and +, and random ones (a code
+     * heuristic that ate random tokens would show here) */
+    YES("generic-api-key", "/app/conf.py", "api_key = \"Zk29fLq81mNc0pXw\"\n");
+    YES("generic-api-key", "/app/conf.py", "client_secret = 'kL9/xQ2+vR7mN4pT8wZ1'\n");
+    YES("generic-api-key", "/app/conf.py", "token: Ab3dE9fGh2JkLmN0pQrS\n");
+    YES("generic-api-key", "/app/conf.py", "secret = 9f86d081884c7d659a2feaa0c55ad015\n");
+    /* 5000 random base62 / base64 tokens of 20-63 characters with a digit: the name heuristic
+     * may take a few that happen to read as words (7 in 20000 when this was written), no more
+     * than 0.1% */
+    static char t[256], v[160];
+    int missed = 0;
+    for (int i = 0; i < 5000; i++) {
+        gen(v, "", i % 2 ? ALNUM : B64, 20 + (size_t)i % 44, "");
+        v[5] = (char)('0' + i % 10);
+        snprintf(t, sizeof t, "api_key = \"%s\"\n", v);
+        missed += !fires("generic-api-key", "/app/conf.py", t);
+    }
+    if (missed > 5)
+        fail_msg("generic-api-key missed %d of 5000 random tokens", missed);
+}
+
+static void test_generic_flag(void **state)
+{
+    (void)state;
+    /* heuristics: dropped in files a package installed unchanged */
+    assert_true(secrets_rule_generic("generic-api-key"));
+    assert_true(secrets_rule_generic("url-password"));
+    assert_true(secrets_rule_generic("curl-auth"));
+    assert_true(secrets_rule_generic("cred-file"));
+    /* token formats: reported everywhere */
+    assert_false(secrets_rule_generic("aws-access-key-id"));
+    assert_false(secrets_rule_generic("github-pat"));
+    assert_false(secrets_rule_generic("private-key"));
+    assert_false(secrets_rule_generic("openai-api-key"));
+    assert_false(secrets_rule_generic("anthropic-api-key"));
+    assert_false(secrets_rule_generic("ssh-private-key-file"));
+    assert_false(secrets_rule_generic("no-such-rule"));
+    assert_false(secrets_rule_generic(NULL));
 }
 
 /* ---- the end-to-end fixture's secrets ---- */
@@ -874,6 +993,9 @@ int main(void)
         cmocka_unit_test(test_github_gitlab),
         cmocka_unit_test(test_cloud),
         cmocka_unit_test(test_ai_chat_pay),
+        cmocka_unit_test(test_openai_anthropic),
+        cmocka_unit_test(test_code_not_secret),
+        cmocka_unit_test(test_generic_flag),
         cmocka_unit_test(test_registries),
         cmocka_unit_test(test_misc_formats),
         cmocka_unit_test(test_fixture_env),
