@@ -66,6 +66,8 @@ struct package {
     uint64_t bytes;            /* of its files in the final filesystem */
     uint32_t files;
     int layer;                 /* layer that installed it (wrote most of its files) */
+    int list_layer;            /* layer of its file list (dpkg .list / md5sums, pip RECORD):
+                                * where it was last installed; -1 when it has none (apk, npm) */
     int build_only;            /* compilers, -dev packages, headers: not needed at runtime */
 };
 

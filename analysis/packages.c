@@ -66,6 +66,7 @@ static size_t pkg_new(struct pctx *c, const char *eco, const char *name, size_t 
     p->version = xstrdup(ver ? ver : "");
     p->ecosystem = eco;
     p->layer = -1;
+    p->list_layer = -1;
     p->build_only = strcmp(eco, "deb") == 0 || strcmp(eco, "apk") == 0 ?
                     package_is_build_only(p->name) : 0;
     memset(c->acc, 0, (c->m->n_layers ? c->m->n_layers : 1) * sizeof *c->acc);
@@ -240,6 +241,7 @@ static void dpkg_run(struct pctx *c)
             continue;
         }
         size_t k = pkg_new(c, "deb", name, nl, s ? s->version : NULL);
+        c->pk[k].list_layer = (int)m->entries[r->entry].layer;
         if (s)
             s->used = 1;
         free(name);
@@ -361,6 +363,7 @@ static void python_run(struct pctx *c)
             ver = dash ? xstrndup(dash + 1, bl - (size_t)(dash + 1 - b)) : xstrdup("");
         }
         size_t k = pkg_new(c, "python", name, strlen(name), ver);
+        c->pk[k].list_layer = (int)c->m->entries[r->entry].layer;
         free(name);
         free(ver);
         const char *buf = r->data;
@@ -453,27 +456,31 @@ static void npm_run(struct pctx *c)
     }
 }
 
-/* "Installed unchanged", as strata can tell it without re-reading the image: the entry is the
- * file's visible version, a dpkg, apk or pip package lists it (dpkg info/<pkg>.list or
- * status.d md5sums, apk R: lines, RECORD), and it lies in the layer that installed the package
- * (the layer holding most of the package's bytes). A later layer that edits the file (COPY over
- * it, sed -i in another RUN) makes a new entry in another layer: not pristine. An edit inside
- * the very RUN that installed the package is not seen: content hashes against md5sums/RECORD
- * would catch it, but would need an MD5 and a SHA-256 of every scanned body; the heuristic
- * rules that this exempts are LOW-confidence ones, while token formats are still reported
- * there. npm packages own folders, not file lists: never pristine. */
+/* "Installed unchanged", as strata can tell it without re-reading the image: a dpkg, apk or
+ * pip package lists the file (dpkg info/<pkg>.list or status.d md5sums, apk R: lines, pip
+ * RECORD), and this version of it lies in the layer that installed the package: the layer of
+ * the package's file list (dpkg writes info/<pkg>.list, pip its RECORD, at each install or
+ * upgrade), or for apk, whose one database every `apk add` rewrites, the layer holding most of
+ * the package's bytes. A later layer that edits the file (COPY over it, sed -i
+ * in another RUN) makes a new version in another layer: not pristine, and the install-layer
+ * version under it still is. An edit inside the very RUN that installed the package is not
+ * seen: comparing content with md5sums / RECORD hashes would catch it, but needs an MD5 and a
+ * SHA-256 of every scanned body. What this exempts is only the heuristic rules (SRF_GENERIC);
+ * token formats are reported in package files too. npm packages own folders, not file lists:
+ * never pristine. */
 int packages_file_pristine(const struct analysis *a, const struct model *m, uint32_t e)
 {
     const struct analysis_priv *p = PRIV(a);
     if (!p->owner || !e || e >= m->n_entries)
         return 0;
     uint32_t node = m->entries[e].path;
-    if (node >= m->n_paths || !p->owner[node] || m->path_final[node] != e)
+    if (node >= m->n_paths || !p->owner[node])
         return 0;
     const struct package *pk = &a->pkgs[p->owner[node] - 1];
     if (strcmp(pk->ecosystem, "npm") == 0)
         return 0;
-    return pk->layer >= 0 && (uint32_t)pk->layer == m->entries[e].layer;
+    int install = pk->list_layer >= 0 ? pk->list_layer : pk->layer;
+    return install >= 0 && (uint32_t)install == m->entries[e].layer;
 }
 
 static int cmp_pkg_idx(const void *x, const void *y, void *ctx)
