@@ -4,7 +4,8 @@
 # Idempotent and quiet: when everything is already installed it only checks and returns. Runs as
 # root on a bare Debian 12 (minbase, no sudo, empty apt lists); `apt-get update` runs only when a
 # package is missing. With --images it also installs what ../shared/tools/make-real-images.sh and
-# scripts/make-demo-image.sh need (buildah, skopeo, debootstrap, docker.io).
+# scripts/make-demo-image.sh need (buildah, skopeo, debootstrap, docker.io), and what
+# scripts/check-deb.sh and scripts/check-image.sh need (dpkg-dev, debhelper, lintian).
 set -euo pipefail
 
 PKGS=(
@@ -17,13 +18,16 @@ PKGS=(
   mandoc zsh fish
   # the JSON Schemas of the reports (tests/e2e/test_schema.sh)
   python3-jsonschema
+  # the CI recipes of docs/ci (tests/e2e/test_recipes.sh reads their YAML)
+  python3-yaml
 )
-IMAGE_PKGS=(buildah skopeo debootstrap docker.io)
+# --images: real images, the Debian package (scripts/check-deb.sh) and strata's own image
+IMAGE_PKGS=(buildah skopeo debootstrap docker.io dpkg-dev debhelper lintian)
 
 for a in "$@"; do
   case $a in
     --images) PKGS+=("${IMAGE_PKGS[@]}") ;;
-    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) echo "deps.sh: unknown option: $a" >&2; exit 64 ;;
   esac
 done
