@@ -13,6 +13,11 @@ static const char *const hint_ids[] = {"DL3009", "DL3015", "DL3019", "DL3032", "
                                        "DL3040", "DL3042", "DL3046", "DL3059", "DL3060"};
 static const char *const dead_ids[] = {"shadowed", "deleted"};
 
+const char *ids_hint(size_t i)
+{
+    return i < sizeof hint_ids / sizeof *hint_ids ? hint_ids[i] : NULL;
+}
+
 int ids_known(const char *id)
 {
     struct secret_rule_info ri;

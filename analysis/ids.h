@@ -5,10 +5,14 @@
 #ifndef STRATA_IDS_H
 #define STRATA_IDS_H
 
+#include <stddef.h>
+
 /* 1 when id names something that can be silenced, else 0. */
 int ids_known(const char *id);
 /* Every known id on one line, grouped ("secret rules: a, b; waste: c, d; hints: DL3009, …");
  * caller frees. */
 char *ids_list(void);
+/* The i-th Dockerfile hint id ("DL3009", …), NULL past the last (for strata --list-ids). */
+const char *ids_hint(size_t i);
 
 #endif

@@ -261,7 +261,8 @@ static void print_keys(void)
 }
 
 /* Every id --ignore accepts, "ID<TAB>what" a line: the secret rules, the waste categories (one
- * line per id though the rule table may hold several rows of it) and the dead-byte categories.
+ * line per id though the rule table may hold several rows of it), the dead-byte categories and
+ * the Dockerfile hints (ids_known() accepts exactly these; test_install.sh checks it).
  * Hidden from --help; the shell completions ask it, so they follow the tables. */
 static void print_ids(void)
 {
@@ -278,6 +279,8 @@ static void print_ids(void)
     }
     printf("shadowed\twaste: overwritten in a later layer\n"
            "deleted\twaste: deleted in a later layer\n");
+    for (size_t i = 0; ids_hint(i); i++)
+        printf("%s\tDockerfile hint (hadolint)\n", ids_hint(i));
 }
 
 int main(int argc, char **argv)
