@@ -367,7 +367,7 @@ static int stream_tar(struct reader *r, const char *path)
             break;
         }
         struct layer_src src = {.fd = -1, .outer = a, .peek = blk, .peek_len = sz, .buf = buf,
-                                .bufsz = 1 << 20};
+                                .bufsz = 1 << 20, .progress = &r->prog->bytes_done};
         struct errbuf e = {0};
         struct layer_result res;
         uint32_t b = model_blob_begin(&r->img->model);
@@ -463,9 +463,130 @@ static int is_index_type(const char *mt)
     return mt && (strstr(mt, "image.index") || strstr(mt, "manifest.list"));
 }
 
-/* Picks the image manifest from an index (recursing into nested indexes). Returns a new
- * reference to the manifest JSON, or NULL with err set. */
-static json_t *pick_manifest(struct reader *r, json_t *index, int depth)
+/* Platform names as people type them and as images spell them: x86_64 is amd64, aarch64 is
+ * arm64; an arm64 image without a variant is v8 and an arm one v7 (containerd's defaults). */
+static const char *arch_norm(const char *a)
+{
+    if (!strcmp(a, "x86_64") || !strcmp(a, "x86-64")) return "amd64";
+    if (!strcmp(a, "aarch64")) return "arm64";
+    if (!strcmp(a, "i386") || !strcmp(a, "i686")) return "386";
+    return a;
+}
+
+static const char *variant_norm(const char *arch, const char *v)
+{
+    if (v && *v)
+        return !strcmp(arch, "arm64") && !strcmp(v, "8") ? "v8" : v;
+    return !strcmp(arch, "arm64") ? "v8" : !strcmp(arch, "arm") ? "v7" : "";
+}
+
+/* Whether an image of os/arch/variant (variant may be NULL) is what "OS/ARCH[/VARIANT]" asks
+ * for; a wanted platform without a variant takes any variant. */
+static int platform_match(const char *want, const char *os, const char *arch, const char *var)
+{
+    char wos[64] = "", warch[64] = "", wvar[64] = "";
+    if (!os || !arch || sscanf(want, "%63[^/]/%63[^/]/%63s", wos, warch, wvar) < 2)
+        return 0;
+    const char *a = arch_norm(arch), *wa = arch_norm(warch);
+    if (strcmp(os, wos) != 0 || strcmp(a, wa) != 0)
+        return 0;
+    return !wvar[0] || strcmp(variant_norm(a, var), variant_norm(wa, wvar)) == 0;
+}
+
+static void platform_add(struct image *img, const char *os, const char *ar, const char *va, const char *dg)
+{
+    img->platforms = xreallocarray(img->platforms, img->n_platforms + 1, sizeof *img->platforms);
+    img->platforms[img->n_platforms++] = (struct platform){xstrdup(os), xstrdup(ar), xstrdup(va ? va : ""),
+                                                           xstrdup(dg ? dg : "")};
+}
+
+/* "linux/amd64, linux/arm64/v8" from img->platforms, or `none` when there is none. */
+static void platform_list(const struct image *img, char *list, size_t n, const char *none)
+{
+    list[0] = 0;
+    for (size_t k = 0; k < img->n_platforms && strlen(list) < n - 100; k++)
+        snprintf(list + strlen(list), n - strlen(list), "%s%s/%s%s%s", k ? ", " : "", img->platforms[k].os,
+                 img->platforms[k].arch, img->platforms[k].variant[0] ? "/" : "", img->platforms[k].variant);
+    if (!list[0])
+        snprintf(list, n, "%s", none);
+}
+
+#define INDEX_MAX_DEPTH 4
+#define INDEX_MAX_MANIFESTS 4096   /* descriptors visited in all nested indexes together */
+
+/* The image manifests an index offers, nested indexes flattened (index.json -> image index ->
+ * manifests, as `buildah manifest push --all --format oci` and containerd's docker save write). */
+struct index_walk {
+    json_t **leaf; size_t n_leaf;          /* descriptors, borrowed from `keep` or the top index */
+    json_t **keep; size_t n_keep;          /* nested indexes loaded, released at the end */
+    size_t visited;
+};
+
+static void walk_free(struct index_walk *w)
+{
+    for (size_t i = 0; i < w->n_keep; i++)
+        json_decref(w->keep[i]);
+    free(w->keep);
+    free(w->leaf);
+}
+
+/* A descriptor's blob, when it is an image index: loaded (kept in w), else NULL. Only a
+ * descriptor typed as an index, or untyped and without a platform, is looked into. */
+static json_t *nested_index(struct reader *r, json_t *d, struct index_walk *w)
+{
+    const char *mt = jstr(d, "mediaType");
+    if (mt ? !is_index_type(mt) : json_object_get(d, "platform") != NULL)
+        return NULL;
+    const char *dg = jstr(d, "digest");
+    if (!dg)
+        return NULL;
+    char *bn = blob_name(dg);
+    struct member *mb = mem_find(r, bn);
+    free(bn);
+    if (!mb || !mb->json)
+        return NULL;   /* missing or not JSON: reported when picked as a manifest */
+    json_t *j = json_loadb(mb->json, mb->json_len, JSON_REJECT_DUPLICATES, NULL);
+    if (!json_is_object(j) || !json_is_array(json_object_get(j, "manifests")) || json_object_get(j, "layers")) {
+        json_decref(j);
+        return NULL;
+    }
+    w->keep = xreallocarray(w->keep, w->n_keep + 1, sizeof *w->keep);
+    w->keep[w->n_keep++] = j;
+    return j;
+}
+
+static int index_walk(struct reader *r, json_t *index, int depth, struct index_walk *w)
+{
+    json_t *ms = json_object_get(index, "manifests");
+    if (depth > INDEX_MAX_DEPTH) {
+        errbuf_set(&r->img->err, "%s: image indexes nested too deep", r->base);
+        return RC_FATAL;
+    }
+    size_t i;
+    json_t *d;
+    json_array_foreach(ms, i, d) {
+        if (++w->visited > INDEX_MAX_MANIFESTS) {
+            errbuf_set(&r->img->err, "%s: the index lists more than %d manifests", r->base, INDEX_MAX_MANIFESTS);
+            return RC_FATAL;
+        }
+        if (!json_is_object(d) || is_attestation(d))
+            continue;
+        json_t *inner = nested_index(r, d, w);
+        if (inner) {
+            if (index_walk(r, inner, depth + 1, w) != RC_OK)
+                return RC_FATAL;
+            continue;
+        }
+        w->leaf = xreallocarray(w->leaf, w->n_leaf + 1, sizeof *w->leaf);
+        w->leaf[w->n_leaf++] = d;
+    }
+    return RC_OK;
+}
+
+/* Picks the image manifest from an index (nested indexes included). Returns a new reference to
+ * the manifest JSON, or NULL with err set. *unverified is set when --platform was given but the
+ * choice carries no platform to check it by (the config is checked instead). */
+static json_t *pick_manifest(struct reader *r, json_t *index, int depth, int *unverified)
 {
     struct image *img = r->img;
     json_t *ms = json_object_get(index, "manifests");
@@ -473,62 +594,59 @@ static json_t *pick_manifest(struct reader *r, json_t *index, int depth)
         errbuf_set(&img->err, "%s: index lists no manifests", r->base);
         return NULL;
     }
-    if (depth > 4) {
-        errbuf_set(&img->err, "%s: image indexes nested too deep", r->base);
+    struct index_walk w = {0};
+    if (index_walk(r, index, depth, &w) != RC_OK) {
+        walk_free(&w);
         return NULL;
     }
-    /* Platforms on offer */
-    size_t i;
-    json_t *d, *chosen = NULL, *host = NULL, *first = NULL;
-    size_t n_cand = 0;
-    char want_os[64] = "", want_arch[64] = "", want_var[64] = "";
-    if (r->o->platform)
-        sscanf(r->o->platform, "%63[^/]/%63[^/]/%63s", want_os, want_arch, want_var);
-    json_array_foreach(ms, i, d) {
-        if (!json_is_object(d) || is_attestation(d))
-            continue;
+    json_t *chosen = NULL, *host = NULL, *first = NULL;
+    size_t n_with_platform = 0;
+    for (size_t i = 0; i < w.n_leaf; i++) {
+        json_t *d = w.leaf[i];
         json_t *pl = json_object_get(d, "platform");
         const char *os = pl ? jstr(pl, "os") : NULL, *ar = pl ? jstr(pl, "architecture") : NULL,
                    *va = pl ? jstr(pl, "variant") : NULL;
-        if (pl && os && ar) {
-            img->platforms = xreallocarray(img->platforms, img->n_platforms + 1, sizeof *img->platforms);
-            img->platforms[img->n_platforms++] = (struct platform){
-                xstrdup(os), xstrdup(ar), xstrdup(va ? va : ""), xstrdup(jstr(d, "digest") ? jstr(d, "digest") : "")};
+        if (os && ar) {
+            platform_add(img, os, ar, va, jstr(d, "digest"));
+            n_with_platform++;
         }
-        n_cand++;
         if (!first)
             first = d;
-        if (want_os[0] && os && ar && strcmp(os, want_os) == 0 && strcmp(ar, want_arch) == 0 &&
-            (!want_var[0] || (va && strcmp(va, want_var) == 0)))
-            chosen = chosen ? chosen : d;
-        if (!host && os && ar && strcmp(os, "linux") == 0 && strcmp(ar, host_arch()) == 0)
+        if (r->o->platform && !chosen && platform_match(r->o->platform, os, ar, va))
+            chosen = d;
+        if (!host && os && ar && strcmp(os, "linux") == 0 && strcmp(arch_norm(ar), host_arch()) == 0)
             host = d;
     }
+    if (r->o->platform && !chosen && w.n_leaf == 1 && n_with_platform == 0) {
+        /* one image that does not say its platform in the index: its config will */
+        chosen = first;
+        *unverified = 1;
+    }
     if (r->o->platform && !chosen) {
-        char list[400] = "";
-        for (size_t k = 0; k < img->n_platforms && strlen(list) < 300; k++)
-            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s/%s%s%s", k ? ", " : "",
-                     img->platforms[k].os, img->platforms[k].arch, img->platforms[k].variant[0] ? "/" : "",
-                     img->platforms[k].variant);
-        errbuf_set(&img->err, "%s: no image for platform %s (has: %s)", r->base, r->o->platform,
-                   list[0] ? list : "none with a platform");
+        char list[400];
+        platform_list(img, list, sizeof list, "none with a platform");
+        errbuf_set(&img->err, "%s: no image for platform %s (has: %s)", r->base, r->o->platform, list);
+        walk_free(&w);
         return NULL;
     }
     if (!chosen)
         chosen = host ? host : first;
     if (!chosen) {
         errbuf_set(&img->err, "%s: index lists no image manifest", r->base);
+        walk_free(&w);
         return NULL;
     }
-    if (!r->o->platform && n_cand > 1 && img->n_platforms > 1) {
+    if (!r->o->platform && w.n_leaf > 1 && n_with_platform > 1) {
         json_t *pl = json_object_get(chosen, "platform");
-        warn(img, "%zu platforms in the index; showing %s/%s (choose with --platform)", n_cand,
-             pl && jstr(pl, "os") ? jstr(pl, "os") : "?",
-             pl && jstr(pl, "architecture") ? jstr(pl, "architecture") : "?");
+        const char *os = pl ? jstr(pl, "os") : NULL, *ar = pl ? jstr(pl, "architecture") : NULL,
+                   *va = pl ? jstr(pl, "variant") : NULL;
+        warn(img, "%zu platforms in the index; showing %s/%s%s%s (choose with --platform)", w.n_leaf,
+             os ? os : "?", ar ? ar : "?", va && *va ? "/" : "", va && *va ? va : "");
     }
     const char *dg = jstr(chosen, "digest");
     if (!dg) {
         errbuf_set(&img->err, "%s: manifest descriptor without a digest", r->base);
+        walk_free(&w);
         return NULL;
     }
     char *bn = blob_name(dg);
@@ -536,17 +654,24 @@ static json_t *pick_manifest(struct reader *r, json_t *index, int depth)
     if (!mb) {
         errbuf_set(&img->err, "%s: index names %s, which is not in the image", r->base, bn);
         free(bn);
+        walk_free(&w);
         return NULL;
     }
     free(bn);
+    int typed_index = is_index_type(jstr(chosen, "mediaType"));
+    walk_free(&w);   /* chosen (maybe borrowed from a nested index) is not used past here */
     json_t *m = mem_json(r, mb, "manifest");
     if (!m)
         return NULL;
     const char *mt = jstr(m, "mediaType");
-    if (!mt)
-        mt = jstr(chosen, "mediaType");
-    if (is_index_type(mt) || (json_object_get(m, "manifests") && !json_object_get(m, "layers"))) {
-        json_t *inner = pick_manifest(r, m, depth + 1);
+    if ((mt ? is_index_type(mt) : typed_index) || (json_object_get(m, "manifests") && !json_object_get(m, "layers"))) {
+        /* typed as a manifest in its descriptor, but an index */
+        if (depth >= INDEX_MAX_DEPTH) {
+            errbuf_set(&img->err, "%s: image indexes nested too deep", r->base);
+            json_decref(m);
+            return NULL;
+        }
+        json_t *inner = pick_manifest(r, m, depth + 1, unverified);
         json_decref(m);
         return inner;
     }
@@ -716,6 +841,7 @@ static int resolve(struct reader *r, int streaming)
     char **layer_names = NULL;
     size_t n_layers = 0;
     int rc = RC_FATAL;
+    int unverified = 0;    /* --platform given, the chosen image's platform known only from its config */
 
     if (dman) {
         dm = mem_json(r, dman, "manifest");
@@ -748,7 +874,7 @@ static int resolve(struct reader *r, int streaming)
             if (t && !dm)
                 add_tag(img, t);
         }
-        manifest = pick_manifest(r, ix, 0);
+        manifest = pick_manifest(r, ix, 0, &unverified);
         json_decref(ix);
         if (!manifest)
             goto out;
@@ -817,6 +943,16 @@ static int resolve(struct reader *r, int streaming)
     }
     if (parse_config(r, cm, n_layers) != RC_OK)
         goto out;
+    if (r->o->platform && (unverified || !index) &&
+        !platform_match(r->o->platform, img->os[0] ? img->os : NULL, img->arch[0] ? img->arch : NULL, img->variant)) {
+        /* a single-platform image: --platform is checked against what its config says */
+        char has[160];
+        snprintf(has, sizeof has, "%s/%s%s%s", img->os[0] ? img->os : "?", img->arch[0] ? img->arch : "?",
+                 img->variant[0] ? "/" : "", img->variant);
+        errbuf_set(&img->err, "%s: no image for platform %s (has: %s)", r->base, r->o->platform,
+                   img->os[0] || img->arch[0] ? has : "one image with no platform in its config");
+        goto out;
+    }
 
     struct member **lm = xcalloc(n_layers ? n_layers : 1, sizeof *lm);
     for (size_t i = 0; i < n_layers; i++) {
@@ -900,6 +1036,8 @@ int image_open(struct image *img, const char *path, const struct image_opts *o)
     struct stat st;
     if (strcmp(path, "-") == 0) {
         streaming = 1;
+        if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode))   /* `< app.tar.gz`: a known size */
+            atomic_store(&r.prog->bytes_total, (uint64_t)st.st_size);
         rc = stream_tar(&r, path);
     } else if (stat(path, &st) != 0) {
         errbuf_set(&img->err, "%s: %s", path, strerror(errno));

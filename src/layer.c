@@ -54,6 +54,15 @@ static void advance(struct layer_src *s, uint64_t n)
         atomic_fetch_add(s->progress, n);
 }
 
+/* A member of an outer stream: progress is the outer file's raw (compressed) bytes read so far,
+ * the unit bytes_total counts in, so a .tar.gz moves while its one big layer is read. */
+static void outer_advance(struct layer_src *s, uint64_t n)
+{
+    s->consumed += n;
+    if (s->progress)
+        atomic_store(s->progress, (uint64_t)archive_filter_bytes(s->outer, -1));
+}
+
 static la_ssize_t src_read(struct archive *a, void *ud, const void **out)
 {
     struct layer_src *s = ud;
@@ -81,7 +90,7 @@ static la_ssize_t src_read(struct archive *a, void *ud, const void **out)
     if (!s->peek_used && s->peek_len) {
         s->peek_used = 1;
         *out = s->peek;
-        advance(s, s->peek_len);
+        outer_advance(s, s->peek_len);
         return (la_ssize_t)s->peek_len;
     }
     const void *blk;
@@ -98,7 +107,7 @@ static la_ssize_t src_read(struct archive *a, void *ud, const void **out)
         return -1;
     }
     *out = blk;
-    advance(s, sz);
+    outer_advance(s, sz);
     return (la_ssize_t)sz;
 }
 

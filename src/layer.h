@@ -23,7 +23,8 @@ struct layer_src {
     /* common */
     unsigned char *buf; size_t bufsz;
     uint64_t consumed;         /* raw blob bytes read or skipped so far */
-    _Atomic uint64_t *progress;/* advanced with consumed, may be NULL */
+    _Atomic uint64_t *progress;/* advanced with consumed (a file range), or set to the outer
+                                * archive's raw bytes read (a member of `outer`); may be NULL */
     char errmsg[256];          /* why a read failed */
 };
 

@@ -142,6 +142,24 @@ static int write_report(const char *file, const char *what, report_fn fn, const 
     return EXIT_OK;
 }
 
+/* --platform os/arch[/variant]: two or three non-empty parts, else a usage error. */
+static int check_platform(const char *p)
+{
+    int parts = 1, empty = !*p;
+    for (const char *c = p; *c; c++)
+        if (*c == '/') {
+            parts++;
+            empty |= c[1] == 0 || c[1] == '/' || c == p;
+        }
+    if (p && (parts < 2 || parts > 3 || empty)) {
+        char esc[200];
+        fprintf(stderr, "strata: --platform takes os/arch[/variant], e.g. linux/arm64 (not '%s')\n",
+                util_escape(p, esc, sizeof esc));
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
 /* --ignore ID: an unknown id is a usage error naming the known ones (a typo would otherwise
  * silence nothing without a word). */
 static int check_ignores(const char *const *ids, size_t n)
@@ -197,7 +215,11 @@ static int cmd_diff(int argc, char **argv)
         switch (c) {
         case 'j': json = 1; json_file = optarg; break;
         case 'r': text = 1; break;
-        case 'p': l[0].io.platform = l[1].io.platform = optarg; break;
+        case 'p':
+            if (check_platform(optarg) != EXIT_OK)
+                return EXIT_USAGE;
+            l[0].io.platform = l[1].io.platform = optarg;
+            break;
         case 'n': l[0].io.no_content = l[1].io.no_content = l[0].ao.no_content = l[1].ao.no_content = 1; break;
         case 'C': color = optarg; break;
         case 'h': usage(stdout); return EXIT_OK;
@@ -322,7 +344,13 @@ int main(int argc, char **argv)
         case O_VERSION: printf("strata %s\n", STRATA_VERSION); free(ignore); return EXIT_OK;
         case O_KEYS: print_keys(); free(ignore); return EXIT_OK;
         case O_LIST_IDS: print_ids(); free(ignore); return EXIT_OK;
-        case O_PLATFORM: io.platform = optarg; break;
+        case O_PLATFORM:
+            if (check_platform(optarg) != EXIT_OK) {
+                free(ignore);
+                return EXIT_USAGE;
+            }
+            io.platform = optarg;
+            break;
         case O_NOCONTENT: io.no_content = ao.no_content = 1; break;
         case O_NOSECRET: ao.no_secret_content = 1; break;
         case O_SHOW: ao.show_secrets = 1; break;

@@ -1,5 +1,6 @@
 # common.bash: sourced by tests/e2e/test_*.sh (not a test itself: `make e2e` runs only *.sh).
-# Sets HERE, ROOT, SHARED, PEERS, STRATA, WORKDIR (removed on exit) and the check counters.
+# Sets HERE, ROOT, SHARED, PEERS, STRATA, WORKDIR (removed on exit) and the check counters
+# (tests/harness.bash: under CI=true a skip is a failure, and a suite that ran no case fails).
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -12,13 +13,8 @@ case $STRATA in /*) ;; *) STRATA=$(cd "$(dirname "$STRATA")" && pwd)/$(basename 
 TIMEOUT=${E2E_TIMEOUT:-20}
 WORKDIR=$(mktemp -d "${TMPDIR:-/tmp}/strata-e2e.XXXXXX")
 trap 'rm -rf "$WORKDIR"' EXIT
-PASSED=0
-FAILED=0
-SKIPPED=0
-
-pass() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
-fail() { FAILED=$((FAILED + 1)); echo "FAIL - $*"; }
-skip() { SKIPPED=$((SKIPPED + 1)); echo "SKIP: $*"; }
+# pass, fail, skip NAME [REASON] (a failure under CI=true), finish LABEL (no case run fails)
+source "$HERE/../harness.bash"
 # check WHAT GOT WANT
 check() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: got '$2', want '$3'"; fi; }
 
@@ -29,12 +25,6 @@ tally() {
   FAILED=$((FAILED + $(grep -c '^FAIL - ' "$1")))
 }
 
-# finish LABEL: the closing line, and the exit status
-finish() {
-  [ "$SKIPPED" -gt 0 ] && echo "($SKIPPED skipped)"
-  echo "$1: $PASSED passed, $FAILED failed"
-  [ "$FAILED" -eq 0 ]
-}
 
 require_strata() {
   if [ ! -x "$STRATA" ]; then

@@ -154,6 +154,50 @@ PY
 else
   skip "peer fixture $OCI absent"
 fi
+# A nested index as buildah writes it: `buildah manifest push --all --format oci` makes index.json
+# name one image index, which lists a manifest per platform. Built here from two one-file
+# images (own storage under $W, vfs driver, nothing pulled).
+BUILDAH="buildah --root $W/bstore --runroot $W/brun --storage-driver vfs"
+buildah_nested() {
+  echo amd > "$W/amd.txt" && echo arm64 > "$W/arm.txt" || return 1
+  local c
+  c=$($BUILDAH from scratch) && $BUILDAH copy "$c" "$W/amd.txt" /amd.txt > /dev/null &&
+    $BUILDAH config --os linux --arch amd64 "$c" && $BUILDAH commit -q "$c" strata-e2e-amd64 > /dev/null || return 1
+  c=$($BUILDAH from scratch) && $BUILDAH copy "$c" "$W/arm.txt" /arm.txt > /dev/null &&
+    $BUILDAH config --os linux --arch arm64 --variant v8 "$c" && $BUILDAH commit -q "$c" strata-e2e-arm64 > /dev/null || return 1
+  $BUILDAH manifest create strata-e2e-list > /dev/null &&
+    $BUILDAH manifest add strata-e2e-list containers-storage:localhost/strata-e2e-amd64 > /dev/null &&
+    $BUILDAH manifest add strata-e2e-list containers-storage:localhost/strata-e2e-arm64 > /dev/null &&
+    $BUILDAH manifest push -q --all --format oci strata-e2e-list "oci-archive:$W/nested.tar" > /dev/null
+}
+if ! command -v buildah > /dev/null; then
+  skip "buildah nested index" "buildah not installed (scripts/deps.sh --images)"
+elif ! buildah_nested > "$W/buildah.log" 2>&1; then
+  skip "buildah nested index" "buildah could not build here: $(tail -n 1 "$W/buildah.log")"
+else
+  check "buildah --all --format oci: index.json names an image index" \
+    "$(tar -xOf "$W/nested.tar" index.json | jq -r '.manifests | length, .[0].mediaType, (.[0].platform // "none")' | tr '\n' ' ')" \
+    "1 application/vnd.oci.image.index.v1+json none "
+  S --json --platform linux/arm64 "$W/nested.tar" > "$W/n.json" 2> "$W/n.err"
+  check "nested index: --platform linux/arm64 picks it" "$? $(q .image.architecture "$W/n.json")" "0 arm64"
+  check "nested index: the arm64 image's layer (arm.txt, 6 bytes)" "$(q '[.layers[].bytes] | add' "$W/n.json")" 6
+  check "nested index: both platforms listed" "$(qc .image.platforms "$W/n.json")" '["linux/amd64","linux/arm64/v8"]'
+  S --json --platform linux/amd64 "$W/nested.tar" > "$W/n2.json" 2>/dev/null
+  check "nested index: --platform linux/amd64 picks the other (amd.txt, 4 bytes)" \
+    "$(q '.image.architecture, ([.layers[].bytes] | add)' "$W/n2.json" | tr '\n' ' ')" "amd64 4 "
+  S --json --platform linux/s390x "$W/nested.tar" > /dev/null 2> "$W/n3.err"
+  check "nested index: an absent platform is exit 1 listing both" "$? $(cat "$W/n3.err")" \
+    "1 strata: $W/nested.tar: no image for platform linux/s390x (has: linux/amd64, linux/arm64/v8)"
+  S --json "$W/nested.tar" > /dev/null 2> "$W/n4.err"
+  grep -q "2 platforms in the index" "$W/n4.err"; check "nested index: without --platform a warning names the choice" $? 0
+fi
+# --platform on a single-platform image: checked against its config, an error when it differs
+S --json --platform linux/arm64 "$DEMO" > /dev/null 2> "$W/sp.err"
+check "single-platform image, another --platform: exit 1 naming what it has" "$? $(grep -c 'no image for platform linux/arm64 (has: linux/amd64)' "$W/sp.err")" "1 1"
+S --json --platform linux/amd64 "$DEMO" > /dev/null 2>&1
+check "single-platform image, its own --platform: exit 0" $? 0
+S --json --platform arm64 "$DEMO" > /dev/null 2> "$W/sp2.err"
+check "--platform without os/arch: usage error" $? 64
 # names from the image in an error message: escaped, one line, no terminal escape codes
 python3 - "$W/evil.tar" <<'PY'
 import io, json, sys, tarfile

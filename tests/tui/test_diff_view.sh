@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_diff_view.sh: the split view of `strata diff A B`, driven headless in tmux (120x40).
 # Polls capture-pane until the expected text shows (no bare sleeps). Skips without the real
-# images of ../shared/tools/make-real-images.sh (/var/tmp/strata-real) or without tmux.
+# images of ../shared/tools/make-real-images.sh (/var/tmp/strata-real) or without tmux; under
+# CI=true that skip is a failure.
 # Last line: `tui diff: N passed, M failed`; exit status non-zero on a failure.
 set -uo pipefail
 STRATA=${STRATA:-./strata}
@@ -9,14 +10,16 @@ case $STRATA in /*) ;; *) STRATA=$(cd "$(dirname "$STRATA")" && pwd)/$(basename 
 REAL_DIR=${REAL_DIR:-/var/tmp/strata-real}
 A=$REAL_DIR/a-single-stage.docker.tar
 B=$REAL_DIR/b-multi-stage.docker.tar
-PASSED=0 FAILED=0
-pass() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
-fail() { FAILED=$((FAILED + 1)); echo "FAIL - $*"; }
-finish() { echo "tui diff: $PASSED passed, $FAILED failed"; [ "$FAILED" -eq 0 ]; exit $?; }
+# pass, fail, skip NAME [REASON] (a failure under CI=true), finish (a suite that ran no case fails)
+source "$(dirname "${BASH_SOURCE[0]}")/../harness.bash"
+finish_exit() { finish "tui diff"; exit $?; }
 
-if ! command -v tmux > /dev/null; then echo "SKIP: tmux not installed"; finish; fi
-if [ ! -f "$A" ] || [ ! -f "$B" ]; then echo "SKIP: real images absent ($REAL_DIR)"; finish; fi
-if [ ! -x "$STRATA" ]; then fail "strata binary $STRATA missing (run make)"; finish; fi
+if [ ! -x "$STRATA" ]; then fail "strata binary $STRATA missing (run make)"; finish_exit; fi
+if ! command -v tmux > /dev/null; then skip "tui diff" "tmux not installed"; finish_exit; fi
+if [ ! -f "$A" ] || [ ! -f "$B" ]; then
+  skip "tui diff" "real images absent ($REAL_DIR): run ../shared/tools/make-real-images.sh $REAL_DIR"
+  finish_exit
+fi
 
 SOCK=strata-diff-view-$$
 T="tmux -L $SOCK"
@@ -125,4 +128,4 @@ else
   fail "could not find the strata process of the pane"
 fi
 
-finish
+finish_exit

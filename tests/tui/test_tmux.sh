@@ -3,7 +3,7 @@
 #   STRATA=./strata bash tests/tui/test_tmux.sh
 # Drives `$STRATA IMAGE` with send-keys and polls capture-pane until the expected text shows
 # (no bare sleeps). Images: ../shared/fixtures/peers/test-docker-image.tar and demo/demo.tar
-# (skipped with a message when absent).
+# (skipped by name when absent; under CI=true a skip is a failure).
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -14,14 +14,12 @@ DEMO=${DEMO:-$ROOT/demo/demo.tar}
 SOCK=strata-tui-$$
 TIMEOUT=${TUI_TIMEOUT:-20}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/strata-tmux.XXXXXX")
-PASSED=0 FAILED=0 SKIPPED=0
+# pass, fail, skip NAME [REASON] (a failure under CI=true), finish (a suite that ran no case fails)
+source "$HERE/../harness.bash"
 
 cleanup() { tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-pass() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
-fail() { FAILED=$((FAILED + 1)); echo "FAIL - $*"; }
-skip() { SKIPPED=$((SKIPPED + 1)); echo "SKIP: $*"; }
 
 t() { tmux -L "$SOCK" "$@"; }
 # A session that lives as long as the test: killing the last session makes the server exit, and
@@ -58,12 +56,12 @@ start() {
 }
 
 if [ ! -x "$STRATA" ]; then
-  echo "SKIP: $STRATA not built"
-  exit 0
+  fail "strata binary $STRATA missing (run make)"
+  finish "test_tmux.sh"; exit $?
 fi
 if ! command -v tmux >/dev/null; then
-  echo "SKIP: tmux not installed"
-  exit 0
+  skip "test_tmux.sh" "tmux not installed"
+  finish "test_tmux.sh"; exit $?
 fi
 
 if [ -r "$PEER" ]; then
@@ -182,6 +180,4 @@ else
   skip "real image $SINGLE absent (../shared/tools/make-real-images.sh)"
 fi
 
-[ "$SKIPPED" -gt 0 ] && echo "($SKIPPED skipped)"
-echo "test_tmux.sh: $PASSED passed, $FAILED failed"
-[ "$FAILED" -eq 0 ]
+finish "test_tmux.sh"

@@ -425,6 +425,152 @@ static void test_multi_platform(void **state)
     fx_img_free(&im);
 }
 
+/* index.json -> image index -> one manifest per platform (+ an attestation), as `buildah
+ * manifest push --all --format oci` and containerd's docker save write it: the platforms of the
+ * inner index are listed and --platform picks one (it once said "has: none with a platform"). */
+static void test_nested_index_platforms(void **state)
+{
+    (void)state;
+    struct fx_img im;
+    std_image(&im, FX_GZIP, FX_GZIP, FX_GZIP);
+    im.plat[0].os = "linux";
+    im.plat[0].arch = "amd64";
+    struct fx_plat *arm = fx_p(&im, 1);
+    arm->os = "linux";
+    arm->arch = "arm64";
+    arm->variant = "v8";
+    arm->layers[arm->n_layers++] = fx_layer(FX_GZIP, (struct fx_ent[]){FX_F("arm-only", "arm64!"), FX_END});
+    arm->history = strdup("[{\"created_by\":\"COPY arm-only /\"}]");
+    for (int outer = 0; outer < 2; outer++) {
+        char *path = fx_write(&im, FX_OCI_NESTED, outer ? FX_ZSTD : FX_PLAIN, g_dir,
+                              outer ? "nested-multi.tar.zst" : "nested-multi.tar");
+        struct image img;
+        struct image_opts o = {.platform = "linux/arm64"};
+        assert_int_equal(open_ok(&img, path, &o), RC_OK);
+        assert_string_equal(img.arch, "arm64");
+        assert_int_equal(img.n_layers, 1);
+        assert_int_not_equal(final_entry(&img, "/arm-only"), 0);
+        assert_int_equal(img.n_platforms, 2);   /* the attestation is not one */
+        assert_string_equal(img.platforms[0].arch, "amd64");
+        assert_string_equal(img.platforms[1].arch, "arm64");
+        image_close(&img);
+
+        o.platform = "linux/aarch64/8";   /* uname's and containerd's spellings */
+        assert_int_equal(open_ok(&img, path, &o), RC_OK);
+        assert_string_equal(img.arch, "arm64");
+        image_close(&img);
+
+        o.platform = "linux/x86_64";
+        assert_int_equal(open_ok(&img, path, &o), RC_OK);
+        check_std_model(&img);
+        image_close(&img);
+
+        o.platform = "linux/arm64/v7";
+        assert_int_equal(image_open(&img, path, &o), RC_FATAL);
+        assert_non_null(strstr(img.err.msg, "no image for platform linux/arm64/v7 (has: linux/amd64, linux/arm64/v8)"));
+        image_close(&img);
+
+        o.platform = NULL;
+        assert_int_equal(open_ok(&img, path, &o), RC_WARN);
+        assert_true(has_warning(&img, "2 platforms in the index"));
+        image_close(&img);
+        free(path);
+    }
+    fx_img_free(&im);
+}
+
+/* --platform on an image of one platform: checked against its config, an error when it differs
+ * (it used to be ignored silently). */
+static void test_single_platform_checked(void **state)
+{
+    (void)state;
+    static const int fmts[] = {FX_LEGACY, FX_BUILDAH, FX_KANIKO, FX_DOCKER25, FX_OCI_ARCHIVE, FX_OCI_NESTED};
+    for (size_t k = 0; k < sizeof fmts / sizeof *fmts; k++) {
+        struct fx_img im;
+        std_image(&im, FX_GZIP, FX_PLAIN, FX_GZIP);
+        char name[32];
+        snprintf(name, sizeof name, "single-%zu.tar", k);
+        char *path = fx_write(&im, (enum fx_format)fmts[k], FX_PLAIN, g_dir, name);
+        struct image img;
+        struct image_opts o = {.platform = "linux/amd64"};
+        assert_int_equal(open_ok(&img, path, &o), RC_OK);
+        image_close(&img);
+        o.platform = "linux/arm64";
+        assert_int_equal(image_open(&img, path, &o), RC_FATAL);
+        if (!strstr(img.err.msg, "no image for platform linux/arm64 (has: linux/amd64)"))
+            fail_msg("format %d: %s", fmts[k], img.err.msg);
+        image_close(&img);
+        fx_img_free(&im);
+        free(path);
+    }
+}
+
+/* Progress on an outer .gz/.zst stream follows the compressed bytes read, also inside one big
+ * layer (it used to stay at the first header's offset until the layer was done). A sink notes
+ * bytes_done as each file of the one layer begins. */
+struct prog_probe {
+    struct image_progress *prog;
+    uint64_t seen[64];
+    int n;
+};
+
+static int probe_begin(void *ctx, const struct sink_file *f)
+{
+    struct prog_probe *p = ctx;
+    (void)f;
+    if (p->n < 64)
+        p->seen[p->n++] = atomic_load(&p->prog->bytes_done);
+    return 0;
+}
+
+static void test_outer_stream_progress(void **state)
+{
+    (void)state;
+    enum { NF = 32, FSZ = 256 * 1024 };
+    char *bodies[NF];
+    char names[NF][16];
+    struct fx_ent ents[NF + 1];
+    uint32_t x = 12345;
+    for (int i = 0; i < NF; i++) {
+        bodies[i] = xmalloc(FSZ + 1);
+        for (int k = 0; k < FSZ; k++) {   /* printable noise: gzip keeps most of it */
+            x = x * 1103515245u + 12345u;
+            bodies[i][k] = (char)('A' + (x >> 16) % 58);
+        }
+        bodies[i][FSZ] = 0;
+        snprintf(names[i], sizeof names[i], "f%02d", i);
+        ents[i] = (struct fx_ent)FX_F(names[i], bodies[i]);
+    }
+    ents[NF] = (struct fx_ent)FX_END;
+    static const int outers[] = {FX_GZIP, FX_ZSTD};
+    for (int o = 0; o < 2; o++) {
+        struct fx_img im = {0};
+        fx_img_layer(&im, fx_layer(FX_PLAIN, ents));
+        char *path = fx_write(&im, FX_LEGACY, outers[o], g_dir, o ? "progress.tar.zst" : "progress.tar.gz");
+        struct image img;
+        struct image_progress prog = {0};
+        struct prog_probe probe = {.prog = &prog};
+        struct sink sk = {.ctx = &probe, .file_begin = probe_begin};
+        struct image_opts op = {.progress = &prog, .sinks = &sk, .n_sinks = 1};
+        assert_int_equal(open_ok(&img, path, &op), RC_OK);
+        uint64_t total = atomic_load(&prog.bytes_total);
+        assert_int_equal(probe.n, NF);
+        assert_true(total > (uint64_t)NF * FSZ / 2);   /* the compressed size, known up front */
+        for (int i = 1; i < NF; i++)
+            assert_true(probe.seen[i] >= probe.seen[i - 1]);
+        if (!(probe.seen[0] < total / 4 && probe.seen[NF - 1] > total / 2))
+            fail_msg("outer %s: progress at the first file %llu, at the last %llu, of %llu",
+                     o ? "zstd" : "gzip", (unsigned long long)probe.seen[0],
+                     (unsigned long long)probe.seen[NF - 1], (unsigned long long)total);
+        assert_int_equal(atomic_load(&prog.bytes_done), total);
+        image_close(&img);
+        fx_img_free(&im);
+        free(path);
+    }
+    for (int i = 0; i < NF; i++)
+        free(bodies[i]);
+}
+
 static void test_oci_layout_dir(void **state)
 {
     (void)state;
@@ -1390,6 +1536,9 @@ int main(void)
         cmocka_unit_test(test_oci_archive),
         cmocka_unit_test(test_oci_nested_index_skips_attestation),
         cmocka_unit_test(test_multi_platform),
+        cmocka_unit_test(test_nested_index_platforms),
+        cmocka_unit_test(test_single_platform_checked),
+        cmocka_unit_test(test_outer_stream_progress),
         cmocka_unit_test(test_oci_layout_dir),
         cmocka_unit_test(test_outer_compressed),
         cmocka_unit_test(test_repeated_layer_blob),
