@@ -7,6 +7,7 @@
 #   make install    PREFIX=/usr/local DESTDIR=: binary, man page, completions, docs; make uninstall
 #   make man        build/strata.1 (the KEYS section generated from ./strata --keys), mandoc-linted
 #   make deb        a Debian package in build/deb/ (dpkg-buildpackage on a copy of the committed tree)
+#   make fuzz       libFuzzer harnesses, FUZZ_RUNS inputs each; make fuzz-replay: their corpora
 PKG_CONFIG ?= pkg-config
 PKGS       := libarchive jansson libzstd libxxhash libpcre2-8 libhs
 NCURSES    := $(shell $(PKG_CONFIG) --exists ncursesw && echo ncursesw || echo ncurses)
@@ -66,6 +67,14 @@ asan:
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined" check
 
+# Fuzzing (tests/fuzz/): `make fuzz` runs each libFuzzer harness for FUZZ_RUNS inputs (clang);
+# `make fuzz-replay` runs them once over the committed corpora and crashers (any cc; CI).
+FUZZ_RUNS ?= 100000
+fuzz:
+	bash tests/fuzz/run.sh $(FUZZ_RUNS)
+fuzz-replay:
+	bash tests/fuzz/replay.sh
+
 lint:
 	@! grep -rn 'curses.h' src analysis || { echo "curses.h under src/ or analysis/"; exit 1; }
 	@! grep -rn '#include "ui/\|#include "analysis/' src --exclude=main.c || { echo "src/ includes analysis/ or ui/ (only main.c wires them)"; exit 1; }
@@ -119,5 +128,5 @@ deb:
 clean:
 	rm -rf build build-asan strata strata-asan
 
-.PHONY: all unit tui e2e check asan lint bench screenshots clean man install uninstall deb
+.PHONY: all unit tui e2e check asan lint bench screenshots clean man install uninstall deb fuzz fuzz-replay
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

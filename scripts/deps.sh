@@ -20,6 +20,8 @@ PKGS=(
   python3-jsonschema
   # the CI recipes of docs/ci (tests/e2e/test_recipes.sh reads their YAML)
   python3-yaml
+  # make fuzz (libFuzzer); make fuzz-replay needs only gcc
+  clang
 )
 # --images: real images, the Debian package (scripts/check-deb.sh) and strata's own image
 IMAGE_PKGS=(buildah skopeo debootstrap docker.io dpkg-dev debhelper lintian)

@@ -4,11 +4,16 @@
 #   OUTDIR/layer    mode byte + layer blob (fuzz_layer.c): hand-made tars (pax and GNU long
 #                   names, whiteouts, links, old v7) and the peers' layers (plain, gzip, zstd)
 #   OUTDIR/tarscan  chunking byte + the uncompressed tars (fuzz_tarscan.c)
+#   OUTDIR/packages one package database of each kind with the files it lists (fuzz_packages.c)
+#   OUTDIR/config   image configs: docker, buildkit, buildah, kaniko history; env (fuzz_config.c)
+#   OUTDIR/secrets  mode byte + text for the secret scanner (fuzz_secrets.c)
+#   OUTDIR/strataconf  .strata.conf files (fuzz_strataconf.c)
 set -euo pipefail
 out=${1:?usage: make-seeds.sh OUTDIR}
 here=$(cd "$(dirname "$0")" && pwd)
 peers=${PEERS:-$here/../../../shared/fixtures/peers}
-mkdir -p "$out/image" "$out/layer" "$out/tarscan"
+mkdir -p "$out/image" "$out/layer" "$out/tarscan" "$out/packages" "$out/config" "$out/secrets" \
+         "$out/strataconf"
 python3 - "$out" "$peers" <<'PY'
 import gzip, io, json, os, sys, tarfile, glob
 out, peers = sys.argv[1], sys.argv[2]
@@ -96,4 +101,5 @@ with tarfile.open(fileobj=b, mode="w", format=tarfile.USTAR_FORMAT) as t:
     t.addfile(ti)
 open(os.path.join(out, "image", "docker-archive.tar"), "wb").write(b.getvalue())
 PY
-echo "seeds: $(ls "$out/image" | wc -l) image, $(ls "$out/layer" | wc -l) layer, $(ls "$out/tarscan" | wc -l) tarscan"
+python3 "$here/make-seeds-text.py" "$out"
+for d in "$out"/*/; do printf '%s %s, ' "$(ls "$d" | wc -l)" "$(basename "$d")"; done; echo "seeds"

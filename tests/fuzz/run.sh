@@ -1,44 +1,47 @@
 #!/usr/bin/env bash
-# run.sh [SECONDS] [HARNESS...]: build the libFuzzer harnesses and fuzz each for SECONDS
-# (default 300), one job each. Not part of `make check` (CI time).
+# run.sh [RUNS] [HARNESS...]: build the libFuzzer harnesses (clang, ASan + UBSan) and fuzz each
+# for RUNS inputs (default 100000; `make fuzz FUZZ_RUNS=N`), one process each, one after the
+# other. Not part of `make check`; CI replays the saved corpora instead (replay.sh).
 #
-#   tests/fuzz/run.sh                      # all three, 300 s each
-#   tests/fuzz/run.sh 60 fuzz_layer        # one, a minute
-#   FUZZ_DIR=/tmp/fz tests/fuzz/run.sh     # where binaries, corpora and crashes go
+#   tests/fuzz/run.sh                         # every harness, 100000 inputs each
+#   tests/fuzz/run.sh 10000000 fuzz_layer     # one, ten million inputs
+#   FUZZ_DIR=/tmp/fz tests/fuzz/run.sh        # where binaries, corpora and crashes go
+#   FUZZ_TIME=600 tests/fuzz/run.sh           # also stop each after 600 s
 #
-# Corpora grow in $FUZZ_DIR/corpus/<harness> (seeded by make-seeds.sh); crash, timeout and
-# leak inputs land in $FUZZ_DIR/artifacts/<harness>/. Reproduce one with
-#   $FUZZ_DIR/bin/<harness> FILE        and minimise with   ... -minimize_crash=1 -runs=10000 FILE
-# The last line is "fuzz: N crashes" (N = new artifacts this run); exit status 1 if N > 0.
+# Each harness starts from its committed corpus (tests/fuzz/corpus/NAME) and the seeds of
+# make-seeds.sh; what it finds goes to $FUZZ_DIR/corpus/NAME, crash, timeout and leak inputs to
+# $FUZZ_DIR/artifacts/NAME/. Reproduce one with  $FUZZ_DIR/bin/NAME FILE,  minimise it with
+# ... -minimize_crash=1 -runs=10000 FILE, and commit it to tests/fuzz/crashers/NAME/ with the fix.
+# To refresh a committed corpus (keep it small):
+#   $FUZZ_DIR/bin/NAME -merge=1 NEW $FUZZ_DIR/corpus/NAME tests/fuzz/corpus/NAME
+# Prints libFuzzer's "#N DONE cov: … exec/s: …" per harness; the last line is "fuzz: N crashes";
+# exit status 1 if N > 0.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-secs=${1:-300}
+runs=${1:-100000}
 shift || true
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_tarscan fuzz_layer fuzz_image)
+if [ ${#harnesses[@]} -eq 0 ]; then
+    for f in tests/fuzz/fuzz_*.c; do harnesses+=("$(basename "$f" .c)"); done
+fi
 dir=${FUZZ_DIR:-/tmp/strata-fuzz}
-cc=${CC_FUZZ:-clang}
-mkdir -p "$dir/bin"
+mkdir -p "$dir"
 [ -d "$dir/seeds" ] || tests/fuzz/make-seeds.sh "$dir/seeds" || exit 2
-src="src/util.c src/strpool.c src/model.c src/layer.c src/tarscan.c src/history.c src/image.c"
-flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=c11
-       -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes -Werror -I."
-libs="$(pkg-config --cflags --libs libarchive jansson libzstd libxxhash) -lpthread -lm"
+tests/fuzz/build.sh fuzz "$dir/bin" "${harnesses[@]}" || exit 2
 crashes=0
 for h in "${harnesses[@]}"; do
-    echo "== build $h"
-    # shellcheck disable=SC2086
-    $cc $flags -o "$dir/bin/$h" "tests/fuzz/$h.c" $src $libs || exit 2
-    seeds=$dir/seeds/${h#fuzz_}
     corpus=$dir/corpus/$h
     art=$dir/artifacts/$h
     mkdir -p "$corpus" "$art"
+    extra=()
+    [ -d "tests/fuzz/corpus/$h" ] && extra+=("tests/fuzz/corpus/$h")
+    [ -d "$dir/seeds/${h#fuzz_}" ] && extra+=("$dir/seeds/${h#fuzz_}")
     before=$(ls "$art" | wc -l)
-    echo "== fuzz $h for ${secs}s"
-    "$dir/bin/$h" "$corpus" "$seeds" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-        -max_len=262144 -artifact_prefix="$art/" -print_final_stats=1 \
+    echo "== fuzz $h: $runs inputs"
+    "$dir/bin/$h" "$corpus" "${extra[@]}" -runs="$runs" ${FUZZ_TIME:+-max_total_time=$FUZZ_TIME} \
+        -timeout=10 -rss_limit_mb=2048 -max_len=65536 -artifact_prefix="$art/" -print_final_stats=1 \
         >"$dir/$h.log" 2>&1
-    grep -E 'stat::number_of_executed_units|^#[0-9]+.*DONE' "$dir/$h.log" | tail -2
+    grep -E '^#[0-9]+.*DONE' "$dir/$h.log" | tail -1
     after=$(ls "$art" | wc -l)
     new=$((after - before))
     [ "$new" -gt 0 ] && { echo "   $new new artifact(s) in $art:"; ls -t "$art" | head -"$new"; \
