@@ -158,6 +158,16 @@ static int add_crule(struct wctx *w, int row, int cat, const char *pat)
     } else if (pat[0] != '/') {
         return -1;
     }
+    if (is_dir && tail != pat && !*tail) {
+        /* An empty TAIL: ANCHOR then the any-depth part is everything below ANCHOR, the same
+         * as "ANCHOR/"; the any-depth prefix alone would be every file: not a rule. */
+        if (!split)
+            return -1;
+        char *t = xstrndup(pat, (size_t)(split - pat) + 1);
+        int r = add_crule(w, row, cat, t);
+        free(t);
+        return r;
+    }
     if (is_dir) {
         c.kind = CR_DIR;
         if (tail == pat)

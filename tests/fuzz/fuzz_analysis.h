@@ -1,7 +1,7 @@
 /* fuzz_analysis.h: for the harnesses that run the whole analysis on an image built in memory
  * (fuzz_config, fuzz_packages, fuzz_strataconf): a docker-archive writer, the pipeline of
- * `strata --json` (analysis sinks, image_open, analysis_run, the JSON and text reports into
- * /dev/null) and one secret scanner for the process.
+ * `strata --json` and `--report` (analysis sinks, image_open, analysis_run, both reports,
+ * checked) and one secret scanner for the process.
  *
  * build.sh links every harness with --wrap=secrets_new,secrets_free,secrets_ignore: compiling
  * the rule table costs milliseconds, far more than one input, so analysis_new() gets the one
@@ -17,9 +17,10 @@
 #define STRATA_FUZZ_ANALYSIS_H
 
 #include <archive.h>
-#include <errno.h>
-#include <pthread.h>
 #include <archive_entry.h>
+#include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "analysis/analysis.h"
@@ -186,14 +187,36 @@ static inline char *fz_config(size_t n_layers, const char *env, const char *extr
     return c;
 }
 
-static inline FILE *fz_devnull(void)
+/* Both reports of an analysed image, with what they promise: --json parses as JSON, and
+ * --report (meant for a terminal) holds no control byte but newline and tab, whatever names
+ * and texts the image carries. */
+static inline void fz_reports(const struct image *img, const struct analysis *an)
 {
-    static FILE *f;
-    if (!f)
-        f = fopen("/dev/null", "w");
-    if (!f)
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f || report_json(f, img, an) != 0 || fclose(f) != 0)
         abort();
-    return f;
+    json_error_t err;
+    json_t *j = json_loadb(buf, len, 0, &err);
+    if (!j) {
+        fprintf(stderr, "fuzz: --json output is not JSON: %s at %d:%d\n", err.text, err.line, err.column);
+        __builtin_trap();
+    }
+    json_decref(j);
+    free(buf);
+    buf = NULL;
+    f = open_memstream(&buf, &len);
+    if (!f || report_text(f, img, an) != 0 || fclose(f) != 0)
+        abort();
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)buf[i];
+        if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
+            fprintf(stderr, "fuzz: --report output has control byte 0x%02x at %zu\n", c, i);
+            __builtin_trap();
+        }
+    }
+    free(buf);
 }
 
 /* What `strata --json` and `strata --report` do with the image in fd; conf is .strata.conf
@@ -212,8 +235,7 @@ static inline void fz_analyse_fd(int fd, const char *conf)
     int rc = image_open(&img, path, &io);
     if (rc != RC_FATAL) {
         analysis_run(an, &img);
-        report_json(fz_devnull(), &img, an);
-        report_text(fz_devnull(), &img, an);
+        fz_reports(&img, an);
         static int verbose = -1;
         if (verbose < 0)
             verbose = getenv("FUZZ_VERBOSE") != NULL;

@@ -53,8 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct analysis *an = analysis_new(&ao);
     analysis_config_text(an, text, ".strata.conf");
     analysis_run(an, &img);
-    report_json(fz_devnull(), &img, an);
-    report_text(fz_devnull(), &img, an);
+    fz_reports(&img, an);
     analysis_free(an);
     free(text);
     return 0;

@@ -63,6 +63,11 @@ for off in range(0, len(v7) - 512, 512):
         v7[off:off + 512] = h
 layers["v7"] = bytes(v7)
 layers["basic_gz"] = gzip.compress(layers["basic"], mtime=0)
+# eStargz: one gzip member per file, then the landmark and the TOC (stargz.index.json) at the root
+est = tar([("f", "bin/a", b"A" * 3000), ("f", ".prefetch.landmark", b"\0"),
+           ("f", "stargz.index.json", b'{"version":1,"entries":[{"name":"bin/a","type":"reg","size":3000}]}')],
+          tarfile.USTAR_FORMAT)
+layers["estargz"] = b"".join(gzip.compress(est[i:i + 1536], mtime=0) for i in range(0, len(est), 1536))
 
 # the peers' layer blobs (anything not JSON in blobs/)
 for p in sorted(glob.glob(os.path.join(peers, "test-oci-*.tar"))):

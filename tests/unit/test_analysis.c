@@ -752,6 +752,35 @@ static void test_config_parse(void **state)
     tb_free(&t);
 }
 
+/* Found by fuzz_strataconf: a pattern that ends in its any-depth part (a "**" folder) with
+ * nothing after it copied (size_t)-1 bytes when compiled (heap overflow). */
+static void test_config_rule_empty_tail(void **state)
+{
+    (void)state;
+    struct tb t;
+    tb_init(&t, 1, NULL);
+    const char *cfg =
+        "rule = nm|**/node_modules/**/|modules|low|x\n"
+        "rule = logs|/var/log/**/**/|logs|low|y\n"
+        "rule = all|**/|everything|low|z\n";
+    assert_int_equal(analysis_config_text(t.a, cfg, "strata.conf"), RC_OK);
+    tb_file(&t, 0, "/app/node_modules/a/b.js", NULL, 100);
+    tb_file(&t, 0, "/app/node_modules/c.js", NULL, 7);
+    tb_file(&t, 0, "/app/src/node_modules.js", NULL, 1000);
+    tb_file(&t, 0, "/var/log/x/y.log", NULL, 50);
+    tb_file(&t, 0, "/var/lib/z", NULL, 5000);
+    tb_run(&t, NULL);
+    const struct waste_cat *nm = cat(t.a, "nm"), *logs = cat(t.a, "logs");
+    assert_non_null(nm);
+    assert_int_equal(nm->bytes, 107);   /* everything below a node_modules folder */
+    assert_non_null(logs);
+    assert_int_equal(logs->bytes, 50);
+    assert_null(cat(t.a, "all"));       /* the any-depth part alone is refused, with a warning */
+    assert_int_equal(t.a->n_warnings, 1);
+    assert_non_null(strstr(t.a->warnings[0], "waste rule all"));
+    tb_free(&t);
+}
+
 static void test_config_file(void **state)
 {
     (void)state;
@@ -854,6 +883,7 @@ int main(void)
         cmocka_unit_test(test_secrets_env_history_show),
         cmocka_unit_test(test_secrets_ignore_and_allow),
         cmocka_unit_test(test_config_parse),
+        cmocka_unit_test(test_config_rule_empty_tail),
         cmocka_unit_test(test_config_file),
         cmocka_unit_test(test_hints),
         cmocka_unit_test(test_repeated_blob),
