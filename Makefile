@@ -126,7 +126,7 @@ deb:
 	bash scripts/build-deb.sh build/deb
 
 clean:
-	rm -rf build build-asan strata strata-asan
+	rm -rf build build-asan build-fuzz strata strata-asan
 
 .PHONY: all unit tui e2e check asan lint bench screenshots clean man install uninstall deb fuzz fuzz-replay
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
