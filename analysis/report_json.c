@@ -126,6 +126,8 @@ static json_t *layers_json(const struct image *img, const struct analysis *a)
         json_object_set_new(o, "removed", json_integer(ls->removed));
         json_object_set_new(o, "shadowed_bytes", json_integer((json_int_t)ls->shadowed_bytes));
         json_object_set_new(o, "deleted_bytes", json_integer((json_int_t)ls->deleted_bytes));
+        if (l->error)   /* damaged: the figures above cover the entries read before it */
+            json_object_set_new(o, "error", jsonout_name(l->error));
         json_array_append_new(arr, o);
     }
     return arr;
@@ -273,6 +275,8 @@ int report_json(FILE *out, const struct image *img, const struct analysis *a)
         json_object_set_new(an, "content", json_boolean(!a->opts.no_content));
         json_object_set_new(root, "analysis", an);
     }
+    /* true when a layer could not be read whole: layers[].error and image.warnings say which */
+    json_object_set_new(root, "partial", json_boolean(img->partial));
     int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     fputc('\n', out);
     json_decref(root);

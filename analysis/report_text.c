@@ -31,6 +31,10 @@ int report_text(FILE *out, const struct image *img, const struct analysis *a)
     const struct model *m = &img->model;
     char b1[32], b2[32], e1[1024], e2[4096];
     fprintf(out, "Image      %s\n", esc(img->source, e1, sizeof e1));
+    for (size_t i = 0; img->partial && i < img->n_layers; i++)
+        if (img->layers[i].error)
+            fprintf(out, "PARTIAL    layer %zu is damaged (%s): the figures below leave out what could "
+                    "not be read\n", i, esc(img->layers[i].error, e1, sizeof e1));
     for (size_t i = 0; i < img->n_tags; i++)
         fprintf(out, "Tag        %s\n", esc(img->tags[i], e1, sizeof e1));
     fprintf(out, "Format     %s, %s/%s%s%s, %zu layers, %zu history entries\n",

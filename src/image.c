@@ -37,9 +37,11 @@ struct member {
     char *disk;            /* file path (directory mode) */
     char *json;            /* kept JSON text */
     size_t json_len;
+    int json_errno;        /* a read of the JSON text failed with this errno */
     int blob;              /* model blob read from it (streaming), -1 */
     int comp, estargz;
-    char *error;           /* why it could not be read as a layer (streaming) */
+    char *error;           /* why it could not be read whole as a layer, NULL if it was */
+    uint64_t entries;      /* entries read from it */
 };
 
 struct reader {
@@ -194,6 +196,7 @@ static int list_dir(struct reader *r, const char *root, const char *rel, int dep
                             mb->json_len = mb->size;
                             mb->json[mb->size] = 0;
                         } else {
+                            mb->json_errno = errno ? errno : EIO;
                             free(mb->json);
                             mb->json = NULL;
                         }
@@ -278,6 +281,7 @@ static int list_tar(struct reader *r, const char *path)
                     mb->json_len = mb->size;
                     mb->json[mb->size] = 0;
                 } else {
+                    mb->json_errno = errno ? errno : EIO;
                     free(mb->json);
                     mb->json = NULL;
                 }
@@ -376,13 +380,14 @@ static int stream_tar(struct reader *r, const char *path)
         mb->blob = (int)b;
         mb->comp = res.compression;
         mb->estargz = res.estargz;
+        mb->entries = res.entries;
         if (lr != RC_OK)
             mb->error = xstrdup(e.msg);
         if (res.odd_paths)
             warn(r->img, "%s: %u names leave the image root or are empty (e.g. \"%s\"); kept inside it",
                  mb->name, res.odd_paths, res.odd_example);
-        /* An error inside the outer stream itself is fatal whatever the member was. */
-        if (archive_errno(a) && lr != RC_OK && strstr(e.msg, "runcat")) {
+        /* The outer stream itself broke: nothing after this can be trusted, whatever the member. */
+        if (lr == RC_FATAL) {
             errbuf_set(&r->img->err, "%s: %s: %s", r->base, mb->name, e.msg);
             rc = RC_FATAL;
             break;
@@ -401,14 +406,31 @@ static int stream_tar(struct reader *r, const char *path)
 static json_t *mem_json(struct reader *r, struct member *mb, const char *what)
 {
     if (!mb->json) {
-        errbuf_set(&r->img->err, "%s: %s %s is not JSON", r->base, what, mb->name);
+        /* why it was not kept, from what was seen when it was met */
+        if (mb->size > JSON_MAX)
+            errbuf_set(&r->img->err, "%s: %s %s is %llu bytes, more than the %u MiB strata reads as JSON",
+                       r->base, what, mb->name, (unsigned long long)mb->size, JSON_MAX >> 20);
+        else if (mb->json_errno)
+            errbuf_set(&r->img->err, "%s: %s %s: %s", r->base, what, mb->name, strerror(mb->json_errno));
+        else if (mb->size == 0)
+            errbuf_set(&r->img->err, "%s: %s %s is empty", r->base, what, mb->name);
+        else
+            errbuf_set(&r->img->err, "%s: %s %s is not JSON (it does not begin with { or [)", r->base,
+                       what, mb->name);
         return NULL;
     }
     json_error_t je;
     json_t *j = json_loadb(mb->json, mb->json_len, JSON_REJECT_DUPLICATES, &je);
-    if (!j)
-        errbuf_set(&r->img->err, "%s: %s %s: bad JSON at line %d: %s", r->base, what, mb->name,
-                   je.line, je.text);
+    if (!j) {
+        enum json_error_code c = json_error_code(&je);
+        if (c == json_error_out_of_memory)
+            errbuf_set(&r->img->err, "%s: %s %s: out of memory parsing JSON", r->base, what, mb->name);
+        else if (c == json_error_premature_end_of_input)
+            errbuf_set(&r->img->err, "%s: %s %s: JSON cut short at line %d", r->base, what, mb->name, je.line);
+        else
+            errbuf_set(&r->img->err, "%s: %s %s: bad JSON at line %d: %s", r->base, what, mb->name,
+                       je.line, je.text);
+    }
     return j;
 }
 
@@ -816,19 +838,34 @@ static int read_layer_member(struct reader *r, size_t li, struct member *mb, uns
     if (res.odd_paths)
         warn(img, "layer %zu: %u names leave the image root or are empty (e.g. \"%s\"); kept inside it",
              li, res.odd_paths, res.odd_example);
-    if (lr != RC_OK) {
+    mb->entries = res.entries;
+    if (lr == RC_FATAL) {
         char sd[48];
         layer_label(&img->layers[li], sd, sizeof sd);
-        const char *what = e.msg;
-        if (res.compression == COMP_GZIP && strstr(e.msg, "runcat"))
-            what = "truncated gzip stream";
-        else if (res.compression == COMP_ZSTD && (strstr(e.msg, "runcat") || strstr(e.msg, "zstd")))
-            what = strstr(e.msg, "runcat") ? "truncated zstd stream" : e.msg;
-        errbuf_set(&img->err, "%s: layer %zu (%s): %s", r->base, li, sd, what);
+        errbuf_set(&img->err, "%s: layer %zu (%s): %s", r->base, li, sd, e.msg);
         return RC_FATAL;
     }
+    if (lr != RC_OK)
+        mb->error = xstrdup(e.msg);   /* a damaged layer: the image opens without its rest */
     (void)magic;
     return RC_OK;
+}
+
+/* Layer li could not be read whole: say so once, keep what was read (a damaged outer archive,
+ * manifest or config stays fatal: without them nothing can be placed). */
+static void mark_damaged(struct reader *r, size_t li, const char *why, uint64_t entries)
+{
+    struct image *img = r->img;
+    char sd[48];
+    layer_label(&img->layers[li], sd, sizeof sd);
+    img->layers[li].error = xstrdup(why);
+    img->partial = 1;
+    if (entries)
+        warn(img, "%s: layer %zu (%s): %s; the %llu entries before it are shown, the rest of the layer "
+             "is missing (partial report)", r->base, li, sd, why, (unsigned long long)entries);
+    else
+        warn(img, "%s: layer %zu (%s): %s; none of its files are shown (partial report)", r->base, li,
+             sd, why);
 }
 
 static int resolve(struct reader *r, int streaming)
@@ -983,21 +1020,19 @@ static int resolve(struct reader *r, int streaming)
         free(buf);
     } else {
         for (size_t i = 0; i < n_layers; i++) {
-            if (lm[i]->blob < 0 || lm[i]->error) {
-                char sd[48];
-                layer_label(&img->layers[i], sd, sizeof sd);
-                const char *what = lm[i]->error ? lm[i]->error : "not a tar archive";
-                if (lm[i]->comp == COMP_GZIP && strstr(what, "runcat"))
-                    what = "truncated gzip stream";
-                if (lm[i]->comp == COMP_ZSTD && strstr(what, "runcat"))
-                    what = "truncated zstd stream";
-                errbuf_set(&img->err, "%s: layer %zu (%s): %s", r->base, i, sd, what);
-                free(lm);
-                goto out;
+            if (lm[i]->blob < 0) {
+                /* met in the stream but nothing like a layer (text, JSON): an empty one */
+                uint32_t b = model_blob_begin(&img->model);
+                model_blob_end(&img->model, b);
+                lm[i]->blob = (int)b;
+                lm[i]->error = xstrdup(layer_fail_text(LF_TAR_NOT_TAR));
             }
             atomic_fetch_add(&r->prog->layers_done, 1);
         }
     }
+    for (size_t i = 0; i < n_layers; i++)
+        if (lm[i]->error)
+            mark_damaged(r, i, lm[i]->error, lm[i]->entries);
     uint32_t *order = xcalloc(n_layers ? n_layers : 1, sizeof *order);
     for (size_t i = 0; i < n_layers; i++) {
         order[i] = (uint32_t)lm[i]->blob;
@@ -1110,6 +1145,7 @@ void image_close(struct image *img)
     for (size_t i = 0; i < img->n_layers; i++) {
         free(img->layers[i].diff_id);
         free(img->layers[i].digest);
+        free(img->layers[i].error);
     }
     free(img->layers);
     for (size_t i = 0; i < img->n_platforms; i++) {

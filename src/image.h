@@ -4,6 +4,7 @@
  *   struct image img;
  *   struct image_opts o = {.platform = NULL, .no_content = 0};
  *   int rc = image_open(&img, "app.tar", &o);   // RC_OK, RC_WARN (img.warnings says what), RC_FATAL
+ *   if (img.partial) ...                         // RC_WARN: a layer is damaged (layers[i].error)
  *   if (rc == RC_FATAL) fprintf(stderr, "strata: %s\n", img.err.msg);   // names file and layer
  *   ... img.layers[i], img.history[j], img.model ...
  *   image_close(&img);                           // always, also after RC_FATAL
@@ -40,6 +41,8 @@ struct image_layer {
     int estargz;
     int history;           /* index into history[], -1 if no entry names it */
     const char *instruction;    /* history[history].instruction, or "" */
+    char *error;           /* why the layer could not be read whole ("truncated gzip stream"), else
+                              NULL; its entries read before the damage are in the model */
 };
 
 struct platform {
@@ -76,6 +79,7 @@ struct image {
     uint32_t *blob_layer;  /* blob index -> layer index (first use), UINT32_MAX if unused */
     struct model model;
     char **warnings; size_t n_warnings;
+    int partial;           /* a layer is damaged: figures cover what could be read (layers[].error) */
     struct errbuf err;
 };
 

@@ -1,16 +1,17 @@
 #include "src/layer.h"
 
 #include <archive.h>
-#include <archive_entry.h>
+#include <errno.h>
 #include <pthread.h>
-#include <zstd.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+#include <zstd_errors.h>
 
 #include "src/tarscan.h"
-#include <errno.h>
-#include <stdlib.h>
 
 int layer_sniff(const void *p, size_t n)
 {
@@ -63,10 +64,9 @@ static void outer_advance(struct layer_src *s, uint64_t n)
         atomic_store(s->progress, (uint64_t)archive_filter_bytes(s->outer, -1));
 }
 
-static la_ssize_t src_read(struct archive *a, void *ud, const void **out)
+/* The blob's next raw bytes: >0, 0 at its end, -1 with s->fail (LF_READ or LF_OUTER) set. */
+static ssize_t src_read(struct layer_src *s, const void **out)
 {
-    struct layer_src *s = ud;
-    (void)a;
     if (s->fd >= 0) {
         uint64_t left = s->len - s->pos;
         size_t want = left < s->bufsz ? (size_t)left : s->bufsz;
@@ -76,10 +76,11 @@ static la_ssize_t src_read(struct archive *a, void *ud, const void **out)
         do
             r = pread(s->fd, s->buf, want, (off_t)(s->off + s->pos));
         while (r < 0 && errno == EINTR);
-        if (r < 0) {
-            snprintf(s->errmsg, sizeof s->errmsg, "read error: %s", strerror(errno));
-            if (a)
-                archive_set_error(a, errno, "read error: %s", strerror(errno));
+        if (r <= 0) {
+            /* 0: the file is shorter than its listing said (it shrank under us) */
+            s->fail = r < 0 ? LF_READ : LF_TRUNCATED_BLOB;
+            s->fail_errno = r < 0 ? errno : 0;
+            snprintf(s->errmsg, sizeof s->errmsg, "%s", r < 0 ? strerror(errno) : "the file ends early");
             return -1;
         }
         s->pos += (uint64_t)r;
@@ -91,7 +92,7 @@ static la_ssize_t src_read(struct archive *a, void *ud, const void **out)
         s->peek_used = 1;
         *out = s->peek;
         outer_advance(s, s->peek_len);
-        return (la_ssize_t)s->peek_len;
+        return (ssize_t)s->peek_len;
     }
     const void *blk;
     size_t sz;
@@ -100,31 +101,17 @@ static la_ssize_t src_read(struct archive *a, void *ud, const void **out)
     if (r == ARCHIVE_EOF)
         return 0;
     if (r < ARCHIVE_WARN) {
-        const char *em = archive_error_string(s->outer) ? archive_error_string(s->outer) : "read error";
-        snprintf(s->errmsg, sizeof s->errmsg, "%s", em);
-        if (a)
-            archive_set_error(a, archive_errno(s->outer) ? archive_errno(s->outer) : EIO, "%s", em);
+        /* the outer archive itself broke: no later member can be trusted either */
+        s->fail = LF_OUTER;
+        s->fail_errno = archive_errno(s->outer);
+        const char *em = archive_error_string(s->outer);
+        snprintf(s->errmsg, sizeof s->errmsg, "%s", em ? em : "read error");
         return -1;
     }
     *out = blk;
     outer_advance(s, sz);
-    return (la_ssize_t)sz;
+    return (ssize_t)sz;
 }
-
-/* Only ranges of files can skip: libarchive then skips file bodies without reading them. */
-static la_int64_t src_skip(struct archive *a, void *ud, la_int64_t req)
-{
-    struct layer_src *s = ud;
-    (void)a;
-    if (s->fd < 0 || req <= 0)
-        return 0;
-    uint64_t left = s->len - s->pos;
-    uint64_t n = (uint64_t)req < left ? (uint64_t)req : left;
-    s->pos += n;
-    advance(s, n);
-    return (la_int64_t)n;
-}
-
 
 /* ---------------------------------------------------------------- chunk sources */
 
@@ -133,7 +120,7 @@ static int plain_next(void *ctx, const unsigned char **p, size_t *n)
 {
     struct layer_src *s = ctx;
     const void *b;
-    la_ssize_t r = src_read(NULL, s, &b);
+    ssize_t r = src_read(s, &b);
     if (r < 0)
         return -1;
     *p = b;
@@ -141,14 +128,15 @@ static int plain_next(void *ctx, const unsigned char **p, size_t *n)
     return r > 0;
 }
 
+/* Only ranges of files can skip: the body is stepped over without reading it. */
 static int plain_skip(void *ctx, uint64_t n)
 {
     struct layer_src *s = ctx;
-    if (s->len - s->pos < n) {
-        src_skip(NULL, s, (la_int64_t)(s->len - s->pos));
-        return -1;
-    }
-    return src_skip(NULL, s, (la_int64_t)n) == (la_int64_t)n ? 0 : -1;
+    uint64_t left = s->len - s->pos;
+    uint64_t k = n < left ? n : left;
+    s->pos += k;
+    advance(s, k);
+    return k == n ? 0 : -1;
 }
 
 static const char *plain_error(void *ctx)
@@ -157,9 +145,135 @@ static const char *plain_error(void *ctx)
     return s->errmsg[0] ? s->errmsg : NULL;
 }
 
-/* A compressed layer: libarchive decompresses on a thread of its own while this thread walks
- * the tar, so a layer costs about as long as its decompression alone (two cores are the
- * common case). Slots of decompressed bytes go round between the two. */
+/* Decompression, one buffer at a time, with zlib or libzstd directly, so that a failure is
+ * known by its code (Z_DATA_ERROR, a zstd error code, input ending inside a stream) and no
+ * byte is copied through another library's buffers. */
+struct decomp {
+    int comp;                       /* COMP_GZIP or COMP_ZSTD */
+    struct layer_src *src;
+    z_stream z;
+    int z_ready;
+    ZSTD_DStream *zs;
+    size_t zlast;                   /* zstd: last hint, 0 between frames */
+    const unsigned char *in;
+    size_t in_len, in_pos;
+    int eof;                        /* the blob has no more raw bytes */
+    int in_member;                  /* gzip: inside a member */
+    int done;
+    int fail, fail_errno;           /* enum layer_fail, errno for LF_READ */
+    char detail[256];               /* the library's name for a code, for the message */
+};
+
+static int decomp_init(struct decomp *d, int comp, struct layer_src *src)
+{
+    memset(d, 0, sizeof *d);
+    d->comp = comp;
+    d->src = src;
+    if (comp == COMP_ZSTD) {
+        d->zs = ZSTD_createDStream();
+        if (!d->zs || ZSTD_isError(ZSTD_initDStream(d->zs)))
+            return -1;
+        return 0;
+    }
+    if (inflateInit2(&d->z, 15 + 16) != Z_OK)     /* 15 + 16: gzip wrapper only */
+        return -1;
+    d->z_ready = 1;
+    return 0;
+}
+
+static void decomp_free(struct decomp *d)
+{
+    if (d->z_ready)
+        inflateEnd(&d->z);
+    if (d->zs)
+        ZSTD_freeDStream(d->zs);
+}
+
+static void decomp_fail(struct decomp *d, int kind, const char *detail)
+{
+    d->fail = kind;
+    snprintf(d->detail, sizeof d->detail, "%s", detail ? detail : "");
+}
+
+/* Fills out with up to cap decompressed bytes: the count, 0 at the end, -1 on failure
+ * (d->fail). Bytes decoded before a failure are returned first; the failure comes next call. */
+static ssize_t decomp_fill(struct decomp *d, unsigned char *out, size_t cap)
+{
+    size_t got = 0;
+    while (got < cap && !d->done && !d->fail) {
+        if (d->in_pos == d->in_len && !d->eof) {
+            const void *p;
+            ssize_t n = src_read(d->src, &p);
+            if (n < 0) {
+                decomp_fail(d, d->src->fail, d->src->errmsg);
+                d->fail_errno = d->src->fail_errno;
+                break;
+            }
+            d->eof = n == 0;
+            d->in = p;
+            d->in_len = (size_t)n;
+            d->in_pos = 0;
+            continue;
+        }
+        size_t before_in = d->in_pos, before_out = got;
+        if (d->comp == COMP_GZIP) {
+            if (!d->in_member) {
+                /* Members may follow one another (eStargz is made of them). Other bytes after
+                 * the last member end the stream, as gzip(1) ignores trailing garbage. */
+                if (d->in_pos == d->in_len || d->in[d->in_pos] != 0x1f) {
+                    d->done = 1;
+                    break;
+                }
+                inflateReset(&d->z);
+                d->in_member = 1;
+            }
+            d->z.next_in = (Bytef *)(d->in + d->in_pos);
+            d->z.avail_in = (uInt)(d->in_len - d->in_pos);
+            d->z.next_out = out + got;
+            d->z.avail_out = (uInt)(cap - got);
+            int zr = inflate(&d->z, Z_NO_FLUSH);
+            d->in_pos = d->in_len - d->z.avail_in;
+            got = cap - d->z.avail_out;
+            if (zr == Z_STREAM_END) {
+                d->in_member = 0;
+            } else if (zr == Z_DATA_ERROR || zr == Z_NEED_DICT || zr == Z_STREAM_ERROR) {
+                decomp_fail(d, LF_GZIP_CORRUPT, d->z.msg);
+            } else if (zr == Z_MEM_ERROR) {
+                decomp_fail(d, LF_NOMEM, NULL);
+            } else if (d->eof && d->in_pos == d->in_len && got == before_out) {
+                decomp_fail(d, LF_GZIP_TRUNCATED, NULL);   /* Z_OK or Z_BUF_ERROR, no input left */
+            }
+        } else {
+            ZSTD_inBuffer zin = {d->in, d->in_len, d->in_pos};
+            ZSTD_outBuffer zout = {out, cap, got};
+            size_t ret = ZSTD_decompressStream(d->zs, &zout, &zin);
+            if (ZSTD_isError(ret)) {
+                ZSTD_ErrorCode c = ZSTD_getErrorCode(ret);
+                decomp_fail(d, c == ZSTD_error_memory_allocation ? LF_NOMEM : LF_ZSTD_CORRUPT,
+                            ZSTD_getErrorString(c));
+                break;
+            }
+            d->in_pos = zin.pos;
+            got = zout.pos;
+            if (got != before_out || d->in_pos != before_in)
+                d->zlast = ret;     /* 0 once a frame is decoded and flushed */
+            else if (d->eof && d->in_pos == d->in_len) {
+                if (d->zlast != 0)
+                    decomp_fail(d, LF_ZSTD_TRUNCATED, NULL);
+                else
+                    d->done = 1;
+            }
+        }
+    }
+    if (got)
+        return (ssize_t)got;
+    return d->fail ? -1 : 0;
+}
+
+/* A compressed layer: the decompressor runs on a thread of its own while this thread walks the
+ * tar, so a layer costs about as long as its decompression alone (two cores are the common
+ * case). Slots of decompressed bytes go round between the two. Without a thread the walk pulls
+ * one slot at a time from the decompressor itself (inline_next). */
 #define NSLOT 4
 #define SLOT (1u << 20)
 
@@ -171,9 +285,7 @@ struct pipe {
     int head, count;          /* filled slots: head .. head+count-1 */
     int held;                 /* slot the consumer is reading, -1 */
     int done, failed, cancel;
-    char msg[256];
-    struct layer_src *src;
-    struct archive *a;
+    struct decomp d;          /* the producer's alone until done is set */
 };
 
 /* Producer side: wait for a free slot (-1 when the consumer has stopped), publish a full one,
@@ -197,122 +309,25 @@ static void slot_put(struct pipe *pp, int s, size_t len)
     pthread_mutex_unlock(&pp->mu);
 }
 
-static void pipe_end(struct pipe *pp, const char *failure)
-{
-    pthread_mutex_lock(&pp->mu);
-    if (failure) {
-        snprintf(pp->msg, sizeof pp->msg, "%s", failure);
-        pp->failed = 1;
-    }
-    pp->done = 1;
-    pthread_cond_broadcast(&pp->cv);
-    pthread_mutex_unlock(&pp->mu);
-}
-
-/* gzip (and anything else libarchive knows): its filter, copied into the slots. */
 static void *pipe_produce(void *arg)
 {
     struct pipe *pp = arg;
-    struct archive *a = pp->a;
-    const void *blk;
-    size_t sz;
-    la_int64_t off;
-    struct archive_entry *ae;
-    int r = archive_read_next_header(a, &ae);
-    int fill = -1;
-    size_t used = 0;
-    if (r != ARCHIVE_OK && r != ARCHIVE_WARN && r != ARCHIVE_EOF)
-        goto fail;
-    while (r != ARCHIVE_EOF && (r = archive_read_data_block(a, &blk, &sz, &off)) != ARCHIVE_EOF) {
-        if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-            goto fail;
-        const unsigned char *b = blk;
-        while (sz) {
-            if (fill < 0) {
-                if ((fill = slot_get(pp)) < 0)
-                    return NULL;
-                used = 0;
-            }
-            size_t k = SLOT - used < sz ? SLOT - used : sz;
-            memcpy(pp->slot[fill] + used, b, k);
-            used += k;
-            b += k;
-            sz -= k;
-            if (used == SLOT) {
-                slot_put(pp, fill, used);
-                fill = -1;
-            }
+    for (;;) {
+        int s = slot_get(pp);
+        if (s < 0)
+            return NULL;
+        ssize_t n = decomp_fill(&pp->d, pp->slot[s], SLOT);
+        if (n > 0) {
+            slot_put(pp, s, (size_t)n);
+            continue;
         }
-    }
-    if (fill >= 0 && used)
-        slot_put(pp, fill, used);
-    pipe_end(pp, NULL);
-    return NULL;
-fail:
-    pipe_end(pp, archive_error_string(a) ? archive_error_string(a) : "decompression failed");
-    return NULL;
-}
-
-/* zstd: libzstd straight into the slots. Through libarchive each byte was copied twice more
- * (its filter buffer, then the raw reader), 13% of a zstd image's time. */
-static void *pipe_produce_zstd(void *arg)
-{
-    struct pipe *pp = arg;
-    ZSTD_DStream *ds = ZSTD_createDStream();
-    ZSTD_inBuffer in = {NULL, 0, 0};
-    size_t last = 0;            /* 0: between frames */
-    int fill = -1, eof = 0;
-    size_t used = 0;
-    const char *failure = NULL;
-    if (!ds) {
-        pipe_end(pp, "out of memory for zstd");
+        pthread_mutex_lock(&pp->mu);
+        pp->failed = n < 0;
+        pp->done = 1;
+        pthread_cond_broadcast(&pp->cv);
+        pthread_mutex_unlock(&pp->mu);
         return NULL;
     }
-    ZSTD_initDStream(ds);
-    for (;;) {
-        if (in.pos == in.size && !eof) {
-            const void *p;
-            la_ssize_t n = src_read(NULL, pp->src, &p);
-            if (n < 0) {
-                failure = pp->src->errmsg[0] ? pp->src->errmsg : "read error";
-                break;
-            }
-            if (n == 0)
-                eof = 1;
-            in = (ZSTD_inBuffer){p, (size_t)n, 0};
-        }
-        if (fill < 0) {
-            if ((fill = slot_get(pp)) < 0) {
-                ZSTD_freeDStream(ds);
-                return NULL;
-            }
-            used = 0;
-        }
-        ZSTD_outBuffer out = {pp->slot[fill], SLOT, used};
-        size_t in_before = in.pos;
-        size_t ret = ZSTD_decompressStream(ds, &out, &in);
-        if (ZSTD_isError(ret)) {
-            failure = ZSTD_getErrorName(ret);
-            break;
-        }
-        int progress = out.pos != used;
-        used = out.pos;
-        if (progress || in.pos != in_before)
-            last = ret;         /* 0 once a frame is decoded and flushed */
-        if (used == SLOT) {
-            slot_put(pp, fill, used);
-            fill = -1;
-        } else if (eof && in.pos == in.size && !progress) {
-            break;      /* everything flushed */
-        }
-    }
-    if (!failure && last != 0)
-        failure = "Truncated zstd input";
-    if (fill >= 0 && used && !failure)
-        slot_put(pp, fill, used);
-    ZSTD_freeDStream(ds);
-    pipe_end(pp, failure);
-    return NULL;
 }
 
 static int pipe_next(void *ctx, const unsigned char **p, size_t *n)
@@ -340,10 +355,24 @@ static int pipe_next(void *ctx, const unsigned char **p, size_t *n)
     return r;
 }
 
+/* No producer thread: decompress the next slot's worth here, when the walk asks for it. */
+static int inline_next(void *ctx, const unsigned char **p, size_t *n)
+{
+    struct pipe *pp = ctx;
+    ssize_t r = decomp_fill(&pp->d, pp->slot[0], SLOT);
+    if (r < 0) {
+        pp->failed = 1;
+        return -1;
+    }
+    *p = pp->slot[0];
+    *n = (size_t)r;
+    return r > 0;
+}
+
 static const char *pipe_error(void *ctx)
 {
     struct pipe *pp = ctx;
-    return pp->msg[0] ? pp->msg : NULL;
+    return pp->d.fail ? layer_fail_text(pp->d.fail) : NULL;
 }
 
 /* ---------------------------------------------------------------- entries */
@@ -379,7 +408,7 @@ struct cworker {
     pthread_cond_t cv;
     struct cjob q[CJOBS];
     size_t head, count;
-    int done, failed;
+    int done, failed;          /* failed: enum layer_fail */
     int fd;
     uint64_t end;              /* the blob's end in the file */
     const struct image_opts *o;
@@ -420,7 +449,7 @@ static void *cworker_run(void *arg)
                 ssize_t r = k ? pread(cw->fd, buf, k, (off_t)at) : 0;
                 if (r <= 0) {
                     snprintf(cw->err, sizeof cw->err, "%s", r < 0 ? strerror(errno) : "truncated tar archive");
-                    cw->failed = 1;
+                    cw->failed = r < 0 ? LF_READ : LF_TAR_TRUNCATED;
                     break;
                 }
                 win_off = at;
@@ -461,8 +490,10 @@ static void cworker_push(struct cworker *cw, const struct cjob *j)
     pthread_mutex_unlock(&cw->mu);
 }
 
+/* Walks the tar from cs into the model. Returns LF_NONE, or the kind of failure with err set;
+ * *src_fail is where the chunk source keeps its own kind when it is the one that failed. */
 static int walk(struct model *m, uint32_t blob, struct chunk_src *cs, const struct image_opts *o,
-                struct layer_result *res, struct errbuf *err, struct layer_src *fsrc)
+                struct layer_result *res, struct errbuf *err, struct layer_src *fsrc, const int *src_fail)
 {
     struct tar_walk w;
     struct tar_entry te;
@@ -474,7 +505,7 @@ static int walk(struct model *m, uint32_t blob, struct chunk_src *cs, const stru
     char *lastdir = xmalloc(65536);
     size_t lastdir_len = (size_t)-1;
     uint32_t lastdir_node = 0;
-    int rc = RC_OK, r;
+    int r, fail = LF_NONE;
     struct cworker *cw = NULL;
     pthread_t cwt;
     if (want_content && fsrc && fsrc->fd >= 0) {
@@ -578,23 +609,71 @@ static int walk(struct model *m, uint32_t blob, struct chunk_src *cs, const stru
         pthread_mutex_unlock(&cw->mu);
         pthread_join(cwt, NULL);
         if (cw->failed && r >= 0) {
-            snprintf(w.err, sizeof w.err, "%s", cw->err);
-            r = -1;
+            fail = cw->failed;
+            errbuf_set(err, "%s", cw->failed == LF_READ ? cw->err : layer_fail_text(cw->failed));
         }
         pthread_mutex_destroy(&cw->mu);
         pthread_cond_destroy(&cw->cv);
         free(cw);
     }
     if (r < 0) {
-        errbuf_set(err, "%s", w.err[0] ? w.err : "corrupt tar");
-        rc = RC_FATAL;
+        switch (w.fail) {
+        case TF_SOURCE: fail = *src_fail ? *src_fail : LF_READ; break;
+        case TF_NOT_TAR: fail = LF_TAR_NOT_TAR; break;
+        case TF_CORRUPT: fail = LF_TAR_CORRUPT; break;
+        case TF_TOO_BIG: fail = LF_TAR_TOO_BIG; break;
+        default: fail = LF_TAR_TRUNCATED; break;
+        }
+        errbuf_clear(err);
+        errbuf_set(err, "%s", w.err[0] ? w.err : layer_fail_text(fail));
     }
     free(wants);
     free(name);
     free(full);
     free(lastdir);
     tar_walk_free(&w);
-    return rc;
+    return fail;
+}
+
+const char *layer_fail_text(int kind)
+{
+    switch (kind) {
+    case LF_NONE: return "read whole";
+    case LF_READ: return "read error";
+    case LF_TRUNCATED_BLOB: return "the file ends inside the layer";
+    case LF_OUTER: return "the archive breaks off inside this layer";
+    case LF_GZIP_CORRUPT: return "corrupt gzip stream";
+    case LF_GZIP_TRUNCATED: return "truncated gzip stream";
+    case LF_ZSTD_CORRUPT: return "corrupt zstd stream";
+    case LF_ZSTD_TRUNCATED: return "truncated zstd stream";
+    case LF_TAR_NOT_TAR: return "not a tar archive";
+    case LF_TAR_TRUNCATED: return "truncated tar archive";
+    case LF_TAR_CORRUPT: return "corrupt tar header";
+    case LF_TAR_TOO_BIG: return "tar extended header too big";
+    case LF_NOMEM: return "out of memory while decompressing";
+    default: return "unreadable";
+    }
+}
+
+/* The message of a failed compressed layer: the phrase of its kind, plus the library's name for
+ * the code where it says more ("invalid block type", "Unknown frame descriptor"). */
+static void stream_message(struct errbuf *err, const struct decomp *d, int fail)
+{
+    char walk_msg[sizeof err->msg];
+    snprintf(walk_msg, sizeof walk_msg, "%s", err->msg);
+    errbuf_clear(err);
+    if (fail == LF_GZIP_CORRUPT || fail == LF_ZSTD_CORRUPT)
+        errbuf_set(err, "%s%s%s%s", layer_fail_text(fail), d->detail[0] ? " (" : "", d->detail,
+                   d->detail[0] ? ")" : "");
+    else if (fail == LF_READ)
+        errbuf_set(err, "read error: %s", strerror(d->fail_errno));
+    else if (fail == LF_OUTER)
+        errbuf_set(err, "%s", d->detail[0] ? d->detail : layer_fail_text(fail));
+    else if (fail == LF_TAR_TRUNCATED)
+        errbuf_set(err, "truncated tar archive (the %s stream itself is whole)",
+                   d->comp == COMP_ZSTD ? "zstd" : "gzip");
+    else
+        errbuf_set(err, "%s", walk_msg[0] ? walk_msg : layer_fail_text(fail));
 }
 
 int layer_read(struct model *m, uint32_t blob, struct layer_src *src, const struct image_opts *o,
@@ -602,6 +681,7 @@ int layer_read(struct model *m, uint32_t blob, struct layer_src *src, const stru
 {
     memset(res, 0, sizeof *res);
     src->errmsg[0] = 0;
+    src->fail = src->fail_errno = 0;
     /* Sniff the compression from the first bytes, never from a name or media type. */
     unsigned char magic[4] = {0};
     size_t nmagic = 0;
@@ -617,61 +697,55 @@ int layer_read(struct model *m, uint32_t blob, struct layer_src *src, const stru
     res->compression = layer_sniff(magic, nmagic);
     if (res->compression == COMP_NONE) {
         struct chunk_src cs = {src, plain_next, src->fd >= 0 ? plain_skip : NULL, plain_error};
-        return walk(m, blob, &cs, o, res, err, src);
+        res->fail = walk(m, blob, &cs, o, res, err, src, &src->fail);
+        if (res->fail == LF_READ && src->fail == LF_READ)
+            errbuf_clear(err), errbuf_set(err, "read error: %s", strerror(src->fail_errno));
+        return res->fail == LF_NONE ? RC_OK : res->fail == LF_OUTER ? RC_FATAL : RC_FAILED;
     }
 
     struct pipe pp;
     memset(&pp, 0, sizeof pp);
+    pp.held = -1;
+    if (decomp_init(&pp.d, res->compression, src) != 0) {
+        decomp_free(&pp.d);
+        res->fail = LF_NOMEM;
+        errbuf_set(err, "%s", layer_fail_text(LF_NOMEM));
+        return RC_FAILED;
+    }
     pthread_mutex_init(&pp.mu, NULL);
     pthread_cond_init(&pp.cv, NULL);
-    pp.held = -1;
-    pp.src = src;
     for (int i = 0; i < NSLOT; i++)
         pp.slot[i] = xmalloc(SLOT);
-    struct archive *a = NULL;
-    void *(*produce)(void *) = pipe_produce_zstd;
-    int rc = RC_OK;
-    if (res->compression != COMP_ZSTD) {
-        produce = pipe_produce;
-        a = pp.a = archive_read_new();
-        archive_read_support_filter_gzip(a);
-        archive_read_support_filter_zstd(a);
-        archive_read_support_format_raw(a);
-        archive_read_set_callback_data(a, src);
-        archive_read_set_read_callback(a, src_read);
-        if (archive_read_open1(a) != ARCHIVE_OK) {
-            errbuf_set(err, "%s", archive_error_string(a) ? archive_error_string(a) : "cannot decompress");
-            rc = RC_FATAL;
-        }
+    pthread_t t;
+    int threaded = pthread_create(&t, NULL, pipe_produce, &pp) == 0;
+    /* without a thread the walk pulls from the decompressor itself, one slot at a time */
+    struct chunk_src cs = {&pp, threaded ? pipe_next : inline_next, NULL, pipe_error};
+    int fail = walk(m, blob, &cs, o, res, err, NULL, &pp.d.fail);
+    /* The tar may end (or break) before its stream does: read the stream to its end, so that a
+     * damaged stream is reported as such, and the same whatever the threads' timing. */
+    if (fail != LF_OUTER && !pp.d.fail) {
+        const unsigned char *p;
+        size_t n;
+        while (cs.next(&pp, &p, &n) > 0)
+            ;
     }
-    if (rc == RC_OK) {
-        pthread_t t;
-        struct chunk_src cs = {&pp, pipe_next, NULL, pipe_error};
-        if (pthread_create(&t, NULL, produce, &pp) != 0) {
-            produce(&pp);      /* no thread to be had: decompress it all first */
-            rc = walk(m, blob, &cs, o, res, err, NULL);
-        } else {
-            rc = walk(m, blob, &cs, o, res, err, NULL);
-            pthread_mutex_lock(&pp.mu);
-            pp.cancel = 1;
-            pthread_cond_broadcast(&pp.cv);
-            pthread_mutex_unlock(&pp.mu);
-            pthread_join(t, NULL);
-        }
-        /* a tar that ended cleanly inside a stream that did not: the stream's error wins */
-        if (rc == RC_OK && pp.failed) {
-            errbuf_set(err, "%s", pp.msg);
-            rc = RC_FATAL;
-        } else if (rc != RC_OK && pp.failed) {
-            errbuf_clear(err);
-            errbuf_set(err, "%s", pp.msg);
-        }
+    if (threaded) {
+        pthread_mutex_lock(&pp.mu);
+        pp.cancel = 1;
+        pthread_cond_broadcast(&pp.cv);
+        pthread_mutex_unlock(&pp.mu);
+        pthread_join(t, NULL);
     }
-    if (a)
-        archive_read_free(a);
+    /* the stream's failure is the cause of whatever the tar walk then met */
+    if (pp.d.fail)
+        fail = pp.d.fail;
+    if (fail != LF_NONE)
+        stream_message(err, &pp.d, fail);
+    res->fail = fail;
+    decomp_free(&pp.d);
     for (int i = 0; i < NSLOT; i++)
         free(pp.slot[i]);
     pthread_mutex_destroy(&pp.mu);
     pthread_cond_destroy(&pp.cv);
-    return rc;
+    return fail == LF_NONE ? RC_OK : fail == LF_OUTER ? RC_FATAL : RC_FAILED;
 }

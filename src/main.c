@@ -247,11 +247,18 @@ static int cmd_diff(int argc, char **argv)
         pthread_join(t, NULL);
     else
         load_one(&l[1]);
-    int rc = EXIT_OK;
+    int rc = EXIT_OK, partial = 0;
     for (int i = 0; i < 2; i++)
         if (l[i].rc == RC_FATAL) {
             fprintf(stderr, "strata: %s\n", l[i].img.err.msg);
             rc = EXIT_INPUT;
+        } else if (l[i].img.partial) {
+            char esc[1024];
+            for (size_t k = 0; k < l[i].img.n_layers; k++)
+                if (l[i].img.layers[k].error)
+                    fprintf(stderr, "strata: warning: %s: layer %zu: %s (the comparison is partial)\n",
+                            util_escape(l[i].path, esc, sizeof esc), k, l[i].img.layers[k].error);
+            partial = 1;
         }
     if (rc == EXIT_OK) {
         struct image_diff *d = diff_compute(&l[0].img, l[0].an, &l[1].img, l[1].an);
@@ -264,6 +271,8 @@ static int cmd_diff(int argc, char **argv)
         else if (!json)
             diff_report_text(stdout, d);
         diff_free(d);
+        if (partial)
+            rc = EXIT_INPUT;
     }
     for (int i = 0; i < 2; i++) {
         analysis_free(l[i].an);
@@ -453,6 +462,9 @@ int main(int argc, char **argv)
     if (text_report)
         report_text(report_to, &img, an);
     if (fflush(stdout) != 0 && exit_code == EXIT_OK)
+        exit_code = EXIT_INPUT;
+    /* a damaged layer: the reports above are partial (they say so), and the input was not read */
+    if (img.partial)
         exit_code = EXIT_INPUT;
     analysis_free(an);
     image_close(&img);

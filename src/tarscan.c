@@ -21,11 +21,21 @@ void tar_walk_free(struct tar_walk *w)
     memset(w, 0, sizeof *w);
 }
 
+/* Records the first failure only: a source failure met while skipping a body stays a source
+ * failure and is not re-worded as a truncation further up. Returns -1. */
+static int set_fail(struct tar_walk *w, int kind, const char *msg)
+{
+    if (!w->fail) {
+        w->fail = kind;
+        snprintf(w->err, sizeof w->err, "%s", msg);
+    }
+    return -1;
+}
+
 static int src_fail(struct tar_walk *w, const char *what)
 {
     const char *e = w->src->error ? w->src->error(w->src->ctx) : NULL;
-    snprintf(w->err, sizeof w->err, "%s", e && *e ? e : what);
-    return -1;
+    return set_fail(w, TF_SOURCE, e && *e ? e : what);
 }
 
 /* Makes at least one unread byte available: 1, 0 at the end of the source, -1 on error. */
@@ -158,7 +168,9 @@ static void set_str(char **dst, size_t *cap, const char *s, size_t n)
 static char *read_body(struct tar_walk *w, uint64_t n, size_t *len)
 {
     if (n > (64u << 20)) {
-        snprintf(w->err, sizeof w->err, "extended header of %llu bytes", (unsigned long long)n);
+        char m[64];
+        snprintf(m, sizeof m, "extended header of %llu bytes", (unsigned long long)n);
+        set_fail(w, TF_TOO_BIG, m);
         return NULL;
     }
     char *b = xmalloc((size_t)n + 1);
@@ -166,8 +178,7 @@ static char *read_body(struct tar_walk *w, uint64_t n, size_t *len)
     while (got < n) {
         if (fill(w) <= 0) {
             free(b);
-            if (!w->err[0])
-                snprintf(w->err, sizeof w->err, "truncated tar archive");
+            set_fail(w, TF_TRUNCATED, "truncated tar archive");
             return NULL;
         }
         size_t k = n - got < w->avail ? (size_t)(n - got) : w->avail;
@@ -181,7 +192,7 @@ static char *read_body(struct tar_walk *w, uint64_t n, size_t *len)
     uint64_t pad = (512 - (n % 512)) % 512;
     if (drop(w, pad) != 0) {
         free(b);
-        snprintf(w->err, sizeof w->err, "truncated tar archive");
+        set_fail(w, TF_TRUNCATED, "truncated tar archive");
         return NULL;
     }
     return b;
@@ -239,10 +250,8 @@ int tar_walk_next(struct tar_walk *w, struct tar_entry *e)
 {
     /* finish the previous entry */
     if (w->body_left || w->pad_left) {
-        if (drop(w, w->body_left + w->pad_left) != 0) {
-            snprintf(w->err, sizeof w->err, "truncated tar archive");
-            return -1;
-        }
+        if (drop(w, w->body_left + w->pad_left) != 0)
+            return set_fail(w, TF_TRUNCATED, "truncated tar archive");
         w->body_left = w->pad_left = 0;
     }
     for (;;) {
@@ -250,29 +259,27 @@ int tar_walk_next(struct tar_walk *w, struct tar_entry *e)
         int r = block(w, &h);
         if (r == 0)
             return 0;   /* the end of the blob (an empty blob is an empty layer) */
-        if (r < 0) {
-            if (!w->err[0])
-                snprintf(w->err, sizeof w->err, "truncated tar archive");
-            return -1;
+        if (r < 0 && !w->entries && !w->fail) {
+            w->bad_first = 1;   /* less than one header in all: nothing says it was ever a tar */
+            return set_fail(w, TF_NOT_TAR, "not a tar archive");
         }
+        if (r < 0)
+            return set_fail(w, TF_TRUNCATED, "truncated tar archive");
         if (is_zero(h))
             return 0;   /* end-of-archive marker; what follows is padding */
         if (!checksum_ok(h)) {
             if (!w->entries) {
                 w->bad_first = 1;
-                snprintf(w->err, sizeof w->err, "not a tar archive");
-            } else {
-                snprintf(w->err, sizeof w->err, "corrupt tar header after %llu entries",
-                         (unsigned long long)w->entries);
+                return set_fail(w, TF_NOT_TAR, "not a tar archive");
             }
-            return -1;
+            char m[80];
+            snprintf(m, sizeof m, "corrupt tar header after %llu entries", (unsigned long long)w->entries);
+            return set_fail(w, TF_CORRUPT, m);
         }
         char tf = (char)h[156];
         int64_t size = num(h + 124, 12);
-        if (size < 0) {
-            snprintf(w->err, sizeof w->err, "corrupt tar header (negative size)");
-            return -1;
-        }
+        if (size < 0)
+            return set_fail(w, TF_CORRUPT, "corrupt tar header (negative size)");
         if (tf == 'x' || tf == 'g' || tf == 'L' || tf == 'K' || tf == 'X') {
             size_t n;
             char *b = read_body(w, (uint64_t)size, &n);
@@ -298,8 +305,7 @@ int tar_walk_next(struct tar_walk *w, struct tar_entry *e)
         if (w->have_pax_size && w->pax_size < 0) {
             /* "size=-1" made a body of 2^64-1 whose padding wrapped body_left + pad_left to 0:
              * the walk went on inside the body and the model got a file of 2^64-1 bytes */
-            snprintf(w->err, sizeof w->err, "corrupt tar header (negative size)");
-            return -1;
+            return set_fail(w, TF_CORRUPT, "corrupt tar header (negative size)");
         }
         if (w->have_pax_size)
             body = (uint64_t)w->pax_size;
@@ -378,11 +384,8 @@ int tar_walk_data(struct tar_walk *w, void (*fn)(void *ctx, const void *p, size_
 {
     while (w->body_left) {
         int r = fill(w);
-        if (r <= 0) {
-            if (!w->err[0])
-                snprintf(w->err, sizeof w->err, "truncated tar archive");
-            return -1;
-        }
+        if (r <= 0)
+            return set_fail(w, TF_TRUNCATED, "truncated tar archive");
         size_t k = w->body_left < w->avail ? (size_t)w->body_left : w->avail;
         fn(ctx, w->p, k);
         w->p += k;

@@ -13,7 +13,7 @@
  *       ... e.path, e.type, e.size ...
  *       tar_walk_data(&w, fn, ctx);        // optional: the body, in chunks; else it is skipped
  *   }
- *   // rc 0: end of archive; -1: w.err says why
+ *   // rc 0: end of archive; -1: w.fail says what kind of failure, w.err words it
  *   tar_walk_free(&w);
  */
 #ifndef STRATA_TARSCAN_H
@@ -33,6 +33,16 @@ struct chunk_src {
 };
 
 enum tar_type { TT_FILE, TT_HARDLINK, TT_SYMLINK, TT_DIR, TT_OTHER };
+
+/* Why a walk stopped, decided where it happened (never from a message's wording). */
+enum tar_fail {
+    TF_NONE,
+    TF_SOURCE,      /* the chunk source failed (its error() says why; the caller knows the kind) */
+    TF_NOT_TAR,     /* the very first header is not a tar header */
+    TF_TRUNCATED,   /* the bytes ended inside a header, a body or its padding */
+    TF_CORRUPT,     /* a later header's checksum or size field is wrong */
+    TF_TOO_BIG,     /* an extended header (pax, GNU long name) over 64 MiB */
+};
 
 struct tar_entry {
     const char *path;       /* as stored, NUL-terminated; valid until the next call */
@@ -61,6 +71,7 @@ struct tar_walk {
     int have_pax_uid, have_pax_gid, have_pax_mtime;
     uint64_t entries;
     int bad_first;                          /* the very first header was not tar */
+    int fail;                               /* enum tar_fail after a -1 */
     char err[256];
 };
 
