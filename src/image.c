@@ -861,8 +861,9 @@ static void mark_damaged(struct reader *r, size_t li, const char *why, uint64_t 
     img->layers[li].error = xstrdup(why);
     img->partial = 1;
     if (entries)
-        warn(img, "%s: layer %zu (%s): %s; the %llu entries before it are shown, the rest of the layer "
-             "is missing (partial report)", r->base, li, sd, why, (unsigned long long)entries);
+        warn(img, "%s: layer %zu (%s): %s; %llu entr%s read before the damage shown, the rest of the "
+             "layer is missing (partial report)", r->base, li, sd, why, (unsigned long long)entries,
+             entries == 1 ? "y" : "ies");
     else
         warn(img, "%s: layer %zu (%s): %s; none of its files are shown (partial report)", r->base, li,
              sd, why);

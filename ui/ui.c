@@ -139,6 +139,15 @@ static void relayout(struct ui *u)
 {
     getmaxyx(stdscr, u->lines, u->cols);
     ui_layout_compute(u->lines, u->cols, u->n_lrows, &u->lay);
+    if (u->img->partial && !u->lay.too_small) {
+        /* a damaged layer: one more header row for the banner; the top panes give it up */
+        u->lay.header_h++;
+        for (int p = 0; p < PANE_COUNT; p++)
+            if (u->lay.pane[p][0] == u->lay.header_h - 1) {
+                u->lay.pane[p][0]++;
+                u->lay.pane[p][2]--;
+            }
+    }
     for (int p = 0; p < PANE_COUNT; p++) {
         struct view *v = &u->views[p];
         if (v->win)
@@ -382,6 +391,29 @@ static const char *image_name(const struct image *img)
     return b && b[1] ? b + 1 : s;
 }
 
+/* What a damaged image leaves out, on a row of its own: which layer, why, and that every figure
+ * covers only what was read (the layers pane marks the layer itself). */
+static void draw_partial_banner(struct ui *u, int y)
+{
+    const struct image *img = u->img;
+    size_t n = 0, first = 0;
+    for (size_t i = img->n_layers; i-- > 0;)
+        if (img->layers[i].error)
+            n++, first = i;
+    if (!n)
+        return;
+    char line[512];
+    if (n == 1)
+        snprintf(line, sizeof line, "PARTIAL  layer %zu is damaged (%s): its files after the damage are "
+                 "missing from every figure", first, img->layers[first].error);
+    else
+        snprintf(line, sizeof line, "PARTIAL  %zu layers are damaged (layer %zu: %s, …): their files after "
+                 "the damage are missing from every figure", n, first, img->layers[first].error);
+    attr_t a = theme_attr(TC_ERROR) | A_REVERSE;
+    draw_fill(stdscr, y, 0, u->cols, a);
+    draw_name(stdscr, y, 1, u->cols - 2, line, a, ELIDE_RIGHT);
+}
+
 static void draw_header(struct ui *u)
 {
     const struct image *img = u->img;
@@ -418,6 +450,8 @@ static void draw_header(struct ui *u)
         if (u->cols - 2 - (int)strlen(wb) > w + 3)
             draw_text(stdscr, 1, u->cols - 1 - (int)strlen(wb), (int)strlen(wb), wb, hd);
     }
+    if (img->partial && u->lay.header_h > 2)
+        draw_partial_banner(u, 2);
 }
 
 static const char *prompt_label(int kind)

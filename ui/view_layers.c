@@ -63,11 +63,13 @@ static void layers_draw(struct view *v)
         int y = 1 + r, x = 1;
         draw_fill(w, y, x, iw, base);
         char idx[16], sz[16];
+        /* a damaged layer: "!" before its index and DAMAGED before its text, in the error colour */
+        const char *damage = L >= 0 && (size_t)L < u->img->n_layers ? u->img->layers[L].error : NULL;
         if (L >= 0)
-            snprintf(idx, sizeof idx, "%3d", L);
+            snprintf(idx, sizeof idx, damage ? "!%2d" : "%3d", L);
         else
             snprintf(idx, sizeof idx, "  -");
-        x += draw_text(w, y, x, iw, idx, base) + 1;
+        x += draw_text(w, y, x, iw, idx, damage && !selected ? theme_attr(TC_ERROR) : base) + 1;
         if (L >= 0 && (uint32_t)L < m->n_layers) {
             draw_bar(w, y, x, barw, (double)m->layers[L].bytes / (double)maxb,
                      selected ? base : theme_attr(TC_BAR));
@@ -80,6 +82,8 @@ static void layers_draw(struct view *v)
         char szr[16];
         snprintf(szr, sizeof szr, "%9s", sz);
         x += draw_text(w, y, x, 9, szr, base) + 1;
+        if (damage && x < iw)   /* why: the banner above the panes */
+            x += draw_text(w, y, x, iw + 1 - x, "DAMAGED ", selected ? base : theme_attr(TC_ERROR));
         if (x < iw)
             draw_name(w, y, x, iw + 1 - x, row_text(u, (size_t)i), base, ELIDE_RIGHT);
     }
