@@ -126,8 +126,10 @@ static json_t *layers_json(const struct image *img, const struct analysis *a)
         json_object_set_new(o, "removed", json_integer(ls->removed));
         json_object_set_new(o, "shadowed_bytes", json_integer((json_int_t)ls->shadowed_bytes));
         json_object_set_new(o, "deleted_bytes", json_integer((json_int_t)ls->deleted_bytes));
-        if (l->error)   /* damaged: the figures above cover the entries read before it */
+        if (l->error) {   /* damaged: the figures above cover the entries read before it */
+            json_object_set_new(o, "partial", json_true());
             json_object_set_new(o, "error", jsonout_name(l->error));
+        }
         json_array_append_new(arr, o);
     }
     return arr;

@@ -400,11 +400,8 @@ int tar_walk_read(struct tar_walk *w, const unsigned char **p, size_t *n)
     if (!w->body_left)
         return 0;
     int r = fill(w);
-    if (r <= 0) {
-        if (!w->err[0])
-            snprintf(w->err, sizeof w->err, "truncated tar archive");
-        return -1;
-    }
+    if (r <= 0)
+        return set_fail(w, TF_TRUNCATED, "truncated tar archive");
     size_t k = w->body_left < w->avail ? (size_t)w->body_left : w->avail;
     *p = w->p;
     *n = k;
