@@ -291,6 +291,17 @@ static int fetch_read(void *ctx, const void **p, size_t *n, struct errbuf *err)
     return fetch_next(ctx, p, n, err);
 }
 
+struct seek_tick {
+    extract_tick_fn tick;
+    void *tctx;
+};
+
+static int on_seek(void *ctx, uint64_t read)
+{
+    struct seek_tick *st = ctx;
+    return st->tick(st->tctx, read, 0);
+}
+
 int extract_entry(const struct image *img, uint32_t entry, const char *dir, extract_tick_fn tick,
                   void *tctx, char *written, size_t wlen, struct errbuf *err)
 {
@@ -311,10 +322,17 @@ int extract_entry(const struct image *img, uint32_t entry, const char *dir, extr
     if (!dir || !*dir)
         dir = ".";
     /* a path it could not write is refused before the layer is read */
-    if (check_path(dir, comps, nc, err) == RC_OK && fetch_open(&f, img, entry, err) == RC_OK) {
+    struct seek_tick st = {tick, tctx};
+    int orc = RC_FAILED;
+    if (check_path(dir, comps, nc, err) == RC_OK &&
+        (orc = fetch_open_tick(&f, img, entry, tick ? on_seek : NULL, &st, err)) == RC_OK) {
         rc = extract_write(dir, comps, nc, m->entries[entry].mode, fetch_size(f), fetch_read, f,
                            tick, tctx, img->source, written, wlen, err);
         fetch_close(f);
+    } else if (orc == RC_WARN) {
+        errbuf_clear(err);
+        errbuf_set(err, "extract cancelled: nothing written");
+        rc = RC_WARN;
     }
     free(comps);
     return rc;

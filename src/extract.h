@@ -26,7 +26,8 @@
 #include "src/image.h"
 #include "src/util.h"
 
-/* Progress, about every MiB written: returns nonzero to cancel. */
+/* Progress, about every MiB written: returns nonzero to cancel. Before the first byte, while the
+ * layer is read up to the file, it comes with total 0 and done = layer bytes read so far. */
 typedef int (*extract_tick_fn)(void *ctx, uint64_t done, uint64_t total);
 /* A source of the body: 1 with *p, *n set, 0 at the end, -1 with err set. */
 typedef int (*extract_read_fn)(void *ctx, const void **p, size_t *n, struct errbuf *err);

@@ -23,7 +23,13 @@ struct fetch {
     uint64_t size;
     unsigned layer;
     char msg[256];              /* why the blob could not be read */
+    fetch_tick_fn tick;         /* while walking to the member, else NULL */
+    void *tctx;
+    uint64_t walked, next_tick; /* layer bytes read in this pass */
+    int cancelled;
 };
+
+#define FETCH_TICK (4u << 20)
 
 /* ---------------------------------------------------------------- the blob */
 
@@ -72,6 +78,15 @@ static int inner_next(void *ctx, const unsigned char **p, size_t *n)
     }
     *p = b;
     *n = sz;
+    f->walked += sz;
+    if (f->tick && f->walked >= f->next_tick) {
+        f->next_tick = f->walked + FETCH_TICK;
+        if (f->tick(f->tctx, f->walked)) {
+            f->cancelled = 1;
+            snprintf(f->msg, sizeof f->msg, "cancelled");
+            return -1;
+        }
+    }
     return 1;
 }
 
@@ -157,6 +172,8 @@ static int open_blob_in_tar(const char *path, const char *cand1, const char *can
 static int blob_open(struct fetch *f, const struct image *img, unsigned L, struct errbuf *err)
 {
     blob_close(f);
+    f->walked = 0;
+    f->next_tick = FETCH_TICK;
     const char *d = img->layers[L].digest ? img->layers[L].digest : "";
     char *cand1 = util_path_norm(d), *cand2 = NULL;
     const char *colon = strchr(d, ':');
@@ -299,6 +316,12 @@ static char *path_of(const struct model *m, uint32_t node)
 
 int fetch_open(struct fetch **out, const struct image *img, uint32_t entry, struct errbuf *err)
 {
+    return fetch_open_tick(out, img, entry, NULL, NULL, err);
+}
+
+int fetch_open_tick(struct fetch **out, const struct image *img, uint32_t entry,
+                    fetch_tick_fn tick, void *tctx, struct errbuf *err)
+{
     const struct model *m = &img->model;
     *out = NULL;
     if (!img->source || !strcmp(img->source, "-")) {
@@ -333,6 +356,8 @@ int fetch_open(struct fetch **out, const struct image *img, uint32_t entry, stru
 
     struct fetch *f = xcalloc(1, sizeof *f);
     f->layer = en->layer;
+    f->tick = tick;
+    f->tctx = tctx;
     char *clean = xmalloc(NAME_BUF);
     int rc = RC_OK;
     /* a link to a link to ...: one pass per hop, each to an earlier member, so it ends */
@@ -350,9 +375,15 @@ int fetch_open(struct fetch **out, const struct image *img, uint32_t entry, stru
     free(t.name);
     free(t.link);
     if (rc != RC_OK) {
+        int cancelled = f->cancelled;
         fetch_close(f);
-        return RC_FAILED;
+        if (cancelled) {
+            errbuf_clear(err);
+            errbuf_set(err, "cancelled");
+        }
+        return cancelled ? RC_WARN : RC_FAILED;
     }
+    f->tick = NULL;             /* the body is the caller's to pace */
     *out = f;
     return RC_OK;
 }

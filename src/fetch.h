@@ -29,6 +29,12 @@ struct fetch;
 
 /* Opens the body of a regular file (or of a hard link's target). RC_OK, or RC_FAILED with err. */
 int fetch_open(struct fetch **out, const struct image *img, uint32_t entry, struct errbuf *err);
+/* The same, for a caller that shows the walk to the member (a file at the end of a large layer
+ * takes a while): tick gets the layer bytes read so far, about every 4 MiB, and returns nonzero
+ * to stop; then RC_WARN with err "cancelled". */
+typedef int (*fetch_tick_fn)(void *ctx, uint64_t layer_bytes_read);
+int fetch_open_tick(struct fetch **out, const struct image *img, uint32_t entry,
+                    fetch_tick_fn tick, void *tctx, struct errbuf *err);
 /* Body size as in the member's header. */
 uint64_t fetch_size(const struct fetch *f);
 /* The next piece of the body, valid until the next call: 1, 0 at its end, -1 (err set). */

@@ -10,6 +10,7 @@
 
 struct xprog {
     struct ui *u;
+    unsigned layer;
     long last_ms;           /* of the last progress drawn, -1: none yet */
 };
 
@@ -30,8 +31,12 @@ static int xtick(void *ctx, uint64_t done, uint64_t total)
         char a[16], b[16];
         fmt_size(done, a, sizeof a);
         fmt_size(total, b, sizeof b);
-        ui_message(x->u, 0, "extracting: %s of %s (%.0f%%)   Esc or c cancels", a, b,
-                   total ? 100.0 * (double)done / (double)total : 100.0);
+        if (!total)     /* still reading the layer up to the file */
+            ui_message(x->u, 0, "extracting: finding the file, %s of layer %u read   Esc or c cancels",
+                       a, x->layer);
+        else
+            ui_message(x->u, 0, "extracting: %s of %s (%.0f%%)   Esc or c cancels", a, b,
+                       100.0 * (double)done / (double)total);
         ui_draw(x->u);
         x->last_ms = now;
     }
@@ -45,7 +50,7 @@ void ui_extract(struct ui *u, uint32_t entry, const char *dir)
 {
     char written[PATH_MAX + 64];
     struct errbuf err = {{0}, 0};
-    struct xprog x = {u, -1};
+    struct xprog x = {u, u->img->model.entries[entry].layer, -1};
     int rc = extract_entry(u->img, entry, dir, xtick, &x, written, sizeof written, &err);
     if (rc == RC_OK)
         ui_message(u, 0, "wrote %s", written);

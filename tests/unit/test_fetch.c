@@ -489,6 +489,61 @@ static void test_extract_progress_cancel(void **state)
     fx_img_free(&im);
 }
 
+/* A small file behind a large one: the walk to it ticks (total 0) and can be cancelled too. */
+struct seekticks {
+    int seek, body, cancel;
+};
+
+static int seek_tick(void *ctx, uint64_t done, uint64_t total)
+{
+    struct seekticks *t = ctx;
+    if (total == 0) {
+        assert_true(done > 0);
+        t->seek++;
+        return t->cancel;
+    }
+    t->body++;
+    return 0;
+}
+
+static void test_extract_seek_cancel(void **state)
+{
+    (void)state;
+    size_t big = 12u << 20;
+    char *data = xcalloc(big, 1);
+    struct fx_tar *t = fx_tar_new(FX_ZSTD);
+    fx_tar_file(t, "filler", data, big);
+    fx_tar_file(t, "small", "tail", 4);
+    struct fx_img im = {0};
+    fx_img_layer(&im, fx_tar_end(t));
+    char *path = fx_write(&im, FX_OCI_ARCHIVE, FX_PLAIN, g_dir, "seek.tar");
+    struct image img;
+    open_ok(&img, path);
+    uint32_t e = final_entry(&img, "/small");
+    char *d = fx_printf("%s/seek-out", g_dir);
+    struct errbuf err = {{0}, 0};
+    struct seekticks st = {0, 0, 1};
+    assert_int_equal(extract_entry(&img, e, d, seek_tick, &st, NULL, 0, &err), RC_WARN);
+    assert_non_null(strstr(err.msg, "cancelled"));
+    assert_int_equal(st.seek, 1);
+    assert_int_not_equal(access(d, F_OK), 0);   /* stopped before even the folder was made */
+    struct seekticks st2 = {0, 0, 0};
+    char written[PATH_MAX + 8];
+    errbuf_clear(&err);
+    assert_int_equal(extract_entry(&img, e, d, seek_tick, &st2, written, sizeof written, &err), RC_OK);
+    assert_true(st2.seek >= 2);      /* 12 MiB walked, a tick each 4 MiB */
+    assert_int_equal(st2.body, 0);   /* 4 bytes: no body tick */
+    size_t len;
+    char *s = slurp(written, &len);
+    assert_string_equal(s, "tail");
+    free(s);
+    free(d);
+    free(data);
+    image_close(&img);
+    free(path);
+    fx_img_free(&im);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -516,6 +571,7 @@ int main(void)
         cmocka_unit_test(test_extract_too_long),
         cmocka_unit_test(test_extract_from_image),
         cmocka_unit_test(test_extract_progress_cancel),
+        cmocka_unit_test(test_extract_seek_cancel),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
