@@ -247,6 +247,28 @@ if [ $rc -eq 1 ] && grep -q "^PARTIAL .*layer 0 is damaged (truncated gzip strea
 else
   fail "--report of a damaged layer: exit $rc, $(grep -m1 PARTIAL "$WORKDIR/r.txt" || echo 'no PARTIAL line')"
 fi
+# the view opens a damaged image: a PARTIAL banner, the layer marked DAMAGED in the layers pane
+if command -v tmux > /dev/null; then
+  T="tmux -L strata-badinput-$$"
+  $T new-session -d -s keepalive -x 20 -y 5 "sleep 100000"
+  $T new-session -d -s v -x 120 -y 40 "TERM=xterm-256color '$STRATA' '$P/corrupt-gzip-layer.tar'; echo EXITED \$?; sleep 100000"
+  seen=0
+  for _ in $(seq 1 $((TIMEOUT * 10))); do
+    $T capture-pane -p -t v 2>/dev/null | grep -qF "PARTIAL  layer 2 is damaged (corrupt gzip stream" && { seen=1; break; }
+    sleep 0.1
+  done
+  if [ $seen -eq 1 ]; then pass "view: a PARTIAL banner names layer 2 and its corrupt gzip stream"
+  else fail "view: no PARTIAL banner: $($T capture-pane -p -t v | head -n 4)"; fi
+  if $T capture-pane -p -t v | grep -qE "^│! 2 .*DAMAGED "; then pass "view: layer 2 is marked DAMAGED in the layers pane"
+  else fail "view: layer 2 not marked: $($T capture-pane -p -t v | sed -n 4,9p)"; fi
+  $T send-keys -t v q
+  for _ in $(seq 1 50); do $T capture-pane -p -t v | grep -q "EXITED" && break; sleep 0.1; done
+  $T capture-pane -p -t v | grep -q "EXITED" && pass "view: quits" || fail "view: did not quit"
+  $T kill-server 2>/dev/null
+else
+  skip "view of a damaged image" "tmux not installed"
+fi
+
 # a config too big to read is named as such, not "not JSON"
 python3 - "$D" "$B/huge-config.tar" <<'PY'
 import io, json, sys, tarfile
