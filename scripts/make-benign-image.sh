@@ -72,9 +72,11 @@ retry BUD -t localhost/benign:latest "$WORK/pkgs" > "$WORK/pkgs.log" 2>&1 || { t
 
 log "exporting"
 rm -f "$OUT"/*.tar "$OUT/SHA256SUMS"
-B push -q localhost/benign:latest "docker-archive:$OUT/benign.docker.tar:fixture/benign:latest"
-n=$(tar -xOf "$OUT/benign.docker.tar" manifest.json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)[0]["Layers"]))')
+# written beside, then renamed: a reader never sees half an archive
+B push -q localhost/benign:latest "docker-archive:$WORK/benign.docker.tar:fixture/benign:latest"
+n=$(tar -xOf "$WORK/benign.docker.tar" manifest.json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)[0]["Layers"]))')
 [ "$n" = 2 ] || die "expected 2 layers, got $n"
+mv "$WORK/benign.docker.tar" "$OUT/benign.docker.tar"
 (cd "$OUT" && sha256sum -- *.tar > SHA256SUMS)
 echo "$RECIPE" > "$OUT/.recipe"
 log "done: $(du -sh "$OUT/benign.docker.tar" | cut -f1) in $OUT"

@@ -20,7 +20,7 @@ IMG=$BENIGN_DIR/benign.docker.tar
 q() { jq -r "$1" "$2" 2>/dev/null; }
 
 # ---------------------------------------------------------------- 1. the Debian image
-if [ -f "$IMG" ]; then
+if [ -f "$IMG" ] && [ -s "$BENIGN_DIR/SHA256SUMS" ]; then
   J=$W/benign.json
   if timeout "${E2E_IMAGE_TIMEOUT:-900}" "$STRATA" --json "$IMG" > "$J" 2> "$J.err" < /dev/null; then
     pass "benign: strata --json"
@@ -30,15 +30,16 @@ if [ -f "$IMG" ]; then
     else
       fail "benign: $n secrets reported, want 0: $(q '[.secrets[] | "\(.rule) \(.path)"] | .[:10] | join("; ")' "$J")"
     fi
-    check "benign: packages found (dpkg, > 200)" "$(q '[.packages[]? | select(.ecosystem == "deb")] | length > 200' "$J")" true
+    check "benign: packages found (dpkg, > 200)" "$(q '[.waste.packages[]? | select(.ecosystem == "deb")] | length > 200' "$J")" true
     check "benign: two layers" "$(q '.layers | length' "$J")" 2
     # the former false alarms are in the image: the test would have failed before the fix
     python3 - "$IMG" > "$W/triggers" <<'EOF' || true
 import sys, tarfile, json
 outer = tarfile.open(sys.argv[1])
 man = json.load(outer.extractfile("manifest.json"))
-want = {"java.security": b"PBEWithHmacSHA256AndAES_256", "feaLib/parser.py": b"self.tokenizer.pos",
-        "pandas/core/indexing.py": b"PositionalIndexer2D"}
+want = {"java.security": b"keyProtectionAlgorithm = PBEWithHmacSHA256AndAES_256",
+        "fontTools/misc/psLib.py": b"self.tokenizer.pos:self.tokenizer.pos+50",
+        "pandas/core/arrays/_mixins.py": b"key: PositionalIndexer2D"}
 found = set()
 for lay in man[0]["Layers"]:
     inner = tarfile.open(fileobj=outer.extractfile(lay), mode="r|*")
@@ -50,8 +51,8 @@ for k in sorted(want):
     print(k, "yes" if k in found else "no")
 EOF
     check "benign: image holds PBEWithHmacSHA256AndAES_256 (java.security)" "$(grep -c '^java.security yes' "$W/triggers")" 1
-    check "benign: image holds self.tokenizer.pos (fontTools feaLib)" "$(grep -c '^feaLib/parser.py yes' "$W/triggers")" 1
-    check "benign: image holds PositionalIndexer2D (pandas)" "$(grep -c '^pandas/core/indexing.py yes' "$W/triggers")" 1
+    check "benign: image holds self.tokenizer.pos+50 (fontTools psLib.py)" "$(grep -c '^fontTools/misc/psLib.py yes' "$W/triggers")" 1
+    check "benign: image holds key: PositionalIndexer2D (pandas _mixins.py)" "$(grep -c '^pandas/core/arrays/_mixins.py yes' "$W/triggers")" 1
   else
     fail "benign: strata --json exit $?: $(head -c 300 "$J.err")"
   fi
