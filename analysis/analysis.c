@@ -161,56 +161,10 @@ static void on_hit(void *ctx, const struct secret_hit *h)
     snprintf(r->masked, sizeof r->masked, "%s", h->masked);
     if (hc->a->opts.show_secrets && hc->text && h->len && h->offset + h->len <= hc->text_len)
         r->raw = xstrndup(hc->text + h->offset, h->len);
-    /* Values from Env and history reappear in ENV/ARG/RUN lines of the history: remember them
-     * (in memory only) so every place that shows those lines can mask them. */
-    if (!hc->entry && hc->text && h->len >= 4 && h->offset + h->len <= hc->text_len) {
-        p->masks = xreallocarray(p->masks, p->n_masks + 1, sizeof *p->masks);
-        p->masks[p->n_masks].raw = xstrndup(hc->text + h->offset, h->len);
-        snprintf(p->masks[p->n_masks].masked, sizeof p->masks[p->n_masks].masked, "%s", h->masked);
-        p->n_masks++;
-    }
-}
-
-void analysis_mask_history(const struct analysis *a, struct image *img)
-{
-    if (!a || a->opts.show_secrets || !PRIV(a)->n_masks)
-        return;
-    for (size_t i = 0; i < img->n_history; i++) {
-        struct history_item *h = &img->history[i];
-        char *cb = analysis_mask_text(a, h->created_by), *in = analysis_mask_text(a, h->instruction);
-        free(h->created_by);
-        h->created_by = cb;
-        for (size_t l = 0; l < img->n_layers; l++)
-            if (img->layers[l].instruction == h->instruction)
-                img->layers[l].instruction = in;
-        free(h->instruction);
-        h->instruction = in;
-    }
-}
-
-char *analysis_mask_text(const struct analysis *a, const char *text)
-{
-    const struct analysis_priv *p = a ? PRIV(a) : NULL;
-    char *out = xstrdup(text ? text : "");
-    if (!p || a->opts.show_secrets)
-        return out;
-    for (size_t i = 0; i < p->n_masks; i++) {
-        const char *raw = p->masks[i].raw, *mk = p->masks[i].masked;
-        size_t rl = strlen(raw), ml = strlen(mk);
-        char *hit;
-        size_t from = 0;
-        while ((hit = strstr(out + from, raw))) {
-            size_t at = (size_t)(hit - out), ol = strlen(out);
-            char *n = xmalloc(ol - rl + ml + 1);
-            memcpy(n, out, at);
-            memcpy(n + at, mk, ml);
-            memcpy(n + at + ml, out + at + rl, ol - at - rl + 1);
-            free(out);
-            out = n;
-            from = at + ml;
-        }
-    }
-    return out;
+    /* Env and history values: which variable they belong to (the values themselves were found
+     * and masked everywhere by mask_prepare before this pass) */
+    if (!hc->entry && hc->text && h->len && h->offset + h->len <= hc->text_len)
+        r->name = mask_value_name(hc->text, h->offset, (int)h->kind, r->via, sizeof r->via);
 }
 
 static int sink_begin(void *ctx, const struct sink_file *f)
@@ -520,18 +474,27 @@ static void add_finding(struct analysis *a, const struct image *img, const struc
     f.fix = h->fix;
     snprintf(f.masked, sizeof f.masked, "%s", h->masked);
     f.raw = h->raw ? xstrdup(h->raw) : NULL;
+    f.name = xstrdup(h->name ? h->name : "");
+    snprintf(f.via, sizeof f.via, "%s", h->via);
+    f.hidden_by = -1;
     if (e) {
-        f.path = xstrdup(model_path_str(m, m->entries[e].path, pb, sizeof pb));
-        f.visible = m->entries[e].hidden_at == LAYER_NONE;
+        const struct entry *en = &m->entries[e];
+        f.path = xstrdup(model_path_str(m, en->path, pb, sizeof pb));
+        f.visible = en->hidden_at == LAYER_NONE;
+        if (!f.visible) {
+            f.hidden_by = en->hidden_at;
+            f.deleted = (en->flags & EF_DELETED) != 0;
+        }
     } else {
         f.path = xstrdup("");
         f.visible = 1;
     }
+    /* the masked copies (mask.c): an instruction may quote the very value found */
     const char *cb = "";
-    if (layer >= 0 && (size_t)layer < img->n_layers && img->layers[layer].instruction)
-        cb = img->layers[layer].instruction;
-    if (history >= 0 && (size_t)history < img->n_history && img->history[history].instruction)
-        cb = img->history[history].instruction;
+    if (layer >= 0 && (size_t)layer < img->n_layers)
+        cb = analysis_layer_instruction(a, img, (size_t)layer);
+    if (history >= 0 && (size_t)history < img->n_history)
+        cb = analysis_history_instruction(a, img, (size_t)history);
     f.created_by = xstrdup(cb);
     a->secrets = xreallocarray(a->secrets, a->n_secrets + 1, sizeof *a->secrets);
     a->secrets[a->n_secrets++] = f;
@@ -625,6 +588,7 @@ static void secrets_run(struct analysis *a, const struct image *img)
                 struct hit_rec copy = p->hits[k];
                 copy.entry = e;
                 copy.raw = copy.raw ? xstrdup(copy.raw) : NULL;
+                copy.name = copy.name ? xstrdup(copy.name) : NULL;
                 if (p->n_hits == p->cap_hits) {
                     p->cap_hits *= 2;
                     p->hits = xreallocarray(p->hits, p->cap_hits, sizeof *p->hits);
@@ -685,6 +649,7 @@ int analysis_run(struct analysis *a, const struct image *img)
     build_orig(a, &img->model);
     if (p->n_meta)      /* only package databases look paths up by name */
         analysis_build_path_index(a, &img->model);
+    mask_prepare(a, img);      /* before any finding or fix text quotes an instruction */
     packages_run(a, img);
     /* The secret file-name pass touches only the hits and a->secrets; the waste walk and the
      * duplicate groups touch neither: on two cores they run side by side (about 0.2 s of a
@@ -734,8 +699,10 @@ void analysis_free(struct analysis *a)
         free(a->secrets[i].path);
         free(a->secrets[i].created_by);
         free(a->secrets[i].raw);
+        free(a->secrets[i].name);
     }
     free(a->secrets);
+    mask_free(a);
     for (size_t i = 0; i < a->n_hints; i++)
         free(a->hints[i].text);
     free(a->hints);
@@ -750,8 +717,10 @@ void analysis_free(struct analysis *a)
         free(p->cur_path);
         free(p->sbuf);
         free(p->mbuf);
-        for (size_t i = 0; i < p->n_hits; i++)
+        for (size_t i = 0; i < p->n_hits; i++) {
             free(p->hits[i].raw);
+            free(p->hits[i].name);
+        }
         free(p->hits);
         for (size_t i = 0; i < p->n_masks; i++)
             free(p->masks[i].raw);

@@ -80,10 +80,15 @@ struct secret_finding {
     int layer;                 /* layer that added it, -1 for env */
     int history;               /* history index for history findings, else -1 */
     int visible;               /* 0: deleted or overwritten later, still in the tarball */
-    char *created_by;          /* instruction (Dockerfile line) of the adding layer */
+    char *created_by;          /* instruction (Dockerfile line) of the adding layer, masked */
     char masked[96];
     char *raw;                 /* only with show_secrets, else NULL */
     const char *fix;
+    char *name;                /* env/history: the variable or build argument ("HF_TOKEN"), else "" */
+    char via[12];              /* history: the instruction's keyword ("ARG" for a build argument,
+                                * "ENV", "RUN", …); env: "ENV"; else "" */
+    int hidden_by;             /* visible == 0: the layer that deleted or overwrote it, else -1 */
+    int deleted;               /* visible == 0: 1 deleted (whiteout, rm), 0 overwritten */
 };
 
 /* Thresholds for --ci, from the config file (analysis/config.c documents the format). A
@@ -127,6 +132,15 @@ struct analysis {
     char **warnings; size_t n_warnings;           /* config problems: "strata.conf:3: …" */
     int config_rc;             /* RC_OK; RC_WARN: bad lines skipped; RC_FATAL: an explicit
                                 * config_path could not be read */
+    /* Masked copies of the image's texts that can carry secret values, made by analysis_run()
+     * before any finding or fix text is written: each value a secret rule finds in an Env entry or
+     * a history line (ENV lines, build arguments, tokens in RUN lines) is replaced by its masked
+     * form wherever it appears in them (the raw text with show_secrets). Every output reads these
+     * (or the accessors below), never img->history[], img->layers[].instruction or img->env: the
+     * image itself is never rewritten. */
+    char **hist_created_by, **hist_instruction; size_t n_hist;   /* per img->history */
+    char **layer_instruction; size_t n_layer_instr;              /* per img->layers */
+    char **env; size_t n_env;                                    /* per img->env */
     void *priv;                                   /* implementation state */
 };
 
@@ -135,14 +149,20 @@ size_t analysis_sinks(struct analysis *a, struct sink *out, size_t max);
 int analysis_run(struct analysis *a, const struct image *img);
 void analysis_free(struct analysis *a);
 
-/* A copy of text (a history line, an instruction) with every Env or history secret value found
- * by analysis_run() replaced by its masked form; unchanged with show_secrets. a may be NULL.
+/* A copy of text (a file's content, any line) with every Env or history secret value found by
+ * analysis_run() replaced by its masked form; unchanged with show_secrets. a may be NULL.
  * Caller frees. */
 char *analysis_mask_text(const struct analysis *a, const char *text);
-/* Rewrites the image's history texts (created_by, instruction; layers' instruction pointers
- * follow) with secret values masked, for views that show them; nothing with show_secrets. Call
- * after analysis_run(), before anyone reads the history. */
-void analysis_mask_history(const struct analysis *a, struct image *img);
+/* The masked texts above by index, "" when out of range. With a NULL or not yet run, the
+ * image's own text (no analysis: no secret is known). */
+const char *analysis_history_created_by(const struct analysis *a, const struct image *img, size_t h);
+const char *analysis_history_instruction(const struct analysis *a, const struct image *img, size_t h);
+const char *analysis_layer_instruction(const struct analysis *a, const struct image *img, size_t layer);
+const char *analysis_env(const struct analysis *a, const struct image *img, size_t i);
+/* Where a finding is, in words, for one-line outputs: the path for file and content findings,
+ * "ENV HF_TOKEN" for an Env entry, "ARG HF_TOKEN (history 5)" / "RUN (history 7)" for a history
+ * line. Not escaped (paths come from the image). Returns buf. */
+const char *analysis_finding_where(const struct secret_finding *s, char *buf, size_t n);
 
 /* Content hash (XXH3-64) of an entry seen by the sinks: 1 and *out set, or 0 if not hashed
  * (--no-content, not a regular file, or never read). */

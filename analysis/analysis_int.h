@@ -53,6 +53,8 @@ struct hit_rec {            /* a secret hit kept until analysis_run() */
     int severity, kind;
     char masked[96];
     char *raw;              /* only with show_secrets */
+    char *name;             /* env/history: the variable the value belongs to, or NULL */
+    char via[12];           /* history: the instruction keyword ("ARG", "ENV", "RUN", …) */
 };
 
 enum { META_DPKG_STATUS, META_DPKG_LIST, META_DPKG_MD5, META_APK, META_PY_RECORD, META_PY_METADATA,
@@ -80,7 +82,7 @@ struct analysis_priv {
     char *mbuf; size_t mlen, mcap;      /* package metadata */
     uint64_t cur_size;
     struct hit_rec *hits; size_t n_hits, cap_hits;
-    /* env and history secret values, to mask them wherever the history text is shown */
+    /* env and history secret values (mask.c), to mask them wherever such text is shown */
     struct mask_rec { char *raw; char masked[96]; } *masks; size_t n_masks;
     struct meta_rec *meta; size_t n_meta, cap_meta;
     /* configuration */
@@ -109,6 +111,15 @@ int analysis_allowed(const struct analysis *a, const char *path);
 uint32_t analysis_find_path(const struct analysis *a, const char *path, size_t len);
 void analysis_build_path_index(struct analysis *a, const struct model *m);
 void analysis_warn(struct analysis *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* mask.c: before the secret findings and the waste fixes are made (they quote instructions),
+ * finds every secret value in Env and history and fills a->hist_*, a->layer_instruction and
+ * a->env with masked copies. */
+void mask_prepare(struct analysis *a, const struct image *img);
+void mask_free(struct analysis *a);
+/* For a hit at text[off] of an Env entry or history line: the variable it is the value of
+ * (caller frees; NULL if none) and, for history, the keyword into via. */
+char *mask_value_name(const char *text, size_t off, int kind, char *via, size_t via_n);
 
 /* config.c */
 int config_load(struct analysis *a, const char *path, int explicit_path);

@@ -129,9 +129,13 @@ int ci_run(FILE *out, const struct image *img, const struct analysis *a, const s
     } else {
         failed |= n > 0;
         if (n) {
+            /* where, in words ("ENV HF_TOKEN", "ARG DB_PASSWORD (layer 3)", a path); never the
+             * line itself, which may hold the value */
+            char where[4200];
+            analysis_finding_where(&a->secrets[worst], where, sizeof where);
             fprintf(out, "  FAIL  %zu secret%s at or above %s, e.g. %s in %s\n", n, n == 1 ? "" : "s",
                     secrets_sev_name((enum secret_sev)o->fail_on_severity), a->secrets[worst].rule_id,
-                    util_escape(a->secrets[worst].path[0] ? a->secrets[worst].path : a->secrets[worst].created_by, e, sizeof e));
+                    util_escape(where, e, sizeof e));
         } else {
             fprintf(out, "  PASS  no secret at or above %s\n", secrets_sev_name((enum secret_sev)o->fail_on_severity));
         }

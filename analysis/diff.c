@@ -135,8 +135,8 @@ static void fvec_push(struct fvec *v, const struct walk *w, uint32_t ea, uint32_
         const struct entry *en = &s->m->entries[e];
         uint64_t bytes = entry_is_reg(en) ? en->size : 0;
         int layer = en->layer;
-        const char *by = layer < (int)s->img->n_layers && s->img->layers[layer].instruction
-                             ? s->img->layers[layer].instruction : "";
+        /* the analysis' masked copy: a RUN line may carry a secret value */
+        const char *by = analysis_layer_instruction(s->an, s->img, (size_t)layer);
         if (i) { f->b_bytes = bytes; f->b_layer = layer; f->b_by = by; }
         else { f->a_bytes = bytes; f->a_layer = layer; f->a_by = by; }
     }
@@ -647,7 +647,7 @@ int diff_report_json(FILE *out, const struct image_diff *d)
     json_object_set_new(r, "only_in_a", only_json(d, d->only_a, d->n_only_a, d->only_a_bytes, 0));
     json_object_set_new(r, "only_in_b", only_json(d, d->only_b, d->n_only_b, d->only_b_bytes, 1));
     json_object_set_new(r, "changed", changed_json(d));
-    int rc = json_dumpf(r, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+    int rc = jsonout_dumpf(r, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     json_decref(r);
     if (rc == 0 && fputc('\n', out) == EOF)
         rc = -1;

@@ -15,14 +15,6 @@ double report_efficiency(const struct model *m)
 
 static json_t *jstr(const char *s) { return json_string(s ? s : ""); }
 
-/* History text with secret values masked. */
-static json_t *jmasked(const struct analysis *a, const char *s)
-{
-    char *m = analysis_mask_text(a, s);
-    json_t *j = jsonout_name(m);
-    free(m);
-    return j;
-}
 
 static json_t *totals_json(const struct model *m)
 {
@@ -34,20 +26,6 @@ static json_t *totals_json(const struct model *m)
     json_object_set_new(t, "final_files", json_integer((json_int_t)m->final_files));
     json_object_set_new(t, "efficiency", json_real(report_efficiency(m)));
     return t;
-}
-
-struct env_mask {
-    int hit;
-    char masked[96];
-};
-
-/* The value part is what gets masked; a name-only rule masks the whole value. */
-static void env_hit(void *ctx, const struct secret_hit *h)
-{
-    struct env_mask *em = ctx;
-    if (!em->hit)
-        snprintf(em->masked, sizeof em->masked, "%s", h->masked);
-    em->hit = 1;
 }
 
 static json_t *image_json(const struct image *img, const struct analysis *a)
@@ -64,25 +42,10 @@ static json_t *image_json(const struct image *img, const struct analysis *a)
     if (img->variant && img->variant[0])
         json_object_set_new(o, "variant", jstr(img->variant));
     json_object_set_new(o, "config_digest", jstr(img->config_digest));
-    /* Env values are masked wherever a secret rule matches the entry. */
+    /* the analysis' masked copies (mask.c): values a secret rule finds are masked */
     json_t *env = json_array();
-    struct secret_scanner *sc = img->n_env ? secrets_new() : NULL;
-    for (size_t i = 0; i < img->n_env; i++) {
-        const char *e = img->env[i];
-        struct env_mask em = {0};
-        if (!(a && a->opts.show_secrets))
-            secrets_check_env(sc, e, env_hit, &em);
-        if (em.hit) {
-            const char *eq = strchr(e, '=');
-            char *v = xasprintf("%.*s=%s", eq ? (int)(eq - e) : (int)strlen(e), e, em.masked);
-            json_array_append_new(env, jsonout_name(v));
-            free(v);
-        } else {
-            json_array_append_new(env, jsonout_name(e));
-        }
-    }
-    if (sc)
-        secrets_free(sc);
+    for (size_t i = 0; i < img->n_env; i++)
+        json_array_append_new(env, jsonout_name(analysis_env(a, img, i)));
     json_object_set_new(o, "env", env);
     if (img->n_platforms > 1) {
         json_t *pl = json_array();
@@ -114,7 +77,7 @@ static json_t *layers_json(const struct image *img, const struct analysis *a)
         json_object_set_new(o, "index", json_integer((json_int_t)i));
         json_object_set_new(o, "diff_id", jstr(l->diff_id));
         json_object_set_new(o, "digest", jsonout_name(l->digest));
-        json_object_set_new(o, "created_by", jmasked(a, l->instruction));
+        json_object_set_new(o, "created_by", jsonout_name(analysis_layer_instruction(a, img, i)));
         json_object_set_new(o, "bytes", json_integer((json_int_t)ls->bytes));
         json_object_set_new(o, "files", json_integer((json_int_t)ls->files));
         json_object_set_new(o, "compressed_bytes", json_integer((json_int_t)l->compressed_bytes));
@@ -141,8 +104,8 @@ static json_t *history_json(const struct image *img, const struct analysis *a)
     for (size_t i = 0; i < img->n_history; i++) {
         const struct history_item *h = &img->history[i];
         json_t *o = json_object();
-        json_object_set_new(o, "created_by", jmasked(a, h->created_by));
-        json_object_set_new(o, "instruction", jmasked(a, h->instruction));
+        json_object_set_new(o, "created_by", jsonout_name(analysis_history_created_by(a, img, i)));
+        json_object_set_new(o, "instruction", jsonout_name(analysis_history_instruction(a, img, i)));
         json_object_set_new(o, "empty_layer", json_boolean(h->empty_layer));
         json_object_set_new(o, "layer", h->layer >= 0 ? json_integer(h->layer) : json_null());
         if (h->created[0])
@@ -231,14 +194,14 @@ static json_t *waste_json(const struct image *img, const struct analysis *a)
         json_object_set_new(o, "id", jstr(h->id));
         json_object_set_new(o, "history", json_integer(h->history));
         json_object_set_new(o, "layer", h->layer >= 0 ? json_integer(h->layer) : json_null());
-        json_object_set_new(o, "text", jmasked(a, h->text));
+        json_object_set_new(o, "text", jsonout_name(h->text));
         json_array_append_new(hints, o);
     }
     json_object_set_new(w, "hints", hints);
     return w;
 }
 
-static json_t *secrets_json(const struct analysis *a)
+static json_t *secrets_json(const struct image *img, const struct analysis *a)
 {
     json_t *arr = json_array();
     static const char *kinds[] = {"content", "file", "env", "history"};
@@ -251,10 +214,18 @@ static json_t *secrets_json(const struct analysis *a)
         json_object_set_new(o, "path", jsonout_name(s->path));
         json_object_set_new(o, "layer", s->layer >= 0 ? json_integer(s->layer) : json_null());
         json_object_set_new(o, "visible", json_boolean(s->visible));
-        json_object_set_new(o, "created_by", jmasked(a, s->created_by));
+        json_object_set_new(o, "created_by", jsonout_name(s->created_by));
         json_object_set_new(o, "match", jsonout_name(a->opts.show_secrets && s->raw ? s->raw : s->masked));
         if (s->fix)
             json_object_set_new(o, "fix", jstr(s->fix));
+        if (s->name && s->name[0])
+            json_object_set_new(o, "name", jsonout_name(s->name));
+        if (!s->visible && s->hidden_by >= 0) {
+            json_object_set_new(o, "hidden_by_layer", json_integer(s->hidden_by));
+            json_object_set_new(o, "hidden_how", jstr(s->deleted ? "deleted" : "shadowed"));
+            json_object_set_new(o, "hidden_by_created_by",
+                                jsonout_name(analysis_layer_instruction(a, img, (size_t)s->hidden_by)));
+        }
         json_array_append_new(arr, o);
     }
     return arr;
@@ -269,7 +240,7 @@ int report_json(FILE *out, const struct image *img, const struct analysis *a)
     json_object_set_new(root, "layers", layers_json(img, a));
     json_object_set_new(root, "history", history_json(img, a));
     json_object_set_new(root, "waste", waste_json(img, a));
-    json_object_set_new(root, "secrets", secrets_json(a));
+    json_object_set_new(root, "secrets", secrets_json(img, a));
     if (a) {
         json_t *an = json_object();
         json_object_set_new(an, "content_hashed_bytes", json_integer((json_int_t)a->hashed_bytes));
@@ -279,7 +250,7 @@ int report_json(FILE *out, const struct image *img, const struct analysis *a)
     }
     /* true when a layer could not be read whole: layers[].error and image.warnings say which */
     json_object_set_new(root, "partial", json_boolean(img->partial));
-    int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    int rc = jsonout_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     fputc('\n', out);
     json_decref(root);
     return rc == 0 && !ferror(out) ? 0 : -1;

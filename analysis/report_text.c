@@ -8,12 +8,11 @@
 /* Names and instructions come from the image: escaped before they reach a terminal. */
 static const char *esc(const char *s, char *buf, size_t n) { return util_escape(s ? s : "", buf, n); }
 
-/* Masked, escaped and cut to about `cols` characters with an ellipsis: a report row stays one line. */
-static const char *line(const struct analysis *a, const char *s, char *buf, size_t n, size_t cols)
+/* Escaped and cut to about `cols` characters with an ellipsis: a report row stays one line. The
+ * texts are the analysis' masked copies (mask.c). */
+static const char *line(const char *s, char *buf, size_t n, size_t cols)
 {
-    char *m = analysis_mask_text(a, s);   /* secret values from Env/ARG never shown whole */
-    util_escape(m, buf, n);
-    free(m);
+    util_escape(s ? s : "", buf, n);
     size_t chars = 0;
     for (size_t i = 0; buf[i]; i++) {
         if (((unsigned char)buf[i] & 0xc0) == 0x80)
@@ -58,12 +57,13 @@ int report_text(FILE *out, const struct image *img, const struct analysis *a)
     if (img->n_history) {
         for (size_t i = 0; i < img->n_history; i++) {
             const struct history_item *h = &img->history[i];
+            const char *in = analysis_history_instruction(a, img, i);
             if (h->layer >= 0) {
                 const struct layer_stats *ls = &m->layers[h->layer];
                 fprintf(out, "  %-3d %10s %8llu  %s\n", h->layer, fmt_size(ls->bytes, b1, sizeof b1),
-                        (unsigned long long)ls->files, line(a, h->instruction, e2, sizeof e2, 100));
+                        (unsigned long long)ls->files, line(in, e2, sizeof e2, 100));
             } else {
-                fprintf(out, "  %-3s %10s %8s  %s\n", "-", "", "", line(a, h->instruction, e2, sizeof e2, 100));
+                fprintf(out, "  %-3s %10s %8s  %s\n", "-", "", "", line(in, e2, sizeof e2, 100));
             }
         }
     }
@@ -73,7 +73,7 @@ int report_text(FILE *out, const struct image *img, const struct analysis *a)
             continue;
         const struct layer_stats *ls = &m->layers[i];
         fprintf(out, "  %-3zu %10s %8llu  (no history: %s)\n", i, fmt_size(ls->bytes, b1, sizeof b1),
-                (unsigned long long)ls->files, line(a, img->layers[i].diff_id, e2, sizeof e2, 100));
+                (unsigned long long)ls->files, line(img->layers[i].diff_id, e2, sizeof e2, 100));
     }
     if (!a)
         return ferror(out) ? -1 : 0;
@@ -94,7 +94,7 @@ int report_text(FILE *out, const struct image *img, const struct analysis *a)
     if (a->n_hints) {
         fprintf(out, "\nDockerfile hints\n");
         for (size_t i = 0; i < a->n_hints; i++)
-            fprintf(out, "  %-7s %s\n", a->hints[i].id, line(a, a->hints[i].text, e2, sizeof e2, 110));
+            fprintf(out, "  %-7s %s\n", a->hints[i].id, line(a->hints[i].text, e2, sizeof e2, 110));
     }
     if (a->n_dead) {
         fprintf(out, "\nLargest dead files (in the image, not in its final filesystem)\n");
@@ -130,14 +130,23 @@ int report_text(FILE *out, const struct image *img, const struct analysis *a)
     static const char *kinds[] = {"content", "file", "env", "history"};
     for (size_t i = 0; i < a->n_secrets; i++) {
         const struct secret_finding *s = &a->secrets[i];
+        char where[4200], gone[160] = "";
+        if (!s->visible && s->hidden_by >= 0)
+            snprintf(gone, sizeof gone, "  (%s in layer %d, still in the image)",
+                     s->deleted ? "deleted" : "overwritten", s->hidden_by);
+        else if (!s->visible)
+            snprintf(gone, sizeof gone, "  (deleted later, still in the image)");
         fprintf(out, "  %-8s %-26s %-7s %s%s\n", secrets_sev_name((enum secret_sev)s->severity),
-                s->rule_id, s->kind >= 0 && s->kind < 4 ? kinds[s->kind] : "", esc(s->path, e2, 1024),
-                s->visible ? "" : "  (deleted later, still in the image)");
+                s->rule_id, s->kind >= 0 && s->kind < 4 ? kinds[s->kind] : "",
+                esc(analysis_finding_where(s, where, sizeof where), e2, 1024), gone);
         if (s->masked[0] || (a->opts.show_secrets && s->raw))
             fprintf(out, "           match: %s\n",
                     esc(a->opts.show_secrets && s->raw ? s->raw : s->masked, e1, sizeof e1));
         if (s->layer >= 0)
-            fprintf(out, "           added by layer %d: %s\n", s->layer, line(a, s->created_by, e2, sizeof e2, 100));
+            fprintf(out, "           added by layer %d: %s\n", s->layer, line(s->created_by, e2, sizeof e2, 100));
+        if (s->hidden_by >= 0)
+            fprintf(out, "           %s by layer %d: %s\n", s->deleted ? "deleted" : "overwritten", s->hidden_by,
+                    line(analysis_layer_instruction(a, img, (size_t)s->hidden_by), e2, sizeof e2, 100));
     }
     (void)b2;
     return ferror(out) ? -1 : 0;

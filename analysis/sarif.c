@@ -42,9 +42,16 @@ int sarif_write(FILE *out, const struct image *img, const struct analysis *a)
         json_object_set_new(res, "ruleId", json_string(s->rule_id));
         json_object_set_new(res, "ruleIndex", json_integer((json_int_t)k));
         json_object_set_new(res, "level", json_string(level(s->severity)));
-        char *msg = xasprintf("%s %s%s (%s)%s", s->rule_id, s->path[0] ? "in " : "", s->path,
-                              a->opts.show_secrets && s->raw ? s->raw : s->masked,
-                              s->visible ? "" : "; deleted in a later layer but still in the image");
+        char where[4200], gone[64] = "";
+        analysis_finding_where(s, where, sizeof where);
+        if (!s->visible && s->hidden_by >= 0)
+            snprintf(gone, sizeof gone, "; %s in layer %d but still in the image",
+                     s->deleted ? "deleted" : "overwritten", s->hidden_by);
+        else if (!s->visible)
+            snprintf(gone, sizeof gone, "; deleted in a later layer but still in the image");
+        const char *val = a->opts.show_secrets && s->raw ? s->raw : s->masked;
+        char *msg = *val ? xasprintf("%s in %s (%s)%s", s->rule_id, where, val, gone)
+                         : xasprintf("%s in %s%s", s->rule_id, where, gone);
         json_t *m = json_object();
         json_object_set_new(m, "text", jsonout_name(msg));
         free(msg);
@@ -62,7 +69,11 @@ int sarif_write(FILE *out, const struct image *img, const struct analysis *a)
         json_t *props = json_object();
         json_object_set_new(props, "layer", s->layer >= 0 ? json_integer(s->layer) : json_null());
         json_object_set_new(props, "visible", json_boolean(s->visible));
-        json_object_set_new(props, "created_by", jsonout_name(s->created_by));
+        json_object_set_new(props, "created_by", jsonout_name(s->created_by));   /* masked */
+        if (s->name && s->name[0])
+            json_object_set_new(props, "name", jsonout_name(s->name));
+        if (!s->visible && s->hidden_by >= 0)
+            json_object_set_new(props, "hidden_by_layer", json_integer(s->hidden_by));
         json_object_set_new(res, "properties", props);
         json_array_append_new(results, res);
     }
@@ -82,7 +93,7 @@ int sarif_write(FILE *out, const struct image *img, const struct analysis *a)
     json_object_set_new(root, "$schema", json_string("https://json.schemastore.org/sarif-2.1.0.json"));
     json_object_set_new(root, "version", json_string("2.1.0"));
     json_object_set_new(root, "runs", runs);
-    int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    int rc = jsonout_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (rc == 0 && fputc('\n', out) == EOF)
         rc = -1;
     json_decref(root);

@@ -548,14 +548,16 @@ static char *short_instr(const char *s)
     return xasprintf("%.*s …", (int)cut, s);
 }
 
-static const char *layer_instr(const struct image *img, int layer)
+/* The masked copy (mask.c): a RUN line may carry a secret value, and the fix quotes it. */
+static const char *layer_instr(const struct analysis *a, const struct image *img, int layer)
 {
-    if (!img || layer < 0 || (size_t)layer >= img->n_layers || !img->layers[layer].instruction)
+    if (!img || layer < 0 || (size_t)layer >= img->n_layers)
         return "";
-    return img->layers[layer].instruction;
+    return analysis_layer_instruction(a, img, (size_t)layer);
 }
 
-static char *make_fix(const struct image *img, int layer, const char *tmpl, const char *size,
+static char *make_fix(const struct analysis *a, const struct image *img, int layer,
+                      const char *tmpl, const char *size,
                       unsigned flags)
 {
     char *body;
@@ -565,7 +567,7 @@ static char *make_fix(const struct image *img, int layer, const char *tmpl, cons
         body = xasprintf("%.*s%s%s", (int)(pct - tmpl), tmpl, size, pct + 2);
     else
         body = xasprintf("%s (%s)", tmpl, size);
-    const char *in = layer_instr(img, layer);
+    const char *in = layer_instr(a, img, layer);
     if ((flags & WR_NO_PREFIX) || !*in)
         return body;
     char *si = short_instr(in);
@@ -636,7 +638,7 @@ static void dead_cats(struct analysis *a, const struct image *img, const struct 
             }
         }
         fmt_size(bytes, buf, sizeof buf);
-        c.fix = make_fix(img, c.layer,
+        c.fix = make_fix(a, img, c.layer,
                          del ? "deleting in a later layer does not shrink the image: delete in the "
                                "same RUN that creates the files, or use a multi-stage build (%s)"
                              : "later layers rewrite these files (%s): use COPY --chmod/--chown "
@@ -695,6 +697,10 @@ static void hints_run(struct analysis *a, const struct image *img)
         const char *cb = h && h->created_by ? h->created_by : "";
         const char *in = h && h->instruction && *h->instruction ? h->instruction : cb;
         int is_run = h && strncmp(in, "RUN ", 4) == 0;
+        /* what the hints quote: the masked copy */
+        const char *min = !h ? "" : *analysis_history_instruction(a, img, j)
+                                        ? analysis_history_instruction(a, img, j)
+                                        : analysis_history_created_by(a, img, j);
         if (is_run) {
             if (run_len++ == 0)
                 run_start = (int)j;
@@ -704,8 +710,8 @@ static void hints_run(struct analysis *a, const struct image *img)
                                   "with && to save layers", run_len, run_start,
                                   run_start + run_len - 1);
             const struct history_item *lh = &img->history[run_start + run_len - 1];
-            add_hint(a, "DL3059", SEV_INFO, run_start + run_len - 1, lh->layer, lh->instruction,
-                     adv);
+            add_hint(a, "DL3059", SEV_INFO, run_start + run_len - 1, lh->layer,
+                     analysis_history_instruction(a, img, (size_t)(run_start + run_len - 1)), adv);
             free(adv);
         }
         if (!is_run)
@@ -718,27 +724,27 @@ static void hints_run(struct analysis *a, const struct image *img)
                   has(cb, "apt-get -y install") || has(cb, "apt-get -yq install") ||
                   has(cb, "apt-get -qq install");
         if (apt && !cache_mount && !has(cb, "/var/lib/apt/lists"))
-            add_hint(a, "DL3009", SEV_LOW, hi, L, in,
+            add_hint(a, "DL3009", SEV_LOW, hi, L, min,
                      "delete the apt lists: end it with && rm -rf /var/lib/apt/lists/*");
         if (apt && !has(cb, "--no-install-recommends") && !has(cb, "Install-Recommends=false"))
-            add_hint(a, "DL3015", SEV_INFO, hi, L, in,
+            add_hint(a, "DL3015", SEV_INFO, hi, L, min,
                      "add --no-install-recommends to apt-get install");
         int pip = (has(cb, "pip install") || has(cb, "pip3 install") ||
                    has(cb, "pip -q install") || has(cb, "pip3 -q install"));
         if (pip && !has(cb, "--no-cache-dir") && !has(cb, "PIP_NO_CACHE_DIR") &&
             !env_set(img, "PIP_NO_CACHE_DIR") && !(cache_mount && has(cb, ".cache/pip")))
-            add_hint(a, "DL3042", SEV_LOW, hi, L, in, "add --no-cache-dir to pip install");
+            add_hint(a, "DL3042", SEV_LOW, hi, L, min, "add --no-cache-dir to pip install");
         if (has(cb, "apk add") && !has(cb, "--no-cache") && !cache_mount)
-            add_hint(a, "DL3019", SEV_LOW, hi, L, in, "use apk add --no-cache");
+            add_hint(a, "DL3019", SEV_LOW, hi, L, min, "use apk add --no-cache");
         if ((has(cb, "yarn install") || has(cb, "yarn add")) && !has(cb, "yarn cache clean") &&
             !cache_mount)
-            add_hint(a, "DL3060", SEV_LOW, hi, L, in, "end it with && yarn cache clean");
+            add_hint(a, "DL3060", SEV_LOW, hi, L, min, "end it with && yarn cache clean");
         if (has(cb, "yum install") && !has(cb, "yum clean all"))
-            add_hint(a, "DL3032", SEV_LOW, hi, L, in, "end it with && yum clean all");
+            add_hint(a, "DL3032", SEV_LOW, hi, L, min, "end it with && yum clean all");
         if (has(cb, "dnf install") && !has(cb, "dnf clean all"))
-            add_hint(a, "DL3040", SEV_LOW, hi, L, in, "end it with && dnf clean all");
+            add_hint(a, "DL3040", SEV_LOW, hi, L, min, "end it with && dnf clean all");
         if (has(cb, "zypper install") && !has(cb, "zypper clean"))
-            add_hint(a, "DL3036", SEV_LOW, hi, L, in, "end it with && zypper clean");
+            add_hint(a, "DL3036", SEV_LOW, hi, L, min, "end it with && zypper clean");
         const char *ua = strstr(cb, "useradd");
         if (ua && !has(ua, " -l") && !has(ua, "--no-log-init")) {
             const char *u = strstr(ua, "-u ");
@@ -749,7 +755,7 @@ static void hints_run(struct analysis *a, const struct image *img)
                 while (u && *u == ' ')
                     u++;
                 if (u && strtoul(u, NULL, 10) > 99999)
-                    add_hint(a, "DL3046", SEV_LOW, hi, L, in,
+                    add_hint(a, "DL3046", SEV_LOW, hi, L, min,
                              "add -l to useradd: a large UID makes a huge /var/log/lastlog");
             }
         }
@@ -822,11 +828,11 @@ void waste_run(struct analysis *a, const struct image *img)
         if (strcmp(ca->id, "toolchain") == 0) {
             char *names = build_pkg_names(a, 3);
             char *s = *names ? xasprintf("%s: %s", sz, names) : xstrdup(sz);
-            wc.fix = make_fix(img, wc.layer, ca->fix, s, ca->flags);
+            wc.fix = make_fix(a, img, wc.layer, ca->fix, s, ca->flags);
             free(s);
             free(names);
         } else {
-            wc.fix = make_fix(img, wc.layer, ca->fix, sz, ca->flags);
+            wc.fix = make_fix(a, img, wc.layer, ca->fix, sz, ca->flags);
         }
         removable += ca->bytes;
         push_cat(a, &wc);

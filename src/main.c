@@ -192,10 +192,8 @@ static void *load_one(void *p)
     l->io.n_sinks = analysis_sinks(l->an, l->sinks, 8);
     l->io.sinks = l->sinks;
     l->rc = image_open(&l->img, l->path, &l->io);
-    if (l->rc != RC_FATAL) {
-        analysis_run(l->an, &l->img);
-        analysis_mask_history(l->an, &l->img);   /* the diff shows instructions */
-    }
+    if (l->rc != RC_FATAL)
+        analysis_run(l->an, &l->img);   /* the diff shows the analysis' masked instructions */
     return NULL;
 }
 

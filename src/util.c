@@ -118,14 +118,25 @@ const char *fmt_size(uint64_t b, char *buf, size_t len)
     return buf;
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is not one. */
-static int utf8_len(const unsigned char *s)
+int util_cp_unsafe(unsigned cp)
 {
+    return (cp >= 0x80 && cp <= 0x9f) ||            /* C1 controls: U+009B is CSI on some terminals */
+           cp == 0x061c ||                          /* ARABIC LETTER MARK */
+           cp == 0x200e || cp == 0x200f ||          /* LRM, RLM */
+           (cp >= 0x202a && cp <= 0x202e) ||        /* LRE RLE PDF LRO RLO */
+           (cp >= 0x2066 && cp <= 0x2069);          /* LRI RLI FSI PDI */
+}
+
+int util_utf8_decode(const char *in, unsigned *cp)
+{
+    const unsigned char *s = (const unsigned char *)in;
     unsigned c = s[0];
     int n;
     unsigned min;
-    if (c < 0x80)
+    if (c < 0x80) {
+        *cp = c;
         return 1;
+    }
     if ((c & 0xe0) == 0xc0) { n = 2; min = 0x80; c &= 0x1f; }
     else if ((c & 0xf0) == 0xe0) { n = 3; min = 0x800; c &= 0x0f; }
     else if ((c & 0xf8) == 0xf0) { n = 4; min = 0x10000; c &= 0x07; }
@@ -137,9 +148,7 @@ static int utf8_len(const unsigned char *s)
     }
     if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
         return 0;
-    /* C1 controls (U+0080..U+009F) act on some terminals: escape them too. */
-    if (c >= 0x80 && c <= 0x9f)
-        return 0;
+    *cp = c;
     return n;
 }
 
@@ -150,12 +159,13 @@ char *util_escape(const char *in, char *out, size_t outsz)
     if (!outsz)
         return out;
     while (*s && o + 1 < outsz) {
-        int n = utf8_len(s);
+        unsigned cp = 0;
+        int n = util_utf8_decode((const char *)s, &cp);
         if (n == 1 && *s >= 0x20 && *s != 0x7f) {
             out[o++] = (char)*s++;
             continue;
         }
-        if (n > 1) {
+        if (n > 1 && !util_cp_unsafe(cp)) {
             if (o + (size_t)n >= outsz)
                 break;
             memcpy(out + o, s, (size_t)n);
@@ -163,16 +173,19 @@ char *util_escape(const char *in, char *out, size_t outsz)
             s += n;
             continue;
         }
+        /* C0 and DEL as \xNN; C1 and direction overrides as \uNNNN (they are valid characters,
+         * shown by their code point); invalid UTF-8 byte by byte as \xNN */
         char esc[8];
         int k;
         if (*s == '\n') k = snprintf(esc, sizeof esc, "\\n");
         else if (*s == '\t') k = snprintf(esc, sizeof esc, "\\t");
+        else if (n > 1) k = snprintf(esc, sizeof esc, "\\u%04x", cp);
         else k = snprintf(esc, sizeof esc, "\\x%02x", *s);
         if (o + (size_t)k >= outsz)
             break;
         memcpy(out + o, esc, (size_t)k);
         o += (size_t)k;
-        s++;
+        s += n > 1 ? n : 1;
     }
     out[o] = 0;
     return out;

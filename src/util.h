@@ -36,8 +36,15 @@ void errbuf_clear(struct errbuf *e);
 const char *fmt_size(uint64_t bytes, char *buf, size_t len);
 
 /* Copies s into out, replacing control characters and invalid UTF-8 by visible escapes
- * (\n, \x1b, \xff) so that names from an image never drive the terminal. Returns out. */
+ * (\n, \x1b, \xff) and C1 controls and bidirectional overrides by their code point (\u009b,
+ * \u202e) so that names from an image never drive the terminal nor reorder what is printed
+ * around them. Returns out. */
 char *util_escape(const char *s, char *out, size_t outsz);
+/* 1 for the code points util_escape writes as \uNNNN: C1 controls (U+0080..U+009F) and the
+ * bidirectional formatting characters (U+061C, U+200E/F, U+202A..U+202E, U+2066..U+2069). */
+int util_cp_unsafe(unsigned cp);
+/* Length (1..4) of the valid UTF-8 sequence at s and its code point in *cp, or 0 if invalid. */
+int util_utf8_decode(const char *s, unsigned *cp);
 
 /* "./a//b/../c/" -> "a/c": drops ".", empty and trailing components, resolves ".." without
  * ever climbing above the root. *odd (may be NULL) is set for names that tried to leave the root

@@ -232,7 +232,8 @@ static const char *layer_line(const struct dv *v, uint32_t i, int side, char *bu
         snprintf(buf, len, "%c  (folder made by the entries below it)", side ? 'B' : 'A');
     else {
         int l = m->entries[e].layer;
-        const char *by = (size_t)l < img->n_layers && img->layers[l].instruction ? img->layers[l].instruction : "";
+        /* the analysis' masked copy: a RUN line may carry a secret value */
+        const char *by = analysis_layer_instruction(side ? v->d->ab : v->d->aa, img, (size_t)l);
         snprintf(buf, len, "%c  layer %d: %s", side ? 'B' : 'A', l, by[0] ? by : "(no history)");
     }
     return buf;

@@ -369,8 +369,21 @@ void ui_open_viewer(struct ui *u, uint32_t node)
         ui_message(u, 1, "%s", err.msg);
         return;
     }
-    if (!(u->an && u->an->opts.show_secrets))
+    if (!(u->an && u->an->opts.show_secrets)) {
         buf = mask_secrets(p, buf, &len, &n_masked);
+        /* and the Env / history values the analysis found, wherever a text file repeats them */
+        if (u->an && !memchr(buf, 0, len)) {
+            char *mk = analysis_mask_text(u->an, buf);
+            if (strcmp(mk, buf) != 0) {
+                n_masked++;
+                free(buf);
+                buf = mk;
+                len = strlen(mk);
+            } else {
+                free(mk);
+            }
+        }
+    }
     char title[4200];
     snprintf(title, sizeof title, "%s  (layer %u%s)", p, en->layer,
              n_masked ? ", secrets masked" : "");
@@ -973,10 +986,8 @@ static void *load_thread(void *p)
     l->args.iopts.n_sinks = n;
     l->args.iopts.progress = &l->prog;
     l->rc = image_open(&l->img, l->args.path, &l->args.iopts);
-    if (l->rc != RC_FATAL) {
-        analysis_run(l->an, &l->img);
-        analysis_mask_history(l->an, &l->img);   /* ENV/ARG secrets never drawn whole */
-    }
+    if (l->rc != RC_FATAL)
+        analysis_run(l->an, &l->img);   /* the views show its masked copies of the history */
     l->finished = 1;
     return NULL;
 }

@@ -49,11 +49,10 @@ static const char *type_name(unsigned mode)
     }
 }
 
+/* The analysis' masked copies of the history: an instruction may carry a secret value. */
 static const char *layer_instr(const struct ui *u, unsigned L)
 {
-    if (L < u->img->n_layers && u->img->layers[L].instruction)
-        return u->img->layers[L].instruction;
-    return "";
+    return analysis_layer_instruction(u->an, u->img, L);
 }
 
 static void details_file(struct ui *u, struct cursor *c)
@@ -134,7 +133,8 @@ static void details_layer(struct ui *u, struct cursor *c)
         if (hi->created && *hi->created)
             line(c, theme_attr(TC_DIM), "created %s%s%s", hi->created, hi->comment && *hi->comment ? "  " : "",
                  hi->comment ? hi->comment : "");
-        wrapped(c, 0, hi->created_by && *hi->created_by ? hi->created_by : "(no created_by)");
+        const char *cb = analysis_history_created_by(u->an, img, (size_t)h);
+        wrapped(c, 0, *cb ? cb : "(no created_by)");
     } else if (L >= 0) {
         wrapped(c, 0, layer_instr(u, (unsigned)L));
     }
@@ -151,13 +151,20 @@ static void details_finding(struct ui *u, struct cursor *c)
     char sz[16], p[4096];
     if (f->kind == FI_SECRET) {
         const struct secret_finding *s = &an->secrets[f->idx];
-        line(c, A_BOLD, "Secret %s  %s%s", s->rule_id ? s->rule_id : "", s->path && *s->path ? s->path : "",
-             s->visible ? "" : "  (deleted or overwritten later, still in the tarball)");
-        line(c, 0, "value %s", s->raw ? s->raw : s->masked);
+        char where[4200];
+        line(c, A_BOLD, "Secret %s  %s", s->rule_id ? s->rule_id : "", analysis_finding_where(s, where, sizeof where));
+        line(c, 0, "value %s", an->opts.show_secrets && s->raw ? s->raw : s->masked);
         if (s->layer >= 0)
             line(c, 0, "added by layer %d", s->layer);
-        if (s->created_by && *s->created_by)
+        if (s->created_by && *s->created_by)    /* masked by the analysis */
             wrapped(c, theme_attr(TC_DIM), s->created_by);
+        if (!s->visible && s->hidden_by >= 0) {
+            line(c, theme_attr(TC_REMOVED), "%s by layer %d, still in the image (every copy ships it)",
+                 s->deleted ? "deleted" : "overwritten", s->hidden_by);
+            wrapped(c, theme_attr(TC_DIM), layer_instr(u, (unsigned)s->hidden_by));
+        } else if (!s->visible) {
+            line(c, theme_attr(TC_REMOVED), "deleted or overwritten later, still in the image");
+        }
         if (s->fix && *s->fix)
             wrapped(c, theme_attr(TC_ADDED), s->fix);
     } else if (f->kind == FI_WASTE) {

@@ -98,7 +98,16 @@ static void findings_draw(struct view *v)
             snprintf(tag, sizeof tag, "%-4s", sev_tag(s->severity));
             tc = sev_color(s->severity);
             rule = s->rule_id ? s->rule_id : "secret";
-            text = s->path && *s->path ? s->path : s->kind == 2 ? "(config Env)" : "(history)";
+            /* what it is, without a jump: "ENV HF_TOKEN", a path, and where a later layer
+             * deleted it ("deleted in L7, still shipped") */
+            char where[4200];
+            analysis_finding_where(s, where, sizeof where);
+            if (!s->visible && s->hidden_by >= 0)
+                snprintf(pbuf, sizeof pbuf, "%.3800s  %s in L%d, still shipped", where,
+                         s->deleted ? "deleted" : "overwritten", s->hidden_by);
+            else
+                snprintf(pbuf, sizeof pbuf, "%.4000s", where);
+            text = pbuf;
         } else if (f->kind == FI_WASTE) {
             const struct waste_cat *c = &an->cats[f->idx];
             snprintf(tag, sizeof tag, "%-4s", "junk");

@@ -22,17 +22,19 @@ static void layers_layout(struct view *v, int y, int x, int h, int w)
 static const char *row_text(const struct ui *u, size_t i)
 {
     int h = u->lrow_hist[i], L = u->lrow_layer[i];
+    /* the analysis' masked copies: ENV, ARG and RUN lines may carry secret values */
     if (h >= 0 && (size_t)h < u->img->n_history) {
         const struct history_item *hi = &u->img->history[h];
-        if (hi->instruction && *hi->instruction)
-            return hi->instruction;
-        if (hi->created_by && *hi->created_by)
-            return hi->created_by;
+        const char *in = analysis_history_instruction(u->an, u->img, (size_t)h);
+        const char *cb = analysis_history_created_by(u->an, u->img, (size_t)h);
+        if (*in)
+            return in;
+        if (*cb)
+            return cb;
         return hi->comment && *hi->comment ? hi->comment : "(no instruction recorded)";
     }
-    if (L >= 0 && (size_t)L < u->img->n_layers && u->img->layers[L].instruction &&
-        *u->img->layers[L].instruction)
-        return u->img->layers[L].instruction;
+    if (L >= 0 && (size_t)L < u->img->n_layers && *analysis_layer_instruction(u->an, u->img, (size_t)L))
+        return analysis_layer_instruction(u->an, u->img, (size_t)L);
     return "(no history)";
 }
 

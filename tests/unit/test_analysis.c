@@ -631,6 +631,8 @@ static void test_secrets_deleted_env(void **state)
             continue;
         assert_int_equal(s->visible, 0);
         assert_int_equal(s->layer, 0);
+        assert_int_equal(s->hidden_by, 1);     /* the layer that deleted it */
+        assert_int_equal(s->deleted, 1);
         assert_string_equal(s->created_by, "COPY . /app");
         assert_null(s->raw);
         assert_null(strstr(s->masked, "AKIAZ7Q2V4X6B8N1M3P5"));
@@ -680,6 +682,102 @@ static void test_secrets_env_history_show(void **state)
     assert_true(env_hit);
     assert_true(hist_hit);
     assert_true(content_hit);
+    tb_free(&t);
+}
+
+/* One masking point: every Env / history value found is masked in the analysis' copies and in
+ * whatever quotes an instruction (findings, waste fixes, hints); the image keeps its own text. */
+static void test_secrets_masked_copies(void **state)
+{
+    (void)state;
+    static const char *raw[] = {"AKIAR7RUNLINE2K9ZQWX", "Xk29vLq7Rt4Wm8Zp3Nc6Bd",
+                                "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"};
+    struct analysis_opts o = {.config_path = "/nonexistent"};
+    struct tb t;
+    tb_init(&t, 2, &o);
+    tb_file(&t, 0, "/var/lib/apt/lists/deb.debian.org_dists_bookworm_InRelease", NULL, 5000);
+    tb_file(&t, 1, "/app/x", "x\n", 0);
+    char *env[] = {"HF_TOKEN=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", "PATH=/usr/bin"};
+    t.img.env = env;
+    t.img.n_env = 2;
+    const char *instr[] = {"RUN |1 DB_PASSWORD=Xk29vLq7Rt4Wm8Zp3Nc6Bd /bin/sh -c K=AKIAR7RUNLINE2K9ZQWX "
+                           "apt-get update && apt-get install -y curl",
+                           "RUN echo 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 > /dev/null"};
+    tb_run(&t, instr);
+    const struct analysis *a = t.a;
+    /* the image is never rewritten */
+    assert_non_null(strstr(t.img.history[0].created_by, raw[0]));
+    assert_non_null(strstr(t.img.layers[0].instruction, raw[1]));
+    assert_string_equal(t.img.env[0], env[0]);
+    /* the copies */
+    assert_int_equal(a->n_hist, 2);
+    assert_int_equal(a->n_env, 2);
+    assert_string_equal(analysis_env(a, &t.img, 1), "PATH=/usr/bin");
+    assert_string_equal(analysis_env(a, &t.img, 0), "HF_TOKEN=hf_Q******************************yUi");
+    assert_true(strncmp(analysis_layer_instruction(a, &t.img, 0), "RUN K=AKIA****", 14) == 0);
+    assert_true(strncmp(analysis_history_created_by(a, &t.img, 0), "RUN |1 DB_PASSWORD=Xk29****", 27) == 0);
+    for (int k = 0; k < 3; k++) {
+        for (size_t h = 0; h < 2; h++) {
+            assert_null(strstr(analysis_history_created_by(a, &t.img, h), raw[k]));
+            assert_null(strstr(analysis_history_instruction(a, &t.img, h), raw[k]));
+            assert_null(strstr(analysis_layer_instruction(a, &t.img, h), raw[k]));
+        }
+        assert_null(strstr(analysis_env(a, &t.img, 0), raw[k]));
+        for (size_t i = 0; i < a->n_cats; i++)
+            assert_null(strstr(a->cats[i].fix, raw[k]));
+        for (size_t i = 0; i < a->n_hints; i++)
+            assert_null(strstr(a->hints[i].text, raw[k]));
+        for (size_t i = 0; i < a->n_secrets; i++)
+            assert_null(strstr(a->secrets[i].created_by, raw[k]));
+    }
+    const struct waste_cat *c = cat(a, "apt-lists");
+    assert_non_null(c);
+    assert_true(strncmp(c->fix, "RUN K=AKIA****", 14) == 0);   /* the fix still quotes the line */
+    /* findings say what they are */
+    int arg = 0, run = 0, envf = 0;
+    char where[256];
+    for (size_t i = 0; i < a->n_secrets; i++) {
+        const struct secret_finding *s = &a->secrets[i];
+        analysis_finding_where(s, where, sizeof where);
+        if (!strcmp(s->rule_id, "build-arg-secret")) {
+            arg = 1;
+            assert_string_equal(s->name, "DB_PASSWORD");
+            assert_string_equal(where, "ARG DB_PASSWORD (layer 0)");
+        } else if (s->kind == SK_HISTORY && !strcmp(s->rule_id, "aws-access-key-id")) {
+            run = 1;
+            assert_string_equal(s->name, "K");
+            assert_string_equal(where, "RUN K (layer 0)");
+        } else if (s->kind == SK_ENV) {
+            envf = 1;
+            assert_string_equal(s->name, "HF_TOKEN");
+            assert_string_equal(where, "ENV HF_TOKEN");
+        }
+        assert_int_equal(s->hidden_by, -1);
+    }
+    assert_true(arg && run && envf);
+    /* a text that repeats a value: masked too */
+    char *m = analysis_mask_text(a, "token: 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\n");
+    assert_string_equal(m, "token: hf_Q******************************yUi\n");
+    free(m);
+    tb_free(&t);
+}
+
+/* An ENV a later ENV replaced is not in the config's Env any more, but its history line is. */
+static void test_secrets_env_line_replaced(void **state)
+{
+    (void)state;
+    struct analysis_opts o = {.config_path = "/nonexistent"};
+    struct tb t;
+    tb_init(&t, 2, &o);
+    tb_file(&t, 0, "/app/a", "a\n", 0);
+    tb_file(&t, 1, "/app/b", "b\n", 0);
+    const char *instr[] = {"/bin/sh -c #(nop)  ENV API_SECRET=Vb7Lq2Zx9Wm4Rt8Kp3 MODE=fast",
+                           "ENV API_SECRET=/run/secrets/api"};
+    tb_run(&t, instr);
+    const char *cb = analysis_history_created_by(t.a, &t.img, 0);
+    assert_null(strstr(cb, "Vb7Lq2Zx9Wm4Rt8Kp3"));
+    assert_non_null(strstr(cb, "MODE=fast"));
+    assert_null(strstr(analysis_layer_instruction(t.a, &t.img, 0), "Vb7Lq2Zx9Wm4Rt8Kp3"));
     tb_free(&t);
 }
 
@@ -881,6 +979,8 @@ int main(void)
         cmocka_unit_test(test_packages_once),
         cmocka_unit_test(test_secrets_deleted_env),
         cmocka_unit_test(test_secrets_env_history_show),
+        cmocka_unit_test(test_secrets_masked_copies),
+        cmocka_unit_test(test_secrets_env_line_replaced),
         cmocka_unit_test(test_secrets_ignore_and_allow),
         cmocka_unit_test(test_config_parse),
         cmocka_unit_test(test_config_rule_empty_tail),
