@@ -411,12 +411,19 @@ void fetch_close(struct fetch *f)
 int fetch_entry(const struct image *img, uint32_t entry, size_t max, char **buf, size_t *len,
                 int *truncated, struct errbuf *err)
 {
+    return fetch_entry_tick(img, entry, max, buf, len, truncated, NULL, NULL, err);
+}
+
+int fetch_entry_tick(const struct image *img, uint32_t entry, size_t max, char **buf, size_t *len,
+                     int *truncated, fetch_tick_fn tick, void *tctx, struct errbuf *err)
+{
     struct fetch *f;
     *buf = NULL;
     *len = 0;
     *truncated = 0;
-    if (fetch_open(&f, img, entry, err) != RC_OK)
-        return RC_FAILED;
+    int rc = fetch_open_tick(&f, img, entry, tick, tctx, err);
+    if (rc != RC_OK)
+        return rc;
     size_t want = f->size < max ? (size_t)f->size : max;
     char *b = xmalloc(want + 1);
     size_t got = 0;

@@ -45,5 +45,8 @@ void fetch_close(struct fetch *f);
  * *truncated when the file is longer. RC_OK or RC_FAILED. */
 int fetch_entry(const struct image *img, uint32_t entry, size_t max, char **buf, size_t *len,
                 int *truncated, struct errbuf *err);
+/* The same with a tick while walking to the member (see fetch_open_tick); RC_WARN if stopped. */
+int fetch_entry_tick(const struct image *img, uint32_t entry, size_t max, char **buf, size_t *len,
+                     int *truncated, fetch_tick_fn tick, void *tctx, struct errbuf *err);
 
 #endif

@@ -18,7 +18,6 @@
 #include "src/util.h"
 #include "ui/draw.h"
 #include "src/extract.h"
-#include "src/fetch.h"
 #include "ui/extract.h"
 #include "ui/theme.h"
 #include "ui/view.h"
@@ -365,8 +364,9 @@ void ui_open_viewer(struct ui *u, uint32_t node)
     size_t len, n_masked = 0;
     int trunc;
     struct errbuf err = {{0}, 0};
-    if (fetch_entry(u->img, e, VIEW_MAX, &buf, &len, &trunc, &err) != RC_OK) {
-        ui_message(u, 1, "%s", err.msg);
+    int rc = ui_fetch_entry(u, e, VIEW_MAX, &buf, &len, &trunc, &err);
+    if (rc != RC_OK) {
+        ui_message(u, rc != RC_WARN, "%s", err.msg);
         return;
     }
     if (!(u->an && u->an->opts.show_secrets)) {

@@ -80,6 +80,7 @@ def l2():
         ti = tarfile.TarInfo("app/huge.bin")
         ti.size, ti.mode, ti.mtime = 1 << 30, 0o644, 1700000000
         tf.addfile(ti, Zeros())
+        member(tf, "app/after.txt", b"behind a gigabyte\n")
     return raw.getvalue()
 
 layers = [("l0/layer.tar", layer(l0)), ("l1/layer.tar", layer(l1, gz=True)), ("l2/layer.tar", l2())]
@@ -161,6 +162,15 @@ t kill-session -t $s
 s=int
 t new-session -d -s $s -x 120 -y 40 "trap '' INT; env LC_ALL=C.UTF-8 $STRATA '$WORK/dup.tar'; echo EXIT=\$?; read -r x"
 expect $s "Files after layer 2" "image opens again"
+# v on a small file behind the 1 GiB one: a c typed ahead stops the walk; without it, its bytes
+t send-keys -t $s / a f t e r . t x t Enter
+expect $s "match 1 of" "search finds after.txt"
+t send-keys -t $s v c
+expect $s "viewing cancelled" "c stops the viewer's walk through a large layer"
+t send-keys -t $s v
+expect $s "behind a gigabyte" "v shows a file behind a 1 GiB member"
+t send-keys -t $s q
+expect $s "Files after layer 2" "viewer closes"
 t send-keys -t $s / h u g e . b i n Enter
 expect $s "match 1 of" "search finds huge.bin"
 t send-keys -t $s x C-u
