@@ -36,9 +36,10 @@ int report_text(FILE *out, const struct image *img, const struct analysis *a)
                     "not be read\n", i, esc(img->layers[i].error, e1, sizeof e1));
     for (size_t i = 0; i < img->n_tags; i++)
         fprintf(out, "Tag        %s\n", esc(img->tags[i], e1, sizeof e1));
+    char eo[128], ea[128], ev[128];    /* the config's own strings: escaped like names */
     fprintf(out, "Format     %s, %s/%s%s%s, %zu layers, %zu history entries\n",
-            image_format_name(img->format), img->os, img->arch, img->variant[0] ? "/" : "",
-            img->variant, img->n_layers, img->n_history);
+            image_format_name(img->format), esc(img->os, eo, sizeof eo), esc(img->arch, ea, sizeof ea),
+            img->variant[0] ? "/" : "", esc(img->variant, ev, sizeof ev), img->n_layers, img->n_history);
     fprintf(out, "Layers     %s in all layers (%s)\n", fmt_size(m->layer_bytes, b1, sizeof b1),
             "content bytes");
     fprintf(out, "Final      %s in %llu files\n", fmt_size(m->final_bytes, b1, sizeof b1),
@@ -86,7 +87,8 @@ int report_text(FILE *out, const struct image *img, const struct analysis *a)
         char lay[16] = "-";
         if (c->layer >= 0)
             snprintf(lay, sizeof lay, "%d", c->layer);
-        fprintf(out, "  %-22s %10s %6u file%s  layer %s\n", c->id, fmt_size(c->bytes, b1, sizeof b1),
+        fprintf(out, "  %-22s %10s %6u file%s  layer %s\n", esc(c->id, e1, sizeof e1),   /* user rule ids too */
+                fmt_size(c->bytes, b1, sizeof b1),
                 c->files, c->files == 1 ? "" : "s", lay);
         if (c->fix && c->fix[0])
             fprintf(out, "      fix: %s\n", esc(c->fix, e2, sizeof e2));

@@ -1,4 +1,5 @@
-/* fuzz_common.h: what the image harnesses share: a memfd holding bytes, a counting sink. */
+/* fuzz_common.h: what the image harnesses share: a memfd holding bytes, a counting sink, the
+ * open-and-check of an image and the re-reading of its files (fetch). */
 #ifndef STRATA_FUZZ_COMMON_H
 #define STRATA_FUZZ_COMMON_H
 
@@ -8,6 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "src/fetch.h"
 #include "src/image.h"
 
 struct count_sink {
@@ -43,6 +45,33 @@ static void cs_end(void *ctx)
     c->open = 0;
 }
 
+/* What the viewer (v) and extract (x) do: read a file's bytes again from the image on disk
+ * (src/fetch.c), for the first few regular files and hard links. */
+static inline void fuzz_fetch_some(const struct image *img)
+{
+    const struct model *m = &img->model;
+    int done = 0;
+    for (uint32_t e = 1; e < m->n_entries && done < 6; e++) {
+        const struct entry *en = &m->entries[e];
+        if ((en->mode & 0170000) != 0100000 || (en->flags & (EF_WHITEOUT | EF_UNUSED)))
+            continue;
+        done++;
+        char *buf = NULL;
+        size_t len = 0;
+        int trunc = 0;
+        struct errbuf err = {0};
+        int rc = fetch_entry(img, e, 1 << 16, &buf, &len, &trunc, &err);
+        if (rc == RC_OK && (len > (1 << 16) || !buf || buf[len] != 0))
+            __builtin_trap();   /* at most max bytes, NUL-terminated */
+        if (rc != RC_OK && !err.msg[0])
+            __builtin_trap();   /* a failure must say why */
+        if (getenv("FUZZ_VERBOSE"))
+            fprintf(stderr, "fuzz: fetch entry %u: rc %d, %zu bytes%s %s\n", e, rc, len,
+                    trunc ? " (truncated)" : "", err.msg);
+        free(buf);
+    }
+}
+
 /* Opens the image at fd (through /proc/self/fd) with content sinks on, checks the result's
  * basic promises, closes it. */
 static inline void fuzz_open_fd(int fd, int no_content)
@@ -58,6 +87,8 @@ static inline void fuzz_open_fd(int fd, int no_content)
         __builtin_trap();
     if (rc == RC_FATAL && !img.err.msg[0])
         __builtin_trap();   /* a failure must say why */
+    if (rc != RC_FATAL)
+        fuzz_fetch_some(&img);
     image_close(&img);
 }
 

@@ -4,7 +4,8 @@
  * tar_walk_data in chunks whose sizes come from a small PRNG seeded by that byte (1..1024
  * bytes, sometimes empty chunks), so headers and long-name bodies straddle chunk borders. Bit 7
  * of the byte also gives the source a skip() (the seekable path) or not (the streaming path).
- * Every other entry's body is read through tar_walk_data; the rest are skipped.
+ * Of every three entries' bodies, one is read through tar_walk_data, one through tar_walk_read
+ * (the pull form fetch and extract use) and one is skipped.
  *
  * Build and run: tests/fuzz/run.sh (see there). */
 #include <stddef.h>
@@ -79,8 +80,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             __builtin_trap();
         if (e.link)
             acc += (unsigned)strlen(e.link);
-        if ((n++ & 1) && tar_walk_data(&w, f_data, &acc) != 0)
+        n++;
+        if (n % 3 == 1 && tar_walk_data(&w, f_data, &acc) != 0)
             break;
+        if (n % 3 == 2) {   /* the pull form (fetch, extract): pieces of the body in turn */
+            const unsigned char *p;
+            size_t k;
+            int rr;
+            uint64_t got = 0;
+            while ((rr = tar_walk_read(&w, &p, &k)) == 1) {
+                f_data(&acc, p, k);
+                got += k;
+            }
+            if (rr < 0)
+                break;
+            if (e.type == TT_FILE && got != e.size)
+                __builtin_trap();   /* a complete read gives the header's size */
+        }
         if (n > 100000)
             break;
     }

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "analysis/analysis.h"
+#include "analysis/report.h"
 #include "analysis/secrets.h"
 #include "src/image.h"
 #include "src/model.h"
@@ -879,6 +880,32 @@ static void test_config_rule_empty_tail(void **state)
     tb_free(&t);
 }
 
+/* Found by fuzz_config and fuzz_strataconf: --report printed the config's os/arch/variant and a
+ * user rule's id raw, control bytes and all, to a terminal. */
+static void test_report_text_escapes(void **state)
+{
+    (void)state;
+    struct tb t;
+    tb_init(&t, 1, NULL);
+    assert_int_equal(analysis_config_text(t.a, "rule = r\x04\x1b[2J|/srv/x/|t|low|f\n", "c"), RC_OK);
+    tb_file(&t, 0, "/srv/x/f", NULL, 10);
+    tb_run(&t, NULL);
+    t.img.os = "linux\x7f";
+    t.img.arch = "amd\x1b[31m64";
+    t.img.variant = "v\x01";
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(report_text(f, &t.img, t.a), 0);
+    fclose(f);
+    for (size_t i = 0; i < len; i++)
+        assert_true(((unsigned char)buf[i] >= 0x20 && buf[i] != 0x7f) || buf[i] == '\n');
+    assert_non_null(strstr(buf, "linux\\x7f/amd\\x1b[31m64/v\\x01"));
+    assert_non_null(strstr(buf, "r\\x04\\x1b[2J"));
+    free(buf);
+    tb_free(&t);
+}
+
 static void test_config_file(void **state)
 {
     (void)state;
@@ -984,6 +1011,7 @@ int main(void)
         cmocka_unit_test(test_secrets_ignore_and_allow),
         cmocka_unit_test(test_config_parse),
         cmocka_unit_test(test_config_rule_empty_tail),
+        cmocka_unit_test(test_report_text_escapes),
         cmocka_unit_test(test_config_file),
         cmocka_unit_test(test_hints),
         cmocka_unit_test(test_repeated_blob),
