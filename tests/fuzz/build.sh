@@ -36,7 +36,8 @@ replay)
 esac
 command -v "$cc" >/dev/null || { echo "build.sh: no $cc (scripts/deps.sh installs it)" >&2; exit 2; }
 make -s -j2 B="$b" CC="$cc" CFLAGS="$cflags" LDFLAGS="-fsanitize=address,undefined" "$b/libcore.a"
-pkgs="libarchive jansson libzstd libxxhash libpcre2-8 libhs"
+pkgs=$(sed -n 's/^PKGS *:= *//p' Makefile)   # the libraries strata links, as the Makefile says
+[ -n "$pkgs" ] || { echo "build.sh: no PKGS line in the Makefile" >&2; exit 2; }
 mkdir -p "$out"
 for h in "${harnesses[@]}"; do
     wrap=
