@@ -40,6 +40,22 @@ PY
   report two-platform --platform linux/arm64/v8 "$WORKDIR/multi"
   report two-platform-default "$WORKDIR/multi"
 fi
+# a partial report: layer 1 of the docker-archive peer replaced by bytes that are not a tar
+python3 - "$PEERS/test-docker-image.tar" "$WORKDIR/partial.tar" <<'PY'
+import io, json, sys, tarfile
+src, dst = sys.argv[1:3]
+with tarfile.open(src) as t, tarfile.open(dst, "w") as o:
+    layer = json.load(t.extractfile("manifest.json"))[0]["Layers"][1]
+    for m in t.getmembers():
+        data = t.extractfile(m).read() if m.isfile() else None
+        if m.name == layer:
+            data = b"this is not a tar archive\n" * 100
+            m.size = len(data)
+        o.addfile(m, io.BytesIO(data) if data is not None else None)
+PY
+"$STRATA" --json "$WORKDIR/partial.tar" > "$J/partial.json" 2>/dev/null
+check "a damaged layer: exit 1 with a partial report" "$?/$(jq -c '[.partial, (.layers[1].error != null)]' "$J/partial.json" 2>/dev/null)" "1/[true,true]"
+n=$((n + 1))
 real=0
 for f in "$REAL_DIR"/*.tar "$D26_DIR"/*.tar; do
   [ -f "$f" ] || continue
@@ -86,11 +102,15 @@ bad negative-bytes '.totals.final_bytes = -1'
 bad severity-not-in-enum '.secrets[0].severity = "urgent"'
 bad efficiency-over-1 '.totals.efficiency = 1.5'
 bad layer-as-string '.secrets[0].layer = "3"'
+bad hidden-how-not-in-enum '(.secrets[] | select(.visible == false) | .hidden_how) = "vanished"'
+bad no-partial 'del(.partial)'
 jq 'del(.only_in_a)' "$D/demo-demo.json" > "$B/diff.json"; V "$S2" "$B/diff.json" >/dev/null
 check "diff schema rejects: no only_in_a" $? 1
 jq '.schema = "strata/1"' "$D/demo-demo.json" > "$B/diff2.json"; V "$S2" "$B/diff2.json" >/dev/null
 check "diff schema rejects: a strata/1 label" $? 1
 # optional names other work adds are allowed where the contract names them
-jq '.partial = false | .warnings = [] | .secrets[0].name = "X" | .secrets[0].hidden_by_layer = 4' "$J/demo.json" > "$B/opt.json"
-V "$S1" "$B/opt.json" >/dev/null; check "schema allows partial, warnings, secrets[].name, hidden_by_layer" $? 0
+jq '.warnings = [] | .secrets[0].name = "X" | .secrets[0].hidden_by_layer = 4' "$J/demo.json" > "$B/opt.json"
+V "$S1" "$B/opt.json" > "$B/opt.out"; check "schema allows warnings, secrets[].name, hidden_by_layer" $? 0
+jq -e '[.secrets[] | select(.visible == false) | has("hidden_by_layer") and has("hidden_how")] | all and length > 0' "$J/demo.json" >/dev/null
+check "the demo's deleted secrets carry hidden_by_layer and hidden_how (so the schema checks them)" $? 0
 finish "e2e schema"
