@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "src/layer.h"
+#include "src/source.h"
 
 #define JSON_MAX (64u << 20)   /* manifests and configs are small; bigger is not JSON we want */
 #define PEEK 4096
@@ -50,6 +51,7 @@ struct reader {
     struct member *mem;
     size_t n_mem, cap_mem;
     int fd;                /* seekable tar file, or -1 */
+    int in_fd;             /* a stream to read instead of a file: stdin, an engine, a registry */
     int dir;               /* directory mode */
     const char *base;      /* file name for messages */
     struct image_progress dummy;
@@ -307,8 +309,8 @@ static int stream_tar(struct reader *r, const char *path)
     archive_read_support_filter_gzip(a);
     archive_read_support_filter_zstd(a);
     archive_read_support_format_tar(a);
-    int orc = strcmp(path, "-") == 0 ? archive_read_open_fd(a, 0, 1 << 16)
-                                     : archive_read_open_filename(a, path, 1 << 16);
+    int orc = r->in_fd >= 0 ? archive_read_open_fd(a, r->in_fd, 1 << 16)
+                             : archive_read_open_filename(a, path, 1 << 16);
     if (orc != ARCHIVE_OK) {
         outer_failed(r, a, 1);
         archive_read_free(a);
@@ -1064,14 +1066,31 @@ int image_open(struct image *img, const char *path, const struct image_opts *o)
     memset(img, 0, sizeof *img);
     model_init(&img->model);
     img->source = xstrdup(path);
-    struct reader r = {.img = img, .o = o, .fd = -1};
+    struct reader r = {.img = img, .o = o, .fd = -1, .in_fd = -1};
     r.prog = o->progress ? o->progress : &r.dummy;
     r.base = path;
     int rc;
     int streaming = 0;
     struct stat st;
-    if (strcmp(path, "-") == 0) {
+    struct source_ref ref;
+    source_parse(path, &ref);
+    if (ref.kind == SRC_PATH)
+        path = ref.target;     /* docker-archive:PATH and the like: the path alone */
+    if (source_is_stream(&ref)) {
+        /* an engine or a registry: its tar stream through the same streaming reader */
+        struct source_opts so = {.platform = o->platform, .tls_no_verify = o->tls_no_verify};
+        struct source_stream ss;
         streaming = 1;
+        rc = source_stream_open(&ref, &so, &ss, &img->err);
+        if (rc == RC_OK) {
+            r.in_fd = ss.fd;
+            rc = stream_tar(&r, path);
+            if (source_stream_close(&ss, &img->err) != RC_OK)
+                rc = RC_FATAL;
+        }
+    } else if (ref.kind == SRC_STDIN) {
+        streaming = 1;
+        r.in_fd = STDIN_FILENO;
         if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode))   /* `< app.tar.gz`: a known size */
             atomic_store(&r.prog->bytes_total, (uint64_t)st.st_size);
         rc = stream_tar(&r, path);
@@ -1113,6 +1132,7 @@ int image_open(struct image *img, const char *path, const struct image_opts *o)
     free(r.mem);
     if (rc == RC_FATAL && !img->err.set)
         errbuf_set(&img->err, "%s: cannot read the image", path);
+    source_ref_free(&ref);
     atomic_store(&r.prog->done, 1);
     return rc;
 }

@@ -59,6 +59,7 @@ struct image_progress {
 struct image_opts {
     const char *platform;  /* "os/arch[/variant]" or NULL for the host's, else the first */
     int no_content;        /* read headers only; no sink sees file bytes */
+    int tls_no_verify;     /* registries: --tls-verify=false */
     struct sink *sinks;
     size_t n_sinks;
     struct image_progress *progress;    /* may be NULL */

@@ -32,8 +32,14 @@ static void usage(FILE *f)
           "       strata --ci IMAGE               CI rules; exit 2 when one fails\n"
           "       strata diff [--json[=FILE]] [--report] A B   compare two images\n"
           "IMAGE: docker save / podman / buildah / kaniko tar, OCI archive (plain, .gz, .zst),\n"
-          "       an OCI layout directory, or - for standard input.\n"
+          "       an OCI layout directory, or - for standard input; or where it lives:\n"
+          "         docker-archive:PATH  oci-archive:PATH  oci:DIR\n"
+          "         docker-daemon:NAME[:TAG|@DIGEST]   the Docker engine (DOCKER_HOST, context)\n"
+          "         podman:NAME                        Podman (API socket, else podman save)\n"
+          "         docker://HOST/REPO[:TAG|@DIGEST]   a registry, streamed, digests checked\n"
+          "       A bare NAME that is no existing path is asked of the Docker engine, then Podman.\n"
           "options:\n"
+          "  --tls-verify=false            registries: do not verify TLS certificates\n"
           "  --platform OS/ARCH[/VARIANT]  pick one image from a multi-platform index (an error,\n"
           "                                listing what there is, when nothing matches)\n"
           "  --no-content                  headers only: no hashing, no content secret scan\n"
@@ -197,6 +203,21 @@ static void *load_one(void *p)
     return NULL;
 }
 
+/* --tls-verify=true|false (skopeo's spelling) */
+static int parse_tls_verify(const char *v, int *no_verify)
+{
+    if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0) {
+        *no_verify = 0;
+        return EXIT_OK;
+    }
+    if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0) {
+        *no_verify = 1;
+        return EXIT_OK;
+    }
+    fprintf(stderr, "strata: --tls-verify takes true or false\n");
+    return EXIT_USAGE;
+}
+
 /* strata diff [--json[=FILE]] [--platform P] [--no-content] A B: both images load at once,
  * one thread each (two cores are the common case). */
 static int cmd_diff(int argc, char **argv)
@@ -204,7 +225,8 @@ static int cmd_diff(int argc, char **argv)
     static const struct option opts[] = {
         {"json", optional_argument, 0, 'j'}, {"report", no_argument, 0, 'r'},
         {"platform", required_argument, 0, 'p'}, {"no-content", no_argument, 0, 'n'},
-        {"color", required_argument, 0, 'C'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"color", required_argument, 0, 'C'}, {"help", no_argument, 0, 'h'},
+        {"tls-verify", required_argument, 0, 'T'}, {0, 0, 0, 0}};
     int json = 0, text = 0, c;
     const char *json_file = NULL, *color = "auto";
     struct loaded l[2];
@@ -220,6 +242,11 @@ static int cmd_diff(int argc, char **argv)
             break;
         case 'n': l[0].io.no_content = l[1].io.no_content = l[0].ao.no_content = l[1].ao.no_content = 1; break;
         case 'C': color = optarg; break;
+        case 'T':
+            if (parse_tls_verify(optarg, &l[0].io.tls_no_verify) != EXIT_OK)
+                return EXIT_USAGE;
+            l[1].io.tls_no_verify = l[0].io.tls_no_verify;
+            break;
         case 'h': usage(stdout); return EXIT_OK;
         default: usage(stderr); return EXIT_USAGE;
         }
@@ -319,12 +346,12 @@ int main(int argc, char **argv)
         return cmd_diff(argc - 1, argv + 1);
 
     enum { O_PLATFORM = 256, O_NOCONTENT, O_NOSECRET, O_SHOW, O_IGNORE, O_CONFIG, O_SARIF, O_COLOR,
-           O_LEFF, O_HRB, O_HRP, O_FAILSEC, O_VERSION, O_KEYS, O_LIST_IDS };
+           O_LEFF, O_HRB, O_HRP, O_FAILSEC, O_VERSION, O_KEYS, O_LIST_IDS, O_TLS };
     static const struct option opts[] = {
         {"report", no_argument, 0, 'r'},     {"json", optional_argument, 0, 'j'},
         {"ci", no_argument, 0, 'c'},         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, O_VERSION}, {"keys", no_argument, 0, O_KEYS},
-        {"list-ids", no_argument, 0, O_LIST_IDS},
+        {"list-ids", no_argument, 0, O_LIST_IDS},     {"tls-verify", required_argument, 0, O_TLS},
         {"platform", required_argument, 0, O_PLATFORM},
         {"no-content", no_argument, 0, O_NOCONTENT}, {"no-secret-scan", no_argument, 0, O_NOSECRET},
         {"show-secrets", no_argument, 0, O_SHOW},    {"ignore", required_argument, 0, O_IGNORE},
@@ -357,6 +384,12 @@ int main(int argc, char **argv)
                 return EXIT_USAGE;
             }
             io.platform = optarg;
+            break;
+        case O_TLS:
+            if (parse_tls_verify(optarg, &io.tls_no_verify) != EXIT_OK) {
+                free(ignore);
+                return EXIT_USAGE;
+            }
             break;
         case O_NOCONTENT: io.no_content = ao.no_content = 1; break;
         case O_NOSECRET: ao.no_secret_content = 1; break;

@@ -8,6 +8,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,6 +241,11 @@ static int engine_stream(const struct endpoint *ep, const char *engine, const ch
     struct sink_fd sk;
     snprintf(path, sizeof path, "/images/%s/json", esc);
     long st = engine_get(ep, path, -1, &sk, e);
+    if (st < 0) {
+        struct errbuf why = *e;
+        errbuf_clear(e);
+        errbuf_set(e, "%s: %s", name, why.msg);
+    }
     if (st == 404) {
         errbuf_set(e, "%s: no such image in the %s engine at %s (strata never pulls; pull it first)",
                    name, engine, ep->where);

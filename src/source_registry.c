@@ -232,12 +232,12 @@ static size_t hdr_cb(char *p, size_t sz, size_t n, void *ud)
         const char *v = line + 17;
         while (*v == ' ')
             v++;
-        snprintf(r->challenge, sizeof r->challenge, "%s", v);
+        snprintf(r->challenge, sizeof r->challenge, "%.1000s", v);
     } else if (strncasecmp(line, "content-type:", 13) == 0) {
         const char *v = line + 13;
         while (*v == ' ')
             v++;
-        snprintf(r->ctype, sizeof r->ctype, "%s", v);
+        snprintf(r->ctype, sizeof r->ctype, "%.190s", v);
     }
     return len;
 }
@@ -453,7 +453,7 @@ static int authenticate(struct reg *g, const char *challenge)
 static void backoff(int attempt)
 {
     struct timespec ts = {.tv_sec = 0, .tv_nsec = 250000000L};
-    for (int i = 0; i < attempt; i++) {
+    for (int i = 0; i < attempt && ts.tv_sec < 2; i++) {   /* 0.25 s doubling, at most 2-4 s */
         ts.tv_nsec *= 2;
         if (ts.tv_nsec >= 1000000000L) {
             ts.tv_sec += ts.tv_nsec / 1000000000L;
@@ -705,7 +705,7 @@ static const char *host_arch(void)
         return "amd64";
     if (!strcmp(u.machine, "x86_64")) return "amd64";
     if (!strcmp(u.machine, "aarch64")) return "arm64";
-    snprintf(arch, sizeof arch, "%s", u.machine);
+    snprintf(arch, sizeof arch, "%.31s", u.machine);
     return arch;
 }
 
@@ -772,6 +772,12 @@ static json_t *pick(struct reg *g, json_t *idx)
     errbuf_set(g->e, "%s/%s:%s: no image for platform %s (has: %s)", g->host, g->repo, g->ref, want,
                *list ? list : "none with a platform");
     return NULL;
+}
+
+/* The host as people write it: Docker Hub's API host is docker.io to them. */
+static const char *refhost(const struct reg *g)
+{
+    return strcmp(g->host, "registry-1.docker.io") == 0 ? "docker.io" : g->host;
 }
 
 static int parse_ref(struct reg *g, const char *s)
@@ -916,8 +922,12 @@ int source_registry_write(const char *refstr, const struct source_opts *o, int o
     json_t *d0 = json_array_get(json_object_get(idx, "manifests"), 0);
     if (pdesc)
         json_object_set_new(d0, "platform", pdesc);
-    if (strncmp(g.ref, "sha256:", 7) != 0)
-        json_object_set_new(d0, "annotations", json_pack("{s:s}", "org.opencontainers.image.ref.name", g.ref));
+    if (strncmp(g.ref, "sha256:", 7) != 0) {
+        /* the tag as docker names a pulled image: HOST/REPO:TAG */
+        char tag[1200];
+        snprintf(tag, sizeof tag, "%s/%s:%s", refhost(&g), g.repo, g.ref);
+        json_object_set_new(d0, "annotations", json_pack("{s:s}", "org.opencontainers.image.ref.name", tag));
+    }
     char *idx_txt = json_dumps(idx, JSON_COMPACT);
     json_decref(idx);
     static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";

@@ -1,0 +1,234 @@
+#!/usr/bin/env bash
+# test_sources.sh: images where they live. A real registry (Debian's docker-registry) on
+# 127.0.0.1, plain and with TLS + htpasswd (a CA made here), a bearer-token front and a
+# misbehaving front (tests/e2e/regproxy.py), and a private Docker engine (Debian's docker.io):
+# strata's --json from each source agrees with the saved tarball's; wrong credentials, a missing
+# tag, a corrupted blob, a dropped connection and a registry that is down each give one clear line.
+# Services are started here and stopped by PID on exit.
+source "$(dirname "$0")/common.bash"
+require_strata sources
+
+E=$REAL_DIR/e-single-stage-gzip.oci.tar
+C=$REAL_DIR/c-leaked-secrets.docker.tar
+G=$REAL_DIR/g-leaked-secrets.docker-save.tar
+if [ ! -s "$E" ] || [ ! -s "$C" ] || [ ! -s "$G" ]; then
+  skip sources "real images missing in $REAL_DIR (../shared/tools/make-real-images.sh)"
+  finish sources; exit
+fi
+for t in docker-registry skopeo openssl htpasswd dockerd buildah; do
+  command -v "$t" >/dev/null || { fail "sources: $t is not installed (scripts/deps.sh --images)"; finish sources; exit 1; }
+done
+
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+  rm -rf "$WORKDIR"
+}
+trap cleanup EXIT
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() {   # wait_port PORT [https]: until something answers /v2/ there (at most 30 s)
+  local i
+  for i in $(seq 150); do
+    curl -sk -o /dev/null "${2:-http}://127.0.0.1:$1/v2/" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+registry() {    # registry NAME PORT [extra yaml]: starts one, storage under WORKDIR
+  local dir=$WORKDIR/$1
+  mkdir -p "$dir/data"
+  { printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\n' "$dir/data"
+    printf 'http:\n  addr: 127.0.0.1:%s\n' "$2"
+    printf '%s\n' "${3:-}"; } > "$dir/config.yml"
+  docker-registry serve "$dir/config.yml" > "$dir/log" 2>&1 &
+  PIDS+=($!)
+}
+# the facts that must agree: everything but where it came from and what it is called
+facts() { jq -S 'del(.image.source, .image.tags, .image.format)' "$1"; }
+same_json() {   # same_json WHAT A.json B.json
+  if [ -s "$2" ] && [ -s "$3" ] && diff <(facts "$2") <(facts "$3") > "$WORKDIR/d" && \
+     [ "$(jq '.layers | length' "$2")" -gt 0 ]; then pass "$1"
+  else fail "$1: the reports differ: $(head -c 600 "$WORKDIR/d")"; fi
+}
+expect_err() {  # expect_err WHAT PATTERN strata-args...: exit 1 and one line matching PATTERN
+  local what=$1 pat=$2; shift 2
+  timeout 120 "$STRATA" "$@" > "$WORKDIR/out" 2> "$WORKDIR/err"
+  local rc=$?
+  if [ $rc -eq 1 ] && [ "$(wc -l < "$WORKDIR/err")" -ge 1 ] && grep -q -- "$pat" "$WORKDIR/err" && [ ! -s "$WORKDIR/out" ]; then
+    pass "$what ($(head -1 "$WORKDIR/err" | cut -c1-150))"
+  else
+    fail "$what: exit $rc, stderr: $(head -c 300 "$WORKDIR/err")"
+  fi
+}
+
+# ---------------------------------------------------------------- a plain registry on loopback
+P1=$(port)
+registry plain "$P1"
+wait_port "$P1" || { fail "registry: did not start: $(cat "$WORKDIR/plain/log")"; finish sources; exit 1; }
+R1=127.0.0.1:$P1
+skopeo copy -q --dest-tls-verify=false "oci-archive:$E" "docker://$R1/fixture/single:gzip" || fail "skopeo push e"
+skopeo copy -q --dest-tls-verify=false "docker-archive:$C" "docker://$R1/fixture/leaked:1" || fail "skopeo push c"
+
+timeout 300 "$STRATA" --json "$E" > "$WORKDIR/e.file.json"
+timeout 300 "$STRATA" --json "docker://$R1/fixture/single:gzip" > "$WORKDIR/e.reg.json" 2> "$WORKDIR/e.reg.err"
+same_json "registry (gzip OCI) == its oci-archive" "$WORKDIR/e.reg.json" "$WORKDIR/e.file.json"
+check "registry: source named as given" "$(jq -r .image.source "$WORKDIR/e.reg.json")" "docker://$R1/fixture/single:gzip"
+check "registry: the tag as HOST/REPO:TAG" "$(jq -r '.image.tags[0]' "$WORKDIR/e.reg.json")" "$R1/fixture/single:gzip"
+timeout 300 "$STRATA" --json "oci-archive:$E" > "$WORKDIR/e.tr.json"
+same_json "oci-archive:PATH == PATH" "$WORKDIR/e.tr.json" "$WORKDIR/e.file.json"
+
+# by digest: the manifest digest skopeo reports
+DIG=$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$R1/fixture/single:gzip")
+timeout 300 "$STRATA" --json "docker://$R1/fixture/single@$DIG" > "$WORKDIR/e.dig.json"
+same_json "registry by @digest" "$WORKDIR/e.dig.json" "$WORKDIR/e.file.json"
+# the layer digests strata saw are the ones skopeo lists
+check "registry: layer count as skopeo inspect" "$(jq '.layers | length' "$WORKDIR/e.reg.json")" \
+  "$(skopeo inspect --tls-verify=false "docker://$R1/fixture/single:gzip" | jq '.Layers | length')"
+
+# a docker-archive pushed as Docker v2 schema 2: layer facts and findings as its tarball's
+timeout 300 "$STRATA" --json "$C" > "$WORKDIR/c.file.json"
+timeout 300 "$STRATA" --json "docker://$R1/fixture/leaked:1" > "$WORKDIR/c.reg.json"
+lf() { jq -S '{totals, secrets, waste, history, layers: [.layers[] | del(.compressed_bytes, .compression, .digest)]}' "$1"; }
+if diff <(lf "$WORKDIR/c.reg.json") <(lf "$WORKDIR/c.file.json") > "$WORKDIR/d" && [ -s "$WORKDIR/c.reg.json" ]; then
+  pass "registry (docker v2s2) == its docker-archive: totals, layers, findings"
+else fail "registry (docker v2s2): $(head -c 400 "$WORKDIR/d")"; fi
+check "registry: secrets found ($(jq '.secrets|length' "$WORKDIR/c.file.json"))" \
+  "$(jq '.secrets|length' "$WORKDIR/c.reg.json")" "$(jq '.secrets|length' "$WORKDIR/c.file.json")"
+
+expect_err "registry: a missing tag" "not found" --json "docker://$R1/fixture/single:nosuchtag"
+expect_err "registry: a missing repository" "not found\|unknown" --json "docker://$R1/nosuch/repo:1"
+
+# ---------------------------------------------------------------- multi-platform (buildah manifest push --all)
+ML=$WORKDIR/ml
+buildah manifest create "strata-test-list-$$" > /dev/null 2>&1 &&
+buildah manifest add --os linux --arch amd64 "strata-test-list-$$" "oci-archive:$E" > /dev/null 2>&1 &&
+buildah manifest add --os linux --arch arm64 --variant v8 "strata-test-list-$$" "docker-archive:$C" > /dev/null 2>&1 &&
+buildah manifest push -q --all --tls-verify=false "strata-test-list-$$" "docker://$R1/fixture/multi:1" > /dev/null 2>&1
+rc=$?
+buildah manifest rm "strata-test-list-$$" > /dev/null 2>&1
+if [ $rc -ne 0 ]; then
+  fail "buildah manifest push --all to the registry failed"
+else
+  timeout 300 "$STRATA" --json --platform linux/arm64/v8 "docker://$R1/fixture/multi:1" > "$WORKDIR/m.arm.json"
+  check "multi-platform: --platform linux/arm64/v8 picks the arm64 image (its layers)" \
+    "$(jq '.totals.layer_bytes' "$WORKDIR/m.arm.json")" "$(jq '.totals.layer_bytes' "$WORKDIR/c.file.json")"
+  timeout 300 "$STRATA" --json --platform linux/amd64 "docker://$R1/fixture/multi:1" > "$WORKDIR/m.amd.json"
+  check "multi-platform: --platform linux/amd64 picks the amd64 image" \
+    "$(jq '.totals.layer_bytes' "$WORKDIR/m.amd.json")" "$(jq '.totals.layer_bytes' "$WORKDIR/e.file.json")"
+  expect_err "multi-platform: no such platform lists what there is" "linux/amd64, linux/arm64/v8" \
+    --json --platform linux/s390x "docker://$R1/fixture/multi:1"
+fi
+
+# ---------------------------------------------------------------- a blob whose bytes do not match its digest
+BLOBS=$WORKDIR/plain/data/docker/registry/v2/blobs/sha256
+LAYER=$(jq -r '.layers[-1].digest' < <(skopeo inspect --raw --tls-verify=false "docker://$R1/fixture/leaked:1"))
+LHEX=${LAYER#sha256:}
+F=$BLOBS/${LHEX:0:2}/$LHEX/data
+if [ -f "$F" ]; then
+  cp "$F" "$WORKDIR/blob.bak"
+  python3 - "$F" <<'PY'
+import sys
+p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 0xff; open(p, "wb").write(bytes(b))
+PY
+  expect_err "registry: a corrupted blob is an error naming the layer" "layer [0-9]*.*hash" --json "docker://$R1/fixture/leaked:1"
+  cp "$WORKDIR/blob.bak" "$F"
+else
+  fail "registry storage layout: $F not found"
+fi
+
+# ---------------------------------------------------------------- broken transfers, redirects, tokens
+P3=$(port)
+python3 "$HERE/regproxy.py" "$P3" "$P1" drop-once "$WORKDIR/p3.log" & PIDS+=($!)
+wait_port "$P3" || fail "regproxy drop-once did not start"
+timeout 300 "$STRATA" --json "docker://127.0.0.1:$P3/fixture/single:gzip" > "$WORKDIR/e.drop.json" 2> "$WORKDIR/e.drop.err"
+same_json "a connection dropped mid-blob is resumed with Range (same report)" "$WORKDIR/e.drop.json" "$WORKDIR/e.file.json"
+P4=$(port)
+python3 "$HERE/regproxy.py" "$P4" "$P1" drop-always "$WORKDIR/p4.log" & PIDS+=($!)
+wait_port "$P4" || fail "regproxy drop-always did not start"
+expect_err "a transfer that keeps breaking is an error, not a partial report" "broke off\|bytes served" \
+  --json "docker://127.0.0.1:$P4/fixture/single:gzip"
+
+P5=$(port)
+python3 "$HERE/regproxy.py" "$P5" "$P1" token,redirect "$WORKDIR/p5.log" tok:secret-pass & PIDS+=($!)
+wait_port "$P5" || fail "regproxy token did not start"
+mkdir -p "$WORKDIR/dcfg"
+printf '{"auths":{"127.0.0.1:%s":{"auth":"%s"}}}\n' "$P5" "$(printf tok:secret-pass | base64 -w0)" > "$WORKDIR/dcfg/config.json"
+DOCKER_CONFIG=$WORKDIR/dcfg timeout 300 "$STRATA" --json "docker://127.0.0.1:$P5/fixture/single:gzip" > "$WORKDIR/e.tok.json" 2> "$WORKDIR/e.tok.err"
+same_json "bearer token (credentials from DOCKER_CONFIG) + blob redirects" "$WORKDIR/e.tok.json" "$WORKDIR/e.file.json"
+check "token service asked with basic credentials" "$(grep -c '^GET /token.* auth=yes' "$WORKDIR/p5.log")" "$(grep -c '^GET /token' "$WORKDIR/p5.log")"
+check "Authorization not forwarded to the redirect's other host" "$(grep -c '^GET /redir/.*auth=yes' "$WORKDIR/p5.log")" 0
+[ "$(grep -c '^GET /redir/' "$WORKDIR/p5.log")" -gt 0 ] && pass "blob GETs were redirected" || fail "no redirect happened"
+printf '{"auths":{"127.0.0.1:%s":{"auth":"%s"}}}\n' "$P5" "$(printf tok:wrong | base64 -w0)" > "$WORKDIR/dcfg/config.json"
+DOCKER_CONFIG=$WORKDIR/dcfg expect_err "bearer: wrong credentials" "refused the credentials" --json "docker://127.0.0.1:$P5/fixture/single:gzip"
+
+# ---------------------------------------------------------------- TLS + htpasswd basic auth, CA made here
+CA=$WORKDIR/ca
+mkdir -p "$CA"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=strata test CA" -keyout "$CA/ca.key" -out "$CA/ca.pem" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$CA/srv.key" -out "$CA/srv.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$CA/ext"
+openssl x509 -req -in "$CA/srv.csr" -CA "$CA/ca.pem" -CAkey "$CA/ca.key" -CAcreateserial -days 2 -extfile "$CA/ext" -out "$CA/srv.pem" 2>/dev/null
+htpasswd -Bbn alice s3cret-pw > "$CA/htpasswd"
+P2=$(port)
+registry tls "$P2" "  tls:
+    certificate: $CA/srv.pem
+    key: $CA/srv.key
+auth:
+  htpasswd:
+    realm: strata-test
+    path: $CA/htpasswd"
+wait_port "$P2" https || { fail "TLS registry did not start: $(cat "$WORKDIR/tls/log")"; finish sources; exit 1; }
+R2=127.0.0.1:$P2
+skopeo copy -q --dest-cert-dir "$CA" --dest-creds alice:s3cret-pw "oci-archive:$E" "docker://$R2/fixture/single:gzip" 2>/dev/null ||
+  skopeo copy -q --dest-tls-verify=false --dest-creds alice:s3cret-pw "oci-archive:$E" "docker://$R2/fixture/single:gzip" || fail "skopeo push to TLS registry"
+mkdir -p "$WORKDIR/rt/containers"
+printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$R2" "$(printf alice:s3cret-pw | base64 -w0)" > "$WORKDIR/rt/containers/auth.json"
+# credentials from $XDG_RUNTIME_DIR/containers/auth.json, the CA through SSL_CERT_FILE
+env -u DOCKER_CONFIG HOME="$WORKDIR/nohome" XDG_RUNTIME_DIR="$WORKDIR/rt" SSL_CERT_FILE="$CA/ca.pem" \
+  timeout 300 "$STRATA" --json "docker://$R2/fixture/single:gzip" > "$WORKDIR/e.tls.json" 2> "$WORKDIR/e.tls.err"
+same_json "TLS + htpasswd registry (auth.json, CA from SSL_CERT_FILE)" "$WORKDIR/e.tls.json" "$WORKDIR/e.file.json"
+HOME=$WORKDIR/nohome XDG_RUNTIME_DIR=$WORKDIR/rt expect_err "TLS: an unknown CA is refused" "certificate\|SSL" \
+  --json "docker://$R2/fixture/single:gzip"
+HOME=$WORKDIR/nohome XDG_RUNTIME_DIR=$WORKDIR/rt timeout 300 "$STRATA" --json --tls-verify=false "docker://$R2/fixture/single:gzip" > "$WORKDIR/e.tlsno.json" 2>/dev/null
+same_json "TLS: --tls-verify=false reads it" "$WORKDIR/e.tlsno.json" "$WORKDIR/e.file.json"
+printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$R2" "$(printf alice:wrong | base64 -w0)" > "$WORKDIR/rt/containers/auth.json"
+HOME=$WORKDIR/nohome XDG_RUNTIME_DIR=$WORKDIR/rt SSL_CERT_FILE=$CA/ca.pem expect_err "basic auth: wrong credentials" \
+  "refused the stored credentials\|401" --json "docker://$R2/fixture/single:gzip"
+HOME=$WORKDIR/nohome XDG_RUNTIME_DIR=$WORKDIR/nort SSL_CERT_FILE=$CA/ca.pem expect_err "basic auth: no credentials stored" \
+  "no user name\|none is stored" --json "docker://$R2/fixture/single:gzip"
+
+# ---------------------------------------------------------------- a registry that is down
+kill "${PIDS[0]}" 2>/dev/null; wait "${PIDS[0]}" 2>/dev/null
+expect_err "a registry that is down" "cannot reach the registry" --json "docker://$R1/fixture/single:gzip"
+
+# ---------------------------------------------------------------- a private Docker engine
+DW=$(mktemp -d /var/tmp/strata-e2e-dockerd.XXXXXX)
+/usr/sbin/dockerd --data-root "$DW/root" --exec-root "$DW/exec" -H "unix://$DW/docker.sock" --pidfile "$DW/pid" \
+  --iptables=false --ip6tables=false --bridge=none --ip-masq=false > "$DW/log" 2>&1 &
+DPID=$!
+PIDS+=($DPID)
+for i in $(seq 150); do docker -H "unix://$DW/docker.sock" version > /dev/null 2>&1 && break; sleep 0.2; done
+if ! docker -H "unix://$DW/docker.sock" version > /dev/null 2>&1; then
+  fail "private dockerd did not start: $(tail -5 "$DW/log")"
+else
+  docker -H "unix://$DW/docker.sock" load -q -i "$G" > /dev/null
+  TAG=$(tar -xOf "$G" manifest.json | jq -r '.[0].RepoTags[0]')
+  timeout 300 "$STRATA" --json "$G" > "$WORKDIR/g.file.json"
+  DOCKER_HOST=unix://$DW/docker.sock timeout 300 "$STRATA" --json "docker-daemon:$TAG" > "$WORKDIR/g.eng.json" 2> "$WORKDIR/g.eng.err"
+  same_json "docker-daemon:$TAG == its docker save" "$WORKDIR/g.eng.json" "$WORKDIR/g.file.json"
+  check "engine: same layer digests" "$(jq -c '[.layers[].diff_id]' "$WORKDIR/g.eng.json")" "$(jq -c '[.layers[].diff_id]' "$WORKDIR/g.file.json")"
+  (cd "$WORKDIR" && DOCKER_HOST=unix://$DW/docker.sock timeout 300 "$STRATA" --json "$TAG") > "$WORKDIR/g.bare.json"
+  same_json "a bare name asks the Docker engine" "$WORKDIR/g.bare.json" "$WORKDIR/g.file.json"
+  # the current context from DOCKER_CONFIG/config.json, as the docker CLI stores it
+  mkdir -p "$WORKDIR/ctx"
+  docker --config "$WORKDIR/ctx" context create strata-test --docker "host=unix://$DW/docker.sock" > /dev/null 2>&1 &&
+    docker --config "$WORKDIR/ctx" context use strata-test > /dev/null 2>&1
+  env -u DOCKER_HOST DOCKER_CONFIG=$WORKDIR/ctx timeout 300 "$STRATA" --json "docker-daemon:$TAG" > "$WORKDIR/g.ctx.json" 2> "$WORKDIR/g.ctx.err"
+  same_json "the docker context's endpoint" "$WORKDIR/g.ctx.json" "$WORKDIR/g.file.json"
+  DOCKER_HOST=unix://$DW/docker.sock expect_err "engine: a missing image, never pulled" "no such image" --json "docker-daemon:nosuch/image:1"
+  DOCKER_HOST=unix://$DW/nosock expect_err "engine: no engine there" "cannot reach the engine" --json "docker-daemon:$TAG"
+fi
+kill "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null
+rm -rf "$DW" 2>/dev/null || true
+finish sources
