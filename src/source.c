@@ -41,11 +41,11 @@ void source_parse(const char *arg, struct source_ref *ref)
             /* skopeo allows docker-archive:PATH:REF and oci:DIR:REF; the reference part is
              * not needed to read a single-image archive, so a path that exists without it wins */
             if (ref->kind == SRC_PATH && stat(ref->target, &st) != 0) {
-                char *c = strrchr(ref->target, ':');
-                if (c) {
+                for (char *c = strchr(ref->target, ':'); c; c = strchr(c + 1, ':')) {
                     *c = 0;
-                    if (stat(ref->target, &st) != 0)
-                        *c = ':';
+                    if (stat(ref->target, &st) == 0)
+                        break;
+                    *c = ':';
                 }
             }
             return;
