@@ -201,7 +201,7 @@ static json_t *waste_json(const struct image *img, const struct analysis *a)
     return w;
 }
 
-static json_t *secrets_json(const struct image *img, const struct analysis *a)
+static json_t *secrets_json(const struct analysis *a)
 {
     json_t *arr = json_array();
     static const char *kinds[] = {"content", "file", "env", "history"};
@@ -220,12 +220,9 @@ static json_t *secrets_json(const struct image *img, const struct analysis *a)
             json_object_set_new(o, "fix", jstr(s->fix));
         if (s->name && s->name[0])
             json_object_set_new(o, "name", jsonout_name(s->name));
-        if (!s->visible && s->hidden_by >= 0) {
+        /* the instruction that hid it is layers[hidden_by_layer].created_by */
+        if (!s->visible && s->hidden_by >= 0)
             json_object_set_new(o, "hidden_by_layer", json_integer(s->hidden_by));
-            json_object_set_new(o, "hidden_how", jstr(s->deleted ? "deleted" : "shadowed"));
-            json_object_set_new(o, "hidden_by_created_by",
-                                jsonout_name(analysis_layer_instruction(a, img, (size_t)s->hidden_by)));
-        }
         json_array_append_new(arr, o);
     }
     return arr;
@@ -240,7 +237,7 @@ int report_json(FILE *out, const struct image *img, const struct analysis *a)
     json_object_set_new(root, "layers", layers_json(img, a));
     json_object_set_new(root, "history", history_json(img, a));
     json_object_set_new(root, "waste", waste_json(img, a));
-    json_object_set_new(root, "secrets", secrets_json(img, a));
+    json_object_set_new(root, "secrets", secrets_json(a));
     if (a) {
         json_t *an = json_object();
         json_object_set_new(an, "content_hashed_bytes", json_integer((json_int_t)a->hashed_bytes));
