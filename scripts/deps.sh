@@ -24,7 +24,7 @@ PKGS=(
   clang
 )
 # --images: real images, the Debian package (scripts/check-deb.sh) and strata's own image
-IMAGE_PKGS=(buildah skopeo debootstrap docker.io docker-registry apache2-utils openssl curl dpkg-dev debhelper lintian)
+IMAGE_PKGS=(buildah skopeo debootstrap docker.io podman docker-registry apache2-utils openssl curl dpkg-dev debhelper lintian)
 
 for a in "$@"; do
   case $a in

@@ -231,4 +231,28 @@ else
 fi
 kill "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null
 rm -rf "$DW" 2>/dev/null || true
+
+# ---------------------------------------------------------------- Podman, its API service on a private socket
+PW=$(mktemp -d /var/tmp/strata-e2e-podman.XXXXXX)
+PM=(podman --root "$PW/root" --runroot "$PW/run" --storage-driver vfs)
+if ! command -v podman > /dev/null; then
+  fail "podman is not installed (scripts/deps.sh --images)"
+elif ! timeout 300 "${PM[@]}" load -q -i "$C" > /dev/null 2> "$PW/load.err"; then
+  fail "podman load: $(tail -2 "$PW/load.err")"
+else
+  "${PM[@]}" system service --time=0 "unix://$PW/podman.sock" > "$PW/svc.log" 2>&1 &
+  PPID_=$!
+  PIDS+=($PPID_)
+  for i in $(seq 100); do [ -S "$PW/podman.sock" ] && break; sleep 0.2; done
+  CONTAINER_HOST=unix://$PW/podman.sock timeout 300 "$STRATA" --json podman:fixture/leaked-secrets:latest > "$WORKDIR/c.pod.json" 2> "$WORKDIR/c.pod.err"
+  same_json "podman:NAME (API socket) == its docker-archive" "$WORKDIR/c.pod.json" "$WORKDIR/c.file.json"
+  # a bare name: Docker is asked first (nothing there), then Podman
+  (cd "$WORKDIR" && DOCKER_HOST=unix://$PW/no-docker.sock CONTAINER_HOST=unix://$PW/podman.sock \
+    timeout 300 "$STRATA" --json fixture/leaked-secrets:latest) > "$WORKDIR/c.bare.json" 2>/dev/null
+  same_json "a bare name falls back to Podman" "$WORKDIR/c.bare.json" "$WORKDIR/c.file.json"
+  DOCKER_HOST=unix://$PW/no-docker.sock CONTAINER_HOST=unix://$PW/podman.sock expect_err \
+    "a bare name neither engine has says both were asked" "Docker: .*Podman: " --json nosuch-image:1
+  kill "$PPID_" 2>/dev/null; wait "$PPID_" 2>/dev/null
+fi
+rm -rf "$PW" 2>/dev/null || true
 finish sources
