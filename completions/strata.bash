@@ -37,6 +37,8 @@ _strata()
             mapfile -t COMPREPLY < <(compgen -W "$(_strata_ids)" -- "$cur"); return ;;
         --color)
             mapfile -t COMPREPLY < <(compgen -W "auto off dark" -- "$cur"); return ;;
+        --tls-verify)
+            mapfile -t COMPREPLY < <(compgen -W "true false" -- "$cur"); return ;;
         --fail-on-secret)
             mapfile -t COMPREPLY < <(compgen -W "info low medium high critical none" -- "$cur"); return ;;
         --platform)
@@ -56,22 +58,27 @@ _strata()
     if [[ $cur == -* ]]; then
         local opts
         if ((diff)); then
-            opts="--json --json= --report --platform --no-content --color --help"
+            opts="--json --json= --report --platform --no-content --color --tls-verify= --help"
         else
             opts="--report --json --json= --ci --sarif --platform --no-content --no-secret-scan
                   --show-secrets --ignore --config --lowest-efficiency --highest-removable-bytes
-                  --highest-removable-percent --fail-on-secret --color --keys --help --version"
+                  --highest-removable-percent --fail-on-secret --color --tls-verify= --keys --help --version"
         fi
         mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
         [[ ${COMPREPLY[*]} == *= ]] && compopt -o nospace 2>/dev/null
         return
     fi
 
-    # an image: a tar file, an OCI layout directory or - (standard input); "diff" first
+    # an image: a tar file, an OCI layout directory, - (standard input) or a transport name
+    # (docker-archive:PATH …); "diff" first
     local words=()
     ((COMP_CWORD == 1)) && words=(diff)
+    if [[ -n $cur && $cur != */* && $cur != *:* ]]; then
+        words+=(docker-archive: oci-archive: oci: docker-daemon: podman: docker://)
+    fi
     compopt -o filenames 2>/dev/null
     mapfile -t COMPREPLY < <(compgen -W "${words[*]}" -- "$cur"; compgen -f -- "$cur")
+    [[ ${#COMPREPLY[@]} == 1 && ${COMPREPLY[0]} == *: ]] && compopt -o nospace 2>/dev/null
 }
 
 complete -F _strata strata

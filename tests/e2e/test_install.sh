@@ -107,6 +107,7 @@ ask strata --json = i
 ask strata --fail-on-secret c
 ask strata --sarif ''
 ask strata --no-secret
+ask strata dock
 EOS
 mkdir -p "$WORKDIR/cwd/layout"; : > "$WORKDIR/cwd/image.tar"; : > "$WORKDIR/cwd/image2.tar.zst"
 complete -p >/dev/null 2>&1
@@ -118,12 +119,13 @@ check "bash: --ignore aws-access"   "${got[2]-}" "aws-access-key-id "
 check "bash: --ignore '' = every id of --list-ids" "$(echo "${got[3]-}" | wc -w)" "$(wc -l < "$WORKDIR/ids")"
 check "bash: first word: diff, files and folders" "${got[4]-}" "diff image.tar image2.tar.zst layout "
 check "bash: di"                    "${got[5]-}" "diff "
-check "bash: diff --: diff's options only" "${got[6]-}" "--color --help --json --json= --no-content --platform --report "
+check "bash: diff --: diff's options only" "${got[6]-}" "--color --help --json --json= --no-content --platform --report --tls-verify= "
 check "bash: an image after an option" "${got[7]-}" "image.tar image2.tar.zst layout "
 check "bash: --json=FILE"           "${got[8]-}" "image.tar image2.tar.zst "
 check "bash: --fail-on-secret c"    "${got[9]-}" "critical "
 check "bash: --sarif FILE"          "${got[10]-}" "image.tar image2.tar.zst layout "
 check "bash: --no-secret"           "${got[11]-}" "--no-secret-scan "
+check "bash: transport names"       "${got[12]-}" "docker-archive: docker-daemon: docker:// "
 
 # ---- zsh and fish
 zsh -n "$DEST$PFX/share/zsh/site-functions/_strata"; check "zsh -n _strata" $? 0
@@ -132,7 +134,7 @@ fask() { (cd "$WORKDIR/cwd" && PATH=$DEST$PFX/bin:$PATH fish --no-config -c \
           "source $DEST$PFX/share/fish/vendor_completions.d/strata.fish; complete -C '$1'" | cut -f1 | sort | tr '\n' ' '); }
 check "fish: --ignore aws-access" "$(fask 'strata --ignore aws-access')" "aws-access-key-id "
 check "fish: --ignore '' = every id" "$(fask 'strata --ignore ' | wc -w)" "$(wc -l < "$WORKDIR/ids")"
-check "fish: diff --: diff's options only" "$(fask 'strata diff --')" "--color --help --json --no-content --platform --report "
+check "fish: diff --: diff's options only" "$(fask 'strata diff --')" "--color --help --json --no-content --platform --report --tls-verify "
 check "fish: first word" "$(fask 'strata ')" "diff image.tar image2.tar.zst layout/ "
 
 # ---- uninstall leaves nothing but empty folders

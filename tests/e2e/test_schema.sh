@@ -102,7 +102,7 @@ bad negative-bytes '.totals.final_bytes = -1'
 bad severity-not-in-enum '.secrets[0].severity = "urgent"'
 bad efficiency-over-1 '.totals.efficiency = 1.5'
 bad layer-as-string '.secrets[0].layer = "3"'
-bad hidden-how-not-in-enum '(.secrets[] | select(.visible == false) | .hidden_how) = "vanished"'
+bad hidden-by-layer-as-string '(.secrets[] | select(.visible == false) | .hidden_by_layer) = "7"'
 bad no-partial 'del(.partial)'
 jq 'del(.only_in_a)' "$D/demo-demo.json" > "$B/diff.json"; V "$S2" "$B/diff.json" >/dev/null
 check "diff schema rejects: no only_in_a" $? 1
@@ -111,6 +111,6 @@ check "diff schema rejects: a strata/1 label" $? 1
 # optional names other work adds are allowed where the contract names them
 jq '.warnings = [] | .secrets[0].name = "X" | .secrets[0].hidden_by_layer = 4' "$J/demo.json" > "$B/opt.json"
 V "$S1" "$B/opt.json" > "$B/opt.out"; check "schema allows warnings, secrets[].name, hidden_by_layer" $? 0
-jq -e '[.secrets[] | select(.visible == false) | has("hidden_by_layer") and has("hidden_how")] | all and length > 0' "$J/demo.json" >/dev/null
-check "the demo's deleted secrets carry hidden_by_layer and hidden_how (so the schema checks them)" $? 0
+jq -e '[.secrets[] | select(.visible == false) | has("hidden_by_layer")] | all and length > 0' "$J/demo.json" >/dev/null
+check "the demo's deleted secrets carry hidden_by_layer (so the schema checks it)" $? 0
 finish "e2e schema"
