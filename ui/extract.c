@@ -23,8 +23,9 @@ static long mono_ms(void)
     return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* About every MiB written (every 4 MiB of a layer walked to the file): the status line says how far (at most ten times a second), and a key
- * waiting in the input is read at once, so a cancel typed ahead is seen at the first MiB. */
+/* About every MiB written (every 4 MiB of a layer walked to the file): the status line says how
+ * far (at most ten times a second), and a key waiting in the input is read at once, so a cancel
+ * typed ahead is seen at the first tick. */
 static int xtick(void *ctx, uint64_t done, uint64_t total)
 {
     struct xprog *x = ctx;

@@ -11,13 +11,11 @@ case $STRATA in /*) ;; *) STRATA=$(cd "$(dirname "$STRATA")" && pwd)/$(basename 
 SOCK=strata-extract-$$
 TIMEOUT=${TUI_TIMEOUT:-20}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/strata-extract.XXXXXX")
-PASSED=0 FAILED=0
+# shellcheck source=../harness.bash
+source "$(dirname "${BASH_SOURCE[0]}")/../harness.bash"
 
 cleanup() { tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
-
-pass() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
-fail() { FAILED=$((FAILED + 1)); echo "FAIL - $*"; }
 
 # missing tools are a failure, not a skip: this suite must run where CI runs it
 for tool in tmux python3 cmp; do
@@ -182,5 +180,4 @@ expect $s "EXIT=130" "Ctrl-C during an extract exits as SIGINT"
 left=$(find "$WORK/int" -type f 2>/dev/null | wc -l)
 [ "$left" -eq 0 ] && pass "an interrupted extract leaves no file" || { fail "Ctrl-C left $left file(s)"; find "$WORK/int" -type f; }
 
-echo "test_extract.sh: $PASSED passed, $FAILED failed"
-[ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]
+finish "tui extract"
