@@ -222,15 +222,27 @@ static const char *ar_error(struct archive *a, const char *dflt)
     return e ? e : dflt;
 }
 
-/* The outer archive could not be opened or read on: libarchive's word, or, when nothing of it
- * was a tar, the plain statement. Returns RC_FATAL. */
+/* The outer archive could not be opened or read on. Told apart by libarchive's error number, not
+ * its wording: a format error before any member means nothing of it was a tar; a system errno is
+ * a read error; the rest (a damaged or truncated tar or stream) is in libarchive's words.
+ * Returns RC_FATAL. */
+/* libarchive's ARCHIVE_ERRNO_FILE_FORMAT: EFTYPE where it exists, else EILSEQ (its
+ * archive_platform.h; the public header names it without a value) */
+#ifdef EFTYPE
+#define AR_ERRNO_FORMAT EFTYPE
+#else
+#define AR_ERRNO_FORMAT EILSEQ
+#endif
+
 static int outer_failed(struct reader *r, struct archive *a, int at_start)
 {
-    const char *e = ar_error(a, "corrupt tar");
-    if (at_start && strstr(e, "Unrecognized"))
+    int en = archive_errno(a);
+    if (at_start && en == AR_ERRNO_FORMAT)
         errbuf_set(&r->img->err, "%s: not a container image (not a tar archive)", r->base);
+    else if (en > 0 && en != AR_ERRNO_FORMAT)
+        errbuf_set(&r->img->err, "%s: read error: %s", r->base, strerror(en));
     else
-        errbuf_set(&r->img->err, "%s: %s", r->base, e);
+        errbuf_set(&r->img->err, "%s: %s", r->base, ar_error(a, "damaged archive"));
     return RC_FATAL;
 }
 
@@ -390,7 +402,8 @@ static int stream_tar(struct reader *r, const char *path)
                  mb->name, res.odd_paths, res.odd_example);
         /* The outer stream itself broke: nothing after this can be trusted, whatever the member. */
         if (lr == RC_FATAL) {
-            errbuf_set(&r->img->err, "%s: %s: %s", r->base, mb->name, e.msg);
+            errbuf_set(&r->img->err, "%s: the archive itself is damaged inside %s (%s)", r->base, mb->name,
+                       e.msg);
             rc = RC_FATAL;
             break;
         }
