@@ -190,6 +190,9 @@ expect_partial() {
   else
     fail "$name: no 'strata: warning: …$label…: layer $layer (sha256:…): $phrase' on stderr: $(head -c 400 "$err")"
   fi
+  if grep -qv '^strata: warning: ' "$err"; then
+    fail "$name: stderr holds more than warnings: $(grep -v '^strata: warning: ' "$err" | head -c 300)"
+  fi
   python3 - "$out" "$WORKDIR/oracle-$(basename "$src").json" "$layer" "$phrase" <<'PY' > "$WORKDIR/cmp.out"
 import json, sys
 rep_path, ora_path, layer, phrase = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
@@ -239,6 +242,15 @@ expect_partial "zstd-truncated-layer.tar" "$P/zstd-truncated-layer.tar" "$D" 2 "
 expect_partial "zstd-corrupt-layer.tar" "$P/zstd-corrupt-layer.tar" "$D" 2 "corrupt zstd stream"
 expect_partial "zstd-corrupt-layer.tar on stdin" "$P/zstd-corrupt-layer.tar" "$D" 2 "corrupt zstd stream" --stdin
 expect_partial "truncated-zstd-layer.tar on stdin" "$P/truncated-zstd-layer.tar" "$Z" 0 "truncated zstd stream" --stdin
+
+# diff with a damaged image: the comparison is made, said to be partial, exit 1
+timeout "$TIMEOUT" "$STRATA" diff --json "$P/corrupt-gzip-layer.tar" "$K" > "$WORKDIR/d.json" 2> "$WORKDIR/d.err" < /dev/null; rc=$?
+if [ $rc -eq 1 ] && jq -e '.schema == "strata-diff/1"' "$WORKDIR/d.json" > /dev/null 2>&1 &&
+   grep -q "^strata: warning: .*corrupt-gzip-layer.tar: layer 2: corrupt gzip stream.*partial" "$WORKDIR/d.err"; then
+  pass "diff with a damaged image: exit 1, its JSON, a warning naming layer 2"
+else
+  fail "diff with a damaged image: exit $rc: $(head -c 300 "$WORKDIR/d.err")"
+fi
 
 # the text report says it is partial, and exits 1 too
 timeout "$TIMEOUT" "$STRATA" --report "$P/truncated-gzip-layer.tar" > "$WORKDIR/r.txt" 2> /dev/null < /dev/null; rc=$?
