@@ -328,6 +328,12 @@ int fetch_open_tick(struct fetch **out, const struct image *img, uint32_t entry,
         errbuf_set(err, "content not available for standard input");
         return RC_FAILED;
     }
+    struct stat sst;
+    if (stat(img->source, &sst) != 0) {
+        /* a daemon or registry source was streamed, or the file went away since */
+        errbuf_set(err, "content not available: %s is not a file or folder on disk", img->source);
+        return RC_FAILED;
+    }
     if (!entry || entry >= m->n_entries) {
         errbuf_set(err, "no file selected");
         return RC_FAILED;

@@ -208,6 +208,13 @@ static void test_changed_on_disk(void **state)
     assert_int_equal(fetch_entry(&img, e, 100, &buf, &len, &trunc, &err), RC_FAILED);
     assert_non_null(strstr(err.msg, "changed on disk"));
     free(blob);
+    /* a source that is no file on disk (streamed from a daemon or registry) says so */
+    char *src = img.source;
+    img.source = "docker-daemon:app:1";
+    errbuf_clear(&err);
+    assert_int_equal(fetch_entry(&img, e, 100, &buf, &len, &trunc, &err), RC_FAILED);
+    assert_non_null(strstr(err.msg, "not a file or folder on disk"));
+    img.source = src;
     image_close(&img);
     free(path);
     fx_img_free(&im);
