@@ -80,6 +80,8 @@ static int dump_cb(const char *buf, size_t n, void *data)
             (void)left;
         }
     }
+    if (!n)                                /* all of it went into the carry */
+        return st->err ? -1 : 0;
     size_t left = filter(st, buf, n);
     memcpy(st->carry, buf + n - left, left);
     st->n_carry = left;
