@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -150,6 +152,8 @@ int outfile_is_stdout(const char *path)
     return stat(path, &a) == 0 && fstat(STDOUT_FILENO, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+static void unmask(struct outfile *o);
+
 FILE *outfile_open(struct outfile *o, const char *path, struct errbuf *err)
 {
     memset(o, 0, sizeof *o);
@@ -163,6 +167,14 @@ FILE *outfile_open(struct outfile *o, const char *path, struct errbuf *err)
             errbuf_set(err, "%s: %s", esc(path, e1, sizeof e1), strerror(errno));
         return o->f;
     }
+    /* signals that end the process wait until the temp file is renamed or removed */
+    sigset_t hold;
+    sigemptyset(&hold);
+    sigaddset(&hold, SIGINT);
+    sigaddset(&hold, SIGTERM);
+    sigaddset(&hold, SIGHUP);
+    sigaddset(&hold, SIGPIPE);
+    o->masked = pthread_sigmask(SIG_BLOCK, &hold, &o->saved) == 0;
     char buf[PATH_MAX];
     o->target = exists && realpath(path, buf) ? xstrdup(buf) : xstrdup(path);
     mode_t mode;
@@ -182,6 +194,7 @@ FILE *outfile_open(struct outfile *o, const char *path, struct errbuf *err)
         errbuf_set(err, "%s: %s", esc(path, e1, sizeof e1), strerror(errno));
         free(o->tmp);
         o->tmp = NULL;
+        unmask(o);
         return NULL;
     }
     if (fchmod(fd, mode) != 0 || !(o->f = fdopen(fd, "w"))) {
@@ -190,13 +203,22 @@ FILE *outfile_open(struct outfile *o, const char *path, struct errbuf *err)
         unlink(o->tmp);
         free(o->tmp);
         o->tmp = NULL;
+        unmask(o);
         return NULL;
     }
     return o->f;
 }
 
+static void unmask(struct outfile *o)
+{
+    if (o->masked)
+        pthread_sigmask(SIG_SETMASK, &o->saved, NULL);   /* a held Ctrl-C ends the process here */
+    o->masked = 0;
+}
+
 static void outfile_release(struct outfile *o)
 {
+    unmask(o);
     free(o->target);
     free(o->tmp);
     free(o->name);

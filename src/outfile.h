@@ -14,10 +14,13 @@
  * A regular (or not yet existing) output is written to a temporary file in the directory of the
  * file it lands on (a symlink's target) and renamed over it on commit, so readers never see a
  * partial report and a failed run leaves the old file (or none). An existing output that is not
- * a regular file (a FIFO, /dev/null, /dev/stdout, a process substitution) is written in place. */
+ * a regular file (a FIFO, /dev/null, /dev/stdout, a process substitution) is written in place.
+ * Between open and commit/abort of a temp file, SIGINT, SIGTERM, SIGHUP and SIGPIPE are held
+ * (the calling thread's mask) and delivered after the temp file is renamed or removed. */
 #ifndef STRATA_OUTFILE_H
 #define STRATA_OUTFILE_H
 
+#include <signal.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -54,6 +57,8 @@ struct outfile {
     char *target;          /* the file renamed over on commit; NULL when written in place */
     char *tmp;             /* the temporary file, NULL when written in place */
     char *name;            /* as given, for messages */
+    sigset_t saved;        /* the signal mask before open: SIGINT, SIGTERM, SIGHUP and SIGPIPE wait */
+    int masked;            /* while a temp file exists, so Ctrl-C never leaves one behind */
 };
 
 FILE *outfile_open(struct outfile *o, const char *path, struct errbuf *err);

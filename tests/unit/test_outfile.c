@@ -10,7 +10,10 @@
 #include <cmocka.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "src/outfile.h"
@@ -235,6 +238,61 @@ static void test_commit_replaces_whole(void **state)
     free(t); free(l); free(n);
 }
 
+static int sigint_held(void)
+{
+    sigset_t cur;
+    sigemptyset(&cur);
+    pthread_sigmask(SIG_BLOCK, NULL, &cur);
+    return sigismember(&cur, SIGINT);
+}
+
+/* While a temp file exists, SIGINT/SIGTERM wait (so Ctrl-C cannot leave one behind); a signal
+ * that came meanwhile is delivered once it is gone, and the mask is as before after a failure. */
+static void test_signals_held_while_temp_exists(void **state)
+{
+    (void)state;
+    assert_false(sigint_held());
+    struct outfile o;
+    struct errbuf e = {0};
+    char *p = P("sig.json");
+    assert_non_null(outfile_open(&o, p, &e));
+    assert_true(sigint_held());
+    fputs("x", o.f);
+    assert_int_equal(outfile_commit(&o, &e), 0);
+    assert_false(sigint_held());
+    assert_non_null(outfile_open(&o, p, &e));
+    assert_true(sigint_held());
+    outfile_abort(&o);
+    assert_false(sigint_held());
+    assert_null(outfile_open(&o, "/nonexistent/strata/x.json", &e));
+    assert_false(sigint_held());
+    outfile_abort(&o);
+    /* A SIGTERM that comes while writing ends the process only after the rename: the file is
+     * whole and no temp file is left (a child process takes the signal). */
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct outfile c;
+        struct errbuf ce = {0};
+        if (!outfile_open(&c, p, &ce))
+            _exit(3);
+        raise(SIGTERM);
+        fputs("whole", c.f);
+        outfile_commit(&c, &ce);
+        _exit(4);   /* not reached: the held SIGTERM ends it when the mask is restored */
+    }
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGTERM);
+    char *got = slurp("sig.json");
+    assert_string_equal(got, "whole");
+    free(got);
+    assert_int_equal(dotfiles(), 0);
+    free(p);
+}
+
 static void test_failures_reported(void **state)
 {
     (void)state;
@@ -262,6 +320,7 @@ int main(void)
         cmocka_unit_test(test_allows_other_paths_once),
         cmocka_unit_test(test_stdin_and_stdout_as_input),
         cmocka_unit_test(test_commit_replaces_whole),
+        cmocka_unit_test(test_signals_held_while_temp_exists),
         cmocka_unit_test(test_failures_reported),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
