@@ -18,6 +18,7 @@
 #include "analysis/secrets.h"
 #include "src/image.h"
 #include "src/outfile.h"
+#include "src/source.h"
 #include "ui/actions.h"
 #include "ui/ui.h"
 
@@ -93,9 +94,17 @@ static int outputs_check(const struct outputs *o, const char *const *inputs, siz
     struct outfile_set set;
     struct errbuf e = {0};
     outfile_set_init(&set);
-    for (size_t i = 0; i < n_inputs; i++)
-        if (inputs[i])
-            outfile_add_input(&set, inputs[i]);
+    for (size_t i = 0; i < n_inputs; i++) {
+        if (!inputs[i])
+            continue;
+        /* docker-archive:PATH, oci-archive:PATH and oci:DIR are the files they name; an engine
+         * or registry image is no file that an output could land on */
+        struct source_ref ref;
+        source_parse(inputs[i], &ref);
+        if (ref.kind == SRC_PATH || ref.kind == SRC_STDIN)
+            outfile_add_input(&set, ref.kind == SRC_STDIN ? "-" : ref.target);
+        source_ref_free(&ref);
+    }
     int bad = 0;
     if (o->json && o->sarif && !o->json_file && !o->sarif_file) {
         errbuf_set(&e, "--json and --sarif both ask for standard output; give one of them a FILE");

@@ -55,6 +55,7 @@ refused "--json=FILE on the image" "is an input" "$STRATA" --json="$W/in.tar" "$
 refused "--json=FILE through a symlink to the image" "resolves to the input" "$STRATA" --json="$W/in-link.json" "$W/in.tar"
 refused "--sarif FILE on a hard link to the image" "resolves to the input" "$STRATA" --sarif "$W/in-hard.json" "$W/in.tar"
 refused "--sarif FILE on the image, spelled differently" "resolves to the input" "$STRATA" --sarif "$W/./in.tar" "$W/in.tar"
+refused "--json=FILE on a docker-archive:PATH input" "refusing to write over it" "$STRATA" --json="$W/in.tar" "docker-archive:$W/in.tar"
 "$STRATA" --json="$W/in.tar" - < "$W/in.tar" > "$W/r.out" 2> "$W/r.err"
 check "--json=FILE on standard input's file: exit 64" "$? $(wc -l < "$W/r.err")" "64 1"
 grep -q "standard input" "$W/r.err"; check "... the message names standard input" $? 0
