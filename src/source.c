@@ -173,3 +173,35 @@ int source_stream_close(struct source_stream *s, struct errbuf *e)
     }
     return RC_OK;
 }
+
+int source_write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+char *source_read_file(const char *path, size_t max)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char *b = xmalloc(max + 1);
+    size_t n = fread(b, 1, max + 1, f);
+    fclose(f);
+    if (n > max) {
+        free(b);
+        return NULL;
+    }
+    b[n] = 0;
+    return b;
+}

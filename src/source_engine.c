@@ -41,18 +41,6 @@ static int endpoint_from_host(struct endpoint *ep, const char *host)
     return -1;
 }
 
-static char *read_small_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char *buf = xmalloc(1 << 20);
-    size_t n = fread(buf, 1, (1 << 20) - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    return buf;
-}
-
 /* DOCKER_HOST, else the current context's endpoint (DOCKER_CONTEXT or currentContext in
  * ~/.docker/config.json; contexts live in ~/.docker/contexts/meta/<sha256 of the name>/meta.json,
  * as the docker CLI stores them), else the default socket. */
@@ -79,7 +67,7 @@ static int docker_endpoint(struct endpoint *ep, struct errbuf *e)
     } else if (*dir) {
         char p[600];
         snprintf(p, sizeof p, "%s/config.json", dir);
-        char *txt = read_small_file(p);
+        char *txt = source_read_file(p, 1 << 20);
         json_t *j = txt ? json_loads(txt, 0, NULL) : NULL;
         const char *c = j ? json_string_value(json_object_get(j, "currentContext")) : NULL;
         if (c && *c)
@@ -94,7 +82,7 @@ static int docker_endpoint(struct endpoint *ep, struct errbuf *e)
         sha256_update(&s, ctx, strlen(ctx));
         sha256_hex(&s, hex);
         snprintf(p, sizeof p, "%s/contexts/meta/%s/meta.json", dir, hex);
-        char *txt = read_small_file(p);
+        char *txt = source_read_file(p, 1 << 20);
         json_t *j = txt ? json_loads(txt, 0, NULL) : NULL;
         const char *host = j ? json_string_value(json_object_get(
                                    json_object_get(json_object_get(j, "Endpoints"), "docker"), "Host"))
@@ -157,15 +145,9 @@ static size_t write_cb(char *p, size_t sz, size_t n, void *ud)
         s->head[s->head_len] = 0;
         return len;
     }
-    for (size_t off = 0; off < len;) {
-        ssize_t w = write(s->fd, p + off, len - off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            s->failed = 1;
-            return 0;
-        }
-        off += (size_t)w;
+    if (source_write_all(s->fd, p, len) != 0) {
+        s->failed = 1;
+        return 0;
     }
     s->bytes += len;
     return len;

@@ -46,18 +46,6 @@ struct reg {
 
 /* ------------------------------------------------------------------ credentials */
 
-static char *slurp(const char *path, size_t max)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char *b = xmalloc(max + 1);
-    size_t n = fread(b, 1, max, f);
-    fclose(f);
-    b[n] = 0;
-    return b;
-}
-
 static int b64val(int c)
 {
     if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -140,7 +128,7 @@ static int cred_helper(struct reg *g, const char *helper)
 
 static int creds_from(struct reg *g, const char *path)
 {
-    char *txt = slurp(path, 1 << 20);
+    char *txt = source_read_file(path, 1 << 20);
     json_t *j = txt ? json_loads(txt, 0, NULL) : NULL;
     free(txt);
     if (!j)
@@ -248,15 +236,9 @@ static size_t body_cb(char *p, size_t sz, size_t n, void *ud)
     size_t len = sz * n;
     if (r->stream) {
         sha256_update(r->hash, p, len);
-        for (size_t off = 0; off < len;) {
-            ssize_t w = write(r->out, p + off, len - off);
-            if (w < 0) {
-                if (errno == EINTR)
-                    continue;
-                r->write_failed = 1;
-                return 0;
-            }
-            off += (size_t)w;
+        if (source_write_all(r->out, p, len) != 0) {
+            r->write_failed = 1;
+            return 0;
         }
         r->got += len;
         return len;
@@ -527,19 +509,10 @@ static int reg_fetch(struct reg *g, const char *path, const char *accept, struct
 
 static int out_all(struct reg *g, const void *p, size_t n)
 {
-    const char *c = p;
-    while (n) {
-        ssize_t w = write(g->out, c, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            errbuf_set(g->e, "%s: the reader stopped", g->host);
-            return -1;
-        }
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
+    if (source_write_all(g->out, p, n) == 0)
+        return 0;
+    errbuf_set(g->e, "%s: the reader stopped", g->host);
+    return -1;
 }
 
 /* A ustar header; sizes from 8 GiB on in base-256 (GNU), which libarchive reads. */
