@@ -24,6 +24,7 @@
 
 #include "analysis/analysis_int.h"
 #include "analysis/secrets.h"
+#include "src/budget.h"
 #include "src/util.h"
 
 #define META_CAP (64u << 20)   /* a dpkg status bigger than this is not a status file */
@@ -167,6 +168,37 @@ static void on_hit(void *ctx, const struct secret_hit *h)
         r->name = mask_value_name(hc->text, h->offset, (int)h->kind, r->via, sizeof r->via);
 }
 
+static void meta_drop_all(struct analysis_priv *p)
+{
+    for (size_t i = 0; i < p->n_meta; i++) {
+        free(p->meta[i].path);
+        free(p->meta[i].data);
+        budget_give(p->meta[i].held);
+    }
+    p->n_meta = 0;
+}
+
+/* A package database file is kept whole until analysis_run(): its bytes come from the budget.
+ * The first one that does not fit turns package attribution off (a warning says which file),
+ * and what was kept is given back at once. */
+static int meta_room(struct analysis_priv *p, const struct sink_file *f)
+{
+    if (p->meta_refused)
+        return 0;
+    if (!budget_take(f->size + 1)) {
+        p->meta_refused = xstrdup(f->path);
+        p->meta_refused_size = f->size;
+        meta_drop_all(p);
+        return 0;
+    }
+    budget_give(p->cur_held);   /* a file whose end never came */
+    p->cur_held = f->size + 1;
+    free(p->mbuf);
+    p->mbuf = xmalloc(f->size + 1);
+    p->mcap = f->size + 1;
+    return 1;
+}
+
 static int sink_begin(void *ctx, const struct sink_file *f)
 {
     struct analysis *a = ctx;
@@ -180,6 +212,8 @@ static int sink_begin(void *ctx, const struct sink_file *f)
     p->cur_sec = !a->opts.no_secret_content && secrets_needs_content(p->sc, f->path, f->size) &&
                  !analysis_allowed(a, f->path);
     int mk = f->size <= META_CAP ? meta_kind(f->path) : -1;
+    if (mk >= 0 && !meta_room(p, f))
+        mk = -1;
     p->cur_meta = mk >= 0 ? mk + 1 : 0;
     p->slen = p->mlen = 0;
     if (p->cur_sec || p->cur_meta) {
@@ -245,9 +279,13 @@ static void keep_meta(struct analysis_priv *p, int kind)
 {
     char *data = NULL;
     size_t len = 0;
+    uint64_t held = p->cur_held;
+    p->cur_held = 0;
     if (kind == META_NPM) {
         json_error_t err;
+        int was = budget_json_charge(1);     /* past the budget: read as a package.json without a name */
         json_t *j = json_loadb(p->mbuf ? p->mbuf : "", p->mlen, 0, &err);
+        budget_json_charge(was);
         const char *nm = j ? json_string_value(json_object_get(j, "name")) : NULL;
         const char *ver = j ? json_string_value(json_object_get(j, "version")) : NULL;
         data = xasprintf("%s\n%s", nm ? nm : "", ver ? ver : "");
@@ -260,18 +298,25 @@ static void keep_meta(struct analysis_priv *p, int kind)
         free(nm);
         free(ver);
         len = strlen(data);
-    } else {
+    } else {        /* the buffer itself, sized from the tar header, moves to the record */
         len = p->mlen;
-        data = xmalloc(len + 1);
-        if (len)
-            memcpy(data, p->mbuf, len);
+        data = p->mbuf;
         data[len] = 0;
+        p->mbuf = NULL;
+        p->mcap = 0;
+    }
+    if (kind == META_NPM || kind == META_PY_METADATA) {
+        free(p->mbuf);          /* only name and version are kept: a few bytes, not counted */
+        p->mbuf = NULL;
+        p->mcap = 0;
+        budget_give(held);
+        held = 0;
     }
     if (p->n_meta == p->cap_meta) {
         p->cap_meta = p->cap_meta ? p->cap_meta * 2 : 64;
         p->meta = xreallocarray(p->meta, p->cap_meta, sizeof *p->meta);
     }
-    p->meta[p->n_meta++] = (struct meta_rec){p->cur_entry, kind, xstrdup(p->cur_path), data, len};
+    p->meta[p->n_meta++] = (struct meta_rec){p->cur_entry, kind, xstrdup(p->cur_path), data, len, held};
 }
 
 static void sink_end(void *ctx)
@@ -717,6 +762,8 @@ void analysis_free(struct analysis *a)
         free(p->cur_path);
         free(p->sbuf);
         free(p->mbuf);
+        budget_give(p->cur_held);
+        budget_give(p->pkgs_held);
         for (size_t i = 0; i < p->n_hits; i++) {
             free(p->hits[i].raw);
             free(p->hits[i].name);
@@ -725,11 +772,9 @@ void analysis_free(struct analysis *a)
         for (size_t i = 0; i < p->n_masks; i++)
             free(p->masks[i].raw);
         free(p->masks);
-        for (size_t i = 0; i < p->n_meta; i++) {
-            free(p->meta[i].path);
-            free(p->meta[i].data);
-        }
+        meta_drop_all(p);
         free(p->meta);
+        free(p->meta_refused);
         for (size_t i = 0; i < p->n_ignore; i++)
             free(p->ignore[i]);
         free(p->ignore);

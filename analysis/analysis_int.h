@@ -65,6 +65,7 @@ struct meta_rec {           /* a package database file kept in memory */
     char *path;
     char *data;
     size_t len;
+    uint64_t held;          /* bytes of the metadata budget (src/budget.h) it holds */
 };
 
 struct user_rule { char *id, *pattern, *title, *fix; int severity; };
@@ -85,6 +86,10 @@ struct analysis_priv {
     /* env and history secret values (mask.c), to mask them wherever such text is shown */
     struct mask_rec { char *raw; char masked[96]; } *masks; size_t n_masks;
     struct meta_rec *meta; size_t n_meta, cap_meta;
+    uint64_t cur_held;                  /* budget taken for the file streaming now */
+    char *meta_refused;                 /* a package database that did not fit in the budget */
+    uint64_t meta_refused_size;
+    uint64_t pkgs_held;                 /* budget held by a->pkgs */
     /* configuration */
     char **ignore; size_t n_ignore;
     char **allow; size_t n_allow;       /* allow-path globs: no waste, no secret findings */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "src/budget.h"
 #include "src/util.h"
 
 struct pctx {
@@ -23,7 +24,22 @@ struct pctx {
     const struct model *m;
     struct package *pk; size_t n, cap;
     uint64_t *acc;              /* per layer, bytes of the package being filled */
+    uint64_t held;              /* metadata budget taken for c->pk */
+    int refused;                /* the budget ran out: no attribution at all */
 };
+
+#define STR_COST(n) ((n) + 1 + 16)      /* a string and malloc's overhead */
+
+/* Takes n bytes of the budget for what attribution builds; sets c->refused when it cannot. */
+static int pk_hold(struct pctx *c, uint64_t n, uint64_t *held)
+{
+    if (c->refused || !budget_take(n)) {
+        c->refused = 1;
+        return 0;
+    }
+    *held += n;
+    return 1;
+}
 
 int package_is_build_only(const char *name)
 {
@@ -64,6 +80,7 @@ static size_t pkg_new(struct pctx *c, const char *eco, const char *name, size_t 
     memset(p, 0, sizeof *p);
     p->name = xstrndup(name, nl);
     p->version = xstrdup(ver ? ver : "");
+    pk_hold(c, 2 * sizeof *p + STR_COST(nl) + STR_COST(strlen(p->version)), &c->held);
     p->ecosystem = eco;
     p->layer = -1;
     p->list_layer = -1;
@@ -113,7 +130,8 @@ static int cmp_dstat(const void *x, const void *y)
     return strcmp(((const struct dstat *)x)->name, ((const struct dstat *)y)->name);
 }
 
-static void parse_status(const char *buf, size_t len, int layer, struct dstat **out, size_t *n)
+static void parse_status(struct pctx *c, const char *buf, size_t len, int layer, struct dstat **out,
+                         size_t *n, uint64_t *held)
 {
     char *name = NULL, *ver = NULL;
     uint64_t isize = 0;
@@ -125,7 +143,8 @@ static void parse_status(const char *buf, size_t len, int layer, struct dstat **
             e++;
         int blank = e == i || i >= len;
         if (blank) {
-            if (name && installed) {
+            if (name && installed &&
+                pk_hold(c, 2 * sizeof **out + STR_COST(strlen(name)) + STR_COST(ver ? strlen(ver) : 0), held)) {
                 *out = xreallocarray(*out, *n + 1, sizeof **out);
                 (*out)[(*n)++] = (struct dstat){name, ver ? ver : xstrdup(""), isize, layer, 0};
             } else {
@@ -135,7 +154,7 @@ static void parse_status(const char *buf, size_t len, int layer, struct dstat **
             name = ver = NULL;
             isize = 0;
             installed = 1;
-            if (i >= len)
+            if (i >= len || c->refused)
                 break;
         } else if (buf[i] != ' ' && buf[i] != '\t') {
             const char *colon = memchr(buf + i, ':', e - i);
@@ -217,14 +236,15 @@ static void dpkg_run(struct pctx *c)
     const struct model *m = c->m;
     struct dstat *st = NULL;
     size_t n_st = 0;
-    for (size_t i = 0; i < p->n_meta; i++) {
+    uint64_t st_held = 0;
+    for (size_t i = 0; i < p->n_meta && !c->refused; i++) {
         const struct meta_rec *r = &p->meta[i];
         if (r->kind == META_DPKG_STATUS && meta_visible(c->a, m, r))
-            parse_status(r->data, r->len, m->entries[r->entry].layer, &st, &n_st);
+            parse_status(c, r->data, r->len, m->entries[r->entry].layer, &st, &n_st, &st_held);
     }
     if (n_st)
         qsort(st, n_st, sizeof *st, cmp_dstat);
-    for (size_t i = 0; i < p->n_meta; i++) {
+    for (size_t i = 0; i < p->n_meta && !c->refused; i++) {
         const struct meta_rec *r = &p->meta[i];
         int md5 = r->kind == META_DPKG_MD5;
         if ((r->kind != META_DPKG_LIST && !md5) || !meta_visible(c->a, m, r))
@@ -249,7 +269,7 @@ static void dpkg_run(struct pctx *c)
         pkg_done(c, k);
     }
     for (size_t i = 0; i < n_st; i++) {
-        if (!st[i].used) {      /* no file list: Installed-Size (KiB) as an estimate */
+        if (!st[i].used && !c->refused) {   /* no file list: Installed-Size (KiB) as an estimate */
             size_t k = pkg_new(c, "deb", st[i].name, strlen(st[i].name), st[i].version);
             c->pk[k].bytes = st[i].isize * 1024;
             c->pk[k].layer = st[i].layer == LAYER_NONE ? -1 : st[i].layer;
@@ -258,6 +278,7 @@ static void dpkg_run(struct pctx *c)
         free(st[i].version);
     }
     free(st);
+    budget_give(st_held);
 }
 
 /* ---- apk ---- */
@@ -265,7 +286,7 @@ static void dpkg_run(struct pctx *c)
 static void apk_run(struct pctx *c)
 {
     struct analysis_priv *p = PRIV(c->a);
-    for (size_t mi = 0; mi < p->n_meta; mi++) {
+    for (size_t mi = 0; mi < p->n_meta && !c->refused; mi++) {
         const struct meta_rec *r = &p->meta[mi];
         if (r->kind != META_APK || !meta_visible(c->a, c->m, r))
             continue;
@@ -334,7 +355,7 @@ static void apk_run(struct pctx *c)
 static void python_run(struct pctx *c)
 {
     struct analysis_priv *p = PRIV(c->a);
-    for (size_t mi = 0; mi < p->n_meta; mi++) {
+    for (size_t mi = 0; mi < p->n_meta && !c->refused; mi++) {
         const struct meta_rec *r = &p->meta[mi];
         if (r->kind != META_PY_RECORD || !meta_visible(c->a, c->m, r))
             continue;
@@ -434,7 +455,7 @@ static void own_tree(struct pctx *c, size_t k, uint32_t root)
 static void npm_run(struct pctx *c)
 {
     struct analysis_priv *p = PRIV(c->a);
-    for (size_t mi = 0; mi < p->n_meta; mi++) {
+    for (size_t mi = 0; mi < p->n_meta && !c->refused; mi++) {
         const struct meta_rec *r = &p->meta[mi];
         if (r->kind != META_NPM || !meta_visible(c->a, c->m, r))
             continue;
@@ -498,13 +519,36 @@ void packages_run(struct analysis *a, const struct image *img)
     struct analysis_priv *p = PRIV(a);
     const struct model *m = &img->model;
     struct pctx c = {.a = a, .m = m};
-    c.acc = xcalloc(m->n_layers ? m->n_layers : 1, sizeof *c.acc);
+    char lim[32], sz[16];
     p->owner = xcalloc(m->n_paths ? m->n_paths : 1, sizeof *p->owner);
+    if (p->meta_refused) {
+        char esc[600];
+        analysis_warn(a, "package database %s (%s) does not fit in the metadata budget (%s; "
+                      "--max-metadata SIZE to change it): no package attribution",
+                      util_escape(p->meta_refused, esc, sizeof esc),
+                      fmt_size(p->meta_refused_size, sz, sizeof sz), budget_limit_str(lim, sizeof lim));
+        return;
+    }
+    c.acc = xcalloc(m->n_layers ? m->n_layers : 1, sizeof *c.acc);
     dpkg_run(&c);
     apk_run(&c);
     python_run(&c);
     npm_run(&c);
     free(c.acc);
+    if (c.refused) {
+        analysis_warn(a, "the package databases list more than the metadata budget holds (%s; "
+                      "--max-metadata SIZE to change it): no package attribution",
+                      budget_limit_str(lim, sizeof lim));
+        for (size_t i = 0; i < c.n; i++) {
+            free(c.pk[i].name);
+            free(c.pk[i].version);
+        }
+        c.n = 0;
+        memset(p->owner, 0, (m->n_paths ? m->n_paths : 1) * sizeof *p->owner);
+        budget_give(c.held);
+        c.held = 0;
+    }
+    p->pkgs_held = c.held;
     if (!c.n) {
         free(c.pk);
         return;

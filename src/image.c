@@ -22,6 +22,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "src/budget.h"
 #include "src/layer.h"
 #include "src/source.h"
 
@@ -36,9 +37,11 @@ struct member {
     char *link;            /* symlink / hard-link target, normalised member name */
     uint64_t off, size;    /* data range in the tar file (seekable mode) */
     char *disk;            /* file path (directory mode) */
-    char *json;            /* kept JSON text */
+    char *json;            /* kept JSON text, json_len + 1 bytes taken from the budget */
     size_t json_len;
     int json_errno;        /* a read of the JSON text failed with this errno */
+    int over_budget;       /* looked like JSON, but keeping it would have passed the budget */
+    uint64_t held;         /* bytes of the budget its text holds */
     int blob;              /* model blob read from it (streaming), -1 */
     int comp, estargz;
     char *error;           /* why it could not be read whole as a layer, NULL if it was */
@@ -50,6 +53,8 @@ struct reader {
     const struct image_opts *o;
     struct member *mem;
     size_t n_mem, cap_mem;
+    uint32_t *slots;       /* name hash -> member index + 1 (the last member of a name) */
+    size_t n_slots, n_indexed;
     int fd;                /* seekable tar file, or -1 */
     int in_fd;             /* a stream to read instead of a file: stdin, an engine, a registry */
     int dir;               /* directory mode */
@@ -102,18 +107,64 @@ static struct member *mem_add(struct reader *r, const char *name)
     return mb;
 }
 
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull;     /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return h ^ (h >> 29);
+}
+
+/* Puts member i in the name index; a later member of the same name replaces an earlier one, as
+ * a later tar member overwrites an earlier one on extraction. */
+static void index_put(struct reader *r, size_t i)
+{
+    size_t mask = r->n_slots - 1;
+    for (size_t h = name_hash(r->mem[i].name) & mask;; h = (h + 1) & mask) {
+        uint32_t v = r->slots[h];
+        if (!v || strcmp(r->mem[v - 1].name, r->mem[i].name) == 0) {
+            r->slots[h] = (uint32_t)i + 1;
+            return;
+        }
+    }
+}
+
+/* Indexes the members listed since the last lookup (once each: lookups were a scan per hop). */
+static void index_update(struct reader *r)
+{
+    if (r->n_mem * 2 >= r->n_slots) {
+        size_t n = r->n_slots ? r->n_slots : 256;
+        while (r->n_mem * 2 >= n)
+            n *= 2;
+        free(r->slots);
+        r->slots = xcalloc(n, sizeof *r->slots);
+        r->n_slots = n;
+        r->n_indexed = 0;
+    }
+    for (; r->n_indexed < r->n_mem; r->n_indexed++)
+        index_put(r, r->n_indexed);
+}
+
+static struct member *index_get(struct reader *r, const char *n)
+{
+    index_update(r);
+    size_t mask = r->n_slots - 1;
+    for (size_t h = name_hash(n) & mask;; h = (h + 1) & mask) {
+        uint32_t v = r->slots[h];
+        if (!v)
+            return NULL;
+        if (strcmp(r->mem[v - 1].name, n) == 0)
+            return &r->mem[v - 1];
+    }
+}
+
 /* Finds a member by name, following symlinks and hard links inside the archive. */
 static struct member *mem_find(struct reader *r, const char *name)
 {
     char *n = norm_name(name);
     struct member *found = NULL;
     for (int hops = 0; hops < 16; hops++) {
-        found = NULL;
-        for (size_t i = r->n_mem; i-- > 0;)
-            if (strcmp(r->mem[i].name, n) == 0) {
-                found = &r->mem[i];
-                break;
-            }
+        found = index_get(r, n);
         if (!found || found->type == MT_FILE)
             break;
         char *next = xstrdup(found->link);
@@ -136,6 +187,27 @@ static void mem_set_link(struct member *mb, const char *target, int symlink)
     } else {
         mb->link = norm_name(target);
     }
+}
+
+/* Room for a JSON member's text, from the budget: a buffer of size + 1 bytes, or NULL with the
+ * member marked (an error only if the image needs that member). */
+static char *json_room(struct member *mb)
+{
+    if (!budget_take(mb->size + 1)) {
+        mb->over_budget = 1;
+        return NULL;
+    }
+    mb->held = mb->size + 1;
+    return mb->json = xmalloc(mb->size + 1);
+}
+
+static void json_drop(struct member *mb)
+{
+    free(mb->json);
+    mb->json = NULL;
+    mb->json_len = 0;
+    budget_give(mb->held);
+    mb->held = 0;
 }
 
 static int looks_json(const char *p, size_t n)
@@ -192,15 +264,13 @@ static int list_dir(struct reader *r, const char *root, const char *rel, int dep
                     int fd = open(full, O_RDONLY | O_CLOEXEC);
                     char peek[64];
                     ssize_t k = fd >= 0 ? read(fd, peek, sizeof peek) : -1;
-                    if (k > 0 && looks_json(peek, (size_t)k)) {
-                        mb->json = xmalloc(mb->size + 1);
+                    if (k > 0 && looks_json(peek, (size_t)k) && json_room(mb)) {
                         if (pread_all(fd, mb->json, mb->size, 0) == 0) {
                             mb->json_len = mb->size;
                             mb->json[mb->size] = 0;
                         } else {
                             mb->json_errno = errno ? errno : EIO;
-                            free(mb->json);
-                            mb->json = NULL;
+                            json_drop(mb);
                         }
                     }
                     if (fd >= 0)
@@ -289,15 +359,13 @@ static int list_tar(struct reader *r, const char *path)
         if (mb->size <= JSON_MAX && mb->size > 0) {
             char peek[64];
             size_t k = mb->size < sizeof peek ? (size_t)mb->size : sizeof peek;
-            if (pread_all(r->fd, peek, k, mb->off) == 0 && looks_json(peek, k)) {
-                mb->json = xmalloc(mb->size + 1);
+            if (pread_all(r->fd, peek, k, mb->off) == 0 && looks_json(peek, k) && json_room(mb)) {
                 if (pread_all(r->fd, mb->json, mb->size, mb->off) == 0) {
                     mb->json_len = mb->size;
                     mb->json[mb->size] = 0;
                 } else {
                     mb->json_errno = errno ? errno : EIO;
-                    free(mb->json);
-                    mb->json = NULL;
+                    json_drop(mb);
                 }
             }
         }
@@ -356,8 +424,9 @@ static int stream_tar(struct reader *r, const char *path)
             rc = RC_FATAL;
             break;
         }
-        if (mb->size <= JSON_MAX && looks_json(blk, sz)) {
-            mb->json = xmalloc(mb->size + 1);
+        if (mb->size <= JSON_MAX && looks_json(blk, sz) && !json_room(mb))
+            continue;       /* skipped unread; an error if the manifest needs it */
+        if (mb->json) {
             size_t got = 0;
             for (;;) {
                 size_t k = sz < mb->size - got ? sz : (size_t)(mb->size - got);
@@ -418,8 +487,17 @@ static int stream_tar(struct reader *r, const char *path)
 
 /* ------------------------------------------------------------------ JSON */
 
+/* "... passes the metadata budget (256 MiB; --max-metadata SIZE to change it)" */
+#define BUDGET_FMT "the metadata budget (%s; --max-metadata SIZE to change it)"
+
 static json_t *mem_json(struct reader *r, struct member *mb, const char *what)
 {
+    char lim[32], sz[16];
+    if (mb->over_budget) {
+        errbuf_set(&r->img->err, "%s: %s %s (%s) does not fit in " BUDGET_FMT, r->base, what,
+                   mb->name, fmt_size(mb->size, sz, sizeof sz), budget_limit_str(lim, sizeof lim));
+        return NULL;
+    }
     if (!mb->json) {
         /* why it was not kept, from what was seen when it was met */
         if (mb->size > JSON_MAX)
@@ -435,10 +513,17 @@ static json_t *mem_json(struct reader *r, struct member *mb, const char *what)
         return NULL;
     }
     json_error_t je;
+    int was = budget_json_charge(1);     /* jansson's objects can take 100 times the text */
     json_t *j = json_loadb(mb->json, mb->json_len, JSON_REJECT_DUPLICATES, &je);
+    int refused = budget_json_failed();
+    budget_json_charge(was);
     if (!j) {
         enum json_error_code c = json_error_code(&je);
-        if (c == json_error_out_of_memory)
+        if (refused)
+            errbuf_set(&r->img->err, "%s: %s %s (%s): its parsed form does not fit in " BUDGET_FMT,
+                       r->base, what, mb->name, fmt_size(mb->json_len, sz, sizeof sz),
+                       budget_limit_str(lim, sizeof lim));
+        else if (c == json_error_out_of_memory)
             errbuf_set(&r->img->err, "%s: %s %s: out of memory parsing JSON", r->base, what, mb->name);
         else if (c == json_error_premature_end_of_input)
             errbuf_set(&r->img->err, "%s: %s %s: JSON cut short at line %d", r->base, what, mb->name, je.line);
@@ -731,6 +816,35 @@ static void str_list(json_t *arr, char ***out, size_t *n)
 
 static char *dup_or_empty(const char *s) { return xstrdup(s ? s : ""); }
 
+/* Compact JSON text of v ("" for none or null), freed with free(): jansson's own blocks go back
+ * through its allocator (src/budget.c). */
+static char *json_text(json_t *v)
+{
+    if (!v || json_is_null(v))
+        return xstrdup("");
+    char *t = json_dumps(v, JSON_COMPACT);
+    char *out = xstrdup(t ? t : "");
+    json_free_t jfree;
+    json_get_alloc_funcs(NULL, &jfree);
+    jfree(t);
+    return out;
+}
+
+/* Takes n bytes of the budget for what the image keeps from its config; 0 with err set. */
+static int img_hold(struct reader *r, uint64_t n, const char *what)
+{
+    if (budget_take(n)) {
+        r->img->budget_held += n;
+        return 1;
+    }
+    char lim[32];
+    errbuf_set(&r->img->err, "%s: %s does not fit in " BUDGET_FMT, r->base, what,
+               budget_limit_str(lim, sizeof lim));
+    return 0;
+}
+
+#define STR_COST(s) (strlen(s) + 1 + 16)     /* a string and malloc's overhead */
+
 static int parse_config(struct reader *r, struct member *cm, size_t n_layers)
 {
     struct image *img = r->img;
@@ -742,19 +856,30 @@ static int parse_config(struct reader *r, struct member *cm, size_t n_layers)
         json_decref(c);
         return RC_FATAL;
     }
-    img->config_json = xstrndup(cm->json, cm->json_len);
+    /* The text moves to the image with its share of the budget. */
+    img->config_json = cm->json;
+    img->budget_held += cm->held;
+    cm->json = NULL;
+    cm->held = 0;
     img->os = dup_or_empty(jstr(c, "os"));
     img->arch = dup_or_empty(jstr(c, "architecture"));
     img->variant = dup_or_empty(jstr(c, "variant"));
     json_t *cc = json_object_get(c, "config");
     if (json_is_object(cc)) {
         str_list(json_object_get(cc, "Env"), &img->env, &img->n_env);
+        uint64_t env_cost = 0;
+        for (size_t k = 0; k < img->n_env; k++)
+            env_cost += sizeof *img->env + STR_COST(img->env[k]);
+        if (!img_hold(r, env_cost, "the config's Env list")) {
+            json_decref(c);
+            return RC_FATAL;
+        }
         img->user = dup_or_empty(jstr(cc, "User"));
         img->workdir = dup_or_empty(jstr(cc, "WorkingDir"));
         json_t *v = json_object_get(cc, "Cmd");
-        img->cmd = v && !json_is_null(v) ? json_dumps(v, JSON_COMPACT) : xstrdup("");
+        img->cmd = json_text(v);
         v = json_object_get(cc, "Entrypoint");
-        img->entrypoint = v && !json_is_null(v) ? json_dumps(v, JSON_COMPACT) : xstrdup("");
+        img->entrypoint = json_text(v);
     } else {
         img->user = xstrdup("");
         img->workdir = xstrdup("");
@@ -788,6 +913,12 @@ static int parse_config(struct reader *r, struct member *cm, size_t n_layers)
             hi->instruction = history_instruction(hi->created_by);
             hi->empty_layer = json_is_object(he) && json_is_true(json_object_get(he, "empty_layer"));
             hi->layer = -1;
+            if (!img_hold(r, sizeof *hi + STR_COST(hi->created_by) + STR_COST(hi->created) +
+                             STR_COST(hi->comment) + STR_COST(hi->author) + STR_COST(hi->instruction),
+                          "the config's history")) {
+                json_decref(c);
+                return RC_FATAL;
+            }
             if (!hi->empty_layer) {
                 if (next_layer < n_layers) {
                     hi->layer = (int)next_layer;
@@ -1056,7 +1187,22 @@ static int resolve(struct reader *r, int streaming)
         img->layers[i].estargz = lm[i]->estargz;
     }
     free(lm);
-    model_stack(&img->model, order, (uint32_t)n_layers);
+    if (model_stack(&img->model, order, (uint32_t)n_layers) != RC_OK) {
+        uint32_t b = img->model.repeat_refused, uses = 0;
+        size_t first = 0;
+        for (size_t i = n_layers; i-- > 0;)
+            if (order[i] == b) {
+                uses++;
+                first = i;
+            }
+        char sd[48], lim[32];
+        layer_label(&img->layers[first], sd, sizeof sd);
+        errbuf_set(&img->err, "%s: the manifest names layer %zu (%s) %u times; a copy of its %u entries "
+                   "for each use does not fit in " BUDGET_FMT, r->base, first, sd, uses,
+                   img->model.blobs[b].n_entries, budget_limit_str(lim, sizeof lim));
+        free(order);
+        goto out;
+    }
     img->blob_layer = xmalloc((img->model.n_blobs ? img->model.n_blobs : 1) * sizeof *img->blob_layer);
     for (uint32_t b = 0; b < img->model.n_blobs; b++)
         img->blob_layer[b] = UINT32_MAX;
@@ -1139,10 +1285,11 @@ int image_open(struct image *img, const char *path, const struct image_opts *o)
         free(r.mem[i].name);
         free(r.mem[i].link);
         free(r.mem[i].disk);
-        free(r.mem[i].json);
+        json_drop(&r.mem[i]);
         free(r.mem[i].error);
     }
     free(r.mem);
+    free(r.slots);
     if (rc == RC_FATAL && !img->err.set)
         errbuf_set(&img->err, "%s: cannot read the image", path);
     source_ref_free(&ref);
@@ -1161,6 +1308,7 @@ void image_close(struct image *img)
     free(img->variant);
     free(img->config_digest);
     free(img->config_json);
+    budget_give(img->budget_held);
     for (size_t i = 0; i < img->n_env; i++)
         free(img->env[i]);
     free(img->env);

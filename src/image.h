@@ -82,6 +82,7 @@ struct image {
     char **warnings; size_t n_warnings;
     int partial;           /* a layer is damaged: figures cover what could be read (layers[].error) */
     struct errbuf err;
+    uint64_t budget_held;  /* bytes of the metadata budget (src/budget.h) the above hold */
 };
 
 int image_open(struct image *img, const char *path, const struct image_opts *opts);

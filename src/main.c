@@ -16,6 +16,7 @@
 #include "analysis/report.h"
 #include "analysis/sarif.h"
 #include "analysis/secrets.h"
+#include "src/budget.h"
 #include "src/image.h"
 #include "src/outfile.h"
 #include "src/source.h"
@@ -24,6 +25,18 @@
 
 #define STRATA_VERSION "0.1.0"
 enum { EXIT_OK = 0, EXIT_INPUT = 1, EXIT_CI = 2, EXIT_USAGE = 64 };
+
+/* --max-metadata SIZE: 0, or EXIT_USAGE after saying why. */
+static int set_max_metadata(const char *v)
+{
+    uint64_t n;
+    if (!budget_parse_size(v, &n)) {
+        fprintf(stderr, "strata: bad value for --max-metadata: %s (a size such as 512M or 2G)\n", v);
+        return EXIT_USAGE;
+    }
+    budget_set_limit(n);
+    return 0;
+}
 
 static void usage(FILE *f)
 {
@@ -48,6 +61,8 @@ static void usage(FILE *f)
           "  --show-secrets                print secret values unmasked\n"
           "  --ignore ID                   silence a secret rule, waste category or hint (repeatable;\n"
           "                                an unknown ID is an error that lists the known ones)\n"
+          "  --max-metadata SIZE           memory for manifests, configs and package databases\n"
+          "                                read from the image (default 256M; K/M/G = KiB/MiB/GiB)\n"
           "  --config FILE                 rules and CI thresholds (default ./.strata.conf)\n"
           "  --sarif FILE                  write secrets as SARIF 2.1.0 (- for standard output)\n"
           "  --lowest-efficiency F         --ci: fail below this efficiency (0..1)\n"
@@ -235,7 +250,8 @@ static int cmd_diff(int argc, char **argv)
         {"json", optional_argument, 0, 'j'}, {"report", no_argument, 0, 'r'},
         {"platform", required_argument, 0, 'p'}, {"no-content", no_argument, 0, 'n'},
         {"color", required_argument, 0, 'C'}, {"help", no_argument, 0, 'h'},
-        {"tls-verify", required_argument, 0, 'T'}, {0, 0, 0, 0}};
+        {"tls-verify", required_argument, 0, 'T'},
+        {"max-metadata", required_argument, 0, 'M'}, {0, 0, 0, 0}};
     int json = 0, text = 0, c;
     const char *json_file = NULL, *color = "auto";
     struct loaded l[2];
@@ -256,6 +272,7 @@ static int cmd_diff(int argc, char **argv)
                 return EXIT_USAGE;
             l[1].io.tls_no_verify = l[0].io.tls_no_verify;
             break;
+        case 'M': if (set_max_metadata(optarg)) return EXIT_USAGE; break;
         case 'h': usage(stdout); return EXIT_OK;
         default: usage(stderr); return EXIT_USAGE;
         }
@@ -355,7 +372,7 @@ int main(int argc, char **argv)
         return cmd_diff(argc - 1, argv + 1);
 
     enum { O_PLATFORM = 256, O_NOCONTENT, O_NOSECRET, O_SHOW, O_IGNORE, O_CONFIG, O_SARIF, O_COLOR,
-           O_LEFF, O_HRB, O_HRP, O_FAILSEC, O_VERSION, O_KEYS, O_LIST_IDS, O_TLS };
+           O_LEFF, O_HRB, O_HRP, O_FAILSEC, O_VERSION, O_KEYS, O_LIST_IDS, O_TLS, O_MAXMETA };
     static const struct option opts[] = {
         {"report", no_argument, 0, 'r'},     {"json", optional_argument, 0, 'j'},
         {"ci", no_argument, 0, 'c'},         {"help", no_argument, 0, 'h'},
@@ -369,6 +386,7 @@ int main(int argc, char **argv)
         {"highest-removable-bytes", required_argument, 0, O_HRB},
         {"highest-removable-percent", required_argument, 0, O_HRP},
         {"fail-on-secret", required_argument, 0, O_FAILSEC},
+        {"max-metadata", required_argument, 0, O_MAXMETA},
         {0, 0, 0, 0}};
     int mode_report = 0, mode_json = 0, mode_ci = 0;
     const char *json_file = NULL, *sarif_file = NULL, *color = "auto";
@@ -406,6 +424,12 @@ int main(int argc, char **argv)
         case O_IGNORE: ignore[ao.n_ignore++] = optarg; break;
         case O_CONFIG: ao.config_path = optarg; break;
         case O_SARIF: sarif_file = optarg; break;
+        case O_MAXMETA:
+            if (set_max_metadata(optarg)) {
+                free(ignore);
+                return EXIT_USAGE;
+            }
+            break;
         case O_COLOR:
             if (strcmp(optarg, "auto") && strcmp(optarg, "off") && strcmp(optarg, "dark")) {
                 fprintf(stderr, "strata: --color takes auto, off or dark\n");
@@ -483,9 +507,12 @@ int main(int argc, char **argv)
         free(ignore);
         return EXIT_INPUT;
     }
+    size_t n_config_warnings = an->n_warnings;
     analysis_run(an, &img);
     for (size_t i = 0; i < img.n_warnings; i++)
         fprintf(stderr, "strata: warning: %s\n", img.warnings[i]);
+    for (size_t i = n_config_warnings; i < an->n_warnings; i++)   /* e.g. no package attribution */
+        fprintf(stderr, "strata: warning: %s\n", an->warnings[i]);
     int exit_code = EXIT_OK;
     if (mode_json)
         exit_code = write_report(out.json_file, "JSON report", w_json, &img, an);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "src/budget.h"
 #include "src/util.h"
 
 static inline size_t child_hash(uint32_t parent, uint32_t name)
@@ -64,6 +65,7 @@ void model_free(struct model *m)
     free(m->blobs);
     free(m->layers);
     free(m->child_slots);
+    budget_give(m->budget_held);
     memset(m, 0, sizeof *m);
 }
 
@@ -319,6 +321,37 @@ int model_stack(struct model *m, const uint32_t *blob_of_layer, uint32_t n)
     m->layers = xcalloc(n ? n : 1, sizeof *m->layers);
     m->n_layers = n;
     uint8_t *used = xcalloc(m->n_blobs ? m->n_blobs : 1, 1);
+    /* Entries copied for repeated blobs are not in the input, so they count against the metadata
+     * budget (a manifest can name one blob 65,000 times): all of them, before any is made. */
+    uint64_t copies = 0;
+    uint32_t first_repeat = UINT32_MAX;
+    for (uint32_t L = 0; L < n; L++) {
+        uint32_t b = blob_of_layer[L];
+        if (b >= m->n_blobs)
+            continue;
+        if (used[b]) {
+            copies += m->blobs[b].n_entries;
+            if (first_repeat == UINT32_MAX)
+                first_repeat = b;
+        }
+        used[b] = 1;
+    }
+    memset(used, 0, m->n_blobs ? m->n_blobs : 1);
+    uint64_t cost = copies * (sizeof *m->entries + sizeof *m->ext);
+    if (copies && (m->n_entries + copies > UINT32_MAX || !budget_take(cost))) {
+        m->repeat_refused = first_repeat;
+        free(used);
+        free(m->layers);
+        m->layers = NULL;
+        m->n_layers = 0;
+        return RC_FATAL;
+    }
+    m->budget_held += cost;
+    if (m->n_entries + copies > m->cap_entries) {    /* exactly, not doubled */
+        m->cap_entries = (uint32_t)(m->n_entries + copies);
+        m->entries = xreallocarray(m->entries, m->cap_entries, sizeof *m->entries);
+        m->ext = xreallocarray(m->ext, m->cap_entries, sizeof *m->ext);
+    }
     for (uint32_t i = 1; i < m->n_entries; i++) {
         m->entries[i].flags |= EF_UNUSED;
     }

@@ -93,6 +93,8 @@ struct model {
     struct layer_stats *layers; uint32_t n_layers;
     uint32_t *child_slots; size_t n_child_slots, child_used;   /* (parent, name) -> node */
     int stacked;
+    uint64_t budget_held;     /* metadata budget (src/budget.h) held by copied entries */
+    uint32_t repeat_refused;  /* model_stack() failed: copies of this blob did not fit */
     /* totals, after model_stack */
     uint64_t layer_bytes, final_bytes, shadowed_bytes, deleted_bytes, final_files;
 };
@@ -116,7 +118,9 @@ uint32_t model_add_entry(struct model *m, uint32_t blob, uint32_t path, uint64_t
                          int64_t mtime, const char *link);
 void model_blob_end(struct model *m, uint32_t blob);
 
-/* Stacks the blobs given in layer order (a blob may appear twice). Returns RC_OK. */
+/* Stacks the blobs given in layer order (a blob may appear twice; each repeat copies its
+ * entries, taken from the metadata budget). Returns RC_OK, or RC_FATAL when the copies of blob
+ * m->repeat_refused do not fit in the budget (the model is then not stacked). */
 int model_stack(struct model *m, const uint32_t *blob_of_layer, uint32_t n_layers);
 
 /* Entry of `path` visible when looking at the filesystem after `layer`, 0 if none. */
