@@ -22,6 +22,8 @@ PKGS=(
   python3-yaml
   # make fuzz (libFuzzer); make fuzz-replay needs only gcc
   clang
+  # peak RSS and CPU of the memory tests (tests/e2e/test_memory.sh: /usr/bin/time)
+  time
 )
 # --images: real images, the Debian package (scripts/check-deb.sh) and strata's own image
 IMAGE_PKGS=(buildah skopeo debootstrap docker.io podman docker-registry apache2-utils openssl curl dpkg-dev debhelper lintian)
