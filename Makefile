@@ -82,6 +82,7 @@ lint:
 
 bench: all
 	bash bench/run.sh
+	bash -o pipefail -c 'bash bench/registry.sh | tee bench/registry-results.txt'
 
 screenshots: all
 	bash scripts/screenshots.sh
