@@ -909,7 +909,9 @@ int source_registry_write(const char *refstr, const struct source_opts *o, int o
     snprintf(name, sizeof name, "blobs/sha256/%s", hex);
     int bad = tar_mem(&g, "oci-layout", layout, sizeof layout - 1) || tar_mem(&g, "index.json", idx_txt, strlen(idx_txt)) ||
               tar_mem(&g, name, man_body, man_len);
-    free(idx_txt);
+    json_free_t jfree;      /* jansson's own allocator (src/budget.c installs one): not free() */
+    json_get_alloc_funcs(NULL, &jfree);
+    jfree(idx_txt);
     if (bad)
         goto out;
     json_t *cfg = json_object_get(man, "config");
