@@ -142,22 +142,6 @@ static int open_parent(const char *dir, const char *const *comps, size_t n, stru
     return dfd;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    const char *b = p;
-    while (n) {
-        ssize_t w = write(fd, b, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        b += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Moves tmp to name in dfd, never over an existing name. 0, or -1 with errno. */
 static int publish(int dfd, const char *tmp, const char *name)
 {
@@ -244,7 +228,7 @@ int extract_write(const char *dir, const char *const *comps, size_t n, unsigned 
     size_t k;
     int r;
     while ((r = rd(rctx, &p, &k, err)) == 1) {
-        if (write_all(fd, p, k) != 0) {
+        if (util_write_all(fd, p, k) != 0) {
             errbuf_set(err, "writing %s: %s", name, strerror(errno));
             rc = RC_FAILED;
             break;

@@ -174,22 +174,6 @@ int source_stream_close(struct source_stream *s, struct errbuf *e)
     return RC_OK;
 }
 
-int source_write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 char *source_read_file(const char *path, size_t max)
 {
     FILE *f = fopen(path, "r");

@@ -62,9 +62,7 @@ int source_stream_open(const struct source_ref *ref, const struct source_opts *o
  * RC_OK when it finished cleanly, RC_FATAL with e set (first message wins) otherwise. */
 int source_stream_close(struct source_stream *s, struct errbuf *e);
 
-/* Helpers of the producers: every byte written (0) or the reader gone (-1); a small file read
- * whole (NULL if absent or larger than max), caller frees. */
-int source_write_all(int fd, const void *p, size_t n);
+/* A small file read whole (NULL if absent or larger than max), caller frees. */
 char *source_read_file(const char *path, size_t max);
 
 /* Producers, run in the child with the write end of the pipe; each returns 0, or -1 with e set. */

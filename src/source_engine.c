@@ -145,7 +145,7 @@ static size_t write_cb(char *p, size_t sz, size_t n, void *ud)
         s->head[s->head_len] = 0;
         return len;
     }
-    if (source_write_all(s->fd, p, len) != 0) {
+    if (util_write_all(s->fd, p, len) != 0) {
         s->failed = 1;
         return 0;
     }

@@ -236,7 +236,7 @@ static size_t body_cb(char *p, size_t sz, size_t n, void *ud)
     size_t len = sz * n;
     if (r->stream) {
         sha256_update(r->hash, p, len);
-        if (source_write_all(r->out, p, len) != 0) {
+        if (util_write_all(r->out, p, len) != 0) {
             r->write_failed = 1;
             return 0;
         }
@@ -509,7 +509,7 @@ static int reg_fetch(struct reg *g, const char *path, const char *accept, struct
 
 static int out_all(struct reg *g, const void *p, size_t n)
 {
-    if (source_write_all(g->out, p, n) == 0)
+    if (util_write_all(g->out, p, n) == 0)
         return 0;
     errbuf_set(g->e, "%s: the reader stopped", g->host);
     return -1;

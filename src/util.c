@@ -1,8 +1,10 @@
 #include "src/util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void (*die_hook)(void);
 
@@ -242,4 +244,20 @@ char *util_path_norm(const char *in)
     char *out = xmalloc(n);
     util_path_clean(in, out, n, NULL);
     return out;
+}
+
+int util_write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
 }

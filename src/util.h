@@ -32,6 +32,10 @@ struct errbuf {
 void errbuf_set(struct errbuf *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void errbuf_clear(struct errbuf *e);
 
+/* Writes all n bytes, retrying on EINTR and short writes: 0, or -1 with errno (EPIPE when the
+ * reader went away). */
+int util_write_all(int fd, const void *p, size_t n);
+
 /* "1.2 MB" style, decimal units as docker and dive print them; buf at least 16 bytes. */
 const char *fmt_size(uint64_t bytes, char *buf, size_t len);
 
