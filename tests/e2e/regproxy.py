@@ -6,6 +6,7 @@
 Forwards every request to the registry on 127.0.0.1:UPSTREAM_PORT, and misbehaves by MODE:
   drop-once    the first blob GET is cut off after half its bytes (the client must resume)
   drop-always  every blob GET is cut off after half of what was asked
+  503-once     the first manifest GET answers 503 (the client must retry)
   redirect     blob GETs answer 307 to http://localhost:PORT/redir/... (another host name)
   token        a bearer-token service: /v2/ answers 401 with a Bearer challenge whose realm is
                /token here; /token hands out a token for USER:PASS given as basic auth (or for
@@ -20,6 +21,7 @@ CREDS = sys.argv[5] if len(sys.argv) > 5 else None
 TOKENS = set()
 lock = threading.Lock()
 dropped = [0]
+refused = [0]
 
 
 def log(line):
@@ -72,6 +74,15 @@ class H(http.server.BaseHTTPRequestHandler):
         if "token" in MODES and path.startswith("/v2/"):
             if not auth or not auth.startswith("Bearer ") or auth[7:] not in TOKENS:
                 return self.deny()
+        if "503-once" in MODES and "/manifests/" in path:
+            with lock:
+                first = refused[0] == 0
+                refused[0] += 1
+            if first:
+                self.send_response(503)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
         if path.startswith("/redir/"):
             path = path[len("/redir"):]
         elif "redirect" in MODES and "/blobs/" in path:

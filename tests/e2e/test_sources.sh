@@ -139,10 +139,13 @@ fi
 
 # ---------------------------------------------------------------- broken transfers, redirects, tokens
 P3=$(port)
-python3 "$HERE/regproxy.py" "$P3" "$P1" drop-once "$WORKDIR/p3.log" & PIDS+=($!)
+python3 "$HERE/regproxy.py" "$P3" "$P1" drop-once,503-once "$WORKDIR/p3.log" & PIDS+=($!)
 wait_port "$P3" || fail "regproxy drop-once did not start"
 timeout 300 "$STRATA" --json "docker://127.0.0.1:$P3/fixture/single:gzip" > "$WORKDIR/e.drop.json" 2> "$WORKDIR/e.drop.err"
-same_json "a connection dropped mid-blob is resumed with Range (same report)" "$WORKDIR/e.drop.json" "$WORKDIR/e.file.json"
+same_json "a 503 is retried and a connection dropped mid-blob is resumed (same report)" "$WORKDIR/e.drop.json" "$WORKDIR/e.file.json"
+check "the manifest was asked again after the 503" "$(grep -c '^GET /v2/fixture/single/manifests/gzip' "$WORKDIR/p3.log")" 2
+[ "$(grep -c '^GET /v2/fixture/single/blobs/' "$WORKDIR/p3.log")" -gt "$(jq '.layers | length + 1' "$WORKDIR/e.file.json")" ] &&
+  pass "the dropped blob was asked for again" || fail "no blob was asked for twice: $(grep -c blobs "$WORKDIR/p3.log")"
 P4=$(port)
 python3 "$HERE/regproxy.py" "$P4" "$P1" drop-always "$WORKDIR/p4.log" & PIDS+=($!)
 wait_port "$P4" || fail "regproxy drop-always did not start"
@@ -159,6 +162,15 @@ same_json "bearer token (credentials from DOCKER_CONFIG) + blob redirects" "$WOR
 check "token service asked with basic credentials" "$(grep -c '^GET /token.* auth=yes' "$WORKDIR/p5.log")" "$(grep -c '^GET /token' "$WORKDIR/p5.log")"
 check "Authorization not forwarded to the redirect's other host" "$(grep -c '^GET /redir/.*auth=yes' "$WORKDIR/p5.log")" 0
 [ "$(grep -c '^GET /redir/' "$WORKDIR/p5.log")" -gt 0 ] && pass "blob GETs were redirected" || fail "no redirect happened"
+printf '{"auths":{"127.0.0.1:%s":{"auth":"%s"}}}\n' "$P5" "$(printf tok:wrong | base64 -w0)" > "$WORKDIR/dcfg/config.json"
+# a credential helper (credHelpers), as `docker-credential-NAME get` answers with the host on stdin
+mkdir -p "$WORKDIR/bin"
+printf '#!/bin/sh\n[ "$1" = get ] || exit 1\nread host\n[ "$host" = "127.0.0.1:%s" ] || exit 1\necho "{\\"ServerURL\\":\\"$host\\",\\"Username\\":\\"tok\\",\\"Secret\\":\\"secret-pass\\"}"\n' "$P5" \
+  > "$WORKDIR/bin/docker-credential-strata-test"
+chmod +x "$WORKDIR/bin/docker-credential-strata-test"
+printf '{"credHelpers":{"127.0.0.1:%s":"strata-test"}}\n' "$P5" > "$WORKDIR/dcfg/config.json"
+PATH=$WORKDIR/bin:$PATH DOCKER_CONFIG=$WORKDIR/dcfg timeout 300 "$STRATA" --json "docker://127.0.0.1:$P5/fixture/single:gzip" > "$WORKDIR/e.helper.json" 2>/dev/null
+same_json "credentials from a credHelpers helper" "$WORKDIR/e.helper.json" "$WORKDIR/e.file.json"
 printf '{"auths":{"127.0.0.1:%s":{"auth":"%s"}}}\n' "$P5" "$(printf tok:wrong | base64 -w0)" > "$WORKDIR/dcfg/config.json"
 DOCKER_CONFIG=$WORKDIR/dcfg expect_err "bearer: wrong credentials" "refused the credentials" --json "docker://127.0.0.1:$P5/fixture/single:gzip"
 
