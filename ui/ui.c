@@ -1,5 +1,7 @@
-/* ui.c: terminal setup and teardown, the one event loop, layout and resize, the loading screen
- * and the reader thread. */
+/* ui.c: terminal setup and teardown, signals, the one event loop, layout and resize, overlays,
+ * the helpers views call (messages, jumps), and building the view over a loaded image. Keys are
+ * dispatched in keys.c, the prompt and search live in search.c, the header and status line in
+ * header.c, the reader thread and loading screen in load.c, the file viewer in viewer.c. */
 #include "ui/ui.h"
 
 #include <errno.h>
@@ -13,20 +15,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analysis/report.h"
-#include "analysis/secrets.h"
 #include "src/util.h"
 #include "ui/draw.h"
-#include "src/extract.h"
-#include "ui/extract.h"
+#include "ui/header.h"
+#include "ui/load.h"
 #include "ui/theme.h"
 #include "ui/view.h"
-
-#define VIEW_MAX (1u << 20)   /* the viewer shows the first MiB (what the secret scanner sees) */
+#include "ui/viewer.h"
 
 static volatile sig_atomic_t got_signal;
 static int curses_on;          /* endwin() still owed */
-static struct secret_scanner *scanner;
 
 static void restore_terminal(void)
 {
@@ -58,7 +56,7 @@ static void install_handlers(struct sigaction *old_int, struct sigaction *old_te
 int ui_signalled(void) { return got_signal != 0; }
 
 /* A signal arrived: restore the terminal and die of it, as the default action would. */
-static void die_of_signal(void)
+void ui_die_of_signal(void)
 {
     int sig = got_signal;
     restore_terminal();
@@ -134,7 +132,7 @@ int list_move(long *sel, long *top, long n, int h, enum action act)
     return REACT_HANDLED | REACT_REDRAW;
 }
 
-static void relayout(struct ui *u)
+void ui_relayout(struct ui *u)
 {
     getmaxyx(stdscr, u->lines, u->cols);
     ui_layout_compute(u->lines, u->cols, u->n_lrows, &u->lay);
@@ -259,64 +257,7 @@ void ui_jump_to(struct ui *u, uint32_t entry)
     ui_jump_node(u, m->entries[entry].path, m->entries[entry].layer);
 }
 
-/* ---- secrets masking in the viewer ---- */
-
-struct mask_hits {
-    struct {
-        size_t off, len;
-        char masked[96];
-    } *h;
-    size_t n, cap;
-};
-
-static void on_hit(void *ctx, const struct secret_hit *hit)
-{
-    struct mask_hits *mh = ctx;
-    if (!hit->len)
-        return;
-    if (mh->n == mh->cap) {
-        mh->cap = mh->cap ? mh->cap * 2 : 8;
-        mh->h = xreallocarray(mh->h, mh->cap, sizeof *mh->h);
-    }
-    mh->h[mh->n].off = hit->offset;
-    mh->h[mh->n].len = hit->len;
-    snprintf(mh->h[mh->n].masked, sizeof mh->h[mh->n].masked, "%s", hit->masked[0] ? hit->masked : "****");
-    mh->n++;
-}
-
-/* Replaces every secret value the scanner finds by its masked form; returns a new buffer. */
-static char *mask_secrets(const char *path, char *buf, size_t *len, size_t *n_masked)
-{
-    struct mask_hits mh = {0};
-    if (!scanner)
-        scanner = secrets_new();
-    secrets_scan_content(scanner, path, buf, *len, on_hit, &mh);
-    *n_masked = mh.n;
-    if (!mh.n)
-        return buf;
-    size_t cap = *len + mh.n * 96 + 1, o = 0, pos = 0;
-    char *out = xmalloc(cap);
-    for (size_t i = 0; i < mh.n; i++) {
-        size_t off = mh.h[i].off, l = mh.h[i].len;
-        if (off < pos || off + l > *len)
-            continue;            /* overlapping or out of range: already covered */
-        memcpy(out + o, buf + pos, off - pos);
-        o += off - pos;
-        size_t ml = strlen(mh.h[i].masked);
-        memcpy(out + o, mh.h[i].masked, ml);
-        o += ml;
-        pos = off + l;
-    }
-    memcpy(out + o, buf + pos, *len - pos);
-    o += *len - pos;
-    out[o] = 0;
-    free(buf);
-    free(mh.h);
-    *len = o;
-    return out;
-}
-
-static void overlay_open(struct ui *u, const struct view_ops *ops)
+void ui_overlay_open(struct ui *u, const struct view_ops *ops)
 {
     if (u->overlay.ops && u->overlay.ops->fini)
         u->overlay.ops->fini(&u->overlay);
@@ -327,170 +268,20 @@ static void overlay_open(struct ui *u, const struct view_ops *ops)
     u->overlay.u = u;
     if (ops->init)
         ops->init(&u->overlay);
-    relayout(u);
+    ui_relayout(u);
 }
 
-static void overlay_close(struct ui *u)
+void ui_overlay_close(struct ui *u)
 {
     if (u->overlay.ops && u->overlay.ops->fini)
         u->overlay.ops->fini(&u->overlay);
     if (u->overlay.win)
         delwin(u->overlay.win);
     memset(&u->overlay, 0, sizeof u->overlay);
-    relayout(u);
-}
-
-void ui_open_viewer(struct ui *u, uint32_t node)
-{
-    const struct model *m = &u->img->model;
-    uint32_t e = ui_node_entry(u, node);
-    char p[4096];
-    model_path_str(m, node, p, sizeof p);
-    if (!e) {
-        ui_message(u, 0, "%s: no file at this layer", p);
-        return;
-    }
-    const struct entry *en = &m->entries[e];
-    if (entry_is_dir(en)) {
-        ui_message(u, 0, "%s is a directory", p);
-        return;
-    }
-    if ((en->mode & 0170000) == 0120000) {
-        ui_message(u, 0, "%s is a symbolic link to %s", p,
-                   m->ext && m->ext[e].link ? strpool_get(&m->names, m->ext[e].link) : "?");
-        return;
-    }
-    char *buf;
-    size_t len, n_masked = 0;
-    int trunc;
-    struct errbuf err = {{0}, 0};
-    int rc = ui_fetch_entry(u, e, VIEW_MAX, &buf, &len, &trunc, &err);
-    if (rc != RC_OK) {
-        ui_message(u, rc != RC_WARN, "%s", err.msg);
-        return;
-    }
-    if (!(u->an && u->an->opts.show_secrets)) {
-        buf = mask_secrets(p, buf, &len, &n_masked);
-        /* and the Env / history values the analysis found, wherever a text file repeats them */
-        if (u->an && !memchr(buf, 0, len)) {
-            char *mk = analysis_mask_text(u->an, buf);
-            if (strcmp(mk, buf) != 0) {
-                n_masked++;
-                free(buf);
-                buf = mk;
-                len = strlen(mk);
-            } else {
-                free(mk);
-            }
-        }
-    }
-    char title[4200];
-    snprintf(title, sizeof title, "%s  (layer %u%s)", p, en->layer,
-             n_masked ? ", secrets masked" : "");
-    overlay_open(u, &view_text_ops);
-    view_text_set(&u->overlay, title, buf, len, trunc);
-    if (n_masked)
-        ui_message(u, 0, "%zu secret value%s masked", n_masked, n_masked == 1 ? "" : "s");
+    ui_relayout(u);
 }
 
 /* ---- drawing ---- */
-
-static const char *image_name(const struct image *img)
-{
-    if (img->n_tags && img->tags[0] && *img->tags[0])
-        return img->tags[0];
-    const char *s = img->source ? img->source : "";
-    const char *b = strrchr(s, '/');
-    return b && b[1] ? b + 1 : s;
-}
-
-/* What a damaged image leaves out, on a row of its own: which layer, why, and that every figure
- * covers only what was read (the layers pane marks the layer itself). */
-static void draw_partial_banner(struct ui *u, int y)
-{
-    const struct image *img = u->img;
-    size_t n = 0, first = 0;
-    for (size_t i = img->n_layers; i-- > 0;)
-        if (img->layers[i].error)
-            n++, first = i;
-    if (!n)
-        return;
-    char line[512];
-    if (n == 1)
-        snprintf(line, sizeof line, "PARTIAL  layer %zu is damaged (%s): its files after the damage are "
-                 "missing from every figure", first, img->layers[first].error);
-    else
-        snprintf(line, sizeof line, "PARTIAL  %zu layers are damaged (layer %zu: %s, …): their files after "
-                 "the damage are missing from every figure", n, first, img->layers[first].error);
-    attr_t a = theme_attr(TC_ERROR) | A_REVERSE;
-    draw_fill(stdscr, y, 0, u->cols, a);
-    draw_name(stdscr, y, 1, u->cols - 2, line, a, ELIDE_RIGHT);
-}
-
-static void draw_header(struct ui *u)
-{
-    const struct image *img = u->img;
-    const struct model *m = &img->model;
-    attr_t h = theme_attr(TC_HEADER), hd = theme_attr(TC_HEADER_DIM);
-    draw_fill(stdscr, 0, 0, u->cols, h);
-    draw_fill(stdscr, 1, 0, u->cols, hd);
-    int x = draw_text(stdscr, 0, 1, 8, "strata", h) + 2;
-    x += draw_name(stdscr, 0, x, u->cols / 2, image_name(img), h, ELIDE_LEFT) + 2;
-    char info[256];
-    snprintf(info, sizeof info, "%s  %s/%s%s%s", image_format_name(img->format), img->os ? img->os : "?",
-             img->arch ? img->arch : "?", img->variant && *img->variant ? "/" : "",
-             img->variant ? img->variant : "");
-    if (x < u->cols - 2)
-        draw_name(stdscr, 0, x, u->cols - x - 1, info, hd, ELIDE_RIGHT);
-    char lb[16], fb[16], rb[16], line[512];
-    fmt_size(m->layer_bytes, lb, sizeof lb);
-    fmt_size(m->final_bytes, fb, sizeof fb);
-    uint64_t removable = u->an ? u->an->removable_bytes : m->shadowed_bytes + m->deleted_bytes;
-    fmt_size(removable, rb, sizeof rb);
-    /* the same figure as --json and --report: final bytes / layer bytes */
-    double eff = 100.0 * report_efficiency(m);
-    size_t ns = u->an ? u->an->n_secrets : 0;
-    snprintf(line, sizeof line, "layers %s   final %s   removable %s   efficiency %.1f%%   secrets %zu%s",
-             lb, fb, rb, eff, ns, img->n_warnings ? "" : "");
-    int w = draw_text(stdscr, 1, 1, u->cols - 2, line, hd);
-    if (ns && u->cols - 2 > w)
-        draw_text(stdscr, 1, 1 + w - (int)(strlen(line) - (size_t)(strstr(line, "secrets") - line)),
-                  (int)strlen(line) - (int)(strstr(line, "secrets") - line), strstr(line, "secrets"),
-                  theme_attr(TC_HEADER) | A_BOLD);
-    if (img->n_warnings) {
-        char wb[32];
-        snprintf(wb, sizeof wb, "%zu warning%s", img->n_warnings, img->n_warnings == 1 ? "" : "s");
-        if (u->cols - 2 - (int)strlen(wb) > w + 3)
-            draw_text(stdscr, 1, u->cols - 1 - (int)strlen(wb), (int)strlen(wb), wb, hd);
-    }
-    if (img->partial && u->lay.header_h > 2)
-        draw_partial_banner(u, 2);
-}
-
-static const char *prompt_label(int kind)
-{
-    return kind == PROMPT_SEARCH ? "/" : kind == PROMPT_FILTER ? "filter: " : "extract to folder: ";
-}
-
-static void draw_status(struct ui *u)
-{
-    int y = u->lay.status_y;
-    attr_t s = theme_attr(TC_STATUS);
-    draw_fill(stdscr, y, 0, u->cols, s);
-    if (u->prompt) {
-        int x = draw_text(stdscr, y, 1, u->cols - 2, prompt_label(u->prompt), s | A_BOLD) + 1;
-        u->pbuf[u->plen] = 0;
-        int w = draw_name(stdscr, y, x, u->cols - x - 2, u->pbuf, s, ELIDE_LEFT);
-        draw_text(stdscr, y, x + w, 1, "_", s | A_BLINK);
-        return;
-    }
-    if (u->msg[0]) {
-        draw_name(stdscr, y, 1, u->cols - 2, u->msg, u->msg_err ? theme_attr(TC_ERROR) | A_REVERSE : s, ELIDE_RIGHT);
-        return;
-    }
-    const char *hint = "Tab pane  Enter open/jump  / search  f filter  c changes  s sort  v view  x extract  ? help  q quit";
-    draw_text(stdscr, y, 1, u->cols - 2, hint, s);
-}
 
 static void draw_too_small(struct ui *u)
 {
@@ -515,8 +306,8 @@ void ui_draw(struct ui *u)
         return;
     }
     werase(stdscr);
-    draw_header(u);
-    draw_status(u);
+    header_draw(u);
+    header_draw_status(u);
     wnoutrefresh(stdscr);
     if (u->overlay.ops && u->overlay.win) {
         u->overlay.ops->draw(&u->overlay);
@@ -606,7 +397,7 @@ struct ui *ui_new(struct screen *scr, struct image *img, struct analysis *an, co
     }
     u->focus = u->details_of = PANE_TREE;
     u->layer = -2;
-    relayout(u);
+    ui_relayout(u);
     if (u->n_lrows)
         ui_set_layer_row(u, (long)u->n_lrows - 1);
     /* open the top folder when there is only one (common: a single /app or /usr) */
@@ -638,300 +429,13 @@ void ui_free(struct ui *u)
     free(u->lrow_hist);
     free(u->matches);
     free(u->fitems);
-    if (scanner) {
-        secrets_free(scanner);
-        scanner = NULL;
-    }
+    viewer_free();
     free(u);
-}
-
-/* ---- keys ---- */
-
-static int search_step(struct ui *u, int dir)
-{
-    if (!u->search[0]) {
-        ui_message(u, 0, "no search yet: / to search");
-        return REACT_HANDLED;
-    }
-    free(u->matches);
-    u->matches = NULL;
-    u->n_matches = rows_search(&u->rows, u->search, &u->matches);
-    if (!u->n_matches) {
-        ui_message(u, 1, "no match for \"%s\" at this layer", u->search);
-        return REACT_HANDLED;
-    }
-    long cur = -1;
-    for (size_t i = 0; i < u->n_matches; i++)
-        if (u->matches[i] == u->tree_node)
-            cur = (long)i;
-    long k;
-    if (dir == 0)
-        k = cur >= 0 ? cur : 0;
-    else if (cur < 0)
-        k = dir > 0 ? 0 : (long)u->n_matches - 1;
-    else
-        k = (cur + dir + (long)u->n_matches) % (long)u->n_matches;
-    uint32_t node = u->matches[k];
-    long row = rows_reveal(&u->rows, node);
-    if (row >= 0) {
-        u->tree_node = node;
-        u->views[PANE_TREE].sel = row;
-        u->focus = u->details_of = PANE_TREE;
-    }
-    ui_message(u, 0, "\"%s\": match %ld of %zu", u->search, k + 1, u->n_matches);
-    return REACT_HANDLED | REACT_RELOAD;
-}
-
-static uint32_t selected_entry(struct ui *u)
-{
-    if (u->focus == PANE_FINDINGS && u->n_fitems && u->an) {
-        const struct finding_item *f = &u->fitems[u->views[PANE_FINDINGS].sel];
-        if (f->kind == FI_SECRET)
-            return u->an->secrets[f->idx].entry;
-        if (f->kind == FI_DEAD)
-            return u->an->dead[f->idx].entry;
-        return 0;
-    }
-    return u->tree_node ? ui_node_entry(u, u->tree_node) : 0;
-}
-
-static void prompt_start(struct ui *u, int kind, const char *init)
-{
-    u->prompt = kind;
-    snprintf(u->pbuf, sizeof u->pbuf, "%s", init ? init : "");
-    u->plen = strlen(u->pbuf);
-    u->msg[0] = 0;
-    u->dirty = 1;
-}
-
-static int prompt_submit(struct ui *u)
-{
-    int kind = u->prompt;
-    u->prompt = PROMPT_NONE;
-    u->pbuf[u->plen] = 0;
-    switch (kind) {
-    case PROMPT_SEARCH:
-        if (!u->pbuf[0])
-            return REACT_HANDLED | REACT_REDRAW;
-        snprintf(u->search, sizeof u->search, "%s", u->pbuf);
-        return search_step(u, 0);
-    case PROMPT_FILTER:
-        rows_set_filter(&u->rows, u->pbuf);
-        if (u->pbuf[0])
-            ui_message(u, 0, "%u rows match \"%s\" (f then empty Enter clears)", u->rows.n, u->pbuf);
-        else
-            ui_message(u, 0, "filter cleared");
-        return REACT_HANDLED | REACT_RELOAD;
-    case PROMPT_EXTRACT: {
-        uint32_t e = selected_entry(u);
-        if (!e)
-            ui_message(u, 1, "select a file first");
-        else
-            ui_extract(u, e, u->pbuf[0] ? u->pbuf : ".");
-        return REACT_HANDLED | REACT_REDRAW;
-    }
-    }
-    return REACT_HANDLED;
-}
-
-static int prompt_key(struct ui *u, int key)
-{
-    switch (key) {
-    case 27:
-        u->prompt = PROMPT_NONE;
-        u->dirty = 1;
-        return REACT_HANDLED;
-    case '\n': case '\r': case KEY_ENTER:
-        return prompt_submit(u);
-    case KEY_BACKSPACE: case 127: case 8:
-        while (u->plen > 0) {   /* drop one UTF-8 character */
-            unsigned char c = (unsigned char)u->pbuf[--u->plen];
-            if ((c & 0xc0) != 0x80)
-                break;
-        }
-        u->dirty = 1;
-        return REACT_HANDLED;
-    case CTRL('u'):
-        u->plen = 0;
-        u->dirty = 1;
-        return REACT_HANDLED;
-    default:
-        if (key >= 0x20 && key < 0x100 && key != 0x7f && u->plen + 1 < sizeof u->pbuf) {
-            u->pbuf[u->plen++] = (char)key;
-            u->dirty = 1;
-        }
-        return REACT_HANDLED;
-    }
-}
-
-static int toggle_hide(struct ui *u, unsigned bit, const char *what)
-{
-    rows_set_hide(&u->rows, u->rows.hide ^ bit);
-    ui_message(u, 0, "%s entries %s", what, (u->rows.hide & bit) ? "hidden" : "shown");
-    return REACT_HANDLED | REACT_RELOAD;
-}
-
-static int global_action(struct ui *u, enum action act)
-{
-    switch (act) {
-    case ACT_QUIT:
-        return REACT_QUIT;
-    case ACT_NEXT_PANE:
-    case ACT_PREV_PANE: {
-        static const int order[] = {PANE_LAYERS, PANE_TREE, PANE_FINDINGS};
-        int i = 0;
-        while (i < 3 && order[i] != u->focus)
-            i++;
-        i = (i + (act == ACT_NEXT_PANE ? 1 : 2)) % 3;
-        u->focus = u->details_of = order[i];
-        return REACT_HANDLED | REACT_RELOAD;
-    }
-    case ACT_LAYER_PREV:
-    case ACT_LAYER_NEXT:
-        ui_set_layer_row(u, u->views[PANE_LAYERS].sel + (act == ACT_LAYER_NEXT ? 1 : -1));
-        return REACT_HANDLED | REACT_RELOAD;
-    case ACT_SEARCH:
-        prompt_start(u, PROMPT_SEARCH, "");
-        return REACT_HANDLED;
-    case ACT_SEARCH_NEXT:
-    case ACT_SEARCH_PREV:
-        return search_step(u, act == ACT_SEARCH_NEXT ? 1 : -1);
-    case ACT_FILTER:
-        prompt_start(u, PROMPT_FILTER, u->rows.filter);
-        return REACT_HANDLED;
-    case ACT_EXTRACT: {
-        /* a folder, a link, a deleted path: said now, before asking where to write */
-        struct errbuf err = {{0}, 0};
-        if (extract_check(u->img, selected_entry(u), &err) != RC_OK) {
-            ui_message(u, 1, "%s", err.msg);
-            return REACT_HANDLED;
-        }
-        prompt_start(u, PROMPT_EXTRACT, ".");
-        return REACT_HANDLED;
-    }
-    case ACT_SORT:
-        rows_set_sort(&u->rows, u->rows.sort == SORT_SIZE ? SORT_NAME : SORT_SIZE);
-        ui_message(u, 0, "sorted by %s", u->rows.sort == SORT_SIZE ? "size" : "name");
-        return REACT_HANDLED | REACT_RELOAD;
-    case ACT_CHANGES:
-        rows_set_changes_only(&u->rows, !u->rows.changes_only);
-        ui_message(u, 0, "%s", u->rows.changes_only ? "showing only this layer's changes"
-                                                    : "showing the whole filesystem");
-        return REACT_HANDLED | REACT_RELOAD;
-    case ACT_HIDE_ADDED: return toggle_hide(u, RS_ADDED, "added");
-    case ACT_HIDE_REMOVED: return toggle_hide(u, RS_REMOVED, "removed");
-    case ACT_HIDE_MODIFIED: return toggle_hide(u, RS_MODIFIED, "modified");
-    case ACT_HIDE_UNCHANGED: return toggle_hide(u, RS_UNCHANGED, "unchanged");
-    case ACT_VIEW: {
-        if (u->focus == PANE_LAYERS) {
-            ui_message(u, 0, "select a file in the file tree (Tab) to view it");
-            return REACT_HANDLED;
-        }
-        uint32_t e = selected_entry(u);
-        if (!e) {
-            ui_message(u, 0, "no file selected");
-            return REACT_HANDLED;
-        }
-        if (u->focus == PANE_FINDINGS)
-            ui_jump_to(u, e);
-        ui_open_viewer(u, u->img->model.entries[e].path);
-        return REACT_HANDLED | REACT_RELOAD;
-    }
-    case ACT_HELP:
-        overlay_open(u, &view_help_ops);
-        return REACT_HANDLED | REACT_RELOAD;
-    case ACT_REDRAW:
-        relayout(u);
-        return REACT_HANDLED | REACT_RELAYOUT;
-    case ACT_BACK:
-        u->msg[0] = 0;
-        return REACT_HANDLED | REACT_REDRAW;
-    default:
-        return 0;
-    }
-}
-
-int ui_key(struct ui *u, int key)
-{
-    int re = 0;
-    if (key == KEY_RESIZE) {
-        relayout(u);
-        return REACT_HANDLED | REACT_RELAYOUT;
-    }
-    if (key == KEY_MOUSE) {
-        MEVENT ev;
-        if (getmouse(&ev) == OK)
-            return ui_mouse(u, ev.y, ev.x, (unsigned long)ev.bstate);
-        return REACT_HANDLED;
-    }
-    if (u->prompt)
-        return prompt_key(u, key);
-    enum action act = actions_lookup(key);
-    if (u->lay.too_small)
-        return act == ACT_QUIT ? REACT_QUIT : REACT_HANDLED;
-    if (u->overlay.ops) {
-        re = u->overlay.ops->key(&u->overlay, act);
-        if (re & REACT_CLOSE)
-            overlay_close(u);
-        u->dirty = 1;
-        return re;
-    }
-    if (act == ACT_NONE) {
-        char kn[16];
-        ui_message(u, 0, "key %s does nothing here: ? lists the keys", actions_key_name(key, kn, sizeof kn));
-        return REACT_HANDLED;
-    }
-    if (u->msg[0] && act != ACT_BACK)
-        u->msg[0] = 0;
-    re = global_action(u, act);
-    if (!re) {
-        struct view *v = &u->views[u->focus];
-        re = v->ops->key ? v->ops->key(v, act) : 0;
-        if (re)
-            u->details_of = u->focus;
-    }
-    if (re & ~REACT_QUIT)
-        u->dirty = 1;
-    return re;
-}
-
-int ui_mouse(struct ui *u, int y, int x, unsigned long bstate)
-{
-    if (u->lay.too_small || u->overlay.ops || u->prompt) {
-        if (u->overlay.ops && (bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED))) {
-            for (int i = 0; i < 3; i++)
-                u->overlay.ops->key(&u->overlay, (bstate & BUTTON4_PRESSED) ? ACT_UP : ACT_DOWN);
-            u->dirty = 1;
-        }
-        return REACT_HANDLED;
-    }
-    for (int p = 0; p < PANE_COUNT; p++) {
-        struct view *v = &u->views[p];
-        if (y < v->y || y >= v->y + v->h || x < v->x || x >= v->x + v->w)
-            continue;
-        if (p == PANE_DETAILS)
-            return REACT_HANDLED;
-        int re = REACT_HANDLED;
-        if (bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
-            int had = u->focus;
-            u->focus = p;
-            for (int i = 0; i < 3; i++)
-                re |= v->ops->key(v, (bstate & BUTTON4_PRESSED) ? ACT_UP : ACT_DOWN);
-            u->focus = had == p ? p : had;
-        } else if (bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_DOUBLE_CLICKED)) {
-            u->focus = u->details_of = p;
-            if (v->ops->click)
-                re |= v->ops->click(v, y - v->y, x - v->x);
-        }
-        u->dirty = 1;
-        return re;
-    }
-    return REACT_HANDLED;
 }
 
 /* ---- the loop ---- */
 
-static int now_ms(void)
+int ui_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -946,12 +450,12 @@ static int loop(struct ui *u)
     timeout(100);
     for (;;) {
         if (got_signal)
-            die_of_signal();
+            ui_die_of_signal();
         ui_draw(u);
-        int t0 = now_ms();
+        int t0 = ui_now_ms();
         int key = getch();
         if (key == ERR) {
-            if (now_ms() - t0 < 20 && errno != EINTR) {
+            if (ui_now_ms() - t0 < 20 && errno != EINTR) {
                 if (++fast_errs > 50)
                     return 0;
             } else {
@@ -963,97 +467,6 @@ static int loop(struct ui *u)
         if (ui_key(u, key) & REACT_QUIT)
             return 0;
     }
-}
-
-/* ---- loading ---- */
-
-struct loader {
-    struct ui_args args;
-    struct image img;
-    struct analysis *an;
-    struct image_progress prog;
-    struct sink sinks[8];
-    int rc;
-    _Atomic int finished;
-};
-
-static void *load_thread(void *p)
-{
-    struct loader *l = p;
-    l->an = analysis_new(&l->args.aopts);
-    size_t n = analysis_sinks(l->an, l->sinks, 8);
-    l->args.iopts.sinks = l->sinks;
-    l->args.iopts.n_sinks = n;
-    l->args.iopts.progress = &l->prog;
-    l->rc = image_open(&l->img, l->args.path, &l->args.iopts);
-    if (l->rc != RC_FATAL)
-        analysis_run(l->an, &l->img);   /* the views show its masked copies of the history */
-    l->finished = 1;
-    return NULL;
-}
-
-static void draw_loading(const struct loader *l, int lines, int cols)
-{
-    erase();
-    attr_t h = theme_attr(TC_HEADER);
-    draw_fill(stdscr, 0, 0, cols, h);
-    int x = draw_text(stdscr, 0, 1, 8, "strata", h) + 2;
-    draw_name(stdscr, 0, x, cols - x - 1, l->args.path, h, ELIDE_LEFT);
-    uint64_t done = l->prog.bytes_done, total = l->prog.bytes_total;
-    uint32_t ld = l->prog.layers_done, lt = l->prog.layers_total;
-    char a[16], b[16], line[256];
-    fmt_size(done, a, sizeof a);
-    if (total) {
-        fmt_size(total, b, sizeof b);
-        snprintf(line, sizeof line, "reading %s of %s (%.0f%%)", a, b, 100.0 * (double)done / (double)total);
-    } else {
-        snprintf(line, sizeof line, "reading %s", a);
-    }
-    int y = lines > 6 ? lines / 2 - 2 : 1;
-    int w = cols > 84 ? 60 : cols - 20;
-    int bx = (cols - w) / 2;
-    if (bx < 0)
-        bx = 0;
-    draw_text(stdscr, y, bx, cols - bx, line, A_BOLD);
-    draw_bar(stdscr, y + 1, bx, w, total ? (double)done / (double)total : 0, theme_attr(TC_BAR));
-    if (lt)
-        snprintf(line, sizeof line, "layers %u of %u", ld, lt);
-    else
-        snprintf(line, sizeof line, "layers %u", ld);
-    draw_text(stdscr, y + 2, bx, cols - bx, line, 0);
-    if (l->prog.done)
-        draw_text(stdscr, y + 3, bx, cols - bx, "analysing...", 0);
-    draw_text(stdscr, lines - 1, 1, cols - 2, "q quits", theme_attr(TC_DIM));
-    refresh();
-}
-
-/* Shows progress until the reader is done; 0 = loaded, 1 = quit by the user, -1 = input gone */
-static int wait_loading(struct loader *l)
-{
-    int lines, cols, fast_errs = 0, early[64], n_early = 0;
-    /* a small image is read at once: no flash of the loading screen, no key taken from it */
-    for (int i = 0; i < 30 && !l->finished && !got_signal; i++)
-        napms(5);
-    timeout(50);
-    while (!l->finished) {
-        if (got_signal)
-            die_of_signal();
-        getmaxyx(stdscr, lines, cols);
-        draw_loading(l, lines, cols);
-        int t0 = now_ms();
-        int k = getch();
-        if (k == 'q')
-            return 1;
-        if (k == ERR && now_ms() - t0 < 10 && errno != EINTR) {
-            if (++fast_errs > 200)
-                usleep(20000);   /* input closed: keep waiting without spinning */
-        } else if (k != ERR && k != KEY_RESIZE && n_early < 64) {
-            early[n_early++] = k;   /* typed ahead: replayed once the view is up */
-        }
-    }
-    while (n_early > 0)
-        ungetch(early[--n_early]);
-    return 0;
 }
 
 static int run_loaded(struct loader *l, SCREEN *scr)
@@ -1092,7 +505,7 @@ static int run(const struct ui_args *a, SCREEN *scr, int own)
     if (!threaded)
         load_thread(l);
     int rc = 0;
-    if (threaded && wait_loading(l) == 1) {
+    if (threaded && load_wait(l) == 1) {
         /* image_open cannot be cancelled: leave the reader to the process exit */
         pthread_detach(t);
         if (own)

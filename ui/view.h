@@ -1,7 +1,7 @@
 /* view.h: what the views share. One struct ui holds the loaded image, the tree view model and
  * the pane windows; each pane is a struct view driven by its const struct view_ops.
  *
- * The loop (ui.c) maps a key to an action, handles the global ones (panes, layer, search,
+ * The loop (ui.c, keys in keys.c) maps a key to an action, handles the global ones (panes, layer, search,
  * filter, toggles, help, quit) and passes the rest to the focused view's key(), which returns
  * REACT_* flags. Overlays (help, text viewer) take every key while open. */
 #ifndef STRATA_UI_VIEW_H
@@ -112,6 +112,15 @@ void ui_open_viewer(struct ui *u, uint32_t node);
 int ui_signalled(void);
 long ui_layer_row_of(const struct ui *u, int layer);
 void ui_layout_compute(int lines, int cols, size_t n_lrows, struct ui_layout *out);
+
+/* ui.c for the other ui/ files: layout again from the terminal's size (every window remade);
+ * open an overlay (help, viewer) over the panes, close it; the loop's clock and its death by
+ * a signal (restores the terminal first). */
+void ui_relayout(struct ui *u);
+void ui_overlay_open(struct ui *u, const struct view_ops *ops);
+void ui_overlay_close(struct ui *u);
+int ui_now_ms(void);
+void ui_die_of_signal(void);
 
 /* view helpers shared by list panes: move a selection within n rows visible in h lines */
 int list_move(long *sel, long *top, long n, int h, enum action act);
