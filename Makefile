@@ -84,8 +84,13 @@ bench: all
 	bash bench/run.sh
 	bash -o pipefail -c 'bash bench/registry.sh | tee bench/registry-results.txt'
 
+# Golden screens (tests/tui/test_golden.sh): `make golden` rewrites tests/tui/golden/*.txt from
+# ./strata; `make screenshots` rewrites them too and draws screenshots/*.png from the same screens.
+golden: all
+	UPDATE_GOLDEN=1 STRATA=./$(BIN) bash tests/tui/test_golden.sh
+
 screenshots: all
-	bash scripts/screenshots.sh
+	STRATA=./$(BIN) bash scripts/screenshots.sh
 
 # ---- install: GNU directory variables; DESTDIR for staged installs (the Debian package uses it)
 PREFIX      ?= /usr/local
@@ -129,5 +134,5 @@ deb:
 clean:
 	rm -rf build build-asan build-fuzz strata strata-asan
 
-.PHONY: all unit tui e2e check asan lint bench screenshots clean man install uninstall deb fuzz fuzz-replay
+.PHONY: all unit tui e2e check asan lint bench golden screenshots clean man install uninstall deb fuzz fuzz-replay
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -24,6 +24,8 @@ PKGS=(
   clang
   # peak RSS and CPU of the memory tests (tests/e2e/test_memory.sh: /usr/bin/time)
   time
+  # make screenshots: tmux screens drawn as PNGs (scripts/ansi2png.py)
+  python3-pil fonts-dejavu-core
 )
 # --images: real images, the Debian package (scripts/check-deb.sh) and strata's own image
 IMAGE_PKGS=(buildah skopeo debootstrap docker.io podman docker-registry apache2-utils openssl curl dpkg-dev debhelper lintian)
