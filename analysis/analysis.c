@@ -23,6 +23,8 @@
 #include <xxhash.h>
 
 #include "analysis/analysis_int.h"
+#include "analysis/dfmap.h"
+#include "analysis/dockerignore.h"
 #include "analysis/secrets.h"
 #include "src/budget.h"
 #include "src/util.h"
@@ -708,6 +710,9 @@ int analysis_run(struct analysis *a, const struct image *img)
         pthread_join(t, NULL);
     else
         secrets_run(a, img);
+    dfmap_free(a->dfmap);
+    a->dfmap = dfmap_build(a->opts.dockerfile, img);   /* findings cite its lines */
+    dockerignore_hints(a, img);     /* after the secrets: the file keeps secret files out too */
     free(p->owner);
     free(p->phash);
     free(p->pslots);
@@ -724,6 +729,7 @@ void analysis_free(struct analysis *a)
     if (!a)
         return;
     struct analysis_priv *p = PRIV(a);
+    dfmap_free(a->dfmap);
     for (size_t i = 0; i < a->n_cats; i++) {
         free(a->cats[i].fix);
         for (size_t k = 0; k < a->cats[i].n_paths; k++)

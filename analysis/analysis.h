@@ -19,6 +19,9 @@
 #include "src/image.h"
 #include "src/sink.h"
 
+struct dockerfile;
+struct dfmap;
+
 struct analysis_opts {
     int show_secrets;          /* keep raw secret values (--show-secrets) */
     int no_content;            /* --no-content: no hashing, no content scan */
@@ -27,6 +30,8 @@ struct analysis_opts {
     size_t n_ignore;
     const char *config_path;   /* NULL: ./.strata.conf if present */
     uint64_t model_threshold;  /* weights/datasets smaller than this are not flagged */
+    const struct dockerfile *dockerfile;  /* --dockerfile: parsed by the caller (src/dockerfile.h),
+                                           * outlives the analysis; NULL for none */
 };
 
 /* One waste category still in the final filesystem (apt lists, pip cache, toolchain, …), or a
@@ -141,6 +146,7 @@ struct analysis {
     char **hist_created_by, **hist_instruction; size_t n_hist;   /* per img->history */
     char **layer_instruction; size_t n_layer_instr;              /* per img->layers */
     char **env; size_t n_env;                                    /* per img->env */
+    struct dfmap *dfmap;       /* with opts.dockerfile: its lines against the history (dfmap.h) */
     void *priv;                                   /* implementation state */
 };
 

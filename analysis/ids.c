@@ -10,7 +10,8 @@
 /* The Dockerfile hints waste.c's add_hint() emits (hadolint's numbers); test_options.c checks
  * this list against waste.c's source so a new hint cannot be left out. */
 static const char *const hint_ids[] = {"DL3009", "DL3015", "DL3019", "DL3032", "DL3036",
-                                       "DL3040", "DL3042", "DL3046", "DL3059", "DL3060"};
+                                       "DL3040", "DL3042", "DL3046", "DL3059", "DL3060",
+                                       "dockerignore"};
 static const char *const dead_ids[] = {"shadowed", "deleted"};
 
 const char *ids_hint(size_t i)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/dfmap.h"
 #include "analysis/jsonout.h"
 #include "analysis/secrets.h"
 
@@ -247,6 +248,7 @@ int report_json(FILE *out, const struct image *img, const struct analysis *a)
     }
     /* true when a layer could not be read whole: layers[].error and image.warnings say which */
     json_object_set_new(root, "partial", json_boolean(img->partial));
+    dfmap_json(root, img, a);   /* --dockerfile: its block and each finding's line */
     int rc = jsonout_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     fputc('\n', out);
     json_decref(root);

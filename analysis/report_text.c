@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/dfmap.h"
 #include "analysis/secrets.h"
 
 /* Names and instructions come from the image: escaped before they reach a terminal. */
@@ -78,6 +79,7 @@ int report_text(FILE *out, const struct image *img, const struct analysis *a)
     }
     if (!a)
         return ferror(out) ? -1 : 0;
+    dfmap_report_text(out, img, a);     /* --dockerfile: line, history entry, layer */
 
     fprintf(out, "\nWaste (removable %s)\n", fmt_size(a->removable_bytes, b1, sizeof b1));
     if (!a->n_cats)
@@ -92,11 +94,14 @@ int report_text(FILE *out, const struct image *img, const struct analysis *a)
                 c->files, c->files == 1 ? "" : "s", lay);
         if (c->fix && c->fix[0])
             fprintf(out, "      fix: %s\n", esc(c->fix, e2, sizeof e2));
+        dfmap_text_fix(out, "      ", dfmap_cat_fix(a, img, c, 1));
     }
     if (a->n_hints) {
         fprintf(out, "\nDockerfile hints\n");
-        for (size_t i = 0; i < a->n_hints; i++)
+        for (size_t i = 0; i < a->n_hints; i++) {
             fprintf(out, "  %-7s %s\n", a->hints[i].id, line(a->hints[i].text, e2, sizeof e2, 110));
+            dfmap_text_fix(out, "          ", dfmap_hint_fix(a, &a->hints[i], 1));
+        }
     }
     if (a->n_dead) {
         fprintf(out, "\nLargest dead files (in the image, not in its final filesystem)\n");
@@ -104,8 +109,13 @@ int report_text(FILE *out, const struct image *img, const struct analysis *a)
             const struct dead_file *d = &a->dead[i];
             char p[4096];
             model_path_str(m, m->entries[d->entry].path, p, sizeof p);
-            fprintf(out, "  %10s  %s  (layer %u, %s by layer %u)\n", fmt_size(d->size, b1, sizeof b1),
-                    esc(p, e2, sizeof e2), d->layer, d->deleted ? "deleted" : "overwritten", d->hidden_at);
+            char cite[1100], cite2[1100], ec2[1100];
+            dfmap_cite(a, dfmap_layer_line(a, img, d->layer), cite, sizeof cite);
+            dfmap_cite(a, dfmap_layer_line(a, img, d->hidden_at), cite2, sizeof cite2);
+            fprintf(out, "  %10s  %s  (layer %u%s%s, %s by layer %u%s%s)\n", fmt_size(d->size, b1, sizeof b1),
+                    esc(p, e2, sizeof e2), d->layer, cite[0] ? " " : "", esc(cite, e1, sizeof e1),
+                    d->deleted ? "deleted" : "overwritten", d->hidden_at, cite2[0] ? " " : "",
+                    esc(cite2, ec2, sizeof ec2));
         }
     }
     if (a->n_dups) {
@@ -149,6 +159,7 @@ int report_text(FILE *out, const struct image *img, const struct analysis *a)
         if (s->hidden_by >= 0)
             fprintf(out, "           %s by layer %d: %s\n", s->deleted ? "deleted" : "overwritten", s->hidden_by,
                     line(analysis_layer_instruction(a, img, (size_t)s->hidden_by), e2, sizeof e2, 100));
+        dfmap_text_fix(out, "           ", dfmap_secret_fix(a, img, s));
     }
     (void)b2;
     return ferror(out) ? -1 : 0;

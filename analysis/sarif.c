@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/dfmap.h"
 #include "analysis/jsonout.h"
 #include "analysis/secrets.h"
 
@@ -64,6 +65,9 @@ int sarif_write(FILE *out, const struct image *img, const struct analysis *a)
         json_object_set_new(phys, "artifactLocation", art);
         json_object_set_new(loc, "physicalLocation", phys);
         json_t *locs = json_array();
+        json_t *dloc = dfmap_sarif_location(a, img, s);   /* --dockerfile: the line first */
+        if (dloc)
+            json_array_append_new(locs, dloc);
         json_array_append_new(locs, loc);
         json_object_set_new(res, "locations", locs);
         json_t *props = json_object();

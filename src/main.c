@@ -12,11 +12,13 @@
 #include "analysis/analysis.h"
 #include "analysis/ci.h"
 #include "analysis/diff.h"
+#include "analysis/dockerignore.h"
 #include "analysis/ids.h"
 #include "analysis/report.h"
 #include "analysis/sarif.h"
 #include "analysis/secrets.h"
 #include "src/budget.h"
+#include "src/dockerfile.h"
 #include "src/image.h"
 #include "src/outfile.h"
 #include "src/source.h"
@@ -64,6 +66,9 @@ static void usage(FILE *f)
           "  --max-metadata SIZE           memory for manifests, configs and package databases\n"
           "                                read from the image (default 256M; K/M/G = KiB/MiB/GiB)\n"
           "  --config FILE                 rules and CI thresholds (default ./.strata.conf)\n"
+          "  --dockerfile FILE             the image's Dockerfile: findings and fixes cite FILE:LINE\n"
+          "  --dockerignore                print a .dockerignore keeping out the waste and secrets\n"
+          "                                the image's COPY of the build context brought in\n"
           "  --sarif FILE                  write secrets as SARIF 2.1.0 (- for standard output)\n"
           "  --lowest-efficiency F         --ci: fail below this efficiency (0..1)\n"
           "  --highest-removable-bytes N   --ci: fail above N removable bytes (suffix K/M/G)\n"
@@ -372,7 +377,8 @@ int main(int argc, char **argv)
         return cmd_diff(argc - 1, argv + 1);
 
     enum { O_PLATFORM = 256, O_NOCONTENT, O_NOSECRET, O_SHOW, O_IGNORE, O_CONFIG, O_SARIF, O_COLOR,
-           O_LEFF, O_HRB, O_HRP, O_FAILSEC, O_VERSION, O_KEYS, O_LIST_IDS, O_TLS, O_MAXMETA };
+           O_LEFF, O_HRB, O_HRP, O_FAILSEC, O_VERSION, O_KEYS, O_LIST_IDS, O_TLS, O_MAXMETA,
+           O_DOCKERFILE, O_DOCKERIGNORE };
     static const struct option opts[] = {
         {"report", no_argument, 0, 'r'},     {"json", optional_argument, 0, 'j'},
         {"ci", no_argument, 0, 'c'},         {"help", no_argument, 0, 'h'},
@@ -387,7 +393,11 @@ int main(int argc, char **argv)
         {"highest-removable-percent", required_argument, 0, O_HRP},
         {"fail-on-secret", required_argument, 0, O_FAILSEC},
         {"max-metadata", required_argument, 0, O_MAXMETA},
+        {"dockerfile", required_argument, 0, O_DOCKERFILE},
+        {"dockerignore", no_argument, 0, O_DOCKERIGNORE},
         {0, 0, 0, 0}};
+    int mode_dockerignore = 0;
+    const char *dockerfile_path = NULL;
     int mode_report = 0, mode_json = 0, mode_ci = 0;
     const char *json_file = NULL, *sarif_file = NULL, *color = "auto";
     struct image_opts io = {0};
@@ -423,6 +433,8 @@ int main(int argc, char **argv)
         case O_SHOW: ao.show_secrets = 1; break;
         case O_IGNORE: ignore[ao.n_ignore++] = optarg; break;
         case O_CONFIG: ao.config_path = optarg; break;
+        case O_DOCKERFILE: dockerfile_path = optarg; break;
+        case O_DOCKERIGNORE: mode_dockerignore = 1; break;
         case O_SARIF: sarif_file = optarg; break;
         case O_MAXMETA:
             if (set_max_metadata(optarg)) {
@@ -463,13 +475,27 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *path = argv[optind];
+    /* --dockerfile: read before the image, so that a bad file costs nothing */
+    struct dockerfile df;
+    memset(&df, 0, sizeof df);
+    if (dockerfile_path) {
+        struct errbuf de = {0};
+        if (dockerfile_read(&df, dockerfile_path, &de) != RC_OK) {
+            fprintf(stderr, "strata: %s\n", de.msg);
+            dockerfile_free(&df);
+            free(ignore);
+            return EXIT_INPUT;
+        }
+        ao.dockerfile = &df;
+    }
     /* --sarif alone is headless too: the view would write nothing */
-    int interactive = !mode_report && !mode_json && !mode_ci && !sarif_file && isatty(STDOUT_FILENO) &&
+    int interactive = !mode_report && !mode_json && !mode_ci && !sarif_file && !mode_dockerignore && isatty(STDOUT_FILENO) &&
                       isatty(STDIN_FILENO) && strcmp(path, "-") != 0;
     if (interactive) {
         struct ui_args ua = {.path = path, .iopts = io, .aopts = ao, .color = color};
         int rc = ui_run(&ua);
         free(ignore);
+        dockerfile_free(&df);
         return rc;
     }
 
@@ -478,11 +504,21 @@ int main(int argc, char **argv)
     const char *inputs[] = {path, ao.config_path ? ao.config_path : ".strata.conf"};
     if (outputs_check(&out, inputs, 2) != EXIT_OK) {
         free(ignore);
+        dockerfile_free(&df);
         return EXIT_USAGE;
     }
-    /* one format on standard output: JSON (or SARIF) first, then the text report, then --ci */
+    /* one format on standard output: JSON (or SARIF) first, then the text report, then --ci;
+     * --dockerignore takes it for the .dockerignore, so JSON or SARIF then need a FILE */
     int json_stdout = (out.json && !out.json_file) || (out.sarif && !out.sarif_file);
-    int text_report = mode_report || (!mode_json && !mode_ci && !(out.sarif && !out.sarif_file));
+    if (mode_dockerignore && json_stdout) {
+        fprintf(stderr, "strata: --dockerignore writes to standard output: give --json or --sarif a FILE\n");
+        free(ignore);
+        dockerfile_free(&df);
+        return EXIT_USAGE;
+    }
+    int text_report = mode_report || (!mode_json && !mode_ci && !mode_dockerignore && !(out.sarif && !out.sarif_file));
+    if (mode_dockerignore)
+        json_stdout = 1;        /* the text report and --ci lines go to standard error */
     FILE *report_to = json_stdout ? stderr : stdout;
     FILE *ci_to = json_stdout || text_report ? stderr : stdout;
 
@@ -493,6 +529,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "strata: %s: cannot read the config file\n", ao.config_path);
         analysis_free(an);
         free(ignore);
+        dockerfile_free(&df);
         return EXIT_INPUT;
     }
     struct sink sinks[8];
@@ -505,6 +542,7 @@ int main(int argc, char **argv)
         image_close(&img);
         analysis_free(an);
         free(ignore);
+        dockerfile_free(&df);
         return EXIT_INPUT;
     }
     size_t n_config_warnings = an->n_warnings;
@@ -528,6 +566,12 @@ int main(int argc, char **argv)
     }
     if (text_report)
         report_text(report_to, &img, an);
+    if (mode_dockerignore) {
+        struct dockerignore *di = dockerignore_build(an, &img);
+        if (dockerignore_write(stdout, di, &img, an) != 0 && exit_code == EXIT_OK)
+            exit_code = EXIT_INPUT;
+        dockerignore_free(di);
+    }
     if (fflush(stdout) != 0 && exit_code == EXIT_OK)
         exit_code = EXIT_INPUT;
     /* a damaged layer: the reports above are partial (they say so), and the input was not read */
@@ -536,5 +580,6 @@ int main(int argc, char **argv)
     analysis_free(an);
     image_close(&img);
     free(ignore);
+    dockerfile_free(&df);
     return exit_code;
 }

@@ -1,0 +1,403 @@
+/* dockerignore.c: from the files a COPY of the build context brought in, the .dockerignore that
+ * keeps the waste and the secrets out (dockerignore.h). Pattern syntax as Docker and buildah read
+ * .dockerignore: one pattern a line, anchored at the context root, `**` for any number of
+ * folders, a folder pattern keeps out everything below it, `#` in column 1 starts a comment (so
+ * every comment is a line of its own: a `#` after a pattern would be part of the pattern). */
+#include "analysis/dockerignore.h"
+
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/analysis_int.h"
+#include "analysis/dfmap.h"
+#include "analysis/secrets.h"
+
+/* Folders that are never part of what an image needs. `anywhere`: they occur at any depth and
+ * are written with a leading double-star folder; the others are written from the context root
+ * when it is known. */
+static const struct { const char *name, *why; int anywhere; } dir_rules[] = {
+    {".git", "version control", 0},      {".hg", "version control", 0},
+    {".svn", "version control", 0},      {".venv", "a local virtualenv", 0},
+    {"venv", "a local virtualenv", 0},   {"data", "datasets", 0},
+    {"datasets", "datasets", 0},         {"models", "model weights", 0},
+    {"checkpoints", "model weights", 0}, {"wandb", "experiment tracking runs", 0},
+    {"mlruns", "experiment tracking runs", 0}, {".tox", "test environments", 0},
+    {".idea", "editor files", 0},        {".vscode", "editor files", 0},
+    {"__pycache__", "python bytecode", 1}, {".pytest_cache", "test caches", 1},
+    {".mypy_cache", "test caches", 1},   {".ruff_cache", "test caches", 1},
+    {".ipynb_checkpoints", "notebook checkpoints", 1}, {"node_modules", "node modules (install them in the image)", 1},
+};
+
+/* Files by name, anywhere: written with a leading double-star folder. */
+static const struct { const char *glob, *why; } file_rules[] = {
+    {".env", "secrets (environment files)"}, {".env.*", "secrets (environment files)"},
+    {"*.ipynb", "notebooks"},                {"*.safetensors", "model weights"},
+    {"*.pt", "model weights"},               {"*.pth", "model weights"},
+    {"*.ckpt", "model weights"},             {"*.onnx", "model weights"},
+    {"*.gguf", "model weights"},             {"*.h5", "model weights"},
+    {"*.parquet", "datasets"},               {"*.pyc", "python bytecode"},
+    {".DS_Store", "editor files"},           {"*.pem", "secrets (keys)"},
+    {"id_rsa", "secrets (keys)"},            {"id_ed25519", "secrets (keys)"},
+    {".netrc", "secrets (credentials)"},     {".pypirc", "secrets (credentials)"},
+};
+
+struct src_info {
+    char **src; size_t n_src;   /* context sources, NULL when unknown */
+    char *dest;                 /* absolute, resolved against WORKDIR */
+    int known;                  /* sources known (Dockerfile or BuildKit history) */
+};
+
+static void free_src(struct src_info *s)
+{
+    for (size_t i = 0; i < s->n_src; i++)
+        free(s->src[i]);
+    free(s->src);
+    free(s->dest);
+}
+
+static int starts_kw(const char *s, const char *kw)
+{
+    size_t n = strlen(kw);
+    return strncmp(s, kw, n) == 0 && s[n] == ' ';
+}
+
+/* "/a/b" joined with "c" or "/c", cleaned, always absolute, no trailing slash except "/". */
+static char *resolve(const char *wd, const char *p)
+{
+    char *j = p[0] == '/' ? xstrdup(p) : xasprintf("%s/%s", wd, p);
+    char *n = util_path_norm(j);     /* "a/c" form, no leading slash */
+    char *r = xasprintf("/%s", n);
+    free(j);
+    free(n);
+    return r;
+}
+
+static int is_remote(const char *s)
+{
+    return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8) || !strncmp(s, "git@", 4);
+}
+
+/* A COPY/ADD of the build context at history entry h: its sources and destination. 0 when
+ * the entry is something else (another stage's files, a URL, a heredoc). */
+static int copy_info(const struct analysis *a, const struct image *img, size_t h, const char *wd,
+                     struct src_info *si)
+{
+    memset(si, 0, sizeof *si);
+    const char *hi = img->history[h].instruction ? img->history[h].instruction : "";
+    if (!starts_kw(hi, "COPY") && !starts_kw(hi, "ADD"))
+        return 0;
+    const struct df_instr *in = NULL;
+    const struct dfmap *m = a ? a->dfmap : NULL;
+    for (size_t i = 0; m && i < m->n_chain; i++)
+        if (m->chain[i].history == (int)h)
+            in = &m->df->ins[m->chain[i].ins];
+    char **words = NULL;
+    size_t n = 0;
+    if (in) {
+        if (in->from || in->n_heredocs || in->argc < 2)
+            return 0;
+        words = in->argv;
+        n = in->argc;
+        si->known = 1;
+    } else {
+        const char *rest = hi + (hi[0] == 'C' ? 5 : 4);
+        while (rest[0] == '-' && rest[1] == '-') {
+            rest += strcspn(rest, " ");
+            rest += strspn(rest, " ");
+        }
+        const char *in_ = strstr(rest, " in ");
+        if ((!strncmp(rest, "dir:", 4) || !strncmp(rest, "file:", 5) || !strncmp(rest, "multi:", 6)) && in_) {
+            si->dest = resolve(wd, in_ + 4);
+            if (!strncmp(rest, "file:", 5) && hi[0] == 'A')
+                return free_src(si), 0;   /* an ADD of one file: maybe an archive it unpacked */
+            return 1;
+        }
+        /* BuildKit: "COPY src... dest"; an absolute source is another stage's (--from is not
+         * recorded); quotes and spaces in names are not recoverable here: such a COPY is left out */
+        char *copy = xstrdup(rest);
+        size_t cap = 0;
+        for (char *tok = strtok(copy, " "); tok; tok = strtok(NULL, " ")) {
+            if (n == cap) {
+                cap = cap ? cap * 2 : 4;
+                words = xreallocarray(words, cap, sizeof *words);
+            }
+            words[n++] = xstrdup(tok);
+        }
+        free(copy);
+        int ok = n >= 2;
+        for (size_t i = 0; ok && i + 1 < n; i++)
+            ok = words[i][0] != '/' && strncmp(words[i], "<<", 2) != 0;
+        if (!ok) {
+            for (size_t i = 0; i < n; i++)
+                free(words[i]);
+            free(words);
+            return 0;
+        }
+        si->known = 1;
+        si->src = words;        /* owned from here; the last word is freed with it */
+        si->n_src = n - 1;
+        si->dest = resolve(wd, words[n - 1]);
+        free(words[n - 1]);
+        for (size_t i = 0; i < si->n_src; i++)
+            if (is_remote(si->src[i]))
+                return free_src(si), 0;
+        return 1;
+    }
+    for (size_t i = 0; i + 1 < n; i++)
+        if (is_remote(words[i]))
+            return 0;
+    si->src = xcalloc(n, sizeof *si->src);
+    for (size_t i = 0; i + 1 < n; i++)
+        si->src[si->n_src++] = xstrdup(words[i]);
+    si->dest = resolve(wd, words[n - 1]);
+    return 1;
+}
+
+struct acc {
+    struct dockerignore *d;
+    size_t cap;
+};
+
+static struct dockerignore_line *line_for(struct acc *ac, const char *pattern, const char *why)
+{
+    struct dockerignore *d = ac->d;
+    for (size_t i = 0; i < d->n_lines; i++)
+        if (!strcmp(d->lines[i].pattern, pattern))
+            return &d->lines[i];
+    if (d->n_lines == ac->cap) {
+        ac->cap = ac->cap ? ac->cap * 2 : 16;
+        d->lines = xreallocarray(d->lines, ac->cap, sizeof *d->lines);
+    }
+    d->lines[d->n_lines] = (struct dockerignore_line){xstrdup(pattern), why, 0, 0};
+    return &d->lines[d->n_lines++];
+}
+
+static int has_glob(const char *s) { return strpbrk(s, "*?[") != NULL; }
+
+/* The file's path in the build context, or NULL when only its path below the destination is
+ * known (then *rel is that). */
+static char *context_path(const struct src_info *si, const char *path, const char **rel)
+{
+    size_t dl = strlen(si->dest);
+    const char *r;
+    if (!strcmp(path, si->dest))
+        r = "";
+    else if (!strcmp(si->dest, "/"))
+        r = path + 1;
+    else if (!strncmp(path, si->dest, dl) && path[dl] == '/')
+        r = path + dl + 1;
+    else
+        return *rel = NULL, NULL;
+    *rel = r;
+    if (!si->known || si->n_src != 1 || has_glob(si->src[0]))
+        return NULL;
+    char *s = util_path_norm(si->src[0]);    /* "." -> "" */
+    const char *base = strrchr(s, '/') ? strrchr(s, '/') + 1 : s;
+    char *ctx;
+    if (!r[0] || (s[0] && !strchr(r, '/') && !strcmp(r, base)))
+        ctx = xstrdup(s);                    /* a file source copied to a file or into a folder */
+    else
+        ctx = s[0] ? xasprintf("%s/%s", s, r) : xstrdup(r);
+    free(s);
+    return ctx;
+}
+
+/* The line that keeps this file out, or NULL: a folder rule on one of its parent folders, a
+ * file rule on its name, or a secret finding on the file itself. */
+static struct dockerignore_line *classify(struct acc *ac, const char *p, int exact, int secret)
+{
+    char *copy = xstrdup(p);
+    size_t n = 0;
+    char *comps[256];
+    for (char *t = strtok(copy, "/"); t && n < 256; t = strtok(NULL, "/"))
+        comps[n++] = t;
+    struct dockerignore_line *l = NULL;
+    for (size_t i = 0; !l && n && i + 1 < n; i++)
+        for (size_t r = 0; r < sizeof dir_rules / sizeof *dir_rules; r++) {
+            if (strcmp(comps[i], dir_rules[r].name) != 0)
+                continue;
+            char *pat;
+            if (exact && !dir_rules[r].anywhere) {
+                size_t len = (size_t)(comps[i] - copy) + strlen(comps[i]);
+                pat = xasprintf("%.*s/", (int)len, p);
+            } else {
+                pat = xasprintf("**/%s/", comps[i]);
+            }
+            l = line_for(ac, pat, dir_rules[r].why);
+            free(pat);
+            break;
+        }
+    const char *base = n ? comps[n - 1] : "";
+    for (size_t r = 0; !l && n && r < sizeof file_rules / sizeof *file_rules; r++)
+        if (fnmatch(file_rules[r].glob, base, 0) == 0) {
+            char *pat = xasprintf("**/%s", file_rules[r].glob);
+            l = line_for(ac, pat, file_rules[r].why);
+            free(pat);
+        }
+    if (!l && secret && n) {
+        char *pat = exact ? xstrdup(p) : xasprintf("**/%s", p);
+        l = line_for(ac, pat, "secret (found by strata)");
+        free(pat);
+    }
+    free(copy);
+    return l;
+}
+
+static int entry_secret(const struct analysis *a, uint32_t e)
+{
+    for (size_t i = 0; a && i < a->n_secrets; i++)
+        if ((a->secrets[i].kind == SK_FILE || a->secrets[i].kind == SK_CONTENT) && a->secrets[i].entry == e)
+            return 1;
+    return 0;
+}
+
+struct dockerignore *dockerignore_build(const struct analysis *a, const struct image *img)
+{
+    struct dockerignore *d = xcalloc(1, sizeof *d);
+    struct acc ac = {d, 0};
+    const struct model *m = &img->model;
+    char *wd = xstrdup("/");
+    char path[4096];
+    size_t cap_copies = 0;
+    for (size_t h = 0; h < img->n_history; h++) {
+        const char *hi = img->history[h].instruction ? img->history[h].instruction : "";
+        if (starts_kw(hi, "WORKDIR")) {
+            char *w = resolve(wd, hi + 8);
+            free(wd);
+            wd = w;
+            continue;
+        }
+        int L = img->history[h].layer;
+        struct src_info si;
+        if (L < 0 || (uint32_t)L >= m->n_layers || !copy_info(a, img, h, wd, &si))
+            continue;
+        if (d->n_copies == cap_copies) {
+            cap_copies = cap_copies ? cap_copies * 2 : 4;
+            d->copies = xreallocarray(d->copies, cap_copies, sizeof *d->copies);
+        }
+        struct dockerignore_copy *c = &d->copies[d->n_copies++];
+        *c = (struct dockerignore_copy){L, (int)h, xstrdup(si.dest), 0, 0, 0};
+        const struct layer_stats *ls = &m->layers[L];
+        int exact_all = 1;
+        for (uint32_t e = ls->first_entry; e < ls->first_entry + ls->n_entries; e++) {
+            const struct entry *en = &m->entries[e];
+            if (!entry_is_reg(en))
+                continue;
+            model_path_str(m, en->path, path, sizeof path);
+            const char *rel;
+            char *ctx = context_path(&si, path, &rel);
+            if (!rel)
+                continue;       /* outside the destination: not from this COPY */
+            exact_all &= ctx != NULL;
+            struct dockerignore_line *l = classify(&ac, ctx ? ctx : rel, ctx != NULL, entry_secret(a, e));
+            free(ctx);
+            if (!l)
+                continue;
+            l->bytes = sat_add(l->bytes, en->size);
+            l->files++;
+            c->bytes = sat_add(c->bytes, en->size);
+            c->files++;
+        }
+        c->exact = exact_all;
+        free_src(&si);
+    }
+    free(wd);
+    for (size_t i = 0; i < d->n_lines; i++) {
+        d->bytes = sat_add(d->bytes, d->lines[i].bytes);
+        d->files += d->lines[i].files;
+    }
+    return d;
+}
+
+void dockerignore_free(struct dockerignore *d)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->n_lines; i++)
+        free(d->lines[i].pattern);
+    free(d->lines);
+    for (size_t i = 0; i < d->n_copies; i++)
+        free(d->copies[i].dest);
+    free(d->copies);
+    free(d);
+}
+
+static int writable(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return 0;
+    return 1;
+}
+
+int dockerignore_write(FILE *out, const struct dockerignore *d, const struct image *img,
+                       const struct analysis *a)
+{
+    char e[1100], sz[32], cite[1100], instr[600];
+    fprintf(out, "# .dockerignore written by strata for %s\n", util_escape(img->source, e, sizeof e));
+    if (!d->n_copies)
+        fprintf(out, "# no COPY or ADD of the build context was found in the image's history\n");
+    for (size_t i = 0; i < d->n_copies; i++) {
+        const struct dockerignore_copy *c = &d->copies[i];
+        dfmap_cite(a, dfmap_history_line(a, c->history), cite, sizeof cite);
+        util_escape(analysis_history_instruction(a, img, (size_t)c->history), instr, sizeof instr);
+        fprintf(out, "# layer %d%s%s: %s: %llu bytes (%s) in %u file%s kept out%s\n", c->layer,
+                cite[0] ? ", " : "", util_escape(cite, e, sizeof e), instr,
+                (unsigned long long)c->bytes, fmt_size(c->bytes, sz, sizeof sz), c->files, c->files == 1 ? "" : "s",
+                c->exact ? "" : " (its source folder is not recorded: patterns match at any depth)");
+    }
+    for (size_t i = 0; i < d->n_lines; i++) {
+        const struct dockerignore_line *l = &d->lines[i];
+        if (!writable(l->pattern))
+            continue;
+        fprintf(out, "# %llu bytes (%s) in %u file%s: %s\n%s\n", (unsigned long long)l->bytes,
+                fmt_size(l->bytes, sz, sizeof sz), l->files, l->files == 1 ? "" : "s", l->why,
+                util_escape(l->pattern, e, sizeof e));
+    }
+    uint64_t bytes = 0;
+    uint32_t files = 0;
+    for (size_t i = 0; i < d->n_lines; i++)
+        if (writable(d->lines[i].pattern)) {
+            bytes = sat_add(bytes, d->lines[i].bytes);
+            files += d->lines[i].files;
+        }
+    fprintf(out, "# total: %llu bytes (%s) in %u file%s\n", (unsigned long long)bytes,
+            fmt_size(bytes, sz, sizeof sz), files, files == 1 ? "" : "s");
+    return ferror(out) ? -1 : 0;
+}
+
+void dockerignore_hints(struct analysis *a, const struct image *img)
+{
+    if (analysis_ignored(a, "dockerignore"))
+        return;
+    struct dockerignore *d = dockerignore_build(a, img);
+    for (size_t i = 0; i < d->n_copies; i++) {
+        const struct dockerignore_copy *c = &d->copies[i];
+        if (!c->bytes && !c->files)
+            continue;
+        /* the first patterns that keep this layer's files out, for the text */
+        char pats[200] = "";
+        size_t shown = 0;
+        for (size_t k = 0; k < d->n_lines && shown < 4; k++) {
+            if (!d->lines[k].files || strlen(pats) + strlen(d->lines[k].pattern) + 8 > sizeof pats)
+                continue;
+            strcat(pats, shown++ ? ", " : "");
+            strcat(pats, d->lines[k].pattern);
+        }
+        char sz[32];
+        const char *instr = analysis_history_instruction(a, img, (size_t)c->history);
+        char *text = xasprintf("%s: brought in %s in %u file%s that a .dockerignore keeps out (%s%s): "
+                               "strata --dockerignore IMAGE writes it", instr, fmt_size(c->bytes, sz, sizeof sz),
+                               c->files, c->files == 1 ? "" : "s", pats, d->n_lines > shown ? ", …" : "");
+        /* hints stay in history order */
+        size_t at = a->n_hints;
+        while (at > 0 && a->hints[at - 1].history > c->history)
+            at--;
+        a->hints = xreallocarray(a->hints, a->n_hints + 1, sizeof *a->hints);
+        memmove(a->hints + at + 1, a->hints + at, (a->n_hints - at) * sizeof *a->hints);
+        a->hints[at] = (struct waste_hint){"dockerignore", SEV_LOW, c->history, c->layer, text};
+        a->n_hints++;
+    }
+    dockerignore_free(d);
+}
