@@ -12,7 +12,7 @@ ARG BASE=debian:bookworm-slim
 FROM ${BASE} AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends gcc make libc6-dev pkg-config binutils \
-      libarchive-dev libcurl4-openssl-dev libjansson-dev libzstd-dev zlib1g-dev libxxhash-dev libpcre2-dev libvectorscan-dev libncurses-dev \
+      libarchive-dev libcurl4-openssl-dev libjansson-dev libzstd-dev libisal-dev libxxhash-dev libpcre2-dev libvectorscan-dev libncurses-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -23,7 +23,7 @@ FROM ${BASE}
 # caches or logs left behind: strata checks its own image for exactly that.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libarchive13 libcurl4 ca-certificates libjansson4 libzstd1 zlib1g libxxhash0 libpcre2-8-0 libvectorscan5 libncursesw6 \
+      libarchive13 libcurl4 ca-certificates libjansson4 libzstd1 libisal2 libxxhash0 libpcre2-8-0 libvectorscan5 libncursesw6 \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/debconf/*-old \
       /var/log/apt /var/log/dpkg.log /var/log/alternatives.log
 COPY --from=build /src/strata /usr/local/bin/strata

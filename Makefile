@@ -9,7 +9,7 @@
 #   make deb        a Debian package in build/deb/ (dpkg-buildpackage on a copy of the committed tree)
 #   make fuzz       libFuzzer harnesses, FUZZ_RUNS inputs each; make fuzz-replay: their corpora
 PKG_CONFIG ?= pkg-config
-PKGS       := libarchive jansson libzstd zlib libxxhash libpcre2-8 libhs libcurl
+PKGS       := libarchive jansson libzstd libisal libxxhash libpcre2-8 libhs libcurl
 NCURSES    := $(shell $(PKG_CONFIG) --exists ncursesw && echo ncursesw || echo ncurses)
 CFLAGS     ?= -O2 -g
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes -MMD -MP \

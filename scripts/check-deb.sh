@@ -29,7 +29,7 @@ tags=$(grep -E '^[EWIPX]: ' build/deb/lintian.txt || true)
 [ -z "$tags" ] || die "lintian tags not overridden nor explained:"$'\n'"$tags"
 log "lintian: clean (overrides: $(grep -c '^strata:' debian/strata.lintian-overrides))"
 dep=$(dpkg-deb -f "$DEB" Depends)
-for lib in libarchive13 libcurl4 libjansson4 libzstd1 zlib1g libxxhash0 libpcre2-8-0 libvectorscan5 libncursesw6 libc6; do
+for lib in libarchive13 libcurl4 libjansson4 libzstd1 libisal2 libxxhash0 libpcre2-8-0 libvectorscan5 libncursesw6 libc6; do
   [[ ", $dep" == *", $lib "* ]] || die "Depends lacks $lib: $dep"
 done
 log "Depends: $dep"

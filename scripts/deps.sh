@@ -11,9 +11,11 @@ set -euo pipefail
 PKGS=(
   # build
   gcc make libc6-dev pkg-config
-  libarchive-dev libcurl4-openssl-dev libjansson-dev libzstd-dev zlib1g-dev libxxhash-dev libpcre2-dev libvectorscan-dev libncurses-dev
+  libarchive-dev libcurl4-openssl-dev libjansson-dev libzstd-dev libisal-dev libxxhash-dev libpcre2-dev libvectorscan-dev libncurses-dev
   # tests
   libcmocka-dev tmux procps jq python3 zstd xxd gzip tar ca-certificates
+  # the gzip floors of make bench (igzip -dc)
+  isal
   # install tests: the man page lint, the zsh and fish completions (tests/e2e/test_install.sh)
   mandoc zsh fish
   # the JSON Schemas of the reports (tests/e2e/test_schema.sh)

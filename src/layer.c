@@ -2,12 +2,12 @@
 
 #include <archive.h>
 #include <errno.h>
+#include <isa-l/igzip_lib.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 #include <zstd.h>
 #include <zstd_errors.h>
 
@@ -145,14 +145,15 @@ static const char *plain_error(void *ctx)
     return s->errmsg[0] ? s->errmsg : NULL;
 }
 
-/* Decompression, one buffer at a time, with zlib or libzstd directly, so that a failure is
- * known by its code (Z_DATA_ERROR, a zstd error code, input ending inside a stream) and no
- * byte is copied through another library's buffers. */
+/* Decompression, one buffer at a time, with ISA-L's igzip inflate or libzstd directly, so that a
+ * failure is known by its code (an ISAL_* error, a zstd error code, input ending inside a stream)
+ * and no byte is copied through another library's buffers. igzip rather than zlib: on this
+ * project's machine it inflates the real gzip layers about 3x as fast as zlib (figures in the
+ * commit that made the change), and gzip is the common layer compression. */
 struct decomp {
     int comp;                       /* COMP_GZIP or COMP_ZSTD */
     struct layer_src *src;
-    z_stream z;
-    int z_ready;
+    struct inflate_state *ist;      /* gzip: ~87 KB, on the heap (worker threads' stacks) */
     ZSTD_DStream *zs;
     size_t zlast;                   /* zstd: last hint, 0 between frames */
     const unsigned char *in;
@@ -175,18 +176,33 @@ static int decomp_init(struct decomp *d, int comp, struct layer_src *src)
             return -1;
         return 0;
     }
-    if (inflateInit2(&d->z, 15 + 16) != Z_OK)     /* 15 + 16: gzip wrapper only */
+    d->ist = malloc(sizeof *d->ist);
+    if (!d->ist)
         return -1;
-    d->z_ready = 1;
+    isal_inflate_init(d->ist);
     return 0;
 }
 
 static void decomp_free(struct decomp *d)
 {
-    if (d->z_ready)
-        inflateEnd(&d->z);
+    free(d->ist);
     if (d->zs)
         ZSTD_freeDStream(d->zs);
+}
+
+/* ISA-L's error codes have no strings of their own: these name them for the message. */
+static const char *isal_error_text(int code)
+{
+    switch (code) {
+    case ISAL_INVALID_BLOCK: return "invalid deflate block";
+    case ISAL_INVALID_SYMBOL: return "invalid deflate code";
+    case ISAL_INVALID_LOOKBACK: return "invalid distance too far back";
+    case ISAL_INVALID_WRAPPER: return "incorrect header check";
+    case ISAL_UNSUPPORTED_METHOD: return "unknown compression method";
+    case ISAL_INCORRECT_CHECKSUM: return "incorrect data or length check";
+    case ISAL_NEED_DICT: return "a preset dictionary is needed";
+    default: return "invalid stream";
+    }
 }
 
 static void decomp_fail(struct decomp *d, int kind, const char *detail)
@@ -217,6 +233,7 @@ static ssize_t decomp_fill(struct decomp *d, unsigned char *out, size_t cap)
         }
         size_t before_in = d->in_pos, before_out = got;
         if (d->comp == COMP_GZIP) {
+            struct inflate_state *st = d->ist;
             if (!d->in_member) {
                 /* Members may follow one another (eStargz is made of them). Other bytes after
                  * the last member end the stream, as gzip(1) ignores trailing garbage. */
@@ -224,24 +241,27 @@ static ssize_t decomp_fill(struct decomp *d, unsigned char *out, size_t cap)
                     d->done = 1;
                     break;
                 }
-                inflateReset(&d->z);
+                isal_inflate_reset(st);
+                st->crc_flag = ISAL_GZIP;   /* parse the header, check CRC-32 and length */
                 d->in_member = 1;
             }
-            d->z.next_in = (Bytef *)(d->in + d->in_pos);
-            d->z.avail_in = (uInt)(d->in_len - d->in_pos);
-            d->z.next_out = out + got;
-            d->z.avail_out = (uInt)(cap - got);
-            int zr = inflate(&d->z, Z_NO_FLUSH);
-            d->in_pos = d->in_len - d->z.avail_in;
-            got = cap - d->z.avail_out;
-            if (zr == Z_STREAM_END) {
+            st->next_in = (uint8_t *)(d->in + d->in_pos);
+            st->avail_in = (uint32_t)(d->in_len - d->in_pos);
+            st->next_out = out + got;
+            st->avail_out = (uint32_t)(cap - got);
+            int ir = isal_inflate(st);
+            /* at a member's end ISA-L gives back the input it read ahead, so in_pos is exact */
+            d->in_pos = d->in_len - st->avail_in;
+            got = cap - st->avail_out;
+            if (ir < 0 || ir == ISAL_NEED_DICT) {
+                decomp_fail(d, LF_GZIP_CORRUPT, isal_error_text(ir));
+            } else if (st->block_state == ISAL_BLOCK_FINISH) {
                 d->in_member = 0;
-            } else if (zr == Z_DATA_ERROR || zr == Z_NEED_DICT || zr == Z_STREAM_ERROR) {
-                decomp_fail(d, LF_GZIP_CORRUPT, d->z.msg);
-            } else if (zr == Z_MEM_ERROR) {
-                decomp_fail(d, LF_NOMEM, NULL);
             } else if (d->eof && d->in_pos == d->in_len && got == before_out) {
-                decomp_fail(d, LF_GZIP_TRUNCATED, NULL);   /* Z_OK or Z_BUF_ERROR, no input left */
+                decomp_fail(d, LF_GZIP_TRUNCATED, NULL);   /* no input left inside a member */
+            } else if (d->in_pos == before_in && got == before_out && d->in_pos < d->in_len) {
+                /* input and room, yet nothing taken or given: never loop on hostile input */
+                decomp_fail(d, LF_GZIP_CORRUPT, "the decoder is stuck");
             }
         } else {
             ZSTD_inBuffer zin = {d->in, d->in_len, d->in_pos};

@@ -29,14 +29,14 @@ struct layer_src {
     char errmsg[256];          /* why a read failed */
 };
 
-/* Why a layer could not be read whole, decided where the failure happened: an errno, a zlib or
+/* Why a layer could not be read whole, decided where the failure happened: an errno, an ISA-L (igzip) or
  * zstd code, the tar walker's state. Messages are built from the kind, never the other way. */
 enum layer_fail {
     LF_NONE,
     LF_READ,            /* read(2) of the image file failed (fail_errno) */
     LF_TRUNCATED_BLOB,  /* the file ended before the blob's listed size */
     LF_OUTER,           /* the outer archive broke inside this member: the image is damaged */
-    LF_GZIP_CORRUPT,    /* zlib: Z_DATA_ERROR (bad block, CRC or length) */
+    LF_GZIP_CORRUPT,    /* igzip: a bad header, block, code, distance, CRC or length */
     LF_GZIP_TRUNCATED,  /* the blob ended inside a gzip member */
     LF_ZSTD_CORRUPT,    /* libzstd returned an error code */
     LF_ZSTD_TRUNCATED,  /* the blob ended inside a zstd frame */
