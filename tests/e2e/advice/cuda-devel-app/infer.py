@@ -1,0 +1,2 @@
+import torch
+print("torch", torch.__version__, "cuda", torch.version.cuda)

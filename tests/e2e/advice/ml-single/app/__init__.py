@@ -1,0 +1,1 @@
+"""A tiny inference service: loads models/model.safetensors and answers on :8000."""
