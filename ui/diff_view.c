@@ -1,44 +1,21 @@
+/* diff_view.c: the state and the keys of the diff split view, a mode of the main loop (ui.c runs
+ * it: ui_diff_run). The drawing is in diff_draw.c. */
 #include "ui/diff_view.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "src/util.h"
 #include "ui/actions.h"
-#include "ui/draw.h"
+#include "ui/diff_int.h"
 #include "ui/term.h"
 #include "ui/theme.h"
+#include "ui/view.h"
 
-/* ---------------------------------------------------------------- state */
+/* ---------------------------------------------------------------- nodes */
 
-struct dv {
-    const struct image_diff *d;
-    struct diff_tree *t;
-    uint8_t *open;           /* per tree node */
-    uint8_t *pass;           /* per tree node: filter passes (self, ancestor or descendant) */
-    uint32_t *rows; uint32_t n_rows, cap_rows;
-    long sel, top;
-    int sort;                /* 0 size, 1 name */
-    unsigned hide;           /* DK_* kinds hidden */
-    char filter[256];
-    char search[256];
-    char msg[320];
-    int help;
-    int rows_h;              /* tree lines on screen */
-};
-
-static volatile sig_atomic_t got_signal;
-static void on_signal(int sig) { got_signal = sig; }
-static void restore_term(void)
-{
-    if (!isendwin())
-        endwin();
-}
-
-static int is_dir(const struct dv *v, uint32_t i)
+int dv_is_dir(const struct diff_mode *v, uint32_t i)
 {
     const struct diff_node *n = &v->t->v[i];
     if (n->first_child || i == DIFF_ROOT)
@@ -52,7 +29,43 @@ static int is_dir(const struct dv *v, uint32_t i)
     return 0;
 }
 
-static int visible(const struct dv *v, uint32_t i)
+int64_t dv_delta(uint64_t a, uint64_t b)
+{
+    if (b >= a)
+        return b - a > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)(b - a);
+    return a - b > (uint64_t)INT64_MAX ? -INT64_MAX : -(int64_t)(a - b);
+}
+
+/* Counts what differs below every node: nodes are made in preorder (a parent's index is below its
+ * children's), so one backward pass adds each node into its parent. "Files" are non-directory
+ * paths, as in the diff report. */
+static void stats_build(struct diff_mode *v)
+{
+    uint32_t n = v->t->n;
+    v->st = xcalloc(n, sizeof *v->st);
+    for (uint32_t i = n - 1; i > DIFF_ROOT; i--) {
+        const struct diff_node *nd = &v->t->v[i];
+        struct dv_stat *s = &v->st[i];
+        if (!nd->first_child && !dv_is_dir(v, i)) {
+            if (nd->kind == DK_ONLY_A) {
+                s->n_a++;
+                s->b_a += nd->a_bytes;
+            } else if (nd->kind == DK_ONLY_B) {
+                s->n_b++;
+                s->b_b += nd->b_bytes;
+            } else if (nd->kind == DK_CHANGED) {
+                s->n_c++;
+                s->c_a += nd->a_bytes;
+                s->c_b += nd->b_bytes;
+            }
+        }
+        struct dv_stat *p = &v->st[nd->parent];
+        p->n_a += s->n_a; p->n_b += s->n_b; p->n_c += s->n_c;
+        p->b_a += s->b_a; p->b_b += s->b_b; p->c_a += s->c_a; p->c_b += s->c_b;
+    }
+}
+
+static int visible(const struct diff_mode *v, uint32_t i)
 {
     const struct diff_node *n = &v->t->v[i];
     if (!(n->mask & ~v->hide & DK_ALL))
@@ -60,15 +73,26 @@ static int visible(const struct dv *v, uint32_t i)
     return !v->pass || v->pass[i];
 }
 
+uint32_t dv_sel_node(const struct diff_mode *v)
+{
+    return v->n_rows ? v->rows[v->sel] : 0;
+}
+
 /* ---------------------------------------------------------------- rows */
 
-static const struct dv *sort_ctx;    /* qsort has no context argument in C11 */
+static const struct diff_mode *sort_ctx;    /* qsort has no context argument in C11 */
 
 static int kid_cmp(const void *x, const void *y)
 {
     uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
     const struct diff_node *na = &sort_ctx->t->v[a], *nb = &sort_ctx->t->v[b];
-    if (!sort_ctx->sort) {
+    if (sort_ctx->sort == DV_SORT_SAVING) {
+        /* most saved first (A - B), then what grew least */
+        int64_t da = dv_delta(na->a_bytes, na->b_bytes), db = dv_delta(nb->a_bytes, nb->b_bytes);
+        if (da != db)
+            return da < db ? -1 : 1;
+    }
+    if (sort_ctx->sort != DV_SORT_NAME) {
         uint64_t sa = na->a_bytes > na->b_bytes ? na->a_bytes : na->b_bytes;
         uint64_t sb = nb->a_bytes > nb->b_bytes ? nb->a_bytes : nb->b_bytes;
         if (sa != sb)
@@ -77,7 +101,7 @@ static int kid_cmp(const void *x, const void *y)
     return a < b ? -1 : a > b;   /* tree order is name order */
 }
 
-static void rows_push(struct dv *v, uint32_t i)
+static void rows_push(struct diff_mode *v, uint32_t i)
 {
     if (v->n_rows == v->cap_rows) {
         v->cap_rows = v->cap_rows ? 2 * v->cap_rows : 1024;
@@ -86,17 +110,18 @@ static void rows_push(struct dv *v, uint32_t i)
     v->rows[v->n_rows++] = i;
 }
 
-static void rows_add(struct dv *v, uint32_t parent)
+static void rows_add(struct diff_mode *v, uint32_t parent)
 {
-    size_t n = 0, cap = 16;
-    uint32_t *k = xreallocarray(NULL, cap, sizeof *k);
-    for (uint32_t c = v->t->v[parent].first_child; c; c = v->t->v[c].next_sibling) {
-        if (!visible(v, c))
-            continue;
-        if (n == cap)
-            k = xreallocarray(k, cap *= 2, sizeof *k);
-        k[n++] = c;
-    }
+    size_t n = 0;
+    for (uint32_t c = v->t->v[parent].first_child; c; c = v->t->v[c].next_sibling)
+        n += visible(v, c);
+    if (!n)
+        return;
+    uint32_t *k = xreallocarray(NULL, n, sizeof *k);
+    n = 0;
+    for (uint32_t c = v->t->v[parent].first_child; c; c = v->t->v[c].next_sibling)
+        if (visible(v, c))
+            k[n++] = c;
     sort_ctx = v;
     qsort(k, n, sizeof *k, kid_cmp);
     for (size_t i = 0; i < n; i++) {
@@ -107,8 +132,8 @@ static void rows_add(struct dv *v, uint32_t parent)
     free(k);
 }
 
-/* Rebuilds the rows, keeping the selected node selected when it is still shown. */
-static void rows_build(struct dv *v, uint32_t keep)
+/* Rebuilds the rows, keeping the node keep selected when it is still shown. */
+static void rows_build(struct diff_mode *v, uint32_t keep)
 {
     v->n_rows = 0;
     rows_add(v, DIFF_ROOT);
@@ -120,12 +145,7 @@ static void rows_build(struct dv *v, uint32_t keep)
         }
 }
 
-static uint32_t sel_node(const struct dv *v)
-{
-    return v->n_rows ? v->rows[v->sel] : 0;
-}
-
-static void apply_filter(struct dv *v)
+static void apply_filter(struct diff_mode *v)
 {
     free(v->pass);
     v->pass = NULL;
@@ -134,7 +154,6 @@ static void apply_filter(struct dv *v)
     uint32_t n = v->t->n;
     v->pass = xcalloc(n, 1);
     uint8_t *self = xcalloc(n, 1);   /* 1: own name or an ancestor's contains the text */
-    /* Nodes are made in preorder: a parent's index is below its children's. */
     for (uint32_t i = DIFF_ROOT + 1; i < n; i++) {
         const struct diff_node *nd = &v->t->v[i];
         self[i] = self[nd->parent] || strstr(diff_node_name(v->d, nd), v->filter) != NULL;
@@ -145,16 +164,19 @@ static void apply_filter(struct dv *v)
             v->pass[v->t->v[i].parent] = 1;
     v->pass[DIFF_ROOT] = 1;
     free(self);
+    for (uint32_t i = DIFF_ROOT; i < n; i++)   /* show the matches: open every folder holding one */
+        if (v->pass[i] && v->t->v[i].first_child)
+            v->open[i] = 1;
 }
 
-/* Next (dir 1) or previous (-1) node in tree order after the selected one whose name contains
- * the search text; opens its folders and selects it. */
-static void search_step(struct dv *v, int dir)
+/* The first node in tree order from `from` (dir 1: after it, -1: before it; include: from itself
+ * may match) whose name contains the search text; opens its folders and selects it. */
+static int search_from(struct diff_mode *v, uint32_t from, int dir, int include)
 {
     if (!v->search[0])
-        return;
-    uint32_t n = v->t->n, start = sel_node(v) ? sel_node(v) : DIFF_ROOT;
-    for (uint32_t k = 1; k < n; k++) {
+        return 0;
+    uint32_t n = v->t->n, start = from ? from : DIFF_ROOT;
+    for (uint32_t k = include ? 0 : 1; k < n; k++) {
         uint32_t i = (uint32_t)((start + (dir > 0 ? k : n - k)) % n);
         if (i <= DIFF_ROOT || !visible(v, i))
             continue;
@@ -164,279 +186,147 @@ static void search_step(struct dv *v, int dir)
             v->open[p] = 1;
         rows_build(v, i);
         snprintf(v->msg, sizeof v->msg, "search: %s", v->search);
-        return;
+        return 1;
     }
     snprintf(v->msg, sizeof v->msg, "not found: %s", v->search);
+    return 0;
 }
 
-/* ---------------------------------------------------------------- drawing */
+/* ---------------------------------------------------------------- tables */
 
-static const char *kind_mark(uint8_t kind)
+static const struct image_diff *tab_ctx;
+
+static int cat_cmp(const void *x, const void *y)
 {
-    switch (kind) {
-    case DK_ONLY_A: return "-";
-    case DK_ONLY_B: return "+";
-    case DK_CHANGED: return "~";
-    default: return " ";
-    }
+    const struct diff_side_count *a = &tab_ctx->cats[*(const uint32_t *)x], *b = &tab_ctx->cats[*(const uint32_t *)y];
+    int64_t da = dv_delta(a->a, a->b), db = dv_delta(b->a, b->b);
+    if (da != db)
+        return da < db ? -1 : 1;
+    return strcmp(a->id, b->id);
 }
 
-static attr_t kind_attr(uint8_t kind)
+static int pkg_cmp(const void *x, const void *y)
 {
-    switch (kind) {
-    case DK_ONLY_A: return theme_attr(TC_REMOVED);
-    case DK_ONLY_B: return theme_attr(TC_ADDED);
-    case DK_CHANGED: return theme_attr(TC_MODIFIED);
-    default: return theme_attr(TC_DEFAULT);
-    }
+    const struct diff_pkg *a = &tab_ctx->pkgs[*(const uint32_t *)x], *b = &tab_ctx->pkgs[*(const uint32_t *)y];
+    int64_t da = dv_delta(a->a_bytes, a->b_bytes), db = dv_delta(b->a_bytes, b->b_bytes);
+    if (da != db)
+        return da < db ? -1 : 1;
+    int c = strcmp(a->name, b->name);
+    return c ? c : strcmp(a->ecosystem, b->ecosystem);
 }
 
-/* One side of a row: indent, folder glyph, name, size. */
-static void draw_side(struct dv *v, int y, int x, int w, uint32_t i, int side, int selected)
+static void table_build(struct dv_table *t, size_t n, const struct image_diff *d, int (*cmp)(const void *, const void *))
 {
-    const struct diff_node *n = &v->t->v[i];
-    uint32_t p = side ? n->b : n->a;
-    attr_t base = selected ? theme_attr(TC_SEL) : 0;
-    draw_fill(stdscr, y, x, w, base);
-    if (!p)
+    t->n = n;
+    t->idx = n ? xreallocarray(NULL, n, sizeof *t->idx) : NULL;
+    for (size_t i = 0; i < n; i++)
+        t->idx[i] = (uint32_t)i;
+    tab_ctx = d;
+    if (n)
+        qsort(t->idx, n, sizeof *t->idx, cmp);
+}
+
+/* ---------------------------------------------------------------- keys */
+
+static void move_sel(long *sel, long *top, long n, int h, enum action act)
+{
+    if (n <= 0)
         return;
-    char sz[32];
-    fmt_size(side ? n->b_bytes : n->a_bytes, sz, sizeof sz);
-    int szw = 10;
-    int indent = 2 * n->depth;
-    if (indent > w / 2)
-        indent = w / 2;
-    int dir = is_dir(v, i);
-    const char *glyph = !dir ? "  " : !n->first_child ? "  " : v->open[i] ? (draw_utf8() ? "▾ " : "v ")
-                                                                          : (draw_utf8() ? "▸ " : "> ");
-    int cx = x + indent;
-    cx += draw_text(stdscr, y, cx, w - indent - szw, glyph, base);
-    attr_t na = selected ? base : dir && n->kind == DK_SAME ? theme_attr(TC_DIR) : kind_attr(n->kind);
-    const struct model *m = side ? &v->d->b->model : &v->d->a->model;
-    draw_name(stdscr, y, cx, x + w - szw - 1 - cx, model_name(m, p), na, ELIDE_RIGHT);
-    char szr[32];
-    snprintf(szr, sizeof szr, "%*s", szw - 1, sz);
-    draw_text(stdscr, y, x + w - szw, szw, szr, selected ? base : theme_attr(TC_SIZE));
+    list_move(sel, top, n, h > 0 ? h : 1, act);
 }
 
-static const char *layer_line(const struct dv *v, uint32_t i, int side, char *buf, size_t len)
+static int prompt_key(struct diff_mode *v, int key)
 {
-    const struct diff_node *n = &v->t->v[i];
-    uint32_t p = side ? n->b : n->a;
-    const struct image *img = side ? v->d->b : v->d->a;
-    const struct model *m = &img->model;
-    uint32_t e = p && m->path_final ? m->path_final[p] : 0;
-    if (!p)
-        snprintf(buf, len, "%c  (not in this image)", side ? 'B' : 'A');
-    else if (!e)
-        snprintf(buf, len, "%c  (folder made by the entries below it)", side ? 'B' : 'A');
-    else {
-        int l = m->entries[e].layer;
-        /* the analysis' masked copy: a RUN line may carry a secret value */
-        const char *by = analysis_layer_instruction(side ? v->d->ab : v->d->aa, img, (size_t)l);
-        snprintf(buf, len, "%c  layer %d: %s", side ? 'B' : 'A', l, by[0] ? by : "(no history)");
-    }
-    return buf;
-}
-
-static void draw_help(void)
-{
-    static const enum action acts[] = {ACT_UP, ACT_DOWN, ACT_PGUP, ACT_PGDN, ACT_HOME, ACT_END,
-        ACT_OPEN, ACT_LEFT, ACT_RIGHT, ACT_SEARCH, ACT_SEARCH_NEXT, ACT_SEARCH_PREV, ACT_FILTER,
-        ACT_SORT, ACT_HIDE_ADDED, ACT_HIDE_REMOVED, ACT_HIDE_MODIFIED, ACT_HIDE_UNCHANGED,
-        ACT_HELP, ACT_REDRAW, ACT_QUIT};
-    static const char *diff_help[ACT_COUNT] = {
-        [ACT_HIDE_ADDED] = "hide/show paths only in B (+)",
-        [ACT_HIDE_REMOVED] = "hide/show paths only in A (-)",
-        [ACT_HIDE_MODIFIED] = "hide/show changed paths (~)",
-        [ACT_HIDE_UNCHANGED] = "hide/show paths equal in both",
-    };
-    size_t n = sizeof acts / sizeof acts[0];
-    int h = (int)n + 4, w = 64;
-    int y0 = (LINES - h) / 2, x0 = (COLS - w) / 2;
-    if (y0 < 0) y0 = 0;
-    if (x0 < 0) x0 = 0;
-    for (int y = 0; y < h && y0 + y < LINES; y++)
-        draw_fill(stdscr, y0 + y, x0, w, theme_attr(TC_DEFAULT));
-    draw_text(stdscr, y0, x0 + 2, w - 4, "strata diff: keys (any key closes)", theme_attr(TC_TITLE_FOCUS));
-    for (size_t i = 0; i < n && y0 + 2 + (int)i < LINES; i++) {
-        char lab[64];
-        actions_label(acts[i], lab, sizeof lab);
-        draw_text(stdscr, y0 + 2 + (int)i, x0 + 2, 18, lab, theme_attr(TC_KEY));
-        const char *hl = diff_help[acts[i]] ? diff_help[acts[i]] : actions_help(acts[i]);
-        draw_text(stdscr, y0 + 2 + (int)i, x0 + 21, w - 23, hl, 0);
-    }
-}
-
-static void draw_all(struct dv *v)
-{
-    erase();
-    if (LINES < 20 || COLS < 80) {
-        draw_text(stdscr, 0, 0, COLS, "terminal too small (80x20 at least); q quits", theme_attr(TC_ERROR));
-        refresh();
-        return;
-    }
-    const struct image_diff *d = v->d;
-    const struct model *ma = &d->a->model, *mb = &d->b->model;
-    char s1[32], s2[32], s3[32], s4[32], line[1024];
-
-    /* header: totals side by side */
-    draw_fill(stdscr, 0, 0, COLS, theme_attr(TC_HEADER));
-    snprintf(line, sizeof line, " strata diff   final %s -> %s   layers %s -> %s   files %llu -> %llu   shared layers %u",
-             fmt_size(ma->final_bytes, s1, sizeof s1), fmt_size(mb->final_bytes, s2, sizeof s2),
-             fmt_size(ma->layer_bytes, s3, sizeof s3), fmt_size(mb->layer_bytes, s4, sizeof s4),
-             (unsigned long long)ma->final_files, (unsigned long long)mb->final_files, d->shared_layers);
-    draw_text(stdscr, 0, 0, COLS, line, theme_attr(TC_HEADER));
-    draw_fill(stdscr, 1, 0, COLS, theme_attr(TC_HEADER_DIM));
-    snprintf(line, sizeof line, " - only in A: %zu files %s    + only in B: %zu files %s    ~ changed: %zu files %s -> %s",
-             d->n_only_a, fmt_size(d->only_a_bytes, s1, sizeof s1), d->n_only_b,
-             fmt_size(d->only_b_bytes, s2, sizeof s2), d->n_changed,
-             fmt_size(d->changed_a_bytes, s3, sizeof s3), fmt_size(d->changed_b_bytes, s4, sizeof s4));
-    draw_text(stdscr, 1, 0, COLS, line, theme_attr(TC_HEADER_DIM));
-
-    int half = (COLS - 3) / 2;
-    int xb = half + 3;
-    int wb = COLS - xb;
-    /* column titles: the two sources */
-    snprintf(line, sizeof line, "A  %s", d->a->source ? d->a->source : "");
-    draw_name(stdscr, 2, 0, half, line, theme_attr(TC_TITLE), ELIDE_LEFT);
-    char flags[400];
-    snprintf(flags, sizeof flags, "sort:%s%s%s%s%s%s%s", v->sort ? "name" : "size",
-             v->hide & DK_ONLY_B ? " -B" : "", v->hide & DK_ONLY_A ? " -A" : "",
-             v->hide & DK_CHANGED ? " -changed" : "", v->hide & DK_SAME ? " -equal" : "",
-             v->filter[0] ? " filter:" : "", v->filter);
-    int fw = text_width(flags);
-    if (fw > wb / 2)
-        fw = wb / 2;
-    snprintf(line, sizeof line, "B  %s", d->b->source ? d->b->source : "");
-    draw_name(stdscr, 2, xb, wb - fw - 2, line, theme_attr(TC_TITLE), ELIDE_LEFT);
-    draw_name(stdscr, 2, COLS - fw - 1, fw, flags, theme_attr(TC_DIM), ELIDE_RIGHT);
-
-    int y0 = 3;
-    v->rows_h = LINES - y0 - 3;
-    if (v->sel >= (long)v->n_rows)
-        v->sel = v->n_rows ? (long)v->n_rows - 1 : 0;
-    if (v->sel < v->top)
-        v->top = v->sel;
-    if (v->sel >= v->top + v->rows_h)
-        v->top = v->sel - v->rows_h + 1;
-    if (v->top < 0)
-        v->top = 0;
-    for (int r = 0; r < v->rows_h && v->top + r < (long)v->n_rows; r++) {
-        long ri = v->top + r;
-        uint32_t i = v->rows[ri];
-        int selected = ri == v->sel;
-        const struct diff_node *n = &v->t->v[i];
-        draw_side(v, y0 + r, 0, half, i, 0, selected);
-        const char *mk = kind_mark(n->kind);
-        attr_t ma_ = kind_attr(n->kind);
-        if (n->kind == DK_SAME && (n->mask & ~DK_SAME)) {
-            mk = "*";             /* differences below */
-            ma_ = theme_attr(TC_DIM);
+    enum action act = actions_lookup(key);
+    if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+        int kind = v->prompt;
+        v->prompt = DV_PROMPT_NONE;
+        curs_set(0);
+        if (kind == DV_PROMPT_FILTER) {
+            uint32_t s = dv_sel_node(v);
+            snprintf(v->filter, sizeof v->filter, "%s", v->pbuf);
+            apply_filter(v);
+            rows_build(v, s);
+            snprintf(v->msg, sizeof v->msg, "%s", v->filter[0] ? "filtered: f then an empty Enter clears" : "filter cleared");
+        } else {
+            snprintf(v->search, sizeof v->search, "%s", v->pbuf);
+            search_from(v, v->prompt_from, 1, 1);
         }
-        draw_fill(stdscr, y0 + r, half, 3, selected ? theme_attr(TC_SEL) : 0);
-        draw_text(stdscr, y0 + r, half + 1, 1, mk, selected ? theme_attr(TC_SEL) : ma_ | A_BOLD);
-        draw_side(v, y0 + r, xb, wb, i, 1, selected);
+        return REACT_HANDLED;
     }
-    if (!v->n_rows)
-        draw_text(stdscr, y0, 2, COLS - 4, "(nothing to show: see the hide toggles A R M U and the filter f)",
-                  theme_attr(TC_DIM));
-
-    /* bottom: the selected path and the instruction that wrote it in each image */
-    uint32_t s = sel_node(v);
-    draw_fill(stdscr, LINES - 3, 0, COLS, theme_attr(TC_STATUS));
-    if (s) {
-        char path[4096];
-        diff_node_path(d, &v->t->v[s], path, sizeof path);
-        draw_name(stdscr, LINES - 3, 1, COLS - 2, path, theme_attr(TC_STATUS), ELIDE_LEFT);
-        draw_name(stdscr, LINES - 2, 0, COLS, layer_line(v, s, 0, line, sizeof line), theme_attr(TC_REMOVED) & ~A_BOLD, ELIDE_RIGHT);
-        draw_name(stdscr, LINES - 1, 0, COLS, layer_line(v, s, 1, line, sizeof line), theme_attr(TC_ADDED) & ~A_BOLD, ELIDE_RIGHT);
+    if (act == ACT_BACK) {
+        v->prompt = DV_PROMPT_NONE;
+        curs_set(0);
+        return REACT_HANDLED;
     }
-    if (v->msg[0]) {
-        char m[340];
-        snprintf(m, sizeof m, "  %s", v->msg);
-        int mw = text_width(m);
-        if (mw < COLS - 20)
-            draw_name(stdscr, LINES - 3, COLS - mw - 1, mw, m, theme_attr(TC_STATUS), ELIDE_RIGHT);
+    if ((key == KEY_BACKSPACE || key == 127 || key == 8) && v->plen)
+        v->pbuf[--v->plen] = 0;
+    else if (key >= 32 && key < 256 && key != 127 && v->plen + 1 < sizeof v->pbuf) {
+        v->pbuf[v->plen++] = (char)key;
+        v->pbuf[v->plen] = 0;
+    } else
+        return REACT_HANDLED;
+    if (v->prompt == DV_PROMPT_SEARCH) {   /* incremental: from where the prompt opened */
+        snprintf(v->search, sizeof v->search, "%s", v->pbuf);
+        if (v->pbuf[0])
+            search_from(v, v->prompt_from, 1, 1);
     }
-    if (v->help)
-        draw_help();
-    refresh();
+    return REACT_HANDLED;
 }
 
-/* ---------------------------------------------------------------- input */
-
-/* Reads a line at the bottom; 1 on Enter, 0 on Esc or a signal. */
-static int prompt(struct dv *v, const char *label, char *buf, size_t len)
+static void prompt_open(struct diff_mode *v, int kind, const char *init)
 {
-    size_t n = strlen(buf);
+    v->prompt = kind;
+    snprintf(v->pbuf, sizeof v->pbuf, "%s", init);
+    v->plen = strlen(v->pbuf);
+    v->prompt_from = dv_sel_node(v);
     curs_set(1);
-    for (;;) {
-        draw_fill(stdscr, LINES - 1, 0, COLS, theme_attr(TC_DEFAULT));
-        mvaddstr(LINES - 1, 0, label);
-        draw_name(stdscr, LINES - 1, (int)strlen(label), COLS - (int)strlen(label) - 1, buf, 0, ELIDE_LEFT);
-        refresh();
-        int c = getch();
-        if (got_signal) {
-            curs_set(0);
-            return 0;
-        }
-        if (c == ERR)
-            continue;
-        if (c == '\n' || c == '\r' || c == KEY_ENTER) {
-            curs_set(0);
-            return 1;
-        }
-        if (c == 27) {
-            curs_set(0);
-            return 0;
-        }
-        if ((c == KEY_BACKSPACE || c == 127 || c == 8) && n)
-            buf[--n] = 0;
-        else if (c >= 32 && c < 256 && c != 127 && n + 1 < len) {
-            buf[n++] = (char)c;
-            buf[n] = 0;
-        }
-        (void)v;
+}
+
+static int help_key(struct diff_mode *v, enum action act)
+{
+    switch (act) {
+    case ACT_UP: case ACT_PGUP: if (v->help_top > 0) v->help_top -= act == ACT_UP ? 1 : 10; break;
+    case ACT_DOWN: case ACT_PGDN: v->help_top += act == ACT_DOWN ? 1 : 10; break;   /* clamped when drawn */
+    case ACT_HOME: v->help_top = 0; break;
+    case ACT_HELP: case ACT_BACK: case ACT_QUIT: case ACT_OPEN: v->help = 0; break;
+    default: break;
+    }
+    if (v->help_top < 0)
+        v->help_top = 0;
+    return REACT_HANDLED;
+}
+
+static int table_key(struct diff_mode *v, struct dv_table *t, enum action act)
+{
+    switch (act) {
+    case ACT_UP: case ACT_DOWN: case ACT_PGUP: case ACT_PGDN: case ACT_HOME: case ACT_END:
+        move_sel(&t->sel, &t->top, (long)t->n, v->tab_rows, act);
+        return 1;
+    default:
+        return 0;
     }
 }
 
-/* Returns 1 to quit. */
-static int handle(struct dv *v, int c)
+static int tree_key(struct diff_mode *v, enum action act)
 {
-    if (c == KEY_RESIZE)
-        return 0;
-    if (v->help) {
-        v->help = 0;
-        return 0;
-    }
-    enum action act = actions_lookup(c);
-    uint32_t s = sel_node(v);
-    v->msg[0] = 0;
+    uint32_t s = dv_sel_node(v);
     switch (act) {
-    case ACT_QUIT:
+    case ACT_UP: case ACT_DOWN: case ACT_PGUP: case ACT_PGDN: case ACT_HOME: case ACT_END:
+        move_sel(&v->sel, &v->top, (long)v->n_rows, v->rows_h, act);
         return 1;
-    case ACT_UP: if (v->sel > 0) v->sel--; break;
-    case ACT_DOWN: if (v->sel + 1 < (long)v->n_rows) v->sel++; break;
-    case ACT_PGUP: v->sel -= v->rows_h > 1 ? v->rows_h - 1 : 1; if (v->sel < 0) v->sel = 0; break;
-    case ACT_PGDN:
-        v->sel += v->rows_h > 1 ? v->rows_h - 1 : 1;
-        if (v->sel >= (long)v->n_rows) v->sel = v->n_rows ? (long)v->n_rows - 1 : 0;
-        break;
-    case ACT_HOME: v->sel = 0; break;
-    case ACT_END: v->sel = v->n_rows ? (long)v->n_rows - 1 : 0; break;
     case ACT_OPEN:
         if (s && v->t->v[s].first_child) {
             v->open[s] = !v->open[s];
             rows_build(v, s);
         }
-        break;
+        return 1;
     case ACT_RIGHT:
         if (s && v->t->v[s].first_child && !v->open[s]) {
             v->open[s] = 1;
             rows_build(v, s);
         }
-        break;
+        return 1;
     case ACT_LEFT:
         if (s && v->open[s]) {
             v->open[s] = 0;
@@ -444,112 +334,138 @@ static int handle(struct dv *v, int c)
         } else if (s && v->t->v[s].parent > DIFF_ROOT) {
             rows_build(v, v->t->v[s].parent);
         }
-        break;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int mouse(struct diff_mode *v)
+{
+    MEVENT ev;
+    if (getmouse(&ev) != OK || v->help || v->prompt)
+        return REACT_HANDLED;
+    int y0 = v->lines - 3 - v->rows_h;       /* first tree line (see dv_draw) */
+    if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
+        enum action a = (ev.bstate & BUTTON4_PRESSED) ? ACT_UP : ACT_DOWN;
+        for (int i = 0; i < 3; i++)
+            tree_key(v, a);
+    } else if (ev.y >= y0 && ev.y < y0 + v->rows_h && v->top + (ev.y - y0) < (long)v->n_rows) {
+        v->focus = DV_FOCUS_TREE;
+        v->sel = v->top + (ev.y - y0);
+    }
+    return REACT_HANDLED;
+}
+
+int diff_ui_key(struct ui *u, int key)
+{
+    struct diff_mode *v = u->diff;
+    u->dirty = 1;
+    if (key == KEY_RESIZE) {
+        u->lines = v->lines = LINES;
+        u->cols = v->cols = COLS;
+        u->lay.too_small = LINES < 24 || COLS < 80;
+        clearok(curscr, TRUE);
+        return REACT_HANDLED | REACT_RELAYOUT;
+    }
+    if (key == KEY_MOUSE)
+        return mouse(v);
+    if (v->prompt)
+        return prompt_key(v, key);
+    enum action act = actions_lookup(key);
+    if (u->lay.too_small)
+        return act == ACT_QUIT ? REACT_QUIT : REACT_HANDLED;
+    if (v->help)
+        return help_key(v, act);
+    uint32_t s = dv_sel_node(v);
+    v->msg[0] = 0;
+    switch (act) {
+    case ACT_QUIT: return REACT_QUIT;
+    case ACT_NEXT_PANE: v->focus = (v->focus + 1) % DV_FOCUS_COUNT; break;
+    case ACT_PREV_PANE: v->focus = (v->focus + DV_FOCUS_COUNT - 1) % DV_FOCUS_COUNT; break;
     case ACT_SORT:
-        v->sort = !v->sort;
+        v->sort = (v->sort + 1) % DV_SORT_COUNT;
         rows_build(v, s);
+        snprintf(v->msg, sizeof v->msg, "sorted by %s", dv_sort_names[v->sort]);
         break;
     case ACT_HIDE_ADDED: v->hide ^= DK_ONLY_B; rows_build(v, s); break;
     case ACT_HIDE_REMOVED: v->hide ^= DK_ONLY_A; rows_build(v, s); break;
     case ACT_HIDE_MODIFIED: v->hide ^= DK_CHANGED; rows_build(v, s); break;
     case ACT_HIDE_UNCHANGED: v->hide ^= DK_SAME; rows_build(v, s); break;
-    case ACT_SEARCH: {
-        char buf[256];
-        snprintf(buf, sizeof buf, "%s", v->search);
-        if (prompt(v, "search: ", buf, sizeof buf)) {
-            snprintf(v->search, sizeof v->search, "%s", buf);
-            search_step(v, 1);
-        }
-        break;
-    }
-    case ACT_SEARCH_NEXT: search_step(v, 1); break;
-    case ACT_SEARCH_PREV: search_step(v, -1); break;
-    case ACT_FILTER: {
-        char buf[256];
-        snprintf(buf, sizeof buf, "%s", v->filter);
-        if (prompt(v, "filter (empty: none): ", buf, sizeof buf)) {
-            snprintf(v->filter, sizeof v->filter, "%s", buf);
-            apply_filter(v);
-            if (v->filter[0])   /* show the matches: open every folder that holds one */
-                for (uint32_t i = DIFF_ROOT; i < v->t->n; i++)
-                    if (v->pass[i] && v->t->v[i].first_child)
-                        v->open[i] = 1;
-            rows_build(v, s);
-        }
-        break;
-    }
-    case ACT_HELP: v->help = 1; break;
-    case ACT_BACK: break;
+    case ACT_SEARCH: v->focus = DV_FOCUS_TREE; prompt_open(v, DV_PROMPT_SEARCH, ""); break;
+    case ACT_SEARCH_NEXT: search_from(v, s, 1, 0); v->focus = DV_FOCUS_TREE; break;
+    case ACT_SEARCH_PREV: search_from(v, s, -1, 0); v->focus = DV_FOCUS_TREE; break;
+    case ACT_FILTER: v->focus = DV_FOCUS_TREE; prompt_open(v, DV_PROMPT_FILTER, v->filter); break;
+    case ACT_HELP: v->help = 1; v->help_top = 0; break;
     case ACT_REDRAW: clearok(curscr, TRUE); break;
-    default: break;
+    case ACT_NONE: {
+        char kn[16];
+        snprintf(v->msg, sizeof v->msg, "key %s does nothing here: ? lists the keys", actions_key_name(key, kn, sizeof kn));
+        break;
     }
-    return 0;
+    default:
+        if (v->focus == DV_FOCUS_CATS && table_key(v, &v->cats, act))
+            break;
+        if (v->focus == DV_FOCUS_PKGS && table_key(v, &v->pkgs, act))
+            break;
+        if (v->focus == DV_FOCUS_TREE && tree_key(v, act))
+            break;
+        char lab[64];
+        snprintf(v->msg, sizeof v->msg, "%s: not in the diff view", actions_label(act, lab, sizeof lab));
+        break;
+    }
+    return REACT_HANDLED;
 }
 
-int ui_diff_run(const struct image_diff *d, const char *color)
+void diff_ui_draw(struct ui *u)
 {
-    int mode = theme_parse(color);
-    if (mode < 0) {
-        fprintf(stderr, "strata: --color: '%s' is not auto, off or dark\n", color);
-        return 1;
-    }
-    struct dv v;
-    memset(&v, 0, sizeof v);
-    v.d = d;
-    v.t = diff_tree_build(d);
-    v.open = xcalloc(v.t->n, 1);
-    v.open[DIFF_ROOT] = 1;
-    rows_build(&v, 0);
+    struct diff_mode *v = u->diff;
+    v->lines = u->lines;
+    v->cols = u->cols;
+    dv_draw(v);
+}
 
-    SCREEN *scr = newterm(NULL, stdout, stdin);
-    if (!scr) {
-        fprintf(stderr, "strata: cannot start the terminal interface (TERM=%s)\n",
-                getenv("TERM") ? getenv("TERM") : "");
-        diff_tree_free(v.t);
-        free(v.open);
-        free(v.rows);
-        return 1;
-    }
-    set_term(scr);
-    util_set_die_hook(restore_term);
-    struct sigaction sa, old[3];
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    static const int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
-    for (int i = 0; i < 3; i++)
-        sigaction(sigs[i], &sa, &old[i]);
-    got_signal = 0;
-    cbreak();
-    noecho();
-    nonl();
-    keypad(stdscr, TRUE);
-    curs_set(0);
-    set_escdelay(25);
-    timeout(250);            /* wake up to notice a signal */
-    theme_init(mode);
+/* ---------------------------------------------------------------- life */
 
-    int dirty = 1;
-    while (!got_signal) {
-        if (dirty)
-            draw_all(&v);
-        int c = getch();
-        if (c == ERR) {
-            dirty = 0;
-            continue;
-        }
-        dirty = 1;
-        if (handle(&v, c))
-            break;
+struct ui *diff_ui_new(struct screen *scr, const struct image_diff *d, int theme)
+{
+    struct ui *u = xcalloc(1, sizeof *u);
+    struct diff_mode *v = xcalloc(1, sizeof *v);
+    u->scr = scr;
+    if (scr)
+        set_term(scr);
+    u->diff = v;
+    u->theme = theme;
+    ui_term_setup(theme);
+    u->lines = v->lines = LINES;
+    u->cols = v->cols = COLS;
+    u->lay.too_small = LINES < 24 || COLS < 80;
+    u->dirty = 1;
+    v->d = d;
+    v->t = diff_tree_build(d);
+    v->open = xcalloc(v->t->n, 1);
+    v->open[DIFF_ROOT] = 1;
+    stats_build(v);
+    table_build(&v->cats, d->n_cats, d, cat_cmp);
+    table_build(&v->pkgs, d->n_pkgs, d, pkg_cmp);
+    rows_build(v, 0);
+    return u;
+}
+
+void diff_ui_free(struct ui *u)
+{
+    if (!u)
+        return;
+    struct diff_mode *v = u->diff;
+    if (v) {
+        diff_tree_free(v->t);
+        free(v->open);
+        free(v->pass);
+        free(v->st);
+        free(v->rows);
+        free(v->cats.idx);
+        free(v->pkgs.idx);
+        free(v);
     }
-    endwin();
-    delscreen(scr);
-    for (int i = 0; i < 3; i++)
-        sigaction(sigs[i], &old[i], NULL);
-    util_set_die_hook(NULL);
-    diff_tree_free(v.t);
-    free(v.open);
-    free(v.pass);
-    free(v.rows);
-    return got_signal ? 1 : 0;   /* interrupted: nothing to add on stderr */
+    free(u);
 }

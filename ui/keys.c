@@ -8,6 +8,7 @@
 #include "src/extract.h"
 #include "ui/search.h"
 #include "ui/ui.h"
+#include "ui/diff_view.h"
 #include "ui/view.h"
 
 uint32_t keys_selected_entry(struct ui *u)
@@ -114,6 +115,8 @@ static int global_action(struct ui *u, enum action act)
 int ui_key(struct ui *u, int key)
 {
     int re = 0;
+    if (u->diff)
+        return diff_ui_key(u, key);
     if (key == KEY_RESIZE) {
         ui_relayout(u);
         return REACT_HANDLED | REACT_RELAYOUT;

@@ -305,6 +305,10 @@ void ui_draw(struct ui *u)
         doupdate();
         return;
     }
+    if (u->diff) {
+        diff_ui_draw(u);
+        return;
+    }
     werase(stdscr);
     header_draw(u);
     header_draw_status(u);
@@ -362,6 +366,20 @@ static void build_layer_rows(struct ui *u)
     }
 }
 
+void ui_term_setup(int theme)
+{
+    theme_init(theme);
+    cbreak();
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    curs_set(0);
+    set_escdelay(25);
+    mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+    mouseinterval(0);
+    bkgdset(theme_attr(TC_DEFAULT));
+}
+
 struct ui *ui_new(struct screen *scr, struct image *img, struct analysis *an, const char *color)
 {
     struct ui *u = xcalloc(1, sizeof *u);
@@ -373,16 +391,7 @@ struct ui *ui_new(struct screen *scr, struct image *img, struct analysis *an, co
     u->theme = theme_parse(color);
     if (u->theme < 0)
         u->theme = THEME_AUTO;
-    theme_init(u->theme);
-    cbreak();
-    noecho();
-    nonl();
-    keypad(stdscr, TRUE);
-    curs_set(0);
-    set_escdelay(25);
-    mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
-    mouseinterval(0);
-    bkgdset(theme_attr(TC_DEFAULT));
+    ui_term_setup(u->theme);
     rows_init(&u->rows, &img->model);
     build_layer_rows(u);
     static const struct view_ops *ops[PANE_COUNT] = {
@@ -562,5 +571,32 @@ int ui_run(const struct ui_args *a)
     int rc = run(a, s, 1);
     restore_terminal();
     delscreen(s);
+    return rc;
+}
+
+/* `strata diff A B` on a terminal: the split view (ui/diff_view.c) as a mode of this loop, with the
+ * image view's terminal setup, signals, resize and restore. */
+int ui_diff_run(const struct image_diff *d, const char *color)
+{
+    int th = theme_parse(color);
+    if (th < 0) {
+        fprintf(stderr, "strata: --color: '%s' is not auto, off or dark\n", color);
+        return 1;
+    }
+    SCREEN *s = open_terminal();
+    if (!s)
+        return 1;
+    struct sigaction old_int, old_term;
+    got_signal = 0;
+    curses_on = 1;
+    install_handlers(&old_int, &old_term);
+    struct ui *u = diff_ui_new(s, d, th);
+    int rc = loop(u);
+    diff_ui_free(u);
+    restore_terminal();
+    delscreen(s);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    util_set_die_hook(NULL);
     return rc;
 }

@@ -97,6 +97,7 @@ struct ui {
     char msg[512];
     int msg_err;
     int dirty;
+    struct diff_mode *diff;  /* the diff split view (ui/diff_view.c) instead of the panes */
 };
 
 /* ui.c helpers for the views */
@@ -121,6 +122,8 @@ void ui_overlay_open(struct ui *u, const struct view_ops *ops);
 void ui_overlay_close(struct ui *u);
 int ui_now_ms(void);
 void ui_die_of_signal(void);
+/* Terminal modes, colours and mouse for a view (the image view and the diff view alike). */
+void ui_term_setup(int theme);
 
 /* view helpers shared by list panes: move a selection within n rows visible in h lines */
 int list_move(long *sel, long *top, long n, int h, enum action act);

@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# test_diff_view.sh: the split view of `strata diff A B`, driven headless in tmux (120x40).
+# test_diff_view.sh: the split view of `strata diff A B`, driven headless in tmux (120x40): the
+# totals, the category and package tables with their saving, the difference column and marks,
+# folders labelled by what differs, keys, help, resize and signals of the main loop. The demo's
+# screens are also golden files (tests/tui/test_golden.sh).
 # Polls capture-pane until the expected text shows (no bare sleeps). Skips without the real
 # images of ../shared/tools/make-real-images.sh (/var/tmp/strata-real) or without tmux; under
 # CI=true that skip is a failure.
@@ -67,11 +70,18 @@ start() {  # start X Y: a fresh session running strata diff X Y, then a marker w
 
 # ---------------------------------------------------------------- A vs B
 start "$A" "$B"
-expect "header with the totals" "strata diff   final 486 MB -> 117 MB" 30
-expect "header: only in A / only in B / changed" "- only in A: 7348 files 368 MB"
-expect "both sources named" "B  $B"
-expect "the first row is /usr, on both sides" "/usr"
-expect "the instruction that wrote /usr in A" "A  layer 3: RUN pip install"
+expect "header leads with the totals and the saving" "strata diff  final 486 MB -> 117 MB, saved 369 MB (76%)" 30
+expect "header: removable in both, file counts" "removable 286 MB -> 12.9 MB  files 11383 -> 4541"
+expect "header: only in A / only in B / changed (singular for one)" "- only in A: 7348 files 368 MB   + only in B: 1 file 322 B   ~ changed: 25 files 6.83 MB -> 6.55 MB"
+expect "sources named" "A  $A"
+expect_re "category table: A, B and the saving, the largest saving first" "^ toolchain +233 MB +0 B +-233 MB  "
+expect_re "category table: a category in both images" "^ pycache +24\\.2 MB +11\\.7 MB +-12\\.6 MB  "
+expect_re "package table: a package only in A, most saved first" "  gcc-12 \\(deb\\) +69\\.3 MB +- +-69\\.3 MB$"
+expect "tree sorted by saving by default" "sort:saving"
+expect_re "the first row is /usr with its saving and every kind of difference below it" "^▸ usr +459 MB +-347 MB -\\+~ ▸ usr +112 MB$"
+expect_re "/var: only-in-A and changed paths below, nothing only in B" "^▸ var +26\\.4 MB +-21\\.6 MB - ~ ▸ var +4\\.78 MB$"
+expect "a folder is labelled by what differs below it (A)" "A  below: 459 MB in all, 6778 files only in A (347 MB), 8 changed (4.79 MB here)"
+expect "a folder is labelled by what differs below it (B)" "B  below: 112 MB in all, 1 file only in B (322 B), 8 changed (4.78 MB here)"
 
 keys U
 expect_gone "U hides paths equal in both (boot)" "  boot "
@@ -85,45 +95,65 @@ keys cc1plus Enter
 expect "search opens folders and selects the match" " /usr/lib/gcc/x86_64-linux-gnu/12/cc1plus"
 expect "the match traced to A's apt-get RUN" "A  layer 1: RUN apt-get update"
 expect "not in B" "B  (not in this image)"
-expect_re "a path only in A is marked -, with its size, blank in B" "^ +cc1plus +35\\.5 MB  -$"
+expect_re "a path only in A: its size, its saving, marked -, blank in B" "^ +cc1plus +35\\.5 MB +-35\\.5 MB -$"
 
 keys s
-expect "s sorts by name" "sort:name"
+expect "s sorts by size" "sort:size"
+expect "s says so" "sorted by size"
+keys s
+expect "s again sorts by name" "sort:name"
 keys g
-expect "g goes to the first row" " /app"
+expect_re "g goes to the first row (app, by name)" "^▸ app +56 B"
+keys s
 
 keys f
-expect "filter prompt" "filter (empty: none):"
+expect "filter prompt" "filter (empty Enter clears):"
 keys lists Enter
 expect "filter keeps the matching folders, opened" "lists"
 expect "filter flag shows" "filter:lists"
-expect "filter shows the apt lists, only in A" "deb.debian.org_debian_dists_bookworm"
+expect "filter shows the apt lists, only in A" "deb.debian.org_debian_dists_bo"
 keys G
-expect "G goes to the last row (below /var/lib/apt/lists)" " /var/lib/apt/lists/"
+expect "G goes to the last row (below /var/lib/apt/lists)" " /var/lib/apt/lists/partial"
+expect "a folder only in A says so, not which layer touched it last" "A  only in A: 0 B in 0 files"
+keys f BSpace BSpace BSpace BSpace BSpace Enter
+expect_gone "an empty filter clears it" "filter:lists"
+
+keys Tab Tab End
+expect_re "Tab Tab focuses the packages; End shows the last one" "  zlib1g \\(deb\\) +121 kB +121 kB$"
+keys Tab
+keys z
+expect "a key bound to nothing says so, as in the image view" "key z does nothing here"
 
 keys '?'
-expect "help lists the keys" "strata diff: keys"
+expect "help lists the keys" "strata diff: keys (q, Esc or ? closes)"
 expect "help names the hide toggles" "hide/show paths only in A (-)"
-keys x
-expect_gone "any key closes the help" "strata diff: keys"
+expect "help explains the difference column" "B - A: negative (green) is what the rewrite saved"
+keys Escape
+expect_gone "Esc closes the help" "strata diff: keys"
+
+$T resize-window -t dv -x 70 -y 20 2>/dev/null || $T resize-pane -t dv -x 70 -y 20
+expect "resize below 80x24: the image view's 'too small' screen" "terminal too small: 70x20, strata needs at least 80x24"
+$T resize-window -t dv -x 120 -y 40 2>/dev/null || $T resize-pane -t dv -x 120 -y 40
+expect "resize back: the view returns" "sort:saving"
 
 keys q
 expect "q quits with status 0" "EXIT=0"
-expect_gone "the terminal is restored (alternate screen gone)" "strata diff   final"
+expect_gone "the terminal is restored (alternate screen gone)" "strata diff  final"
 
 # ---------------------------------------------------------------- self-diff
 start "$A" "$A"
-expect "self-diff: nothing only in A" "- only in A: 0 files 0 B    + only in B: 0 files 0 B    ~ changed: 0 files" 30
+expect "self-diff: nothing differs" "- only in A: 0 files 0 B   + only in B: 0 files 0 B   ~ changed: 0 files" 30
+expect "self-diff: same size" "final 486 MB -> 486 MB, same size"
 keys U
 expect "self-diff: hiding equal paths leaves nothing" "(nothing to show"
 
-# ---------------------------------------------------------------- SIGTERM restores the terminal
+# ------------------------------------------- SIGTERM: restored, then dead of it (as the image view)
 pid=$($T list-panes -t dv -F '#{pane_pid}')
 spid=$(pgrep -P "$pid" | head -1)
 if [ -n "$spid" ]; then
   kill -TERM "$spid"
-  expect "SIGTERM: the view ends" "EXIT=1"
-  expect_gone "SIGTERM: the terminal is restored" "strata diff   final"
+  expect "SIGTERM: the view dies of it, as the image view does" "EXIT=143"
+  expect_gone "SIGTERM: the terminal is restored" "strata diff  final"
 else
   fail "could not find the strata process of the pane"
 fi

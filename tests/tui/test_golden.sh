@@ -192,7 +192,7 @@ open diff 120 40 -- diff demo.tar slim.tar
 shot diff "strata diff"
 press '?'
 shot diff-help "strata diff: keys"
-press x
+press Escape
 press / d a t a s e t Enter
 shot diff-search "dataset.csv"
 press q
