@@ -43,7 +43,7 @@ _strata()
             mapfile -t COMPREPLY < <(compgen -W "info low medium high critical none" -- "$cur"); return ;;
         --platform)
             mapfile -t COMPREPLY < <(compgen -W "linux/amd64 linux/arm64 linux/arm64/v8 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64" -- "$cur"); return ;;
-        --config|--sarif)
+        --config|--sarif|--dockerfile)
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
         --json)   # an optional argument: a file only in the --json=FILE form
@@ -61,7 +61,7 @@ _strata()
             opts="--json --json= --report --platform --no-content --max-metadata --color --tls-verify= --help"
         else
             opts="--report --json --json= --ci --sarif --platform --no-content --no-secret-scan
-                  --show-secrets --ignore --max-metadata --config --lowest-efficiency --highest-removable-bytes
+                  --show-secrets --ignore --max-metadata --config --dockerfile --dockerignore --lowest-efficiency --highest-removable-bytes
                   --highest-removable-percent --fail-on-secret --color --tls-verify= --keys --help --version"
         fi
         mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")

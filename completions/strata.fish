@@ -30,6 +30,8 @@ complete -c strata -n __strata_no_diff -l no-secret-scan -d 'no content secret s
 complete -c strata -n __strata_no_diff -l show-secrets -d 'print secret values unmasked'
 complete -c strata -n __strata_no_diff -l ignore -x -a '(__strata_ids)' -d 'silence a secret rule or waste category'
 complete -c strata -n __strata_no_diff -l config -r -F -d 'rules and CI thresholds'
+complete -c strata -n __strata_no_diff -l dockerfile -r -F -d 'the image\'s Dockerfile: findings cite FILE:LINE'
+complete -c strata -n __strata_no_diff -l dockerignore -d 'print a .dockerignore for what COPY brought in'
 complete -c strata -n __strata_no_diff -l lowest-efficiency -x -d '--ci: fail below this efficiency (0..1)'
 complete -c strata -n __strata_no_diff -l highest-removable-bytes -x -d '--ci: fail above N removable bytes'
 complete -c strata -n __strata_no_diff -l highest-removable-percent -x -d '--ci: fail above P percent removable'
