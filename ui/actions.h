@@ -38,6 +38,7 @@
     X(HIDE_UNCHANGED,"hide/show unchanged entries",                   'U', 0, 0) \
     X(VIEW,        "view file content (secrets masked)",              'v', 0, 0) \
     X(EXTRACT,     "extract the file into a folder",                  'x', 0, 0) \
+    X(DOCKERIGNORE,"preview the .dockerignore for what COPY brought in", 'D', 0, 0) \
     X(HELP,        "this help",                                       '?', KEY_F(1), 0) \
     X(BACK,        "close help / viewer / prompt",                    27, 0, 0) \
     X(REDRAW,      "redraw the screen",                               CTRL('l'), 0, 0) \

@@ -10,6 +10,7 @@
 #include "ui/ui.h"
 #include "ui/diff_view.h"
 #include "ui/view.h"
+#include "ui/view_dockerignore.h"
 
 uint32_t keys_selected_entry(struct ui *u)
 {
@@ -98,6 +99,9 @@ static int global_action(struct ui *u, enum action act)
         ui_open_viewer(u, u->img->model.entries[e].path);
         return REACT_HANDLED | REACT_RELOAD;
     }
+    case ACT_DOCKERIGNORE:      /* ui/view_dockerignore.c */
+        ui_open_dockerignore(u);
+        return REACT_HANDLED | REACT_RELOAD;
     case ACT_HELP:
         ui_overlay_open(u, &view_help_ops);
         return REACT_HANDLED | REACT_RELOAD;

@@ -3,8 +3,10 @@
  * counts and the raw created_by. A finding: rule, where, which instruction, the fix. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "analysis/dfmap.h"
 #include "src/util.h"
 #include "ui/draw.h"
 #include "ui/theme.h"
@@ -135,9 +137,20 @@ static void details_layer(struct ui *u, struct cursor *c)
                  hi->comment ? hi->comment : "");
         const char *cb = analysis_history_created_by(u->an, img, (size_t)h);
         wrapped(c, 0, *cb ? cb : "(no created_by)");
+        char cite[1100];
+        if (dfmap_cite(u->an, dfmap_history_line(u->an, h), cite, sizeof cite)[0])
+            wrapped(c, theme_attr(TC_ADDED), cite);
     } else if (L >= 0) {
         wrapped(c, 0, layer_instr(u, (unsigned)L));
     }
+}
+
+/* --dockerfile: the finding's line and its BuildKit fix (analysis/dfmap.c); frees text. */
+static void dockerfile_note(struct cursor *c, char *text)
+{
+    if (text)
+        wrapped(c, theme_attr(TC_ADDED), text);
+    free(text);
 }
 
 static void details_finding(struct ui *u, struct cursor *c)
@@ -167,6 +180,7 @@ static void details_finding(struct ui *u, struct cursor *c)
         }
         if (s->fix && *s->fix)
             wrapped(c, theme_attr(TC_ADDED), s->fix);
+        dockerfile_note(c, dfmap_secret_fix(an, u->img, s));
     } else if (f->kind == FI_WASTE) {
         const struct waste_cat *w = &an->cats[f->idx];
         fmt_size(w->bytes, sz, sizeof sz);
@@ -178,6 +192,7 @@ static void details_finding(struct ui *u, struct cursor *c)
             line(c, theme_attr(TC_DIR), "  %s", w->paths[i]);
         if (w->fix && *w->fix)
             wrapped(c, theme_attr(TC_ADDED), w->fix);
+        dockerfile_note(c, dfmap_cat_fix(an, u->img, w, 1));
     } else if (f->kind == FI_PACKAGE) {
         const struct package *pk = &an->pkgs[f->idx];
         fmt_size(pk->bytes, sz, sizeof sz);
@@ -196,6 +211,10 @@ static void details_finding(struct ui *u, struct cursor *c)
              d->deleted ? "deleted" : "overwritten", d->hidden_at);
         line(c, theme_attr(TC_DIM), "L%u %s", d->layer, layer_instr(u, d->layer));
         line(c, theme_attr(TC_DIM), "L%u %s", d->hidden_at, layer_instr(u, d->hidden_at));
+        char c1[1100], c2[1100];
+        if (dfmap_cite(an, dfmap_layer_line(an, u->img, d->layer), c1, sizeof c1)[0])
+            dockerfile_note(c, xasprintf("written at %s, %s at %s", c1, d->deleted ? "deleted" : "overwritten",
+                                         dfmap_cite(an, dfmap_layer_line(an, u->img, d->hidden_at), c2, sizeof c2)));
     }
 }
 
