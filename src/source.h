@@ -41,6 +41,7 @@ struct source_ref {
 struct source_opts {
     const char *platform;  /* registry indexes: "os/arch[/variant]", NULL for the host's */
     int tls_no_verify;     /* --tls-verify=false */
+    int jobs;              /* registries: blobs in flight at once (--jobs); 0 or 1: one */
 };
 
 struct source_stream {

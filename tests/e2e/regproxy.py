@@ -8,12 +8,17 @@ Forwards every request to the registry on 127.0.0.1:UPSTREAM_PORT, and misbehave
   drop-always  every blob GET is cut off after half of what was asked
   503-once     the first manifest GET answers 503 (the client must retry)
   redirect     blob GETs answer 307 to http://localhost:PORT/redir/... (another host name)
+  schema1      manifest GETs answer a Docker v2 schema 1 manifest (signed JSON, as registries
+               before 2017 served); the client must refuse it clearly
+  slow         blob GETs wait 0.5 s before they are answered, so transfers that are in flight
+               at once overlap for sure; each blob GET's log line carries inflight=N, the
+               number of blob GETs being served at that moment (itself included)
   token        a bearer-token service: /v2/ answers 401 with a Bearer challenge whose realm is
                /token here; /token hands out a token for USER:PASS given as basic auth (or for
                anyone when USER:PASS is absent); /v2/ requests need that token
 Every request line and whether it carried Authorization goes to LOGFILE, one line each.
 """
-import base64, http.client, http.server, os, secrets, socketserver, sys, threading
+import base64, http.client, http.server, os, secrets, socketserver, sys, threading, time
 
 PORT, UP, LOG = int(sys.argv[1]), int(sys.argv[2]), sys.argv[4]
 MODES = set(sys.argv[3].split(","))
@@ -21,6 +26,7 @@ CREDS = sys.argv[5] if len(sys.argv) > 5 else None
 TOKENS = set()
 lock = threading.Lock()
 dropped = [0]
+inflight = [0]
 refused = [0]
 
 
@@ -52,8 +58,25 @@ class H(http.server.BaseHTTPRequestHandler):
         self.handle_req("HEAD")
 
     def handle_req(self, method):
+        blob = "/blobs/" in self.path
+        if blob:
+            with lock:
+                inflight[0] += 1
+        try:
+            self.handle_one(method, blob)
+        finally:
+            if blob:
+                with lock:
+                    inflight[0] -= 1
+
+    def handle_one(self, method, blob):
         auth = self.headers.get("Authorization")
-        log("%s %s host=%s auth=%s" % (method, self.path, self.headers.get("Host"), "yes" if auth else "no"))
+        with lock:
+            now = inflight[0]
+        log("%s %s host=%s auth=%s%s" % (method, self.path, self.headers.get("Host"), "yes" if auth else "no",
+                                         " inflight=%d" % now if blob else ""))
+        if blob and "slow" in MODES:
+            time.sleep(0.5)
         path = self.path
         if "token" in MODES and path.startswith("/token"):
             ok = CREDS is None or auth == "Basic " + base64.b64encode(CREDS.encode()).decode()
@@ -83,6 +106,17 @@ class H(http.server.BaseHTTPRequestHandler):
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
+        if "schema1" in MODES and "/manifests/" in path:
+            body = (b'{"schemaVersion":1,"name":"fixture/single","tag":"gzip","architecture":"amd64",'
+                    b'"fsLayers":[{"blobSum":"sha256:' + b"0" * 64 + b'"}],'
+                    b'"history":[{"v1Compatibility":"{}"}],"signatures":[]}')
+            self.send_response(200)
+            self.send_header("Content-Type", "application/vnd.docker.distribution.manifest.v1+prettyjws")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if method == "GET":
+                self.wfile.write(body)
+            return
         if path.startswith("/redir/"):
             path = path[len("/redir"):]
         elif "redirect" in MODES and "/blobs/" in path:

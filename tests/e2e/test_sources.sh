@@ -171,8 +171,38 @@ chmod +x "$WORKDIR/bin/docker-credential-strata-test"
 printf '{"credHelpers":{"127.0.0.1:%s":"strata-test"}}\n' "$P5" > "$WORKDIR/dcfg/config.json"
 PATH=$WORKDIR/bin:$PATH DOCKER_CONFIG=$WORKDIR/dcfg timeout 300 "$STRATA" --json "docker://127.0.0.1:$P5/fixture/single:gzip" > "$WORKDIR/e.helper.json" 2>/dev/null
 same_json "credentials from a credHelpers helper" "$WORKDIR/e.helper.json" "$WORKDIR/e.file.json"
+# the same helper named by credsStore (the default store for every registry)
+printf '{"credsStore":"strata-test"}\n' > "$WORKDIR/dcfg/config.json"
+PATH=$WORKDIR/bin:$PATH DOCKER_CONFIG=$WORKDIR/dcfg timeout 300 "$STRATA" --json "docker://127.0.0.1:$P5/fixture/single:gzip" > "$WORKDIR/e.store.json" 2>/dev/null
+same_json "credentials from the credsStore helper" "$WORKDIR/e.store.json" "$WORKDIR/e.file.json"
 printf '{"auths":{"127.0.0.1:%s":{"auth":"%s"}}}\n' "$P5" "$(printf tok:wrong | base64 -w0)" > "$WORKDIR/dcfg/config.json"
 DOCKER_CONFIG=$WORKDIR/dcfg expect_err "bearer: wrong credentials" "refused the credentials" --json "docker://127.0.0.1:$P5/fixture/single:gzip"
+
+# several blobs in flight (--jobs): a front that answers blob GETs slowly shows the overlap
+P7=$(port)
+python3 "$HERE/regproxy.py" "$P7" "$P1" slow "$WORKDIR/p7.log" & PIDS+=($!)
+wait_port "$P7" || fail "regproxy slow did not start"
+NBLOBS=$(($(jq '.layers | length' "$WORKDIR/e.file.json") + 1))
+timeout 300 "$STRATA" --json --jobs 3 "docker://127.0.0.1:$P7/fixture/single:gzip" > "$WORKDIR/e.j3.json" 2> "$WORKDIR/e.j3.err"
+same_json "--jobs 3: blobs fetched three at a time, same report" "$WORKDIR/e.j3.json" "$WORKDIR/e.file.json"
+MAXIN=$(grep -o 'inflight=[0-9]*' "$WORKDIR/p7.log" | cut -d= -f2 | sort -n | tail -1)
+if [ "$NBLOBS" -ge 3 ] && [ "${MAXIN:-0}" -ge 2 ] && [ "${MAXIN:-0}" -le 3 ]; then
+  pass "--jobs 3: up to $MAXIN blob GETs in flight at once ($NBLOBS blobs)"
+else
+  fail "--jobs 3: at most ${MAXIN:-none} blob GETs in flight ($NBLOBS blobs; want 2 or 3)"
+fi
+: > "$WORKDIR/p7.log"
+timeout 300 "$STRATA" --json --jobs 1 "docker://127.0.0.1:$P7/fixture/single:gzip" > "$WORKDIR/e.j1.json" 2>/dev/null
+same_json "--jobs 1: same report" "$WORKDIR/e.j1.json" "$WORKDIR/e.file.json"
+check "--jobs 1: one blob GET at a time" "$(grep -o 'inflight=[0-9]*' "$WORKDIR/p7.log" | cut -d= -f2 | sort -n | tail -1)" 1
+
+# a registry that serves a Docker v2 schema 1 manifest: refused by name, never half-read
+P6=$(port)
+python3 "$HERE/regproxy.py" "$P6" "$P1" schema1 "$WORKDIR/p6.log" & PIDS+=($!)
+wait_port "$P6" || fail "regproxy schema1 did not start"
+expect_err "a schema 1 manifest is a clear error" "schema 1 manifests are not supported" \
+  --json "docker://127.0.0.1:$P6/fixture/single:gzip"
+check "no blob was asked for after a schema 1 manifest" "$(grep -c '/blobs/' "$WORKDIR/p6.log")" 0
 
 # ---------------------------------------------------------------- TLS + htpasswd basic auth, CA made here
 CA=$WORKDIR/ca
@@ -200,6 +230,12 @@ printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$R2" "$(printf alice:s3cret-pw | base
 env -u DOCKER_CONFIG HOME="$WORKDIR/nohome" XDG_RUNTIME_DIR="$WORKDIR/rt" SSL_CERT_FILE="$CA/ca.pem" \
   timeout 300 "$STRATA" --json "docker://$R2/fixture/single:gzip" > "$WORKDIR/e.tls.json" 2> "$WORKDIR/e.tls.err"
 same_json "TLS + htpasswd registry (auth.json, CA from SSL_CERT_FILE)" "$WORKDIR/e.tls.json" "$WORKDIR/e.file.json"
+# $REGISTRY_AUTH_FILE (podman's and skopeo's variable) comes before every other store
+mkdir -p "$WORKDIR/af"
+cp "$WORKDIR/rt/containers/auth.json" "$WORKDIR/af/auth.json"
+env -u DOCKER_CONFIG HOME="$WORKDIR/nohome" XDG_RUNTIME_DIR="$WORKDIR/nort" REGISTRY_AUTH_FILE="$WORKDIR/af/auth.json" \
+  SSL_CERT_FILE="$CA/ca.pem" timeout 300 "$STRATA" --json "docker://$R2/fixture/single:gzip" > "$WORKDIR/e.af.json" 2> "$WORKDIR/e.af.err"
+same_json "credentials from \$REGISTRY_AUTH_FILE" "$WORKDIR/e.af.json" "$WORKDIR/e.file.json"
 HOME=$WORKDIR/nohome XDG_RUNTIME_DIR=$WORKDIR/rt expect_err "TLS: an unknown CA is refused" "certificate\|SSL" \
   --json "docker://$R2/fixture/single:gzip"
 HOME=$WORKDIR/nohome XDG_RUNTIME_DIR=$WORKDIR/rt timeout 300 "$STRATA" --json --tls-verify=false "docker://$R2/fixture/single:gzip" > "$WORKDIR/e.tlsno.json" 2>/dev/null
@@ -238,6 +274,13 @@ else
     docker --config "$WORKDIR/ctx" context use strata-test > /dev/null 2>&1
   env -u DOCKER_HOST DOCKER_CONFIG=$WORKDIR/ctx timeout 300 "$STRATA" --json "docker-daemon:$TAG" > "$WORKDIR/g.ctx.json" 2> "$WORKDIR/g.ctx.err"
   same_json "the docker context's endpoint" "$WORKDIR/g.ctx.json" "$WORKDIR/g.file.json"
+  # DOCKER_CONTEXT names the context even when config.json names another (the CLI's order)
+  docker --config "$WORKDIR/ctx" context use default > /dev/null 2>&1
+  env -u DOCKER_HOST DOCKER_CONFIG=$WORKDIR/ctx DOCKER_CONTEXT=strata-test timeout 300 "$STRATA" --json "docker-daemon:$TAG" \
+    > "$WORKDIR/g.ctxenv.json" 2> "$WORKDIR/g.ctxenv.err"
+  same_json "DOCKER_CONTEXT names the engine" "$WORKDIR/g.ctxenv.json" "$WORKDIR/g.file.json"
+  DOCKER_HOST= DOCKER_CONFIG=$WORKDIR/ctx DOCKER_CONTEXT=no-such-ctx expect_err "DOCKER_CONTEXT naming no context" \
+    "docker context no-such-ctx" --json "docker-daemon:$TAG"
   DOCKER_HOST=unix://$DW/docker.sock expect_err "engine: a missing image, never pulled" "no such image" --json "docker-daemon:nosuch/image:1"
   DOCKER_HOST=unix://$DW/nosock expect_err "engine: no engine there" "cannot reach the engine" --json "docker-daemon:$TAG"
 fi
@@ -265,6 +308,13 @@ else
   DOCKER_HOST=unix://$PW/no-docker.sock CONTAINER_HOST=unix://$PW/podman.sock expect_err \
     "a bare name neither engine has says both were asked" "Docker: .*Podman: " --json nosuch-image:1
   kill "$PPID_" 2>/dev/null; wait "$PPID_" 2>/dev/null
+  # no API socket anywhere: `podman image save` on a pipe, the store named by CONTAINERS_STORAGE_CONF
+  printf '[storage]\ndriver = "vfs"\nrunroot = "%s/run"\ngraphroot = "%s/root"\n' "$PW" "$PW" > "$PW/storage.conf"
+  env -u CONTAINER_HOST XDG_RUNTIME_DIR="$PW/nort" CONTAINERS_STORAGE_CONF="$PW/storage.conf" \
+    timeout 300 "$STRATA" --json podman:fixture/leaked-secrets:latest > "$WORKDIR/c.psave.json" 2> "$WORKDIR/c.psave.err"
+  same_json "podman:NAME without a socket (podman image save) == its docker-archive" "$WORKDIR/c.psave.json" "$WORKDIR/c.file.json"
+  CONTAINER_HOST= XDG_RUNTIME_DIR="$PW/nort" CONTAINERS_STORAGE_CONF="$PW/storage.conf" expect_err \
+    "podman image save: a missing image" "nosuch" --json podman:nosuch/image:1
 fi
 rm -rf "$PW" 2>/dev/null || true
 finish sources

@@ -1,0 +1,382 @@
+/* registry_blobs.c: the image's blobs as members of the tar the reader streams, in manifest order,
+ * each checked against its digest as it passes.
+ *
+ * Several blobs are in flight at once (--jobs): the blob being written to the tar streams
+ * straight through, and up to jobs-1 of the next ones are fetched on threads of their own into
+ * bounded buffers (AHEAD_MAX each, the transfer pauses when its buffer is full), so a registry
+ * far away is read on several connections while the reader works on the first. A broken
+ * transfer is resumed with Range from the bytes already taken; the hash is always computed by
+ * the one thread that writes the tar, on the bytes in the order they go out. */
+#include "src/registry.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "src/sha256.h"
+
+#define AHEAD_MAX (32u << 20)    /* read-ahead per blob in flight: memory is jobs x this at most */
+
+/* ------------------------------------------------------------------ tar out */
+
+static int out_all(struct reg *g, const void *p, size_t n)
+{
+    if (util_write_all(g->out, p, n) == 0)
+        return 0;
+    errbuf_set(g->e, "%s: the reader stopped", g->host);
+    return -1;
+}
+
+/* A ustar header; sizes from 8 GiB on in base-256 (GNU), which libarchive reads. */
+static int tar_header(struct reg *g, const char *name, uint64_t size)
+{
+    unsigned char h[512];
+    memset(h, 0, sizeof h);
+    snprintf((char *)h, 100, "%s", name);
+    memcpy(h + 100, "0000644", 8);
+    memcpy(h + 108, "0000000", 8);
+    memcpy(h + 116, "0000000", 8);
+    if (size < (1ULL << 33)) {
+        snprintf((char *)h + 124, 12, "%011llo", (unsigned long long)size);
+    } else {
+        h[124] = 0x80;
+        for (int i = 0; i < 8; i++)
+            h[135 - i] = (unsigned char)(size >> (8 * i));
+    }
+    memcpy(h + 136, "00000000000", 12);
+    h[156] = '0';
+    memcpy(h + 257, "ustar", 6);
+    memcpy(h + 263, "00", 2);
+    memset(h + 148, ' ', 8);
+    unsigned sum = 0;
+    for (int i = 0; i < 512; i++)
+        sum += h[i];
+    snprintf((char *)h + 148, 8, "%06o", sum);
+    return out_all(g, h, sizeof h);
+}
+
+static int tar_pad(struct reg *g, uint64_t size)
+{
+    static const unsigned char zero[512];
+    size_t pad = (size_t)((512 - size % 512) % 512);
+    return pad ? out_all(g, zero, pad) : 0;
+}
+
+int registry_tar_mem(struct reg *g, const char *name, const char *data, size_t n)
+{
+    if (tar_header(g, name, n) || out_all(g, data, n) || tar_pad(g, n))
+        return -1;
+    return 0;
+}
+
+int registry_tar_end(struct reg *g)
+{
+    static const unsigned char zero[1024];
+    return out_all(g, zero, sizeof zero);
+}
+
+int registry_digest_hex(const char *digest, char hex[65])
+{
+    if (strncmp(digest, "sha256:", 7) != 0 || strlen(digest) != 71)
+        return -1;
+    for (int i = 0; i < 64; i++)
+        if (!isxdigit((unsigned char)digest[7 + i]) || isupper((unsigned char)digest[7 + i]))
+            return -1;
+    memcpy(hex, digest + 7, 64);
+    hex[64] = 0;
+    return 0;
+}
+
+int registry_check_digest(struct reg *g, const char *digest, const char *data, size_t n, const char *what)
+{
+    char want[65], got[65];
+    if (registry_digest_hex(digest, want) != 0) {
+        errbuf_set(g->e, "%s/%s: %s digest %.80s is not a sha256 digest", g->host, g->repo, what, digest);
+        return -1;
+    }
+    struct sha256 h;
+    sha256_init(&h);
+    sha256_update(&h, data, n);
+    sha256_hex(&h, got);
+    if (strcmp(want, got) != 0) {
+        errbuf_set(g->e, "%s/%s: %s %s: the bytes served hash to sha256:%.12s…", g->host, g->repo, what, digest, got);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ one blob's transfer */
+
+/* GETs the blob from byte 0 to its end into `sink`, resuming a broken transfer with Range, retrying
+ * 429/5xx with backoff and answering a 401 (a token that expired). 0 when `size` bytes were
+ * taken, else -1 with g->e set. The bytes are not checked here: the writer hashes them. */
+static int blob_fetch(struct reg *g, const struct registry_blob *b, int (*sink)(void *, const void *, size_t),
+                      void *ctx)
+{
+    char path[1000], url[1500];
+    const char *digest = b->digest, *what = b->what;
+    uint64_t size = b->size;
+    struct resp r = {.max = 1 << 16, .sink = sink, .sink_ctx = ctx};
+    snprintf(path, sizeof path, "%s/blobs/%s", g->repo, digest);
+    int authed = 0, rc = -1;
+    for (int attempt = 0; r.got < size || (size == 0 && attempt == 0); attempt++) {
+        if (attempt >= REGISTRY_TRIES + 2) {
+            errbuf_set(g->e, "%s/%s: %s %.19s…: the transfer broke off at %llu of %llu bytes, %d times",
+                       g->host, g->repo, what, digest, (unsigned long long)r.got, (unsigned long long)size,
+                       REGISTRY_TRIES);
+            goto out;
+        }
+        snprintf(url, sizeof url, "%s://%s/v2/%s", g->scheme, g->host, path);
+        CURLcode cr;
+        uint64_t before = r.got;
+        long st = registry_http_get(g, url, NULL, r.got, NULL, NULL, 1, &r, &cr);
+        if (r.sink_failed) {
+            errbuf_set(g->e, "%s: the reader stopped", g->host);
+            goto out;
+        }
+        if (st == 401 && authed < 2 && *r.challenge && r.got == before) {
+            if (registry_authenticate(g, r.challenge) != 0)
+                goto out;
+            authed++;
+            continue;
+        }
+        if (before && st == 200 && r.got > before) {
+            /* asked for a range, got the whole blob again: the stream is now wrong */
+            errbuf_set(g->e, "%s/%s: %s %.19s…: the registry ignored a resume request", g->host, g->repo, what, digest);
+            goto out;
+        }
+        if ((st == 200 || st == 206) && cr == CURLE_OK)
+            break;
+        if (st == 404) {
+            errbuf_set(g->e, "%s/%s: %s %.19s… is not in the registry (404)", g->host, g->repo, what, digest);
+            goto out;
+        }
+        if ((st && st != 200 && st != 206 && st != 429 && st < 500) || cr == CURLE_PEER_FAILED_VERIFICATION ||
+            cr == CURLE_SSL_CACERT) {
+            errbuf_set(g->e, "%s/%s: %s %.19s…: %s", g->host, g->repo, what, digest,
+                       st ? registry_status_text(st) : curl_easy_strerror(cr));
+            goto out;
+        }
+        if (r.got > size)
+            break;
+        if (r.got == before)
+            registry_backoff(attempt);
+        /* else: progress was made; resume at once from r.got */
+    }
+    if (r.got != size) {
+        errbuf_set(g->e, "%s/%s: %s %.19s…: %llu bytes served, the manifest says %llu", g->host, g->repo, what,
+                   digest, (unsigned long long)r.got, (unsigned long long)size);
+        goto out;
+    }
+    rc = 0;
+out:
+    registry_resp_reset(&r);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ the writer's side */
+
+/* What the writer keeps of the blob it is writing: its hash and how much went out. */
+struct out_state {
+    struct reg *g;
+    struct sha256 h;
+    uint64_t n;
+};
+
+static int out_sink(void *ctx, const void *p, size_t n)
+{
+    struct out_state *o = ctx;
+    sha256_update(&o->h, p, n);
+    o->n += n;
+    return util_write_all(o->g->out, p, n) == 0 ? 0 : -1;
+}
+
+static int out_check(struct reg *g, const struct registry_blob *b, struct out_state *o)
+{
+    char hex[65], got[65];
+    registry_digest_hex(b->digest, hex);
+    sha256_hex(&o->h, got);
+    if (o->n != b->size) {
+        errbuf_set(g->e, "%s/%s: %s %.19s…: %llu bytes served, the manifest says %llu", g->host, g->repo, b->what,
+                   b->digest, (unsigned long long)o->n, (unsigned long long)b->size);
+        return -1;
+    }
+    if (strcmp(got, hex) != 0) {
+        errbuf_set(g->e, "%s/%s: %s %s: the bytes served hash to sha256:%.12s…, not its digest", g->host, g->repo,
+                   b->what, b->digest, got);
+        return -1;
+    }
+    return tar_pad(g, b->size);
+}
+
+/* ------------------------------------------------------------------ blobs fetched ahead */
+
+/* A blob fetched on a thread of its own into a ring the writer drains. */
+struct ahead {
+    struct reg g;              /* a copy: its own errbuf, the shared auth */
+    struct errbuf err;
+    const struct registry_blob *b;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned char *ring;
+    size_t cap, head, fill;    /* bytes [head, head+fill) mod cap are waiting */
+    int done, rc, cancel;
+};
+
+static int ahead_sink(void *ctx, const void *p, size_t n)
+{
+    struct ahead *a = ctx;
+    const unsigned char *s = p;
+    pthread_mutex_lock(&a->mu);
+    while (n > 0) {
+        while (a->fill == a->cap && !a->cancel)
+            pthread_cond_wait(&a->cv, &a->mu);   /* full: the transfer waits for the writer */
+        if (a->cancel)
+            break;
+        size_t tail = (a->head + a->fill) % a->cap;
+        size_t k = a->cap - a->fill;
+        if (k > a->cap - tail)
+            k = a->cap - tail;
+        if (k > n)
+            k = n;
+        memcpy(a->ring + tail, s, k);
+        a->fill += k;
+        s += k;
+        n -= k;
+        pthread_cond_broadcast(&a->cv);
+    }
+    int stop = a->cancel;
+    pthread_mutex_unlock(&a->mu);
+    return stop ? -1 : 0;
+}
+
+static void *ahead_main(void *arg)
+{
+    struct ahead *a = arg;
+    int rc = blob_fetch(&a->g, a->b, ahead_sink, a);
+    pthread_mutex_lock(&a->mu);
+    a->rc = rc;
+    a->done = 1;
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+    return NULL;
+}
+
+/* Starts fetching b on a thread; NULL when no thread could be had (the writer then fetches it
+ * itself when its turn comes). */
+static struct ahead *ahead_start(struct reg *g, const struct registry_blob *b)
+{
+    struct ahead *a = xcalloc(1, sizeof *a);
+    a->g = *g;
+    a->g.e = &a->err;
+    a->b = b;
+    a->cap = b->size < AHEAD_MAX ? (size_t)b->size : AHEAD_MAX;
+    if (a->cap == 0)
+        a->cap = 1;
+    a->ring = xmalloc(a->cap);
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->cv, NULL);
+    if (pthread_create(&a->th, NULL, ahead_main, a) != 0) {
+        pthread_mutex_destroy(&a->mu);
+        pthread_cond_destroy(&a->cv);
+        free(a->ring);
+        free(a);
+        return NULL;
+    }
+    return a;
+}
+
+/* Stops the transfer if it still runs, waits for its thread, frees it. */
+static void ahead_free(struct ahead *a)
+{
+    if (!a)
+        return;
+    pthread_mutex_lock(&a->mu);
+    a->cancel = 1;
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+    pthread_join(a->th, NULL);
+    pthread_mutex_destroy(&a->mu);
+    pthread_cond_destroy(&a->cv);
+    free(a->ring);
+    free(a);
+}
+
+/* Writes what the thread fetches into the tar as it arrives, to the blob's end. */
+static int ahead_drain(struct reg *g, struct ahead *a, struct out_state *o)
+{
+    for (;;) {
+        pthread_mutex_lock(&a->mu);
+        while (a->fill == 0 && !a->done)
+            pthread_cond_wait(&a->cv, &a->mu);
+        if (a->fill == 0) {          /* done and drained */
+            int rc = a->rc;
+            pthread_mutex_unlock(&a->mu);
+            if (rc != 0)
+                errbuf_set(g->e, "%s", a->err.msg);
+            return rc;
+        }
+        size_t k = a->fill < a->cap - a->head ? a->fill : a->cap - a->head;
+        const unsigned char *p = a->ring + a->head;
+        pthread_mutex_unlock(&a->mu);
+        /* the thread only appends past head+fill, so [head, head+k) is ours until released */
+        int bad = out_sink(o, p, k);
+        pthread_mutex_lock(&a->mu);
+        a->head = (a->head + k) % a->cap;
+        a->fill -= k;
+        pthread_cond_broadcast(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+        if (bad) {
+            errbuf_set(g->e, "%s: the reader stopped", g->host);
+            return -1;
+        }
+    }
+}
+
+int registry_blobs_write(struct reg *g, const struct registry_blob *b, size_t n)
+{
+    int rc = -1;
+    size_t jobs = g->jobs > 1 ? (size_t)g->jobs : 1;
+    struct ahead **ah = xcalloc(n ? n : 1, sizeof *ah);
+    char hex[65], name[100];
+    for (size_t i = 0; i < n; i++)
+        if (registry_digest_hex(b[i].digest, hex) != 0) {
+            errbuf_set(g->e, "%s/%s: %s digest %.80s is not a sha256 digest", g->host, g->repo, b[i].what,
+                       b[i].digest);
+            goto out;
+        }
+    size_t next = 1;           /* the first blob not yet started ahead */
+    for (size_t i = 0; i < n; i++) {
+        /* keep jobs-1 blobs after this one in flight */
+        if (next <= i)
+            next = i + 1;
+        while (next < n && next < i + jobs) {
+            ah[next] = ahead_start(g, &b[next]);
+            next++;
+        }
+        registry_digest_hex(b[i].digest, hex);
+        snprintf(name, sizeof name, "blobs/sha256/%s", hex);
+        if (tar_header(g, name, b[i].size) != 0)
+            goto out;
+        struct out_state o = {.g = g};
+        sha256_init(&o.h);
+        int bad;
+        if (ah[i]) {
+            bad = ahead_drain(g, ah[i], &o);
+            ahead_free(ah[i]);
+            ah[i] = NULL;
+        } else {
+            bad = blob_fetch(g, &b[i], out_sink, &o);
+        }
+        if (bad || out_check(g, &b[i], &o) != 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    for (size_t i = 0; i < n; i++)
+        ahead_free(ah[i]);
+    free(ah);
+    return rc;
+}
