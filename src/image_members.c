@@ -330,6 +330,7 @@ int members_stream_tar(struct reader *r, const char *path)
     struct archive_entry *ae;
     int rc = RC_OK, ar;
     unsigned char *buf = xmalloc(1 << 20);
+    unsigned char *head = NULL;    /* a member's first bytes, gathered when they came in pieces */
     while ((ar = archive_read_next_header(a, &ae)) == ARCHIVE_OK || ar == ARCHIVE_WARN) {
         atomic_store(&r->prog->bytes_done, (uint64_t)archive_filter_bytes(a, -1));
         const char *nm = archive_entry_pathname(ae);
@@ -349,6 +350,27 @@ int members_stream_tar(struct reader *r, const char *path)
             model_blob_end(&r->img->model, b);
             mb->blob = (int)b;
             continue;
+        }
+        /* A pipe hands over a member's first bytes in pieces as its writer wrote them (`podman
+         * image save` writes small ones): sniff on at least a tar header's worth, gathered. */
+        if (dr >= ARCHIVE_WARN && sz < 512 && (uint64_t)sz < mb->size) {
+            size_t have = 0;
+            for (;;) {
+                head = xrealloc(head, have + sz);
+                memcpy(head + have, blk, sz);
+                have += sz;
+                if (have >= 512 || (uint64_t)have >= mb->size)
+                    break;
+                dr = archive_read_data_block(a, &blk, &sz, &off);
+                if (dr == ARCHIVE_EOF) {
+                    dr = ARCHIVE_OK;
+                    break;
+                }
+                if (dr < ARCHIVE_WARN)
+                    break;
+            }
+            blk = head;
+            sz = have;
         }
         if (dr < ARCHIVE_WARN) {
             errbuf_set(&r->img->err, "%s: %s: %s", r->base, mb->name, ar_error(a, "read error"));
@@ -412,6 +434,7 @@ int members_stream_tar(struct reader *r, const char *path)
         rc = outer_failed(r, a, r->n_mem == 0);
     atomic_store(&r->prog->bytes_done, (uint64_t)archive_filter_bytes(a, -1));
     free(buf);
+    free(head);
     archive_read_free(a);
     return rc;
 }

@@ -39,6 +39,21 @@ for img in "$PEERS/test-docker-image.tar" "$PEERS/test-kaniko-image.tar" "$PEERS
     fail "$n: cat IMG | strata --json -: exit $?: $(head -c 300 "$W/$n.stdin.err")"
   fi
 
+  # a writer that hands the pipe small pieces (as `podman image save` does): every member's first
+  # bytes arrive in several reads, and the reader must still know a layer from its header
+  if json_of "$n.dribble" sh -c 'python3 -c "
+import sys, os
+d = open(sys.argv[1], \"rb\").read()
+i = 0
+while i < len(d):
+    k = 100 + (i * 7919) % 400
+    os.write(1, d[i:i + k]); i += k
+" "$1" | "$2" --json -' sh "$img" "$STRATA"; then
+    agree "$n: written to the pipe 100-500 bytes at a time" "$W/$n.file.json" "$W/$n.dribble.json"
+  else
+    fail "$n: dribbled into strata --json -: exit $?: $(head -c 300 "$W/$n.dribble.err")"
+  fi
+
   gzip -c "$img" > "$W/$n.tar.gz"
   if json_of "$n.gz" "$STRATA" --json "$W/$n.tar.gz" < /dev/null; then
     agree "$n: gzip -c IMG > x.tar.gz" "$W/$n.file.json" "$W/$n.gz.json"
