@@ -90,6 +90,8 @@ struct analysis_priv {
     char *meta_refused;                 /* a package database that did not fit in the budget */
     uint64_t meta_refused_size;
     uint64_t pkgs_held;                 /* budget held by a->pkgs */
+    /* forked sinks (content.c): scanners to reuse, on the reading thread only */
+    struct secret_scanner **spare; size_t n_spare;
     /* configuration */
     char **ignore; size_t n_ignore;
     char **allow; size_t n_allow;       /* allow-path globs: no waste, no secret findings */
@@ -105,6 +107,18 @@ static inline struct analysis_priv *PRIV(const struct analysis *a)
 {
     return (struct analysis_priv *)a->priv;
 }
+
+/* Context of analysis_on_hit, the secret scanner's callback: keeps each hit in priv->hits. */
+struct hit_ctx {
+    struct analysis *a;
+    uint32_t entry;
+    int history;
+    const char *text;       /* the scanned text, for raw values */
+    size_t text_len;
+    int content;            /* a file's content: entry may be 0 (in a forked sink) */
+};
+struct secret_hit;
+void analysis_on_hit(void *ctx, const struct secret_hit *h);
 
 /* analysis.c */
 uint32_t analysis_src_entry(const struct analysis *a, uint32_t e);
@@ -125,6 +139,9 @@ void mask_free(struct analysis *a);
 /* For a hit at text[off] of an Env entry or history line: the variable it is the value of
  * (caller frees; NULL if none) and, for history, the keyword into via. */
 char *mask_value_name(const char *text, size_t off, int kind, char *via, size_t via_n);
+
+/* content.c: the sink; frees the package database files kept (their budget given back). */
+void content_meta_drop(struct analysis_priv *p);
 
 /* config.c */
 int config_load(struct analysis *a, const char *path, int explicit_path);

@@ -51,17 +51,17 @@ _strata()
                 compopt -o filenames 2>/dev/null
                 mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return
             fi ;;
-        --lowest-efficiency|--highest-removable-bytes|--highest-removable-percent|--max-metadata)
+        --lowest-efficiency|--highest-removable-bytes|--highest-removable-percent|--max-metadata|--jobs)
             return ;;
     esac
 
     if [[ $cur == -* ]]; then
         local opts
         if ((diff)); then
-            opts="--json --json= --report --platform --no-content --max-metadata --color --tls-verify= --help"
+            opts="--json --json= --report --platform --no-content --max-metadata --jobs --color --tls-verify= --help"
         else
             opts="--report --json --json= --ci --sarif --platform --no-content --no-secret-scan
-                  --show-secrets --ignore --max-metadata --config --dockerfile --dockerignore --lowest-efficiency --highest-removable-bytes
+                  --show-secrets --ignore --max-metadata --jobs --config --dockerfile --dockerignore --lowest-efficiency --highest-removable-bytes
                   --highest-removable-percent --fail-on-secret --color --tls-verify= --keys --help --version"
         fi
         mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")

@@ -17,6 +17,7 @@ complete -c strata -l platform -x -d 'pick one image from a multi-platform index
     -a 'linux/amd64 linux/arm64 linux/arm64/v8 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64'
 complete -c strata -l no-content -d 'headers only: no hashing, no content secret scan'
 complete -c strata -l max-metadata -x -d 'memory for manifests, configs and package databases (default 256M)'
+complete -c strata -l jobs -x -d 'layers read at once (default: the online cores)'
 complete -c strata -l color -x -a 'auto off dark' -d 'colours of the interactive view'
 complete -c strata -l tls-verify -x -a 'true false' -d 'registries: verify TLS certificates'
 complete -c strata -l json -d 'JSON report (--json=FILE writes a file)'

@@ -46,65 +46,17 @@ const char *compression_name(int c)
 
 
 /* "sha256:0123456789ab…" for messages: the blob digest, else the diff_id, else the name. */
-static void layer_label(const struct image_layer *l, char *out, size_t n);
 static void short_digest(const char *d, char *out, size_t n)
 {
     const char *c = strchr(d, ':');
     snprintf(out, n, "%.*s%.12s…", c ? (int)(c - d + 1) : 0, d, c ? c + 1 : d);
 }
 
-static void layer_label(const struct image_layer *l, char *out, size_t n)
+void image_layer_label(const struct image_layer *l, char *out, size_t n)
 {
     const char *d = l->digest && strchr(l->digest, ':') ? l->digest
                   : l->diff_id && l->diff_id[0] ? l->diff_id : l->digest ? l->digest : "";
     short_digest(d, out, n);
-}
-
-
-/* Reads layer i from its member (seekable or directory mode). */
-static int read_layer_member(struct reader *r, size_t li, struct member *mb, unsigned char *buf)
-{
-    struct image *img = r->img;
-    int fd = r->fd;
-    if (mb->disk) {
-        fd = open(mb->disk, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            errbuf_set(&img->err, "%s: %s: %s", r->base, mb->name, strerror(errno));
-            return RC_FATAL;
-        }
-    }
-    unsigned char magic[4] = {0};
-    if (mb->size >= 4)
-        members_pread(fd, magic, 4, mb->off);
-    struct layer_src src = {.fd = fd, .off = mb->off, .len = mb->size, .buf = buf, .bufsz = 1 << 20,
-                            .progress = &r->prog->bytes_done};
-    struct errbuf e = {0};
-    struct layer_result res;
-    uint32_t b = model_blob_begin(&img->model);
-    int lr = layer_read(&img->model, b, &src, r->o, &res, &e);
-    model_blob_end(&img->model, b);
-    /* account for what the reader did not need to touch */
-    if (src.consumed < mb->size)
-        atomic_fetch_add(&r->prog->bytes_done, mb->size - src.consumed);
-    if (mb->disk)
-        close(fd);
-    mb->blob = (int)b;
-    mb->comp = res.compression;
-    mb->estargz = res.estargz;
-    if (res.odd_paths)
-        image_warn(img, "layer %zu: %u names leave the image root or are empty (e.g. \"%s\"); kept inside it",
-             li, res.odd_paths, res.odd_example);
-    mb->entries = res.entries;
-    if (lr == RC_FATAL) {
-        char sd[48];
-        layer_label(&img->layers[li], sd, sizeof sd);
-        errbuf_set(&img->err, "%s: layer %zu (%s): %s", r->base, li, sd, e.msg);
-        return RC_FATAL;
-    }
-    if (lr != RC_OK)
-        mb->error = xstrdup(e.msg);   /* a damaged layer: the image opens without its rest */
-    (void)magic;
-    return RC_OK;
 }
 
 /* Layer li could not be read whole: say so once, keep what was read (a damaged outer archive,
@@ -113,7 +65,7 @@ static void mark_damaged(struct reader *r, size_t li, const char *why, uint64_t 
 {
     struct image *img = r->img;
     char sd[48];
-    layer_label(&img->layers[li], sd, sizeof sd);
+    image_layer_label(&img->layers[li], sd, sizeof sd);
     img->layers[li].error = xstrdup(why);
     img->partial = 1;
     if (entries)
@@ -265,16 +217,10 @@ static int resolve(struct reader *r, int streaming)
         for (size_t i = 0; i < n_layers; i++)
             total += lm[i]->size;
         atomic_store(&r->prog->bytes_total, total);
-        unsigned char *buf = xmalloc(1 << 20);
-        for (size_t i = 0; i < n_layers; i++) {
-            if (lm[i]->blob < 0 && read_layer_member(r, i, lm[i], buf) != RC_OK) {
-                free(buf);
-                free(lm);
-                goto out;
-            }
-            atomic_fetch_add(&r->prog->layers_done, 1);
+        if (image_read_layers(r, lm, n_layers) != RC_OK) {
+            free(lm);
+            goto out;
         }
-        free(buf);
     } else {
         for (size_t i = 0; i < n_layers; i++) {
             if (lm[i]->blob < 0) {
@@ -306,7 +252,7 @@ static int resolve(struct reader *r, int streaming)
                 first = i;
             }
         char sd[48], lim[32];
-        layer_label(&img->layers[first], sd, sizeof sd);
+        image_layer_label(&img->layers[first], sd, sizeof sd);
         errbuf_set(&img->err, "%s: the manifest names layer %zu (%s) %u times; a copy of its %u entries "
                    "for each use does not fit in " BUDGET_FMT, r->base, first, sd, uses,
                    img->model.blobs[b].n_entries, budget_limit_str(lim, sizeof lim));

@@ -60,6 +60,7 @@ struct image_opts {
     const char *platform;  /* "os/arch[/variant]" or NULL for the host's, else the first */
     int no_content;        /* read headers only; no sink sees file bytes */
     int tls_no_verify;     /* registries: --tls-verify=false */
+    unsigned jobs;         /* layers read at once from a seekable input (--jobs); 0 or 1: one */
     struct sink *sinks;
     size_t n_sinks;
     struct image_progress *progress;    /* may be NULL */

@@ -4,6 +4,7 @@
  *                     ranges), JSON members kept, layers met while streaming read at once
  *   image_manifest.c  manifest.json / index.json: nested indexes, platform choice, the manifest
  *   image_config.c    the image config: env, user, history, diff_ids
+ *   image_layers.c    the layers of a seekable image read into the model, --jobs at a time
  *   image.c           image_open(): which way in, then resolve: the layers in manifest order,
  *                     read and stacked into the model
  */
@@ -31,7 +32,8 @@ struct member {
     int json_errno;        /* a read of the JSON text failed with this errno */
     int over_budget;       /* looked like JSON, but keeping it would have passed the budget */
     uint64_t held;         /* bytes of the budget its text holds */
-    int blob;              /* model blob read from it (streaming), -1 */
+    int blob;              /* model blob read from it, -1 */
+    int queued;            /* image_layers.c: a job reads it */
     int comp, estargz;
     char *error;           /* why it could not be read whole as a layer, NULL if it was */
     uint64_t entries;      /* entries read from it */
@@ -58,6 +60,12 @@ struct reader {
 /* image.c */
 /* Adds a warning to img, control characters escaped (names come from the image). */
 void image_warn(struct image *img, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "sha256:0123456789ab…" for messages: the blob digest, else the diff_id, else the name. */
+void image_layer_label(const struct image_layer *l, char *out, size_t n);
+
+/* image_layers.c: reads each member of lm[0..n_layers) not read yet (blob < 0), once, in the
+ * order of first use, into the model (--jobs of them at a time); RC_OK or RC_FATAL. */
+int image_read_layers(struct reader *r, struct member **lm, size_t n_layers);
 
 /* image_members.c: listing members (RC_OK or RC_FATAL with img->err set) */
 int members_list_dir(struct reader *r, const char *root, const char *rel, int depth);

@@ -411,7 +411,10 @@ int members_stream_tar(struct reader *r, const char *path)
         struct errbuf e = {0};
         struct layer_result res;
         uint32_t b = model_blob_begin(&r->img->model);
-        int lr = layer_read(&r->img->model, b, &src, r->o, &res, &e);
+        struct blobents be;
+        blobents_direct(&be, &r->img->model, b);
+        int lr = layer_read(&be, &src, r->o, &res, &e);
+        blobents_free(&be);
         model_blob_end(&r->img->model, b);
         mb->blob = (int)b;
         mb->comp = res.compression;

@@ -512,9 +512,10 @@ static void cworker_push(struct cworker *cw, const struct cjob *j)
 
 /* Walks the tar from cs into the model. Returns LF_NONE, or the kind of failure with err set;
  * *src_fail is where the chunk source keeps its own kind when it is the one that failed. */
-static int walk(struct model *m, uint32_t blob, struct chunk_src *cs, const struct image_opts *o,
+static int walk(struct blobents *be, struct chunk_src *cs, const struct image_opts *o,
                 struct layer_result *res, struct errbuf *err, struct layer_src *fsrc, const int *src_fail)
 {
+    uint32_t blob = be->blob;
     struct tar_walk w;
     struct tar_entry te;
     tar_walk_init(&w, cs);
@@ -522,9 +523,6 @@ static int walk(struct model *m, uint32_t blob, struct chunk_src *cs, const stru
     uint8_t *wants = want_content ? xcalloc(o->n_sinks, 1) : NULL;
     char *name = xmalloc(65536);
     char *full = xmalloc(65536 + 2);
-    char *lastdir = xmalloc(65536);
-    size_t lastdir_len = (size_t)-1;
-    uint32_t lastdir_node = 0;
     int r, fail = LF_NONE;
     struct cworker *cw = NULL;
     pthread_t cwt;
@@ -565,34 +563,15 @@ static int walk(struct model *m, uint32_t blob, struct chunk_src *cs, const stru
             continue;
         }
         res->entries++;
-        /* Tar lists a folder's files together: the folder's node is looked up once. */
-        uint32_t dir;
-        if (dirlen == lastdir_len && memcmp(name, lastdir, dirlen) == 0) {
-            dir = lastdir_node;
-        } else {
-            dir = model_intern_path(m, name, dirlen);
-            if (dirlen < 65536) {
-                memcpy(lastdir, name, dirlen);
-                lastdir_len = dirlen;
-                lastdir_node = dir;
-            }
-        }
         if (strncmp(base, ".wh.", 4) == 0) {
-            if (strcmp(base, ".wh..wh..opq") == 0) {
-                uint32_t p = dir;
-                model_add_entry(m, blob, p, 0, 0040755, EF_OPAQUE | EF_IMPLICIT, 0, 0, 0, NULL);
-            } else {
-                /* dir/.wh.NAME deletes dir/NAME */
-                uint32_t p = model_intern_child(m, dir, base + 4, strlen(base + 4));
-                model_add_entry(m, blob, p, 0, 0, EF_WHITEOUT, 0, 0, 0, NULL);
-            }
+            /* dir/.wh.NAME deletes dir/NAME; dir/.wh..wh..opq hides all that dir had below */
+            blobents_add(be, strcmp(base, ".wh..wh..opq") == 0 ? BE_OPAQUE : BE_WHITEOUT, name, len,
+                         0, 0, 0, 0, 0, 0, NULL, 0);
             continue;
         }
-        uint32_t p = model_intern_child(m, dir, base, len - (size_t)(base - name));
         uint16_t flags = te.type == TT_HARDLINK ? EF_HARDLINK : 0;
-        uint32_t e = model_add_entry(m, blob, p, te.size, (uint16_t)te.mode, flags, te.uid, te.gid,
-                                     te.mtime, te.link);
-        m->ext[e].member = member;
+        uint32_t e = blobents_add(be, BE_ENTRY, name, len, te.size, (uint16_t)te.mode, flags, te.uid,
+                                  te.gid, te.mtime, te.link, member);
         if (!want_content || te.type != TT_FILE)
             continue;
         full[0] = '/';
@@ -650,7 +629,6 @@ static int walk(struct model *m, uint32_t blob, struct chunk_src *cs, const stru
     free(wants);
     free(name);
     free(full);
-    free(lastdir);
     tar_walk_free(&w);
     return fail;
 }
@@ -696,7 +674,7 @@ static void stream_message(struct errbuf *err, const struct decomp *d, int fail)
         errbuf_set(err, "%s", walk_msg[0] ? walk_msg : layer_fail_text(fail));
 }
 
-int layer_read(struct model *m, uint32_t blob, struct layer_src *src, const struct image_opts *o,
+int layer_read(struct blobents *be, struct layer_src *src, const struct image_opts *o,
                struct layer_result *res, struct errbuf *err)
 {
     memset(res, 0, sizeof *res);
@@ -717,7 +695,7 @@ int layer_read(struct model *m, uint32_t blob, struct layer_src *src, const stru
     res->compression = layer_sniff(magic, nmagic);
     if (res->compression == COMP_NONE) {
         struct chunk_src cs = {src, plain_next, src->fd >= 0 ? plain_skip : NULL, plain_error};
-        res->fail = walk(m, blob, &cs, o, res, err, src, &src->fail);
+        res->fail = walk(be, &cs, o, res, err, src, &src->fail);
         if (res->fail == LF_READ && src->fail == LF_READ)
             errbuf_clear(err), errbuf_set(err, "read error: %s", strerror(src->fail_errno));
         return res->fail == LF_NONE ? RC_OK : res->fail == LF_OUTER ? RC_FATAL : RC_FAILED;
@@ -740,7 +718,7 @@ int layer_read(struct model *m, uint32_t blob, struct layer_src *src, const stru
     int threaded = pthread_create(&t, NULL, pipe_produce, &pp) == 0;
     /* without a thread the walk pulls from the decompressor itself, one slot at a time */
     struct chunk_src cs = {&pp, threaded ? pipe_next : inline_next, NULL, pipe_error};
-    int fail = walk(m, blob, &cs, o, res, err, NULL, &pp.d.fail);
+    int fail = walk(be, &cs, o, res, err, NULL, &pp.d.fail);
     /* The tar may end (or break) before its stream does: read the stream to its end, so that a
      * damaged stream is reported as such, and the same whatever the threads' timing. */
     if (fail != LF_OUTER && !pp.d.fail) {

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include "src/blobents.h"
 #include "src/image.h"
 
 struct archive;
@@ -65,11 +66,13 @@ int layer_sniff(const void *p, size_t n);
 /* Whether the first bytes look like a layer: gzip, zstd, or a tar header. */
 int layer_looks_like_blob(const void *p, size_t n);
 
-/* Reads the blob into model blob `blob`. Returns RC_OK; RC_FAILED when the layer is damaged
- * (res->fail says how, err words it; the entries read before the damage are in the model); or
- * RC_FATAL when the outer archive broke (LF_OUTER: nothing after it can be read). The caller adds
- * the file and layer names to err. */
-int layer_read(struct model *m, uint32_t blob, struct layer_src *src, const struct image_opts *o,
+/* Reads the blob's entries into be (src/blobents.h: straight into the model, or into the blob's
+ * own array when layers are read on worker threads). The sinks of o see sink_file.entry as
+ * blobents_add() numbers it. Returns RC_OK; RC_FAILED when the layer is damaged (res->fail says
+ * how, err words it; the entries read before the damage are in be); or RC_FATAL when the outer
+ * archive broke (LF_OUTER: nothing after it can be read). The caller adds the file and layer
+ * names to err. */
+int layer_read(struct blobents *be, struct layer_src *src, const struct image_opts *o,
                struct layer_result *res, struct errbuf *err);
 
 #endif

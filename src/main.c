@@ -21,6 +21,7 @@
 #include "src/dockerfile.h"
 #include "src/image.h"
 #include "src/outfile.h"
+#include "src/pool.h"
 #include "src/source.h"
 #include "ui/actions.h"
 #include "ui/ui.h"
@@ -65,6 +66,8 @@ static void usage(FILE *f)
           "                                an unknown ID is an error that lists the known ones)\n"
           "  --max-metadata SIZE           memory for manifests, configs and package databases\n"
           "                                read from the image (default 256M; K/M/G = KiB/MiB/GiB)\n"
+          "  --jobs N                      layers read at once from a file or directory (default:\n"
+          "                                the online cores; streams are read one layer at a time)\n"
           "  --config FILE                 rules and CI thresholds (default ./.strata.conf)\n"
           "  --dockerfile FILE             the image's Dockerfile: findings and fixes cite FILE:LINE\n"
           "  --dockerignore                print a .dockerignore keeping out the waste and secrets\n"
@@ -247,6 +250,19 @@ static int parse_tls_verify(const char *v, int *no_verify)
     return EXIT_USAGE;
 }
 
+/* --jobs N: 1 to 256 layers read at once; 0, or EXIT_USAGE after saying why. */
+static int parse_jobs(const char *v, unsigned *out)
+{
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (!*v || *end || n < 1 || n > 256) {
+        fprintf(stderr, "strata: --jobs takes a number of threads from 1 to 256 (not '%s')\n", v);
+        return EXIT_USAGE;
+    }
+    *out = (unsigned)n;
+    return 0;
+}
+
 /* strata diff [--json[=FILE]] [--platform P] [--no-content] A B: both images load at once,
  * one thread each (two cores are the common case). */
 static int cmd_diff(int argc, char **argv)
@@ -256,11 +272,15 @@ static int cmd_diff(int argc, char **argv)
         {"platform", required_argument, 0, 'p'}, {"no-content", no_argument, 0, 'n'},
         {"color", required_argument, 0, 'C'}, {"help", no_argument, 0, 'h'},
         {"tls-verify", required_argument, 0, 'T'},
-        {"max-metadata", required_argument, 0, 'M'}, {0, 0, 0, 0}};
+        {"max-metadata", required_argument, 0, 'M'}, {"jobs", required_argument, 0, 'J'},
+        {0, 0, 0, 0}};
     int json = 0, text = 0, c;
     const char *json_file = NULL, *color = "auto";
     struct loaded l[2];
     memset(l, 0, sizeof l);
+    /* the two images load side by side: each gets half the cores unless told */
+    unsigned cores = pool_default_jobs();
+    l[0].io.jobs = l[1].io.jobs = cores > 1 ? cores / 2 : 1;
     while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
         switch (c) {
         case 'j': json = 1; json_file = optarg; break;
@@ -278,6 +298,11 @@ static int cmd_diff(int argc, char **argv)
             l[1].io.tls_no_verify = l[0].io.tls_no_verify;
             break;
         case 'M': if (set_max_metadata(optarg)) return EXIT_USAGE; break;
+        case 'J':
+            if (parse_jobs(optarg, &l[0].io.jobs))
+                return EXIT_USAGE;
+            l[1].io.jobs = l[0].io.jobs;
+            break;
         case 'h': usage(stdout); return EXIT_OK;
         default: usage(stderr); return EXIT_USAGE;
         }
@@ -378,7 +403,7 @@ int main(int argc, char **argv)
 
     enum { O_PLATFORM = 256, O_NOCONTENT, O_NOSECRET, O_SHOW, O_IGNORE, O_CONFIG, O_SARIF, O_COLOR,
            O_LEFF, O_HRB, O_HRP, O_FAILSEC, O_VERSION, O_KEYS, O_LIST_IDS, O_TLS, O_MAXMETA,
-           O_DOCKERFILE, O_DOCKERIGNORE };
+           O_DOCKERFILE, O_DOCKERIGNORE, O_JOBS };
     static const struct option opts[] = {
         {"report", no_argument, 0, 'r'},     {"json", optional_argument, 0, 'j'},
         {"ci", no_argument, 0, 'c'},         {"help", no_argument, 0, 'h'},
@@ -395,12 +420,13 @@ int main(int argc, char **argv)
         {"max-metadata", required_argument, 0, O_MAXMETA},
         {"dockerfile", required_argument, 0, O_DOCKERFILE},
         {"dockerignore", no_argument, 0, O_DOCKERIGNORE},
+        {"jobs", required_argument, 0, O_JOBS},
         {0, 0, 0, 0}};
     int mode_dockerignore = 0;
     const char *dockerfile_path = NULL;
     int mode_report = 0, mode_json = 0, mode_ci = 0;
     const char *json_file = NULL, *sarif_file = NULL, *color = "auto";
-    struct image_opts io = {0};
+    struct image_opts io = {.jobs = pool_default_jobs()};
     struct analysis_opts ao = {0};
     struct ci_opts co;
     ci_opts_init(&co);
@@ -436,6 +462,12 @@ int main(int argc, char **argv)
         case O_DOCKERFILE: dockerfile_path = optarg; break;
         case O_DOCKERIGNORE: mode_dockerignore = 1; break;
         case O_SARIF: sarif_file = optarg; break;
+        case O_JOBS:
+            if (parse_jobs(optarg, &io.jobs)) {
+                free(ignore);
+                return EXIT_USAGE;
+            }
+            break;
         case O_MAXMETA:
             if (set_max_metadata(optarg)) {
                 free(ignore);

@@ -7,8 +7,19 @@
  *
  *   blob   the blob being read (entries' layer field before stacking); after image_open()
  *          image.blob_layer[blob] maps it to a layer index.
- *   entry  index into model.entries of this version of the file.
- * Sinks run on the reader's thread; they must not touch the UI. */
+ *   entry  index into model.entries of this version of the file; in a forked instance, the
+ *          entry's number within its blob (from 0).
+ * Sinks run on the reader's thread; they must not touch the UI.
+ *
+ * Several layers at once (--jobs): a sink that has fork and join is given one instance per layer
+ * read on a worker thread, so that no state is shared between threads:
+ *   child = fork(ctx)              on the reading thread, before the layer is handed out
+ *   ... file_begin/data/end(child) on one worker thread, entries numbered within the blob ...
+ *   join(ctx, child, first_entry)  on the reading thread, one layer at a time in manifest order:
+ *                                  child's results move into ctx as if ctx had seen them, entry
+ *                                  numbers plus first_entry; child is freed
+ * join may also be given a child that saw no file (a layer that failed to start). A sink without
+ * fork/join makes the reader read one layer at a time. */
 #ifndef STRATA_SINK_H
 #define STRATA_SINK_H
 
@@ -28,6 +39,8 @@ struct sink {
     int (*file_begin)(void *ctx, const struct sink_file *f);
     void (*file_data)(void *ctx, const void *buf, size_t len);
     void (*file_end)(void *ctx);
+    void *(*fork)(void *ctx);
+    void (*join)(void *ctx, void *child, uint32_t first_entry);
 };
 
 #endif

@@ -119,7 +119,7 @@ check "bash: --ignore aws-access"   "${got[2]-}" "aws-access-key-id "
 check "bash: --ignore '' = every id of --list-ids" "$(echo "${got[3]-}" | wc -w)" "$(wc -l < "$WORKDIR/ids")"
 check "bash: first word: diff, files and folders" "${got[4]-}" "diff image.tar image2.tar.zst layout "
 check "bash: di"                    "${got[5]-}" "diff "
-check "bash: diff --: diff's options only" "${got[6]-}" "--color --help --json --json= --max-metadata --no-content --platform --report --tls-verify= "
+check "bash: diff --: diff's options only" "${got[6]-}" "--color --help --jobs --json --json= --max-metadata --no-content --platform --report --tls-verify= "
 check "bash: an image after an option" "${got[7]-}" "image.tar image2.tar.zst layout "
 check "bash: --json=FILE"           "${got[8]-}" "image.tar image2.tar.zst "
 check "bash: --fail-on-secret c"    "${got[9]-}" "critical "
@@ -134,7 +134,7 @@ fask() { (cd "$WORKDIR/cwd" && PATH=$DEST$PFX/bin:$PATH fish --no-config -c \
           "source $DEST$PFX/share/fish/vendor_completions.d/strata.fish; complete -C '$1'" | cut -f1 | sort | tr '\n' ' '); }
 check "fish: --ignore aws-access" "$(fask 'strata --ignore aws-access')" "aws-access-key-id "
 check "fish: --ignore '' = every id" "$(fask 'strata --ignore ' | wc -w)" "$(wc -l < "$WORKDIR/ids")"
-check "fish: diff --: diff's options only" "$(fask 'strata diff --')" "--color --help --json --max-metadata --no-content --platform --report --tls-verify "
+check "fish: diff --: diff's options only" "$(fask 'strata diff --')" "--color --help --jobs --json --max-metadata --no-content --platform --report --tls-verify "
 check "fish: first word" "$(fask 'strata ')" "diff image.tar image2.tar.zst layout/ "
 
 # ---- uninstall leaves nothing but empty folders

@@ -1,0 +1,191 @@
+/* image_layers.c: the layers of a seekable image (a plain tar file or a directory), each read
+ * once into the model, on several threads when --jobs allows.
+ *
+ * With one job (or a sink that cannot fork) the layers are read one after the other straight
+ * into the model. With more, each distinct blob is a job of src/pool.h: a worker decompresses
+ * and walks it into the blob's own entry array (src/blobents.h), its files going to forked sink
+ * instances; this thread merges the blobs into the model in the order the manifest first uses
+ * them and joins their sinks, which is the order one job reads them in. So the model, the sinks'
+ * results and the warnings come out the same whatever the number of jobs. */
+#include "src/image_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "src/blobents.h"
+#include "src/layer.h"
+#include "src/pool.h"
+
+#define MAX_SINKS 8
+#define BUFSZ (1u << 20)
+
+struct ljob {
+    struct member *mb;
+    size_t li;                  /* the first layer that uses it */
+    struct blobents be;
+    struct image_opts o;        /* the reader's options, with this job's sinks */
+    struct sink sinks[MAX_SINKS];
+    int prepared;
+    int lr;                     /* layer_read's return */
+    int open_errno;             /* the member's file could not be opened */
+    struct layer_result res;
+    struct errbuf e;
+};
+
+struct lread {
+    struct reader *r;
+    struct ljob *jobs;
+    size_t n;
+    uint32_t first_blob;        /* model blob of job 0 */
+};
+
+/* Reads one job's blob into its blobents (any thread): touches only the job, the image file
+ * (pread) and the progress counters. */
+static void job_read(struct reader *r, struct ljob *j)
+{
+    struct member *mb = j->mb;
+    int fd = r->fd;
+    if (mb->disk) {
+        fd = open(mb->disk, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            j->open_errno = errno;
+            j->lr = RC_FATAL;
+            return;
+        }
+    }
+    unsigned char *buf = xmalloc(BUFSZ);
+    struct layer_src src = {.fd = fd, .off = mb->off, .len = mb->size, .buf = buf, .bufsz = BUFSZ,
+                            .progress = &r->prog->bytes_done};
+    j->lr = layer_read(&j->be, &src, &j->o, &j->res, &j->e);
+    /* account for what the reader did not need to touch */
+    if (src.consumed < mb->size)
+        atomic_fetch_add(&r->prog->bytes_done, mb->size - src.consumed);
+    if (mb->disk)
+        close(fd);
+    free(buf);
+}
+
+/* After the job's entries are in model blob b (this thread): what image.c needs of the member. */
+static int job_finish(struct reader *r, struct ljob *j, uint32_t b)
+{
+    struct image *img = r->img;
+    struct member *mb = j->mb;
+    if (j->open_errno) {
+        errbuf_set(&img->err, "%s: %s: %s", r->base, mb->name, strerror(j->open_errno));
+        return RC_FATAL;
+    }
+    mb->blob = (int)b;
+    mb->comp = j->res.compression;
+    mb->estargz = j->res.estargz;
+    if (j->res.odd_paths)
+        image_warn(img, "layer %zu: %u names leave the image root or are empty (e.g. \"%s\"); kept inside it",
+                   j->li, j->res.odd_paths, j->res.odd_example);
+    mb->entries = j->res.entries;
+    if (j->lr == RC_FATAL) {
+        char sd[48];
+        image_layer_label(&img->layers[j->li], sd, sizeof sd);
+        errbuf_set(&img->err, "%s: layer %zu (%s): %s", r->base, j->li, sd, j->e.msg);
+        return RC_FATAL;
+    }
+    if (j->lr != RC_OK)
+        mb->error = xstrdup(j->e.msg);   /* a damaged layer: the image opens without its rest */
+    return RC_OK;
+}
+
+static void pool_prepare(void *ctx, size_t i)
+{
+    struct lread *lr = ctx;
+    struct ljob *j = &lr->jobs[i];
+    const struct image_opts *o = lr->r->o;
+    blobents_buffered(&j->be, lr->first_blob + (uint32_t)i);
+    for (size_t k = 0; k < o->n_sinks; k++) {
+        j->sinks[k] = o->sinks[k];
+        j->sinks[k].ctx = o->sinks[k].fork(o->sinks[k].ctx);
+    }
+    j->prepared = 1;
+}
+
+static void pool_run(void *ctx, size_t i)
+{
+    struct lread *lr = ctx;
+    job_read(lr->r, &lr->jobs[i]);
+}
+
+/* Gives the forked sink instances back (merging what they saw) and frees the entries. */
+static void job_release(struct lread *lr, struct ljob *j, uint32_t first_entry)
+{
+    const struct image_opts *o = lr->r->o;
+    for (size_t k = 0; j->prepared && k < o->n_sinks; k++)
+        o->sinks[k].join(o->sinks[k].ctx, j->sinks[k].ctx, first_entry);
+    j->prepared = 0;
+    blobents_free(&j->be);
+}
+
+static int can_fork(const struct image_opts *o)
+{
+    if (o->n_sinks > MAX_SINKS)
+        return 0;
+    for (size_t k = 0; k < o->n_sinks; k++)
+        if (!o->sinks[k].fork || !o->sinks[k].join)
+            return 0;
+    return 1;
+}
+
+int image_read_layers(struct reader *r, struct member **lm, size_t n_layers)
+{
+    struct image *img = r->img;
+    struct model *m = &img->model;
+    struct lread lr = {.r = r, .first_blob = m->n_blobs};
+    lr.jobs = xcalloc(n_layers ? n_layers : 1, sizeof *lr.jobs);
+    /* one job per distinct blob, in the order the manifest first uses them */
+    for (size_t i = 0; i < n_layers; i++) {
+        if (lm[i]->blob >= 0 || lm[i]->queued)
+            continue;
+        lm[i]->queued = 1;
+        struct ljob *j = &lr.jobs[lr.n++];
+        j->mb = lm[i];
+        j->li = i;
+        j->o = *r->o;
+        j->o.sinks = j->sinks;
+    }
+    unsigned jobs = r->o->jobs ? r->o->jobs : 1;
+    int rc = RC_OK;
+    size_t done = 0;
+    if (jobs <= 1 || lr.n <= 1 || !can_fork(r->o)) {
+        for (; done < lr.n && rc == RC_OK; done++) {
+            struct ljob *j = &lr.jobs[done];
+            j->o.sinks = r->o->sinks;
+            uint32_t b = model_blob_begin(m);
+            blobents_direct(&j->be, m, b);
+            job_read(r, j);
+            blobents_free(&j->be);
+            model_blob_end(m, b);
+            rc = job_finish(r, j, b);
+            if (rc == RC_OK)
+                atomic_store(&r->prog->layers_done, (uint32_t)j->li + 1);
+        }
+    } else {
+        struct pool *p = pool_start(jobs - 1, lr.n, 2 * (size_t)jobs, pool_prepare, pool_run, &lr);
+        for (; done < lr.n && rc == RC_OK; done++) {
+            struct ljob *j = &lr.jobs[done];
+            pool_wait(p, done);
+            uint32_t b = model_blob_begin(m);
+            blobents_merge(&j->be, m, b);
+            model_blob_end(m, b);
+            job_release(&lr, j, m->blobs[b].first_entry);
+            rc = job_finish(r, j, b);
+            if (rc == RC_OK)
+                atomic_store(&r->prog->layers_done, (uint32_t)j->li + 1);
+        }
+        pool_stop(p);
+        for (size_t k = done; k < lr.n; k++)    /* after a fatal layer: read or not, dropped */
+            job_release(&lr, &lr.jobs[k], 0);
+    }
+    if (rc == RC_OK)     /* progress counts layers, a repeated blob for each use */
+        atomic_store(&r->prog->layers_done, (uint32_t)n_layers);
+    free(lr.jobs);
+    return rc;
+}
