@@ -136,7 +136,10 @@ static struct outcome read_blob(const char *path, size_t bufsz, const struct fil
     struct errbuf e;
     memset(&e, 0, sizeof e);
     uint32_t b = model_blob_begin(&m);
-    oc.rc = layer_read(&m, b, &src, &o, &oc.res, &e);
+    struct blobents be;
+    blobents_direct(&be, &m, b);
+    oc.rc = layer_read(&be, &src, &o, &oc.res, &e);
+    blobents_free(&be);
     model_blob_end(&m, b);
     snprintf(oc.err, sizeof oc.err, "%s", e.msg);
     oc.files_whole = 1;
