@@ -293,7 +293,8 @@ int image_open(struct image *img, const char *path, const struct image_opts *o)
         path = ref.target;     /* docker-archive:PATH and the like: the path alone */
     if (source_is_stream(&ref)) {
         /* an engine or a registry: its tar stream through the same streaming reader */
-        struct source_opts so = {.platform = o->platform, .tls_no_verify = o->tls_no_verify};
+        struct source_opts so = {.platform = o->platform, .tls_no_verify = o->tls_no_verify,
+                                .jobs = (int)o->jobs};
         struct source_stream ss;
         streaming = 1;
         rc = source_stream_open(&ref, &so, &ss, &img->err);
