@@ -288,8 +288,26 @@ static int wordch(char c)
            ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
+/* After an assignment at i: up to 5 blanks, an optional quote, then >= 10 characters of
+ * generic-api-key's value class ([A-Za-z0-9_.=+/-]). */
+static int value_follows(const char *t, size_t len, size_t i)
+{
+    for (size_t n = 0; n < 5 && i < len && (t[i] == ' ' || t[i] == '\t'); n++)
+        i++;
+    if (i < len && (t[i] == '"' || t[i] == '\'' || t[i] == '`'))
+        i++;
+    size_t n = 0;
+    for (; n < 10 && i + n < len; n++) {
+        char c = t[i + n];
+        if (!(wordch(c) || c == '=' || c == '+' || c == '/'))
+            break;
+    }
+    return n == 10;
+}
+
 /* generic-api-key: the keyword's identifier is followed by an assignment (= : =>) within the
- * regex's reach: "cache_key(" or "token.value" stop here. */
+ * regex's reach, then a value long enough to be one: "cache_key(", "token.value" and
+ * "password: hunter2" stop here, before PCRE2. */
 static int pre_assign(const char *t, size_t len, size_t at, size_t kwlen)
 {
     size_t i = at + kwlen, end = len - at > 64 ? at + 64 : len;
@@ -299,9 +317,18 @@ static int pre_assign(const char *t, size_t len, size_t at, size_t kwlen)
         i++;
     if (i >= end)
         return 0;
-    if (t[i] == '=' || t[i] == ':')
-        return 1;
-    return t[i] == '?' && i + 1 < end && t[i + 1] == '=';
+    /* the operators (= := : => ?=) end at e1, or at e2 when the longer form reads on; a value
+     * of >= 10 characters must follow one of them (after <= 5 blanks and a quote) */
+    size_t e1, e2;
+    if (t[i] == '=')
+        e1 = i + 1, e2 = i + 1 < len && t[i + 1] == '>' ? i + 2 : e1;
+    else if (t[i] == ':')
+        e1 = i + 1, e2 = i + 1 < len && t[i + 1] == '=' ? i + 2 : e1;
+    else if (t[i] == '?' && i + 1 < end && t[i + 1] == '=')
+        e1 = e2 = i + 2;
+    else
+        return 0;
+    return value_follows(t, len, e1) || (e2 != e1 && value_follows(t, len, e2));
 }
 
 /* url-password: "://" followed by userinfo with a ':' before an '@'. */

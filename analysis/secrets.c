@@ -62,11 +62,6 @@ struct kw {                             /* one per keyword; its index is its Vec
     uint8_t len;
 };
 
-struct kwhit {                          /* a keyword found, waiting to run in offset order */
-    size_t at;
-    uint32_t kw;
-};
-
 struct rstate {
     size_t scanned_until;               /* keywords before this offset need no new window */
     size_t last_end;                    /* end of the last kept match: no overlapping repeats */
@@ -111,8 +106,6 @@ struct secret_scanner {
     unsigned char *active;
     struct hitrec *hits;
     size_t nhits, caphits;
-    struct kwhit *kh;                   /* keywords found, not yet run: the last maxkw bytes' */
-    size_t nkh, capkh;
     const char *sbuf;                   /* the text hs_scan is scanning, */
     size_t slen, sbase, smin_end;       /* its length, the chunk's offset in it, and the end a
                                          * match must pass to be new (chunks overlap) */
@@ -467,6 +460,14 @@ struct secret_scanner *secrets_new(void)
             c += len + (e != NULL);
         }
     }
+    for (size_t a = 0; a < s->nkw; a++)
+        for (size_t b = 0; b < s->nkw; b++)
+            if (a != b && s->kw[a].rule == s->kw[b].rule && s->kw[a].len >= s->kw[b].len &&
+                memmem(lit[a], s->kw[a].len, lit[b], s->kw[b].len)) {
+                fprintf(stderr, "strata: secret rule %s: a keyword holds another\n",
+                        secret_rules[s->kw[a].rule].id);
+                abort();
+            }
     if (s->nkw) {
         hs_compile_error_t *err = NULL;
         if (hs_compile_lit_multi(lit, litflags, ids, litlen, (unsigned)s->nkw, HS_MODE_BLOCK,
@@ -535,7 +536,6 @@ void secrets_free(struct secret_scanner *s)
     free(s->active);
     free(s->st);
     free(s->kw);
-    free(s->kh);
     hs_free_scratch(s->hs_scratch);
     hs_free_database(s->hs_db);
     hs_free_database(s->path_db);
@@ -698,60 +698,30 @@ static void run_window(struct secret_scanner *s, size_t r, const char *buf, size
         st->scanned_until = we - p > 512 ? we - 512 : p + 1;
 }
 
-/* Runs the buffered keywords that start before `limit`, in offset order. */
-static void run_keywords(struct secret_scanner *s, size_t limit)
-{
-    size_t i = 0;
-    for (; i < s->nkh && s->kh[i].at < limit; i++) {
-        const struct kw *kw = &s->kw[s->kh[i].kw];
-        size_t at = s->kh[i].at, r = kw->rule;
-        if (at < s->st[r].scanned_until)
-            continue;
-        if (secret_rules[r].pre && !secret_rules[r].pre(s->sbuf, s->slen, at, kw->len))
-            continue;
-        run_window(s, r, s->sbuf, s->slen, at);
-    }
-    s->nkh -= i;
-    if (s->nkh)
-        memmove(s->kh, s->kh + i, s->nkh * sizeof *s->kh);
-}
-
-/* Vectorscan reports keywords by end offset; the rules need them by start, as one pass over
- * the text meets them (a rule's state, scanned_until and last_end, only moves forward). Every
- * keyword reported after one ending at `end` ends at or after it, so starts at or after
- * end - maxkw: the buffered keywords before that are in their final order and run now, and the
- * buffer holds at most the last maxkw bytes' keywords. Ties at one offset run the later keyword
- * first. A keyword before its rule's scanned_until would be skipped anyway: it is not kept. */
+/* Vectorscan reports keywords by end offset. No keyword of a rule holds another (checked in
+ * secrets_new), so one rule's keywords end in the order they start: each runs as it comes,
+ * and a rule's state (scanned_until, last_end) only moves forward, as one pass over the text
+ * meets them. Rules share no state, so their interleaving does not matter. A keyword before
+ * its rule's scanned_until (its line was looked at) or last_end (inside a kept match) is
+ * skipped at once: in keyword-dense text that is most of them, with no copy and no sort. */
 static int on_keyword(unsigned id, unsigned long long from, unsigned long long to,
                       unsigned flags, void *ctx)
 {
     struct secret_scanner *s = ctx;
     const struct kw *kw = &s->kw[id];
-    size_t end = s->sbase + (size_t)to, at = end - kw->len;
+    size_t end = s->sbase + (size_t)to, at = end - kw->len, r = kw->rule;
+    const struct secret_rule *rule = &secret_rules[r];
+    struct rstate *st = &s->st[r];
     (void)from, (void)flags;
-    if (end <= s->smin_end || !s->active[kw->rule] || at < s->st[kw->rule].scanned_until)
+    if (end <= s->smin_end || !s->active[r] || at < st->scanned_until || at < st->last_end)
         return 0;
-    if (s->nkh && s->kh[0].at + s->maxkw < end)
-        run_keywords(s, end - s->maxkw);
-    if (s->nkh == s->capkh) {
-        s->capkh = s->capkh ? s->capkh * 2 : 64;
-        struct kwhit *k = realloc(s->kh, s->capkh * sizeof *k);
-        if (!k) {
-            fputs("strata: out of memory\n", stderr);
-            abort();
-        }
-        s->kh = k;
-    }
-    size_t j = s->nkh++;
-    while (j && (s->kh[j - 1].at > at || (s->kh[j - 1].at == at && s->kh[j - 1].kw < id))) {
-        s->kh[j] = s->kh[j - 1];
-        j--;
-    }
-    s->kh[j] = (struct kwhit){at, id};
+    if (rule->pre && !rule->pre(s->sbuf, s->slen, at, kw->len))
+        return 0;
+    run_window(s, r, s->sbuf, s->slen, at);
     return 0;
 }
 
-/* The one pass: Vectorscan finds every keyword occurrence; the rules run in offset order. */
+/* The one pass: Vectorscan finds every keyword occurrence; each runs its rule as it comes. */
 static void scan_text(struct secret_scanner *s, const char *buf, size_t len)
 {
     if (len < 3 || !s->hs_db)
@@ -759,7 +729,6 @@ static void scan_text(struct secret_scanner *s, const char *buf, size_t len)
     memset(s->st, 0, s->nrules * sizeof *s->st);
     s->sbuf = buf;
     s->slen = len;
-    s->nkh = 0;
     s->smin_end = 0;
     /* Chunks overlap by maxkw - 1 bytes so no keyword is cut; one seen before is skipped. */
     for (size_t base = 0;;) {
@@ -775,7 +744,6 @@ static void scan_text(struct secret_scanner *s, const char *buf, size_t len)
         s->smin_end = base + n;
         base = base + n - (s->maxkw - 1);
     }
-    run_keywords(s, SIZE_MAX);
 }
 
 /* Which content rules run: not ignored, path restrictions met, not allowlisted. */
