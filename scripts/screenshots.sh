@@ -11,7 +11,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 STRATA=${STRATA:-$ROOT/strata}
 OUT=${OUT:-$ROOT/screenshots}
-SCENES=${SCENES:-overview findings finding-jump secret-viewer layer-changes help search filter monochrome overview-80x24 too-small diff diff-search}
+SCENES=${SCENES:-overview findings finding-jump secret-viewer layer-changes help search filter monochrome overview-80x24 too-small diff diff-search diff-filter}
 PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 "$PY" -c 'import PIL' 2>/dev/null || { echo "screenshots.sh: python3-pil missing (bash scripts/deps.sh)" >&2; exit 1; }
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/strata-shots.XXXXXX")

@@ -347,9 +347,22 @@ static int mouse(struct diff_mode *v)
         return REACT_HANDLED;
     int y0 = v->lines - 3 - v->rows_h;       /* first tree line (see dv_draw) */
     if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
+        /* the wheel scrolls what is under the pointer: a table (rows 3.., halves) or the tree */
         enum action a = (ev.bstate & BUTTON4_PRESSED) ? ACT_UP : ACT_DOWN;
-        for (int i = 0; i < 3; i++)
-            tree_key(v, a);
+        struct dv_table *t = ev.y > 2 && ev.y < 3 + v->tab_rows ? (ev.x < (v->cols - 1) / 2 ? &v->cats : &v->pkgs) : NULL;
+        for (int i = 0; i < 3; i++) {
+            if (t)
+                table_key(v, t, a);
+            else
+                tree_key(v, a);
+        }
+    } else if (ev.y > 2 && ev.y < 3 + v->tab_rows) {   /* a click on a table row selects it */
+        int pk = ev.x >= (v->cols - 1) / 2;
+        struct dv_table *t = pk ? &v->pkgs : &v->cats;
+        if (t->top + (ev.y - 3) < (long)t->n) {
+            v->focus = pk ? DV_FOCUS_PKGS : DV_FOCUS_CATS;
+            t->sel = t->top + (ev.y - 3);
+        }
     } else if (ev.y >= y0 && ev.y < y0 + v->rows_h && v->top + (ev.y - y0) < (long)v->n_rows) {
         v->focus = DV_FOCUS_TREE;
         v->sel = v->top + (ev.y - y0);

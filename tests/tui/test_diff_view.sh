@@ -83,6 +83,13 @@ expect_re "/var: only-in-A and changed paths below, nothing only in B" "^▸ var
 expect "a folder is labelled by what differs below it (A)" "A  below: 459 MB in all, 6778 files only in A (347 MB), 8 changed (4.79 MB here)"
 expect "a folder is labelled by what differs below it (B)" "B  below: 112 MB in all, 1 file only in B (322 B), 8 changed (4.78 MB here)"
 
+# the mouse wheel (X10 encoding: ESC [ M, button 65 = wheel down, column 81, row 5, each +32)
+# scrolls the pane under the pointer: three notches over the packages table move it two rows
+wheel=$'\e[Ma'"q%"
+$T send-keys -t dv -l "$wheel$wheel$wheel"
+expect_re "the wheel over the packages table scrolls it" "^ toolchain .*  cpp-12 \\(deb\\) "
+expect_re "and not the tree" "^▸ usr +459 MB"
+
 keys U
 expect_gone "U hides paths equal in both (boot)" "  boot "
 expect "U: the flag shows" "-equal"

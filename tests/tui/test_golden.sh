@@ -195,6 +195,10 @@ shot diff-help "strata diff: keys"
 press Escape
 press / d a t a s e t Enter
 shot diff-search "dataset.csv"
+press s s f l i s t s Enter
+shot diff-filter "filter:lists"
+press Tab
+shot diff-tables "Waste categories (4)"
 press q
 close
 open diff80 80 24 -- diff demo.tar slim.tar
