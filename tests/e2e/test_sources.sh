@@ -178,6 +178,24 @@ same_json "credentials from the credsStore helper" "$WORKDIR/e.store.json" "$WOR
 printf '{"auths":{"127.0.0.1:%s":{"auth":"%s"}}}\n' "$P5" "$(printf tok:wrong | base64 -w0)" > "$WORKDIR/dcfg/config.json"
 DOCKER_CONFIG=$WORKDIR/dcfg expect_err "bearer: wrong credentials" "refused the credentials" --json "docker://127.0.0.1:$P5/fixture/single:gzip"
 
+# several blobs in flight (--jobs): a front that answers blob GETs slowly shows the overlap
+P7=$(port)
+python3 "$HERE/regproxy.py" "$P7" "$P1" slow "$WORKDIR/p7.log" & PIDS+=($!)
+wait_port "$P7" || fail "regproxy slow did not start"
+NBLOBS=$(($(jq '.layers | length' "$WORKDIR/e.file.json") + 1))
+timeout 300 "$STRATA" --json --jobs 3 "docker://127.0.0.1:$P7/fixture/single:gzip" > "$WORKDIR/e.j3.json" 2> "$WORKDIR/e.j3.err"
+same_json "--jobs 3: blobs fetched three at a time, same report" "$WORKDIR/e.j3.json" "$WORKDIR/e.file.json"
+MAXIN=$(grep -o 'inflight=[0-9]*' "$WORKDIR/p7.log" | cut -d= -f2 | sort -n | tail -1)
+if [ "$NBLOBS" -ge 3 ] && [ "${MAXIN:-0}" -ge 2 ] && [ "${MAXIN:-0}" -le 3 ]; then
+  pass "--jobs 3: up to $MAXIN blob GETs in flight at once ($NBLOBS blobs)"
+else
+  fail "--jobs 3: at most ${MAXIN:-none} blob GETs in flight ($NBLOBS blobs; want 2 or 3)"
+fi
+: > "$WORKDIR/p7.log"
+timeout 300 "$STRATA" --json --jobs 1 "docker://127.0.0.1:$P7/fixture/single:gzip" > "$WORKDIR/e.j1.json" 2>/dev/null
+same_json "--jobs 1: same report" "$WORKDIR/e.j1.json" "$WORKDIR/e.file.json"
+check "--jobs 1: one blob GET at a time" "$(grep -o 'inflight=[0-9]*' "$WORKDIR/p7.log" | cut -d= -f2 | sort -n | tail -1)" 1
+
 # a registry that serves a Docker v2 schema 1 manifest: refused by name, never half-read
 P6=$(port)
 python3 "$HERE/regproxy.py" "$P6" "$P1" schema1 "$WORKDIR/p6.log" & PIDS+=($!)
