@@ -474,10 +474,9 @@ int analysis_run(struct analysis *a, const struct image *img)
     dfmap_free(a->dfmap);
     a->dfmap = dfmap_build(a->opts.dockerfile, img);   /* findings cite its lines */
     dockerignore_hints(a, img);     /* after the secrets: the file keeps secret files out too */
-    free(p->owner);
+    /* owner stays: the view shows a package's files (fgroups_package_of) */
     free(p->phash);
     free(p->pslots);
-    p->owner = NULL;
     p->phash = NULL;
     p->pslots = NULL;
     p->n_pslots = 0;

@@ -99,7 +99,8 @@ struct analysis_priv {
     /* analysis_run() scratch, freed before it returns */
     const struct image *img;
     uint32_t *orig; uint32_t orig_base; /* entries >= orig_base: orig[e - orig_base] */
-    uint32_t *owner;                    /* per path: package index + 1, 0 = unowned */
+    uint32_t *owner;                    /* per path: package index + 1, 0 = unowned; kept
+                                         * after the run for fgroups_package_of() */
     uint64_t *phash; uint32_t *pslots; size_t n_pslots;   /* full-path hash -> path node */
 };
 

@@ -21,15 +21,20 @@
     X(END,         "last row",                                        KEY_END, 'G', 0) \
     X(NEXT_PANE,   "next pane (layers, files, findings)",             '\t', 0, 0) \
     X(PREV_PANE,   "previous pane",                                   KEY_BTAB, 0, 0) \
-    X(OPEN,        "open/close folder; jump to a finding's file",     '\n', KEY_ENTER, ' ') \
+    X(OPEN,        "open/close folder or group; jump to a finding's file", '\n', KEY_ENTER, ' ') \
     X(LEFT,        "close folder, or go to its parent",               KEY_LEFT, 'h', 0) \
     X(RIGHT,       "open folder",                                     KEY_RIGHT, 'l', 0) \
     X(LAYER_PREV,  "previous layer (from any pane)",                  '[', 0, 0) \
     X(LAYER_NEXT,  "next layer (from any pane)",                      ']', 0, 0) \
-    X(SEARCH,      "search file names",                               '/', 0, 0) \
-    X(SEARCH_NEXT, "next match (opens closed folders)",               'n', 0, 0) \
-    X(SEARCH_PREV, "previous match",                                  'N', 0, 0) \
-    X(FILTER,      "filter: hide paths not containing a text",        'f', 0, 0) \
+    X(SEARCH,      "search file names in every layer, as you type",   '/', 0, 0) \
+    X(SEARCH_NEXT, "next match, across layers (opens closed folders)", 'n', 0, 0) \
+    X(SEARCH_PREV, "previous match, across layers",                   'N', 0, 0) \
+    X(FILTER,      "filter: show only paths matching a regular expression", 'f', 0, 0) \
+    X(EXPAND_ALL,  "open every folder (files) or group (findings)",  'O', 0, 0) \
+    X(COLLAPSE_ALL,"close every folder or group",                     'C', 0, 0) \
+    X(KINDS,       "findings: every kind, or one kind at a time",     't', 0, 0) \
+    X(ATTRS,       "show/hide the mode and uid:gid column",           'm', 0, 0) \
+    X(COPY_PATH,   "copy the selected path (OSC 52, where the terminal allows)", 'y', 0, 0) \
     X(SORT,        "sort by size / by name",                          's', 0, 0) \
     X(CHANGES,     "whole filesystem / only this layer's changes",    'c', 0, 0) \
     X(HIDE_ADDED,  "hide/show added entries (+)",                     'A', 0, 0) \
@@ -43,7 +48,7 @@
     X(BACK,        "close help / viewer / prompt",                    27, 0, 0) \
     X(REDRAW,      "redraw the screen",                               CTRL('l'), 0, 0) \
     X(QUIT,        "quit",                                            'q', 0, 0) \
-    X(MOUSE,       "click selects, wheel scrolls",                    KEY_MOUSE, 0, 0)
+    X(MOUSE,       "click selects, wheel scrolls the pane under the pointer", KEY_MOUSE, 0, 0)
 
 enum action {
     ACT_NONE = 0,

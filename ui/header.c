@@ -85,7 +85,8 @@ void header_draw(struct ui *u)
 
 static const char *prompt_label(int kind)
 {
-    return kind == PROMPT_SEARCH ? "/" : kind == PROMPT_FILTER ? "filter: " : "extract to folder: ";
+    return kind == PROMPT_SEARCH ? "/" : kind == PROMPT_FILTER ? "filter (regex; Ctrl-U, Enter clears): "
+         : "extract to folder: ";
 }
 
 void header_draw_status(struct ui *u)
@@ -98,13 +99,26 @@ void header_draw_status(struct ui *u)
         u->pbuf[u->plen] = 0;
         int w = draw_name(stdscr, y, x, u->cols - x - 2, u->pbuf, s, ELIDE_LEFT);
         draw_text(stdscr, y, x + w, 1, "_", s | A_BLINK);
+        /* search as you type: where the first match is */
+        if (u->prompt == PROMPT_SEARCH && u->msg[0] && x + w + 4 < u->cols - 2)
+            draw_name(stdscr, y, x + w + 3, u->cols - x - w - 5, u->msg,
+                      u->msg_err ? theme_attr(TC_ERROR) | A_REVERSE : s, ELIDE_RIGHT);
         return;
     }
     if (u->msg[0]) {
         draw_name(stdscr, y, 1, u->cols - 2, u->msg, u->msg_err ? theme_attr(TC_ERROR) | A_REVERSE : s, ELIDE_RIGHT);
         return;
     }
-    const char *hint = "Tab pane  Enter open/jump  / search  f filter  c changes  s sort  v view  x extract  ? help  q quit";
-    draw_text(stdscr, y, 1, u->cols - 2, hint, s);
+    /* the longest that fits: a cut hint would hide "q quit" */
+    static const char *hints[] = {
+        "Tab pane  Enter open/jump  / search  f filter  c changes  s sort  v view  x extract  ? help  q quit",
+        "Tab pane  Enter open  / search  f filter  c changes  v view  ? help  q quit",
+        "Tab pane  Enter open  / search  f filter  ? help  q quit",
+        "? help  q quit",
+    };
+    size_t h = 0;
+    while (h + 1 < sizeof hints / sizeof *hints && (int)strlen(hints[h]) > u->cols - 2)
+        h++;
+    draw_text(stdscr, y, 1, u->cols - 2, hints[h], s);
 }
 

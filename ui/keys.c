@@ -3,9 +3,11 @@
  * the focused view, the open overlay or the prompt. */
 #include "ui/keys.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "src/extract.h"
+#include "ui/clipboard.h"
 #include "ui/search.h"
 #include "ui/ui.h"
 #include "ui/diff_view.h"
@@ -14,12 +16,12 @@
 
 uint32_t keys_selected_entry(struct ui *u)
 {
-    if (u->focus == PANE_FINDINGS && u->n_fitems && u->an) {
-        const struct finding_item *f = &u->fitems[u->views[PANE_FINDINGS].sel];
-        if (f->kind == FI_SECRET)
-            return u->an->secrets[f->idx].entry;
-        if (f->kind == FI_DEAD)
-            return u->an->dead[f->idx].entry;
+    if (u->focus == PANE_FINDINGS && u->an) {
+        uint32_t g = view_findings_selected(u);
+        if (g && u->fg.v[g].kind == FG_SECRET)
+            return u->an->secrets[u->fg.v[g].ref].entry;
+        if (g && u->fg.v[g].kind == FG_DEAD)
+            return u->an->dead[u->fg.v[g].ref].entry;
         return 0;
     }
     return u->tree_node ? ui_node_entry(u, u->tree_node) : 0;
@@ -31,6 +33,38 @@ static int toggle_hide(struct ui *u, unsigned bit, const char *what)
     rows_set_hide(&u->rows, u->rows.hide ^ bit);
     ui_message(u, 0, "%s entries %s", what, (u->rows.hide & bit) ? "hidden" : "shown");
     return REACT_HANDLED | REACT_RELOAD;
+}
+
+/* The selected path: the tree's, or the file or folder of the selected finding. */
+static uint32_t selected_node(struct ui *u)
+{
+    if (u->focus == PANE_FINDINGS) {
+        uint32_t g = view_findings_selected(u);
+        if (g && u->fg.v[g].kind == FG_FOLDER)
+            return u->fg.v[g].ref;
+        uint32_t e = keys_selected_entry(u);
+        return e ? u->img->model.entries[e].path : 0;
+    }
+    return u->focus == PANE_TREE && u->rows.n ? u->tree_node : 0;
+}
+
+static int copy_path(struct ui *u)
+{
+    char p[4096];
+    uint32_t node = selected_node(u);
+    if (!node) {
+        ui_message(u, 0, "no path selected: select a file in the tree or a finding");
+        return REACT_HANDLED;
+    }
+    model_path_str(&u->img->model, node, p, sizeof p);
+    if (!clipboard_allowed()) {
+        ui_message(u, 0, "this terminal may not take OSC 52 copies (tmux, kitty, foot do; "
+                   "STRATA_OSC52=1 forces it): %s", p);
+        return REACT_HANDLED;
+    }
+    clipboard_copy(stdout, p, strlen(p));
+    ui_message(u, 0, "copied %s", p);
+    return REACT_HANDLED;
 }
 
 static int global_action(struct ui *u, enum action act)
@@ -102,6 +136,14 @@ static int global_action(struct ui *u, enum action act)
     case ACT_DOCKERIGNORE:      /* ui/view_dockerignore.c */
         ui_open_dockerignore(u);
         return REACT_HANDLED | REACT_RELOAD;
+    case ACT_KINDS:
+        return u->views[PANE_FINDINGS].ops->key(&u->views[PANE_FINDINGS], act);
+    case ACT_ATTRS:
+        u->show_attrs = !u->show_attrs;
+        ui_message(u, 0, "mode and uid:gid column %s", u->show_attrs ? "shown" : "hidden");
+        return REACT_HANDLED | REACT_RELOAD;
+    case ACT_COPY_PATH:
+        return copy_path(u);
     case ACT_HELP:
         ui_overlay_open(u, &view_help_ops);
         return REACT_HANDLED | REACT_RELOAD;

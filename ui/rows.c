@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "analysis/path_filter.h"
 #include "src/util.h"
 
 #define OWN_VISIBLE 0x20     /* scratch bit in status while building a layer */
@@ -37,6 +38,10 @@ void rows_free(struct rows *r)
         layer_drop(&r->cache[i]);
     free(r->open);
     free(r->pass);
+    free(r->fsize);
+    free(r->flsize);
+    free(r->fcount);
+    free(r->rank);
     free(r->v);
     memset(r, 0, sizeof *r);
 }
@@ -146,7 +151,51 @@ uint64_t rows_size(const struct rows *r, uint32_t node)
 {
     if (!r->cur || node >= r->m->n_paths)
         return 0;
+    if (r->pass && r->fsize)
+        return r->changes_only ? r->flsize[node] : r->fsize[node];
     return r->changes_only ? r->cur->lsize[node] : r->cur->size[node];
+}
+
+uint32_t rows_count(const struct rows *r, uint32_t node)
+{
+    return r->fcount && node < r->m->n_paths ? r->fcount[node] : 0;
+}
+
+/* Sizes and counts of the filtered set at this layer: a path's own bytes are its subtree's
+ * minus its children's; only paths in the set (PF_SELF) add theirs to their folders. */
+static void filter_sizes(struct rows *r)
+{
+    const struct model *m = r->m;
+    free(r->fsize);
+    free(r->flsize);
+    free(r->fcount);
+    r->fsize = r->flsize = NULL;
+    r->fcount = NULL;
+    if (!r->pass || !r->cur)
+        return;
+    uint32_t n = m->n_paths;
+    r->fsize = xcalloc(n, sizeof *r->fsize);
+    r->flsize = xcalloc(n, sizeof *r->flsize);
+    r->fcount = xcalloc(n, sizeof *r->fcount);
+    uint64_t *kids = xcalloc(n, sizeof *kids), *lkids = xcalloc(n, sizeof *lkids);
+    for (uint32_t p = n - 1; p > MODEL_ROOT && p < n; p--) {
+        uint32_t q = m->paths[p].parent;
+        uint64_t own = r->cur->size[p] > kids[p] ? r->cur->size[p] - kids[p] : 0;
+        uint64_t lown = r->cur->lsize[p] > lkids[p] ? r->cur->lsize[p] - lkids[p] : 0;
+        kids[q] = sat_add(kids[q], r->cur->size[p]);
+        lkids[q] = sat_add(lkids[q], r->cur->lsize[p]);
+        if ((r->pass[p] & PF_SELF) && (r->cur->mask[p] & RS_ALL)) {
+            r->fsize[p] = sat_add(r->fsize[p], own);
+            r->flsize[p] = sat_add(r->flsize[p], lown);
+            if (!m->paths[p].first_child)
+                r->fcount[p]++;
+        }
+        r->fsize[q] = sat_add(r->fsize[q], r->fsize[p]);
+        r->flsize[q] = sat_add(r->flsize[q], r->flsize[p]);
+        r->fcount[q] += r->fcount[p];
+    }
+    free(kids);
+    free(lkids);
 }
 
 unsigned rows_status(const struct rows *r, uint32_t node)
@@ -245,6 +294,7 @@ void rows_set_layer(struct rows *r, int layer)
         layer = (int)r->m->n_layers - 1;
     r->layer = layer < 0 ? -1 : layer;
     r->cur = r->layer < 0 ? NULL : layer_get(r, r->layer);
+    filter_sizes(r);
     rows_rebuild(r);
 }
 
@@ -271,34 +321,37 @@ static int name_has(const char *name, const char *needle)
     return strcasestr(name, needle) != NULL;
 }
 
-void rows_set_filter(struct rows *r, const char *text)
+void rows_set_pass(struct rows *r, uint8_t *pass, const char *label)
+{
+    free(r->pass);
+    r->pass = pass;
+    r->filter[0] = 0;
+    snprintf(r->pass_label, sizeof r->pass_label, "%s", pass && label ? label : "");
+    r->pass_files = 0;
+    for (uint32_t p = MODEL_ROOT + 1; pass && p < r->m->n_paths; p++)
+        r->pass_files += (pass[p] & PF_SELF) != 0;
+    filter_sizes(r);
+    rows_rebuild(r);
+}
+
+int rows_set_filter(struct rows *r, const char *text, char *err, size_t errlen)
 {
     const struct model *m = r->m;
-    free(r->pass);
-    r->pass = NULL;
-    r->filter[0] = 0;
-    if (text && *text) {
-        snprintf(r->filter, sizeof r->filter, "%s", text);
-        uint8_t *pass = xcalloc(m->n_paths, 1);
-        int slash = strchr(r->filter, '/') != NULL;
-        char buf[4096];
-        for (uint32_t p = MODEL_ROOT + 1; p < m->n_paths; p++) {
-            uint32_t q = m->paths[p].parent;
-            if (pass[q] && q != MODEL_ROOT) {
-                pass[p] = 1;
-                continue;
-            }
-            if (slash)
-                pass[p] = (uint8_t)name_has(model_path_str(m, p, buf, sizeof buf), r->filter);
-            else
-                pass[p] = (uint8_t)name_has(model_name(m, p), r->filter);
-        }
-        for (uint32_t p = m->n_paths - 1; p > MODEL_ROOT; p--)
-            if (pass[p])
-                pass[m->paths[p].parent] = 1;
-        r->pass = pass;
+    if (!text || !*text) {
+        rows_set_pass(r, NULL, NULL);
+        return 0;
     }
-    rows_rebuild(r);
+    struct path_filter *f = path_filter_new(text, err, errlen);
+    if (!f)
+        return -1;
+    uint8_t *pass = xcalloc(m->n_paths ? m->n_paths : 1, 1);
+    path_filter_mark(f, m, pass);
+    path_filter_free(f);
+    char label[300];
+    snprintf(label, sizeof label, "/%s/", text);
+    rows_set_pass(r, pass, label);
+    snprintf(r->filter, sizeof r->filter, "%s", text);
+    return 0;
 }
 
 static void splice(struct rows *r, uint32_t at, const struct rowvec *ins)
@@ -343,6 +396,13 @@ int rows_close(struct rows *r, uint32_t i)
     memmove(r->v + i + 1, r->v + j, (r->n - j) * sizeof *r->v);
     r->n -= j - (i + 1);
     return 1;
+}
+
+void rows_set_all_open(struct rows *r, int open)
+{
+    for (uint32_t p = 0; p < r->m->n_paths; p++)
+        r->open[p] = (uint8_t)(open && r->m->paths[p].first_child);
+    rows_rebuild(r);
 }
 
 long rows_find(const struct rows *r, uint32_t node)
@@ -420,4 +480,108 @@ size_t rows_search(struct rows *r, const char *text, uint32_t **out)
     }
     *out = hits;
     return k;
+}
+
+static const struct model *name_ctx;
+
+static int name_qcmp(const void *pa, const void *pb)
+{
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    int c = strcmp(model_name(name_ctx, a), model_name(name_ctx, b));
+    return c ? c : (a < b ? -1 : a > b);
+}
+
+/* Rank of every path in a depth-first walk with siblings by name: the order of absolute paths,
+ * made once (O(paths log paths)) so that sorting matches is an integer compare. */
+static void make_rank(struct rows *r)
+{
+    const struct model *m = r->m;
+    uint32_t n = m->n_paths, k = 0, top = 0;
+    r->rank = xcalloc(n ? n : 1, sizeof *r->rank);
+    uint32_t *stack = xmalloc((n ? n : 1) * sizeof *stack), *kids = NULL;
+    size_t cap = 0;
+    stack[top++] = MODEL_ROOT;
+    name_ctx = m;
+    while (top) {
+        uint32_t p = stack[--top];
+        r->rank[p] = k++;
+        size_t nk = 0;
+        for (uint32_t c = m->paths[p].first_child; c; c = m->paths[c].next_sibling) {
+            if (nk == cap) {
+                cap = cap ? cap * 2 : 64;
+                kids = xreallocarray(kids, cap, sizeof *kids);
+            }
+            kids[nk++] = c;
+        }
+        qsort(kids, nk, sizeof *kids, name_qcmp);
+        while (nk)                       /* pushed last to first: the first name pops first */
+            stack[top++] = kids[--nk];
+    }
+    free(stack);
+    free(kids);
+}
+
+static const struct rows *rank_ctx;
+
+static int rank_qcmp(const void *pa, const void *pb)
+{
+    uint32_t a = rank_ctx->rank[*(const uint32_t *)pa], b = rank_ctx->rank[*(const uint32_t *)pb];
+    return a < b ? -1 : a > b;
+}
+
+size_t rows_search_all(struct rows *r, const char *text, uint32_t **out)
+{
+    const struct model *m = r->m;
+    size_t k = 0, cap = 64;
+    uint32_t *hits = xmalloc(cap * sizeof *hits);
+    for (uint32_t p = MODEL_ROOT + 1; text && *text && p < m->n_paths; p++) {
+        if (!name_has(model_name(m, p), text))
+            continue;
+        int written = 0;
+        for (uint32_t v = m->path_first ? m->path_first[p] : 0; v && !written; v = m->entries[v].next_version)
+            written = !is_marker(&m->entries[v]) && m->entries[v].layer != LAYER_NONE;
+        if (!written)
+            continue;
+        if (k == cap) {
+            cap *= 2;
+            hits = xreallocarray(hits, cap, sizeof *hits);
+        }
+        hits[k++] = p;
+    }
+    if (k > 1) {
+        if (!r->rank)
+            make_rank(r);
+        rank_ctx = r;
+        qsort(hits, k, sizeof *hits, rank_qcmp);
+    }
+    *out = hits;
+    return k;
+}
+
+const char *rows_where(const struct model *m, uint32_t node, int cur_layer, int *show_layer, char *buf,
+                       size_t n)
+{
+    int layers[8], nl = 0, more = 0, last = -1, gone = -1, here = 0;
+    for (uint32_t v = m->path_first ? m->path_first[node] : 0; v; v = m->entries[v].next_version) {
+        const struct entry *e = &m->entries[v];
+        if (is_marker(e) || e->layer == LAYER_NONE)
+            continue;
+        if (nl < 8)
+            layers[nl++] = e->layer;
+        else
+            more = 1;
+        last = e->layer;
+        gone = e->hidden_at != LAYER_NONE && (e->flags & EF_DELETED) ? e->hidden_at : -1;
+        if (cur_layer >= 0 && e->layer <= cur_layer && e->hidden_at > cur_layer)
+            here = 1;
+    }
+    *show_layer = here ? cur_layer : last;
+    size_t o = (size_t)snprintf(buf, n, "in layer%s", nl > 1 ? "s" : "");
+    for (int i = 0; i < nl && o < n; i++)
+        o += (size_t)snprintf(buf + o, n - o, "%s %d", i ? "," : "", layers[i]);
+    if (more && o < n)
+        o += (size_t)snprintf(buf + o, n - o, ", …");
+    if (gone >= 0 && o < n)
+        snprintf(buf + o, n - o, ", deleted in %d", gone);
+    return buf;
 }

@@ -55,8 +55,14 @@ struct rows {
     int sort;                /* SORT_SIZE or SORT_NAME */
     unsigned hide;           /* RS_* kinds hidden */
     uint8_t *open;           /* per path node: folder open */
-    uint8_t *pass;           /* per node: filter passes (self/ancestor/descendant match); NULL */
-    char filter[256];
+    uint8_t *pass;           /* per node: PF_* bits (analysis/path_filter.h); NULL: no filter */
+    char filter[256];        /* the regular expression, "" when none (or a package's files) */
+    char pass_label[300];    /* what the filter shows, for titles: "/lib/", "package gcc-12" */
+    uint32_t pass_files;     /* paths in the filtered set */
+    /* with a filter: sizes and file counts of the filtered set only, for the current layer */
+    uint64_t *fsize, *flsize;
+    uint32_t *fcount;
+    uint32_t *rank;          /* per node: order of absolute paths (search), made on first use */
     struct row *v; uint32_t n, cap;
     struct rows_layer cache[ROWS_CACHE];
     struct rows_layer *cur;  /* NULL when layer < 0 */
@@ -72,8 +78,14 @@ void rows_set_layer(struct rows *r, int layer);
 void rows_set_changes_only(struct rows *r, int on);
 void rows_set_sort(struct rows *r, int sort);
 void rows_set_hide(struct rows *r, unsigned hide);
-/* Case-insensitive substring of the absolute path; "" or NULL clears. O(paths) once. */
-void rows_set_filter(struct rows *r, const char *text);
+/* A regular expression on the absolute path (PCRE2, smart case); "" or NULL clears. O(paths)
+ * once. 0, or -1 with the reason in err when the pattern is bad (the filter is then unchanged). */
+int rows_set_filter(struct rows *r, const char *text, char *err, size_t errlen);
+/* A filter given as PF_* bits per path node (ownership of pass passes to r); label for titles. */
+void rows_set_pass(struct rows *r, uint8_t *pass, const char *label);
+/* Files (and links) of the filtered set under node at this layer: the count shown beside a
+ * folder while a filter is on. */
+uint32_t rows_count(const struct rows *r, uint32_t node);
 void rows_rebuild(struct rows *r);
 
 /* Whether the node would be shown with the current layer, mode, hide mask and filter. */
@@ -82,6 +94,8 @@ int rows_has_children(const struct rows *r, uint32_t node);
 /* Opens or closes the folder on row i (splice). Returns 1 if something changed. */
 int rows_open(struct rows *r, uint32_t i);
 int rows_close(struct rows *r, uint32_t i);
+/* Opens (1) or closes (0) every folder, then rebuilds. */
+void rows_set_all_open(struct rows *r, int open);
 /* Opens every ancestor of node and returns its row, or -1 if it is not shown. */
 long rows_reveal(struct rows *r, uint32_t node);
 /* Row index of node, or -1. O(rows). */
@@ -96,5 +110,13 @@ unsigned rows_status(const struct rows *r, uint32_t node);
 /* Search: every node whose name contains `text` (case-insensitive) and that is shown, in
  * display order (depth first, current sort). Caller frees *out. Returns the count. */
 size_t rows_search(struct rows *r, const char *text, uint32_t **out);
+/* Search in every layer: every path node any layer wrote whose name contains `text`
+ * (case-insensitive), in the order of their absolute paths. Caller frees *out. Returns the
+ * count. The first call ranks every path once (O(paths log paths)). */
+size_t rows_search_all(struct rows *r, const char *text, uint32_t **out);
+/* Where a path lives, in words ("in layer 4, deleted in 7", "in layers 1, 3"), and the layer to
+ * show it at: the current one when it is there, else the last that had it. Returns buf. */
+const char *rows_where(const struct model *m, uint32_t node, int cur_layer, int *show_layer, char *buf,
+                       size_t n);
 
 #endif

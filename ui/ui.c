@@ -283,15 +283,51 @@ void ui_overlay_close(struct ui *u)
 
 /* ---- drawing ---- */
 
+/* Word-wraps text into at most max lines of width w (a word longer than w is cut); returns the
+ * lines made. Our own ASCII text: bytes are columns. */
+static int wrap_words(const char *text, int w, char out[][128], int max)
+{
+    int n = 0;
+    const char *s = text;
+    while (*s && n < max) {
+        while (*s == ' ')
+            s++;
+        int len = 0, last_space = -1;
+        while (s[len] && len < w && len < 127) {
+            if (s[len] == ' ')
+                last_space = len;
+            len++;
+        }
+        if (s[len] && s[len] != ' ' && last_space > 0)
+            len = last_space;           /* break before the word that does not fit */
+        memcpy(out[n], s, (size_t)len);
+        out[n][len] = 0;
+        while (len > 0 && out[n][len - 1] == ' ')
+            out[n][--len] = 0;
+        if (len)
+            n++;
+        s += len;
+        while (*s && *s != ' ' && len == 0)
+            s++;                        /* nothing fitted: drop the rest of the word */
+    }
+    return n;
+}
+
+/* Fits any size: the sentence wraps at the width, centred, as many lines as there are rows. */
 static void draw_too_small(struct ui *u)
 {
     erase();
-    char b[128];
+    char b[160], lines[12][128];
     snprintf(b, sizeof b, "terminal too small: %dx%d, strata needs at least 80x24", u->cols, u->lines);
-    int y = u->lines / 2, x = (u->cols - (int)strlen(b)) / 2;
-    draw_text(stdscr, y > 0 ? y : 0, x > 0 ? x : 0, u->cols, b, A_BOLD);
-    if (u->lines > 2)
-        draw_text(stdscr, (y > 0 ? y : 0) + 1, x > 0 ? x : 0, u->cols, "enlarge the window, or q to quit", 0);
+    int n = wrap_words(b, u->cols, lines, 10);
+    int m = n + 1 < u->lines ? wrap_words("enlarge the window, or q to quit", u->cols, lines + n, 2) : 0;
+    if (n + m > u->lines)
+        n = u->lines, m = 0;
+    int y0 = (u->lines - n - m) / 2;
+    for (int i = 0; i < n + m; i++) {
+        int x = (u->cols - (int)strlen(lines[i])) / 2;
+        draw_text(stdscr, y0 + i, x > 0 ? x : 0, u->cols, lines[i], i < n ? A_BOLD : 0);
+    }
 }
 
 void ui_draw(struct ui *u)
@@ -437,7 +473,6 @@ void ui_free(struct ui *u)
     free(u->lrow_fs);
     free(u->lrow_hist);
     free(u->matches);
-    free(u->fitems);
     viewer_free();
     free(u);
 }

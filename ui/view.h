@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "analysis/analysis.h"
+#include "analysis/finding_groups.h"
 #include "src/image.h"
 #include "ui/actions.h"
 #include "ui/rows.h"
@@ -50,12 +51,6 @@ struct view {
 extern const struct view_ops view_layers_ops, view_tree_ops, view_findings_ops,
     view_details_ops, view_help_ops, view_text_ops;
 
-/* One row of the findings pane. */
-enum { FI_SECRET, FI_WASTE, FI_DEAD, FI_PACKAGE };
-struct finding_item {
-    int kind;
-    size_t idx;             /* into an->secrets / an->cats / an->dead / an->pkgs */
-};
 
 enum { PROMPT_NONE, PROMPT_SEARCH, PROMPT_FILTER, PROMPT_EXTRACT };
 
@@ -79,7 +74,12 @@ struct ui {
     int *lrow_hist;         /* history index, -1 */
     int layer;              /* the tree shows the filesystem after this layer, -1: none */
     uint32_t tree_node;     /* selected path node, kept across rebuilds */
-    struct finding_item *fitems; size_t n_fitems;
+    /* findings pane: the groups (analysis/finding_groups.h), which are open, the rows shown */
+    struct fgroups fg;
+    uint8_t *fg_open;       /* per group */
+    uint32_t *frows; size_t n_frows;   /* group indices, display order */
+    int fk_only;            /* 0: every kind; else the one FK_* class shown (t cycles) */
+    int show_attrs;         /* the tree shows mode and uid:gid (m) */
     int focus;              /* PANE_LAYERS / PANE_TREE / PANE_FINDINGS */
     int details_of;         /* which pane the details area describes */
     struct view views[PANE_COUNT];
@@ -90,9 +90,12 @@ struct ui {
     int prompt;
     char pbuf[256];
     size_t plen;
-    /* last search */
+    /* last search (every layer); where the prompt was opened, for Esc */
     char search[256];
     uint32_t *matches; size_t n_matches;
+    long search_from_layer;
+    uint32_t search_from_node;
+    int search_from_focus;
     /* status message */
     char msg[512];
     int msg_err;
@@ -128,6 +131,9 @@ void ui_term_setup(int theme);
 /* view helpers shared by list panes: move a selection within n rows visible in h lines */
 int list_move(long *sel, long *top, long n, int h, enum action act);
 void list_scroll_into_view(long sel, long *top, long n, int h);
+
+/* The group on the findings pane's selected row, 0 if none. */
+uint32_t view_findings_selected(const struct ui *u);
 
 /* text viewer overlay content */
 void view_text_set(struct view *v, const char *title, char *buf, size_t len, int truncated);

@@ -153,17 +153,60 @@ static void dockerfile_note(struct cursor *c, char *text)
     free(text);
 }
 
+/* A group of findings: what is in it, and what to change. */
+static void details_group(struct ui *u, struct cursor *c, uint32_t g)
+{
+    const struct analysis *an = u->an;
+    const struct model *m = &u->img->model;
+    const struct fgroup *f = &u->fg.v[g];
+    char sz[16], p[4096];
+    fmt_size(f->bytes, sz, sizeof sz);
+    switch (f->kind) {
+    case FG_SECRETS:
+        line(c, A_BOLD, "%u secret%s found", f->count, f->count == 1 ? "" : "s");
+        line(c, 0, "Enter on one jumps to the file or the layer that holds it");
+        break;
+    case FG_PKGS:
+        line(c, A_BOLD, "%u build-only package%s: %s", f->count, f->count == 1 ? "" : "s", sz);
+        wrapped(c, theme_attr(TC_ADDED), "needed to build, not to run: install them in a builder stage of a "
+                "multi-stage build and copy only the results into the runtime image");
+        break;
+    case FG_DEADCAT: {
+        const struct waste_cat *w = &an->cats[f->ref];
+        line(c, A_BOLD, "%s: %s in %u file%s", w->title ? w->title : w->id, sz, f->count, f->count == 1 ? "" : "s");
+        line(c, 0, "still in every copy of the image; by the layer that hid them, then by folder");
+        if (w->fix && *w->fix)
+            wrapped(c, theme_attr(TC_ADDED), w->fix);
+        dockerfile_note(c, dfmap_cat_fix(an, u->img, w, 1));
+        break;
+    }
+    case FG_LAYER:
+        line(c, A_BOLD, "Layer %u %s %u file%s (%s) that earlier layers wrote", f->ref,
+             f->cls == FK_DEL ? "deleted" : "overwrote", f->count, f->count == 1 ? "" : "s", sz);
+        wrapped(c, theme_attr(TC_DIM), layer_instr(u, f->ref));
+        line(c, 0, "the bytes stay in the layers that wrote them: Enter lists them by folder");
+        break;
+    case FG_FOLDER:
+        line(c, A_BOLD, "%s/", model_path_str(m, f->ref, p, sizeof p));
+        line(c, 0, "%u %s file%s, %s", f->count, f->cls == FK_DEL ? "deleted" : "overwritten",
+             f->count == 1 ? "" : "s", sz);
+        break;
+    default:
+        break;
+    }
+}
+
 static void details_finding(struct ui *u, struct cursor *c)
 {
     const struct analysis *an = u->an;
-    const struct view *fv = &u->views[PANE_FINDINGS];
     const struct model *m = &u->img->model;
-    if (!u->n_fitems || !an)
+    uint32_t g = view_findings_selected(u);
+    if (!g || !an)
         return;
-    const struct finding_item *f = &u->fitems[fv->sel];
+    const struct fgroup *f = &u->fg.v[g];
     char sz[16], p[4096];
-    if (f->kind == FI_SECRET) {
-        const struct secret_finding *s = &an->secrets[f->idx];
+    if (f->kind == FG_SECRET) {
+        const struct secret_finding *s = &an->secrets[f->ref];
         char where[4200];
         line(c, A_BOLD, "Secret %s  %s", s->rule_id ? s->rule_id : "", analysis_finding_where(s, where, sizeof where));
         line(c, 0, "value %s", an->opts.show_secrets && s->raw ? s->raw : s->masked);
@@ -181,8 +224,8 @@ static void details_finding(struct ui *u, struct cursor *c)
         if (s->fix && *s->fix)
             wrapped(c, theme_attr(TC_ADDED), s->fix);
         dockerfile_note(c, dfmap_secret_fix(an, u->img, s));
-    } else if (f->kind == FI_WASTE) {
-        const struct waste_cat *w = &an->cats[f->idx];
+    } else if (f->kind == FG_CAT || f->kind == FG_CATPATH) {
+        const struct waste_cat *w = &an->cats[f->ref];
         fmt_size(w->bytes, sz, sizeof sz);
         line(c, A_BOLD, "%s: %s in %u files%s", w->title ? w->title : w->id, sz, w->files,
              w->layer >= 0 ? "" : "");
@@ -193,8 +236,8 @@ static void details_finding(struct ui *u, struct cursor *c)
         if (w->fix && *w->fix)
             wrapped(c, theme_attr(TC_ADDED), w->fix);
         dockerfile_note(c, dfmap_cat_fix(an, u->img, w, 1));
-    } else if (f->kind == FI_PACKAGE) {
-        const struct package *pk = &an->pkgs[f->idx];
+    } else if (f->kind == FG_PACKAGE) {
+        const struct package *pk = &an->pkgs[f->ref];
         fmt_size(pk->bytes, sz, sizeof sz);
         line(c, A_BOLD, "%s %s (%s): %s in %u files", pk->name, pk->version ? pk->version : "",
              pk->ecosystem ? pk->ecosystem : "", sz, pk->files);
@@ -203,8 +246,9 @@ static void details_finding(struct ui *u, struct cursor *c)
         wrapped(c, theme_attr(TC_ADDED),
                 "needed to build, not to run: install it in a builder stage of a multi-stage build "
                 "and copy only the results into the runtime image");
-    } else {
-        const struct dead_file *d = &an->dead[f->idx];
+        line(c, theme_attr(TC_DIM), "Enter shows its files in the tree");
+    } else if (f->kind == FG_DEAD) {
+        const struct dead_file *d = &an->dead[f->ref];
         fmt_size(d->size, sz, sizeof sz);
         line(c, A_BOLD, "%s", d->entry < m->n_entries ? model_path_str(m, m->entries[d->entry].path, p, sizeof p) : "?");
         line(c, 0, "%s written by layer %u, %s by layer %u: the bytes stay in the image", sz, d->layer,
@@ -215,6 +259,8 @@ static void details_finding(struct ui *u, struct cursor *c)
         if (dfmap_cite(an, dfmap_layer_line(an, u->img, d->layer), c1, sizeof c1)[0])
             dockerfile_note(c, xasprintf("written at %s, %s at %s", c1, d->deleted ? "deleted" : "overwritten",
                                          dfmap_cite(an, dfmap_layer_line(an, u->img, d->hidden_at), c2, sizeof c2)));
+    } else {
+        details_group(u, c, g);
     }
 }
 

@@ -58,8 +58,9 @@ static void tree_title(const struct ui *u, char *t, size_t n)
         o += snprintf(t + o, n - (size_t)o, ", hiding %s%s%s%s",
                       r->hide & RS_ADDED ? "+" : "", r->hide & RS_MODIFIED ? "~" : "",
                       r->hide & RS_REMOVED ? "-" : "", r->hide & RS_UNCHANGED ? "=" : "");
-    if ((size_t)o < n && r->filter[0])
-        snprintf(t + o, n - (size_t)o, ", filter \"%s\"", r->filter);
+    if ((size_t)o < n && r->pass)
+        snprintf(t + o, n - (size_t)o, ", filter %s: %u %s", r->pass_label, r->pass_files,
+                 r->pass_files == 1 ? "path" : "paths");
 }
 
 static void tree_draw(struct view *v)
@@ -98,6 +99,18 @@ static void tree_draw(struct view *v)
         fmt_size(rows_size(r, node), sz, sizeof sz);
         snprintf(szr, sizeof szr, "%9s", sz);
         x += draw_text(w, y, x, 9, szr, selected ? a : theme_attr(TC_SIZE)) + 1;
+        if (u->show_attrs && x + 22 < iw) {
+            /* the version shown at this layer; a removed path: the version removed */
+            uint32_t ae = e ? e : ui_node_entry(u, node);
+            char md[12] = "", own[24] = "", col[40];
+            if (ae) {
+                fmt_mode(m->entries[ae].mode, md);
+                if (m->ext)
+                    snprintf(own, sizeof own, "%u:%u", m->ext[ae].uid, m->ext[ae].gid);
+            }
+            snprintf(col, sizeof col, "%-10s %-11.11s", md, own);
+            x += draw_text(w, y, x, 22, col, selected ? a : theme_attr(TC_DIM)) + 1;
+        }
         int indent = 2 * r->v[i].depth;
         if (indent > iw / 2)
             indent = iw / 2;
@@ -111,6 +124,11 @@ static void tree_draw(struct view *v)
             x += draw_name(w, y, x, iw + 1 - x, model_name(m, node), a, ELIDE_RIGHT);
             if (isdir && x < iw + 1)
                 x += draw_text(w, y, x, iw + 1 - x, "/", a);
+            if (isdir && r->pass && x + 2 < iw + 1) {   /* files of the filtered set below */
+                char cnt[24];
+                snprintf(cnt, sizeof cnt, " (%u)", rows_count(r, node));
+                x += draw_text(w, y, x, iw + 1 - x, cnt, selected ? a : theme_attr(TC_DIM));
+            }
         }
         if (islink && m->ext && m->ext[e].link && x + 4 < iw + 1) {
             x += draw_text(w, y, x, iw + 1 - x, " -> ", a);
@@ -119,7 +137,7 @@ static void tree_draw(struct view *v)
     }
     if (!r->n) {
         const char *why = u->layer < 0 ? "no layer yet: this step made no files"
-                        : r->filter[0] ? "nothing matches the filter (f, then Enter on empty clears)"
+                        : r->pass ? "nothing matches the filter (f, Ctrl-U, Enter clears it)"
                         : r->changes_only ? "this layer changed no files"
                         : r->hide ? "every entry is hidden (A R M U toggle)" : "empty filesystem";
         draw_text(w, 1, 2, iw - 2, why, theme_attr(TC_DIM));
@@ -149,6 +167,11 @@ static int tree_key(struct view *v, enum action act)
         return 0;
     uint32_t i = (uint32_t)v->sel, node = r->v[i].node;
     switch (act) {
+    case ACT_EXPAND_ALL:
+    case ACT_COLLAPSE_ALL:
+        rows_set_all_open(r, act == ACT_EXPAND_ALL);
+        tree_sync(v);
+        return REACT_HANDLED | REACT_RELOAD;
     case ACT_OPEN:
         if (r->open[node])
             rows_close(r, i);
