@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "src/util.h"
 #include "ui/extract.h"
 #include "ui/keys.h"
 #include "ui/view.h"
@@ -74,13 +75,32 @@ void search_prompt_start(struct ui *u, int kind, const char *init)
     u->search_from_layer = u->views[PANE_LAYERS].sel;
     u->search_from_node = u->tree_node;
     u->search_from_focus = u->focus;
+    free(u->search_open);
+    u->search_open = NULL;
+    if (kind == PROMPT_SEARCH) {   /* the folders as they were: each keystroke starts from them */
+        size_t n = u->img->model.n_paths ? u->img->model.n_paths : 1;
+        u->search_open = xmalloc(n);
+        memcpy(u->search_open, u->rows.open, n);
+    }
     u->dirty = 1;
+}
+
+/* Closes again the folders the previous keystrokes opened to show their matches. */
+static void restore_open(struct ui *u)
+{
+    if (!u->search_open)
+        return;
+    memcpy(u->rows.open, u->search_open, u->img->model.n_paths ? u->img->model.n_paths : 1);
+    rows_rebuild(&u->rows);
 }
 
 /* Search as you type: the first match of what is typed so far, from the start of the list. */
 static void search_incremental(struct ui *u)
 {
     u->pbuf[u->plen] = 0;
+    if (u->search_from_layer != u->views[PANE_LAYERS].sel)
+        ui_set_layer_row(u, u->search_from_layer);
+    restore_open(u);
     if (!u->pbuf[0]) {
         u->msg[0] = 0;
         return;
@@ -99,6 +119,7 @@ static void search_cancel(struct ui *u)
 {
     if (u->search_from_layer != u->views[PANE_LAYERS].sel)
         ui_set_layer_row(u, u->search_from_layer);
+    restore_open(u);
     long row = u->search_from_node ? rows_reveal(&u->rows, u->search_from_node) : -1;
     if (row >= 0) {
         u->tree_node = u->search_from_node;

@@ -473,6 +473,7 @@ void ui_free(struct ui *u)
     free(u->lrow_fs);
     free(u->lrow_hist);
     free(u->matches);
+    free(u->search_open);
     viewer_free();
     free(u);
 }

@@ -96,6 +96,7 @@ struct ui {
     long search_from_layer;
     uint32_t search_from_node;
     int search_from_focus;
+    uint8_t *search_open;   /* rows.open when the search prompt opened, NULL */
     /* status message */
     char msg[512];
     int msg_err;

@@ -125,7 +125,7 @@ press Enter
 shot tree-open "▾ bin/"
 press Enter Tab
 shot findings "Findings ("
-press Home Enter
+press Home Down Enter
 shot finding-jump ", at layer"
 press v
 shot secret-viewer "q closes"
