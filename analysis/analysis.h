@@ -135,8 +135,9 @@ struct analysis {
     struct waste_hint *hints; size_t n_hints;     /* history order */
     struct ci_thresholds ci;                      /* from the config file */
     char **warnings; size_t n_warnings;           /* config problems: "strata.conf:3: …" */
-    int config_rc;             /* RC_OK; RC_WARN: bad lines skipped; RC_FATAL: an explicit
-                                * config_path could not be read */
+    int config_rc;             /* RC_OK; RC_WARN: bad lines skipped; RC_FAILED: an `ignore`
+                                * id no rule or category has (a usage error, as --ignore);
+                                * RC_FATAL: an explicit config_path could not be read */
     /* Masked copies of the image's texts that can carry secret values, made by analysis_run()
      * before any finding or fix text is written: each value a secret rule finds in an Env entry or
      * a history line (ENV lines, build arguments, tokens in RUN lines) is replaced by its masked
@@ -146,6 +147,7 @@ struct analysis {
     char **hist_created_by, **hist_instruction; size_t n_hist;   /* per img->history */
     char **layer_instruction; size_t n_layer_instr;              /* per img->layers */
     char **env; size_t n_env;                                    /* per img->env */
+    char *cmd, *entrypoint;    /* img->cmd / img->entrypoint (JSON arrays), masked; NULL before */
     struct dfmap *dfmap;       /* with opts.dockerfile: its lines against the history (dfmap.h) */
     void *priv;                                   /* implementation state */
 };
@@ -165,6 +167,11 @@ const char *analysis_history_created_by(const struct analysis *a, const struct i
 const char *analysis_history_instruction(const struct analysis *a, const struct image *img, size_t h);
 const char *analysis_layer_instruction(const struct analysis *a, const struct image *img, size_t layer);
 const char *analysis_env(const struct analysis *a, const struct image *img, size_t i);
+/* The config's Cmd and Entrypoint (JSON array text, "" when unset), masked like Env: token
+ * formats, command-line credentials (curl -u …), NAME=value elements through the Env rules,
+ * and every value found elsewhere. */
+const char *analysis_cmd(const struct analysis *a, const struct image *img);
+const char *analysis_entrypoint(const struct analysis *a, const struct image *img);
 /* Where a finding is, in words, for one-line outputs: the path for file and content findings,
  * "ENV HF_TOKEN" for an Env entry, "ARG HF_TOKEN (history 5)" / "RUN (history 7)" for a history
  * line. Not escaped (paths come from the image). Returns buf. */
@@ -174,7 +181,8 @@ const char *analysis_finding_where(const struct secret_finding *s, char *buf, si
  * (--no-content, not a regular file, or never read). */
 int analysis_entry_hash(const struct analysis *a, uint32_t entry, uint64_t *out);
 /* Applies config text (the format at the top of analysis/config.c) as if read from a file
- * named `name` (for messages). Call before analysis_sinks(). RC_OK or RC_WARN. */
+ * named `name` (for messages). Call before analysis_sinks(). RC_OK, RC_WARN, or RC_FAILED
+ * (an unknown `ignore` id; the warnings say which, with file and line). */
 int analysis_config_text(struct analysis *a, const char *text, const char *name);
 /* The built-in waste rules, for --list-rules and help: 0 and the fields set for i < count. */
 size_t analysis_waste_rule_count(void);

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/ids.h"
 #include "analysis/secrets.h"
 #include "src/util.h"
 
@@ -113,10 +114,22 @@ static int add_rule(struct analysis *a, char *v)
     return 1;
 }
 
+struct pending_ignore { char *id; int line; };
+
+static int user_rule_id(const struct analysis_priv *p, const char *id)
+{
+    for (size_t i = 0; i < p->n_urules; i++)
+        if (strcmp(p->urules[i].id, id) == 0)
+            return 1;
+    return 0;
+}
+
 int analysis_config_text(struct analysis *a, const char *text, const char *name)
 {
     struct analysis_priv *p = PRIV(a);
     int rc = RC_OK, lineno = 0;
+    struct pending_ignore *ign = NULL;
+    size_t n_ign = 0;
     if (!name)
         name = "config";
     const char *s = text;
@@ -152,9 +165,12 @@ int analysis_config_text(struct analysis *a, const char *text, const char *name)
         int ok = 1;
         double d;
         if (strcmp(k, "ignore") == 0) {
+            /* checked once the whole file is read: a `rule = ID|…` line may come later */
             ok = *v != 0;
-            if (ok)
-                analysis_add_ignore(a, v);
+            if (ok) {
+                ign = xreallocarray(ign, n_ign + 1, sizeof *ign);
+                ign[n_ign++] = (struct pending_ignore){xstrdup(v), lineno};
+            }
         } else if (strcmp(k, "allow-path") == 0) {
             ok = *v == '/';
             if (ok) {
@@ -213,6 +229,22 @@ int analysis_config_text(struct analysis *a, const char *text, const char *name)
         }
         free(line);
     }
+    /* `ignore = ID` as --ignore: an unknown id (a typo would silence nothing) is an error
+     * naming the file, the line and the known ids */
+    for (size_t i = 0; i < n_ign; i++) {
+        if (ids_known(ign[i].id) || user_rule_id(p, ign[i].id)) {
+            analysis_add_ignore(a, ign[i].id);
+        } else {
+            char *known = ids_list();
+            char esc[300];
+            analysis_warn(a, "%s:%d: ignore: unknown id '%s' (known: %s)", name, ign[i].line,
+                          util_escape(ign[i].id, esc, sizeof esc), known);
+            free(known);
+            rc = RC_FAILED;
+        }
+        free(ign[i].id);
+    }
+    free(ign);
     return rc;
 }
 

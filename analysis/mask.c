@@ -84,6 +84,25 @@ static void env_line(struct secret_scanner *sc, const char *cb, struct spans *sp
         return;
     s += 4;
     size_t len = strlen(cb);
+    while (*s == ' ')
+        s++;
+    size_t w = strcspn(s, " =");
+    if (w && s[w] == ' ') {
+        /* the legacy form "ENV NAME value words": one variable, its value the rest of the line */
+        size_t ns = (size_t)(s - cb), vs = ns + w, ve = len;
+        while (vs < len && cb[vs] == ' ')
+            vs++;
+        while (ve > vs && cb[ve - 1] == ' ')
+            ve--;
+        if (ve > vs) {
+            char *pair = xasprintf("%.*s=%.*s", (int)w, s, (int)(ve - vs), cb + vs);
+            sp->base = vs - (w + 1);    /* the value's offsets in pair map onto cb */
+            secrets_check_env(sc, pair, on_span, sp);
+            free(pair);
+            sp->base = 0;
+        }
+        return;
+    }
     size_t i = (size_t)(s - cb), ns = 0, ve = 0;
     int have = 0;
     for (;;) {
@@ -108,6 +127,34 @@ static void env_line(struct secret_scanner *sc, const char *cb, struct spans *sp
         i = e;
     }
     sp->base = 0;
+}
+
+/* Cmd / Entrypoint (a JSON array): what a history line would reveal (tokens, curl -u), and
+ * each "NAME=value" element (env TOKEN=x app) through the Env rules. Elements with escapes are
+ * left to the first scan: their offsets in the text would not be the decoded ones. */
+static void argv_json(struct secret_scanner *sc, const char *js, struct spans *sp)
+{
+    secrets_check_history(sc, js, on_span, sp);
+    for (const char *q = strchr(js, '"'); q; q = strchr(q, '"')) {
+        const char *e = q + 1;
+        while (*e && *e != '"' && *e != '\\')
+            e++;
+        if (*e != '"') {
+            while (*e && *e != '"')
+                e += e[0] == '\\' && e[1] ? 2 : 1;
+            q = *e ? e + 1 : NULL;
+            continue;
+        }
+        const char *eq = memchr(q + 1, '=', (size_t)(e - q - 1));
+        if (eq && eq > q + 1) {
+            char *pair = xstrndup(q + 1, (size_t)(e - q - 1));
+            sp->base = (size_t)(q + 1 - js);
+            secrets_check_env(sc, pair, on_span, sp);
+            free(pair);
+            sp->base = 0;
+        }
+        q = e + 1;
+    }
 }
 
 static int cmp_span(const void *x, const void *y)
@@ -159,7 +206,11 @@ void mask_prepare(struct analysis *a, const struct image *img)
     a->layer_instruction = xcalloc(nl + 1, sizeof *a->layer_instruction);
     a->env = xcalloc(ne + 1, sizeof *a->env);
     struct spans *es = xcalloc(ne + 1, sizeof *es), *hs = xcalloc(nh + 1, sizeof *hs);
+    const char *cmd = img->cmd ? img->cmd : "", *ep = img->entrypoint ? img->entrypoint : "";
+    struct spans cs = {.a = a, .text = cmd}, ps = {.a = a, .text = ep};
     if (!a->opts.show_secrets) {
+        argv_json(p->sc, cmd, &cs);
+        argv_json(p->sc, ep, &ps);
         /* every value first: a text is masked with what all the others revealed */
         for (size_t i = 0; i < ne; i++) {
             es[i] = (struct spans){.a = a, .text = img->env[i]};
@@ -191,6 +242,10 @@ void mask_prepare(struct analysis *a, const struct image *img)
                                       ? xstrdup(a->hist_instruction[h])
                                       : finish(a, xstrdup(img->layers[l].instruction ? img->layers[l].instruction : ""));
     }
+    a->cmd = finish(a, apply_spans(cmd, &cs));
+    a->entrypoint = finish(a, apply_spans(ep, &ps));
+    free(cs.v);
+    free(ps.v);
     a->n_hist = nh;
     a->n_layer_instr = nl;
     a->n_env = ne;
@@ -215,6 +270,9 @@ void mask_free(struct analysis *a)
     free_list(a->hist_instruction, a->n_hist);
     free_list(a->layer_instruction, a->n_layer_instr);
     free_list(a->env, a->n_env);
+    free(a->cmd);
+    free(a->entrypoint);
+    a->cmd = a->entrypoint = NULL;
     a->hist_created_by = a->hist_instruction = a->layer_instruction = a->env = NULL;
     a->n_hist = a->n_layer_instr = a->n_env = 0;
 }
@@ -272,6 +330,20 @@ const char *analysis_env(const struct analysis *a, const struct image *img, size
     if (a && a->env && a->n_env == img->n_env)
         return i < a->n_env ? a->env[i] : "";
     return i < img->n_env && img->env[i] ? img->env[i] : "";
+}
+
+const char *analysis_cmd(const struct analysis *a, const struct image *img)
+{
+    if (a && a->cmd)
+        return a->cmd;
+    return img->cmd ? img->cmd : "";
+}
+
+const char *analysis_entrypoint(const struct analysis *a, const struct image *img)
+{
+    if (a && a->entrypoint)
+        return a->entrypoint;
+    return img->entrypoint ? img->entrypoint : "";
 }
 
 /* ---- what a finding is ---- */

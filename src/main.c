@@ -198,6 +198,17 @@ static int check_platform(const char *p)
     return EXIT_OK;
 }
 
+/* A config file with an unknown `ignore` id (RC_FAILED): its problems, one line each, and
+ * 1 (the caller exits 64, as for --ignore). */
+static int config_failed(const struct analysis *an)
+{
+    if (an->config_rc != RC_FAILED)
+        return 0;
+    for (size_t i = 0; i < an->n_warnings; i++)
+        fprintf(stderr, "strata: %s\n", an->warnings[i]);
+    return 1;
+}
+
 /* --ignore ID: an unknown id is a usage error naming the known ones (a typo would otherwise
  * silence nothing without a word). */
 static int check_ignores(const char *const *ids, size_t n)
@@ -524,6 +535,16 @@ int main(int argc, char **argv)
     int interactive = !mode_report && !mode_json && !mode_ci && !sarif_file && !mode_dockerignore && isatty(STDOUT_FILENO) &&
                       isatty(STDIN_FILENO) && strcmp(path, "-") != 0;
     if (interactive) {
+        /* the view reads the config on its loading thread: an unknown `ignore` id is a usage
+         * error before it starts, as in the other modes */
+        struct analysis *chk = analysis_new(&ao);
+        int bad = config_failed(chk);
+        analysis_free(chk);
+        if (bad) {
+            free(ignore);
+            dockerfile_free(&df);
+            return EXIT_USAGE;
+        }
         struct ui_args ua = {.path = path, .iopts = io, .aopts = ao, .color = color};
         int rc = ui_run(&ua);
         free(ignore);
@@ -555,6 +576,12 @@ int main(int argc, char **argv)
     FILE *ci_to = json_stdout || text_report ? stderr : stdout;
 
     struct analysis *an = analysis_new(&ao);
+    if (config_failed(an)) {
+        analysis_free(an);
+        free(ignore);
+        dockerfile_free(&df);
+        return EXIT_USAGE;
+    }
     for (size_t i = 0; an->config_rc != RC_FATAL && i < an->n_warnings; i++)
         fprintf(stderr, "strata: warning: %s\n", an->warnings[i]);
     if (an->config_rc == RC_FATAL) {

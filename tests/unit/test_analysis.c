@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "analysis/analysis.h"
+#include "analysis/analysis_int.h"
 #include "analysis/report.h"
 #include "analysis/secrets.h"
 #include "src/image.h"
@@ -782,6 +783,67 @@ static void test_secrets_env_line_replaced(void **state)
     tb_free(&t);
 }
 
+/* The legacy "ENV NAME value" form (no '='; classic builder history) is one variable whose
+ * value is the rest of the line: the Env rules see NAME and value, and the copies mask it. */
+static void test_secrets_env_line_legacy(void **state)
+{
+    (void)state;
+    struct analysis_opts o = {.config_path = "/nonexistent"};
+    struct tb t;
+    tb_init(&t, 2, &o);
+    tb_file(&t, 0, "/app/a", "a\n", 0);
+    tb_file(&t, 1, "/app/b", "b\n", 0);
+    const char *instr[] = {"/bin/sh -c #(nop)  ENV API_SECRET Vb7Lq2Zx9Wm4Rt8Kp3",
+                           "ENV DB_PASSWORD  two Words9x  "};
+    tb_run(&t, instr);
+    for (size_t h = 0; h < 2; h++) {
+        const char *cb = analysis_history_created_by(t.a, &t.img, h);
+        assert_null(strstr(cb, "Vb7Lq2Zx9Wm4Rt8Kp3"));
+        assert_null(strstr(cb, "two Words9x"));
+        assert_null(strstr(analysis_layer_instruction(t.a, &t.img, h), "Vb7Lq2Zx9Wm4Rt8Kp3"));
+    }
+    assert_non_null(strstr(analysis_history_created_by(t.a, &t.img, 0), "ENV API_SECRET Vb7L"));
+    assert_non_null(strstr(analysis_history_created_by(t.a, &t.img, 1), "ENV DB_PASSWORD  **"));
+    tb_free(&t);
+}
+
+/* The config's Cmd and Entrypoint are masked like Env: a credential on the command line, a
+ * token, a NAME=value argument with a secret-like name, and a value found in Env. */
+static void test_secrets_cmd_entrypoint_masked(void **state)
+{
+    (void)state;
+    static const char *raw[] = {"Xk29vLq7Rt4Wm8Zp", "ghp_Lk3mN8qR2sT5vW9xY1zA4bC7dE0fG6hJ3kLp",
+                                "Qw8Er5Ty2Ui9Op", "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"};
+    for (int show = 0; show < 2; show++) {
+        struct analysis_opts o = {.config_path = "/nonexistent", .show_secrets = show};
+        struct tb t;
+        tb_init(&t, 1, &o);
+        tb_file(&t, 0, "/app/a", "a\n", 0);
+        char *env[] = {"HF_TOKEN=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"};
+        t.img.env = env;
+        t.img.n_env = 1;
+        char cmd[] = "[\"sh\",\"-c\",\"curl -u admin:Xk29vLq7Rt4Wm8Zp https://x/ && "
+                     "run --token ghp_Lk3mN8qR2sT5vW9xY1zA4bC7dE0fG6hJ3kLp\"]";
+        char ep[] = "[\"env\",\"API_TOKEN=Qw8Er5Ty2Ui9Op\",\"app\",\"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\"]";
+        t.img.cmd = cmd;
+        t.img.entrypoint = ep;
+        tb_run(&t, NULL);
+        const char *c = analysis_cmd(t.a, &t.img), *e = analysis_entrypoint(t.a, &t.img);
+        for (int k = 0; k < 4; k++) {
+            const char *in = k < 2 ? c : e;
+            if (show)
+                assert_non_null(strstr(in, raw[k]));
+            else
+                assert_null(strstr(in, raw[k]));
+        }
+        assert_non_null(strstr(c, "curl -u "));
+        assert_non_null(strstr(e, "\"env\",\"API_TOKEN="));
+        assert_string_equal(t.img.cmd, cmd);    /* the image keeps its own text */
+        t.img.cmd = t.img.entrypoint = NULL;
+        tb_free(&t);
+    }
+}
+
 static void test_secrets_ignore_and_allow(void **state)
 {
     (void)state;
@@ -848,6 +910,29 @@ static void test_config_parse(void **state)
     assert_int_equal(g->bytes, 300);
     assert_string_equal(g->fix, "COPY . /app: drop the test data (300 B)");
     assert_non_null(cat(t.a, "ml-weights"));
+    tb_free(&t);
+}
+
+/* `ignore = ID` is checked like --ignore: an unknown id is an error naming the file and line
+ * (RC_FAILED: strata exits 64); known ids and the config's own rule ids are accepted, in any
+ * order of lines. */
+static void test_config_ignore_unknown(void **state)
+{
+    (void)state;
+    struct tb t;
+    tb_init(&t, 1, NULL);
+    assert_int_equal(analysis_config_text(t.a, "ignore = mine\nignore = docs\n"
+                                                "ignore = generic-api-key\nrule = mine|/x/|x|low|y\n",
+                                          "ok.conf"), RC_OK);
+    assert_true(analysis_ignored(t.a, "mine") && analysis_ignored(t.a, "docs"));
+    assert_int_equal(t.a->n_warnings, 0);
+    assert_int_equal(analysis_config_text(t.a, "# x\nignore = generic-api-kye\n", "bad.conf"),
+                     RC_FAILED);
+    assert_int_equal(t.a->n_warnings, 1);
+    assert_non_null(strstr(t.a->warnings[0], "bad.conf:2:"));
+    assert_non_null(strstr(t.a->warnings[0], "unknown id 'generic-api-kye'"));
+    assert_non_null(strstr(t.a->warnings[0], "generic-api-key"));   /* the known ones */
+    assert_false(analysis_ignored(t.a, "generic-api-kye"));
     tb_free(&t);
 }
 
@@ -1008,6 +1093,9 @@ int main(void)
         cmocka_unit_test(test_secrets_env_history_show),
         cmocka_unit_test(test_secrets_masked_copies),
         cmocka_unit_test(test_secrets_env_line_replaced),
+        cmocka_unit_test(test_secrets_env_line_legacy),
+        cmocka_unit_test(test_secrets_cmd_entrypoint_masked),
+        cmocka_unit_test(test_config_ignore_unknown),
         cmocka_unit_test(test_secrets_ignore_and_allow),
         cmocka_unit_test(test_config_parse),
         cmocka_unit_test(test_config_rule_empty_tail),
