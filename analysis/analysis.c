@@ -495,6 +495,7 @@ void analysis_free(struct analysis *a)
         for (size_t k = 0; k < a->cats[i].n_paths; k++)
             free(a->cats[i].paths[k]);
         free(a->cats[i].paths);
+        free(a->cats[i].blame);
     }
     free(a->cats);
     free(a->dead);

@@ -34,6 +34,15 @@ struct analysis_opts {
                                            * outlives the analysis; NULL for none */
 };
 
+/* Dead bytes of one (writer, hider) pair of layers: who wrote them, who hid them. */
+struct waste_blame {
+    int layer;                 /* layer that wrote these versions */
+    int hidden_by;             /* layer that overwrote or deleted them */
+    uint64_t bytes;
+    uint32_t files;
+    int from_base;             /* layer is part of the base image (analysis_base_layers) */
+};
+
 /* One waste category still in the final filesystem (apt lists, pip cache, toolchain, …), or a
  * dead-bytes category ("shadowed", "deleted"). */
 struct waste_cat {
@@ -46,6 +55,12 @@ struct waste_cat {
     char *fix;                 /* Dockerfile terms, with the bytes: "RUN apt-get …: end with …" */
     char **paths;              /* top paths (folders where the rule names a folder) */
     size_t n_paths;
+    int from_base;             /* layer is part of the base image: the fix points at the base */
+    /* "shadowed" and "deleted" only (else -1, NULL, 0): the layer that hid most of the bytes,
+     * and the bytes per (writer, hider) pair, largest first */
+    int hidden_by;
+    struct waste_blame *blame;
+    size_t n_blame;
 };
 
 /* A version of a file that is in the image but not in its final filesystem. */
@@ -176,6 +191,11 @@ const char *analysis_entrypoint(const struct analysis *a, const struct image *im
  * "ENV HF_TOKEN" for an Env entry, "ARG HF_TOKEN (history 5)" / "RUN (history 7)" for a history
  * line. Not escaped (paths come from the image). Returns buf. */
 const char *analysis_finding_where(const struct secret_finding *s, char *buf, size_t n);
+
+/* How many leading layers belong to the base image (FROM): those before the first history
+ * entry buildah marks "FROM <id>" when it did, else the first layer of a multi-layer image (no
+ * builder records the boundary otherwise). 0 for an image of one layer. */
+size_t analysis_base_layers(const struct image *img);
 
 /* Content hash (XXH3-64) of an entry seen by the sinks: 1 and *out set, or 0 if not hashed
  * (--no-content, not a regular file, or never read). */

@@ -67,7 +67,54 @@ static json_t *image_json(const struct image *img, const struct analysis *a)
     return o;
 }
 
-static json_t *layers_json(const struct image *img, const struct analysis *a)
+/* What a tar member is: "file", "dir", "symlink", "hardlink", "whiteout" (deletes its path),
+ * "other" (devices, FIFOs). */
+static const char *entry_kind(const struct entry *e)
+{
+    if (e->flags & EF_WHITEOUT)
+        return "whiteout";
+    if (e->flags & EF_HARDLINK)
+        return "hardlink";
+    switch (e->mode & 0170000) {
+    case 0100000: return "file";
+    case 0040000: return "dir";
+    case 0120000: return "symlink";
+    default: return "other";
+    }
+}
+
+/* --files: every entry of one layer in its tar's order (dive #508). "status" says what became of
+ * it: "visible" in the final filesystem, or "shadowed"/"deleted" by layer "hidden_by". */
+static json_t *layer_entries_json(const struct model *m, size_t layer)
+{
+    json_t *arr = json_array();
+    const struct layer_stats *ls = &m->layers[layer];
+    char path[4096];
+    for (uint32_t k = 0; k < ls->n_entries; k++) {
+        uint32_t ei = ls->first_entry + k;
+        if (ei >= m->n_entries)
+            break;
+        const struct entry *e = &m->entries[ei];
+        if (e->flags & EF_IMPLICIT)   /* made up for an opaque marker: no member behind it */
+            continue;
+        json_t *o = json_object();
+        json_object_set_new(o, "path", jsonout_name(model_path_str(m, e->path, path, sizeof path)));
+        json_object_set_new(o, "bytes", json_integer((json_int_t)e->size));
+        json_object_set_new(o, "kind", jstr(entry_kind(e)));
+        if (e->flags & EF_OPAQUE)
+            json_object_set_new(o, "opaque", json_true());
+        if (!(e->flags & EF_WHITEOUT)) {
+            int hidden = e->hidden_at != LAYER_NONE;
+            json_object_set_new(o, "status", jstr(!hidden ? "visible" : (e->flags & EF_DELETED) ? "deleted" : "shadowed"));
+            if (hidden)
+                json_object_set_new(o, "hidden_by", json_integer(e->hidden_at));
+        }
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+static json_t *layers_json(const struct image *img, const struct analysis *a, const struct report_opts *ro)
 {
     json_t *arr = json_array();
     const struct model *m = &img->model;
@@ -90,6 +137,8 @@ static json_t *layers_json(const struct image *img, const struct analysis *a)
         json_object_set_new(o, "removed", json_integer(ls->removed));
         json_object_set_new(o, "shadowed_bytes", json_integer((json_int_t)ls->shadowed_bytes));
         json_object_set_new(o, "deleted_bytes", json_integer((json_int_t)ls->deleted_bytes));
+        if (ro && ro->files)
+            json_object_set_new(o, "entries", layer_entries_json(m, i));
         if (l->error) {   /* damaged: the figures above cover the entries read before it */
             json_object_set_new(o, "partial", json_true());
             json_object_set_new(o, "error", jsonout_name(l->error));
@@ -118,12 +167,27 @@ static json_t *history_json(const struct image *img, const struct analysis *a)
     return arr;
 }
 
+/* A capped list is marked in the object that holds it: "truncated": true and "total": N, the
+ * names prefixed with the list's ("dead_files_truncated") where the object holds more than one. */
+static void mark_capped(json_t *o, const char *prefix, size_t shown, size_t total)
+{
+    if (shown >= total)
+        return;
+    char k[64];
+    snprintf(k, sizeof k, "%s%struncated", prefix ? prefix : "", prefix ? "_" : "");
+    json_object_set_new(o, k, json_true());
+    snprintf(k, sizeof k, "%s%stotal", prefix ? prefix : "", prefix ? "_" : "");
+    json_object_set_new(o, k, json_integer((json_int_t)total));
+}
+
 static json_t *waste_json(const struct image *img, const struct analysis *a)
 {
     json_t *w = json_object();
     json_t *cats = json_array();
     char path[4096];
     json_object_set_new(w, "removable_bytes", json_integer(a ? (json_int_t)a->removable_bytes : 0));
+    /* removable_bytes / totals.layer_bytes: what a rebuild can win, as --ci's removable rule reads it */
+    json_object_set_new(w, "removable_share", json_real(a ? report_removable_share(&img->model, a) : 0.0));
     for (size_t i = 0; a && i < a->n_cats; i++) {
         const struct waste_cat *c = &a->cats[i];
         json_t *o = json_object();
@@ -137,6 +201,25 @@ static json_t *waste_json(const struct image *img, const struct analysis *a)
         for (size_t k = 0; k < c->n_paths; k++)
             json_array_append_new(ps, jsonout_name(c->paths[k]));
         json_object_set_new(o, "paths", ps);
+        if (c->from_base)
+            json_object_set_new(o, "from_base", json_true());
+        if (c->n_blame) {   /* shadowed and deleted: who wrote the bytes and who hid them */
+            json_object_set_new(o, "hidden_by", c->hidden_by >= 0 ? json_integer(c->hidden_by) : json_null());
+            json_t *bl = json_array();
+            for (size_t k = 0; k < c->n_blame; k++) {
+                const struct waste_blame *b = &c->blame[k];
+                json_t *p = json_object();
+                json_object_set_new(p, "layer", json_integer(b->layer));
+                json_object_set_new(p, "hidden_by", json_integer(b->hidden_by));
+                json_object_set_new(p, "bytes", json_integer((json_int_t)b->bytes));
+                json_object_set_new(p, "files", json_integer(b->files));
+                json_object_set_new(p, "from_base", json_boolean(b->from_base));
+                json_array_append_new(bl, p);
+            }
+            json_object_set_new(o, "blame", bl);
+            /* the paths of a dead-bytes category are its files, the first few */
+            mark_capped(o, NULL, c->n_paths, c->files);
+        }
         json_array_append_new(cats, o);
     }
     json_object_set_new(w, "categories", cats);
@@ -153,6 +236,8 @@ static json_t *waste_json(const struct image *img, const struct analysis *a)
         json_array_append_new(dead, o);
     }
     json_object_set_new(w, "dead_files", dead);
+    if (a)
+        mark_capped(w, "dead_files", a->n_dead < 100 ? a->n_dead : 100, a->n_dead);
     json_t *dups = json_array();
     for (size_t i = 0; a && i < a->n_dups && i < 100; i++) {
         const struct dup_group *g = &a->dups[i];
@@ -170,9 +255,12 @@ static json_t *waste_json(const struct image *img, const struct analysis *a)
             json_array_append_new(ps, p);
         }
         json_object_set_new(o, "copies", ps);
+        mark_capped(o, NULL, g->n < 100 ? g->n : 100, g->n);
         json_array_append_new(dups, o);
     }
     json_object_set_new(w, "duplicates", dups);
+    if (a)
+        mark_capped(w, "duplicates", a->n_dups < 100 ? a->n_dups : 100, a->n_dups);
     json_object_set_new(w, "duplicate_bytes", json_integer(a ? (json_int_t)a->dup_wasted : 0));
     json_t *pk = json_array();
     for (size_t i = 0; a && i < a->n_pkgs; i++) {
@@ -231,11 +319,16 @@ static json_t *secrets_json(const struct analysis *a)
 
 int report_json(FILE *out, const struct image *img, const struct analysis *a)
 {
+    return report_json_opts(out, img, a, NULL);
+}
+
+int report_json_opts(FILE *out, const struct image *img, const struct analysis *a, const struct report_opts *ro)
+{
     json_t *root = json_object();
     json_object_set_new(root, "schema", jstr("strata/1"));
     json_object_set_new(root, "image", image_json(img, a));
     json_object_set_new(root, "totals", totals_json(&img->model));
-    json_object_set_new(root, "layers", layers_json(img, a));
+    json_object_set_new(root, "layers", layers_json(img, a, ro));
     json_object_set_new(root, "history", history_json(img, a));
     json_object_set_new(root, "waste", waste_json(img, a));
     json_object_set_new(root, "secrets", secrets_json(a));

@@ -556,17 +556,53 @@ static const char *layer_instr(const struct analysis *a, const struct image *img
     return analysis_layer_instruction(a, img, (size_t)layer);
 }
 
+size_t analysis_base_layers(const struct image *img)
+{
+    if (!img || img->n_layers <= 1)
+        return 0;
+    /* buildah writes "FROM <base id>" as the comment of each entry its build made: the entries
+     * before the first such one are the base image's */
+    for (size_t h = 0; h < img->n_history; h++) {
+        const char *c = img->history[h].comment;
+        if (c && strncmp(c, "FROM ", 5) == 0) {
+            size_t n = 0;
+            for (size_t k = 0; k < h; k++)
+                if (img->history[k].layer >= 0)
+                    n = (size_t)img->history[k].layer + 1;
+            return n < img->n_layers ? n : 1;
+        }
+    }
+    /* XXX: Docker and BuildKit record no boundary. A first layer made by ADD or COPY is the
+     * base's root filesystem (FROM debian, FROM python); a first layer made by RUN is not (a
+     * squashed or history-less base: nothing to tell apart, so nothing is called the base's) */
+    const char *in = img->layers[0].instruction ? img->layers[0].instruction : "";
+    return strncmp(in, "RUN ", 4) == 0 ? 0 : 1;
+}
+
+static int is_base(const struct image *img, int layer)
+{
+    return layer >= 0 && (size_t)layer < analysis_base_layers(img);
+}
+
+/* The template with its one %s filled with the size, or "TEMPLATE (SIZE)". */
+static char *fill(const char *tmpl, const char *size)
+{
+    /* The template is ours or the user's: accept exactly one %s and nothing else. */
+    const char *pct = strstr(tmpl, "%s");
+    if (pct && !strchr(pct + 2, '%') && (size_t)(strchr(tmpl, '%') - tmpl) == (size_t)(pct - tmpl))
+        return xasprintf("%.*s%s%s", (int)(pct - tmpl), tmpl, size, pct + 2);
+    return xasprintf("%s (%s)", tmpl, size);
+}
+
 static char *make_fix(const struct analysis *a, const struct image *img, int layer,
                       const char *tmpl, const char *size,
                       unsigned flags)
 {
-    char *body;
-    /* The template is ours or the user's: accept exactly one %s and nothing else. */
-    const char *pct = strstr(tmpl, "%s");
-    if (pct && !strchr(pct + 2, '%') && (size_t)(strchr(tmpl, '%') - tmpl) == (size_t)(pct - tmpl))
-        body = xasprintf("%.*s%s%s", (int)(pct - tmpl), tmpl, size, pct + 2);
-    else
-        body = xasprintf("%s (%s)", tmpl, size);
+    if (!(flags & WR_NO_PREFIX) && is_base(img, layer))
+        /* the base image's ADD cannot take "&& rm -rf": the choice of base can */
+        return xasprintf("from the base image (%s, layer %d): choose a base image without them; "
+                         "deleting them in a later layer does not shrink the image", size, layer);
+    char *body = fill(tmpl, size);
     const char *in = layer_instr(a, img, layer);
     if ((flags & WR_NO_PREFIX) || !*in)
         return body;
@@ -606,6 +642,88 @@ static void push_cat(struct analysis *a, const struct waste_cat *c)
     a->cats[a->n_cats++] = *c;
 }
 
+static int cmp_blame_key(const void *x, const void *y)
+{
+    const struct waste_blame *a = x, *b = y;
+    if (a->layer != b->layer)
+        return a->layer < b->layer ? -1 : 1;
+    return (a->hidden_by > b->hidden_by) - (a->hidden_by < b->hidden_by);
+}
+
+static int cmp_blame_bytes(const void *x, const void *y)
+{
+    const struct waste_blame *a = x, *b = y;
+    if (a->bytes != b->bytes)
+        return a->bytes < b->bytes ? 1 : -1;
+    return cmp_blame_key(x, y);
+}
+
+/* The dead bytes of one kind per (writer, hider) pair, largest first. */
+static void blame_pairs(const struct analysis *a, const struct image *img, int del, struct waste_cat *c)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->n_dead; i++)
+        n += a->dead[i].deleted == del;
+    if (!n)
+        return;
+    struct waste_blame *v = xcalloc(n, sizeof *v);
+    n = 0;
+    for (size_t i = 0; i < a->n_dead; i++)
+        if (a->dead[i].deleted == del)
+            v[n++] = (struct waste_blame){a->dead[i].layer, a->dead[i].hidden_at, a->dead[i].size, 1, 0};
+    qsort(v, n, sizeof *v, cmp_blame_key);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (k && v[k - 1].layer == v[i].layer && v[k - 1].hidden_by == v[i].hidden_by) {
+            v[k - 1].bytes += v[i].bytes;
+            v[k - 1].files++;
+        } else {
+            v[k++] = v[i];
+        }
+    }
+    qsort(v, k, sizeof *v, cmp_blame_bytes);
+    for (size_t i = 0; i < k; i++)
+        v[i].from_base = is_base(img, v[i].layer);
+    c->blame = v;
+    c->n_blame = k;
+}
+
+/* "RUN rm -rf /tmp/build … (layer 6)", or "layer 6" when history does not name it. */
+static char *who(const struct analysis *a, const struct image *img, int layer)
+{
+    char *si = short_instr(layer_instr(a, img, layer));
+    char *out = *si ? xasprintf("%s (layer %d)", si, layer) : xasprintf("layer %d", layer);
+    free(si);
+    return out;
+}
+
+/* The fix for dead bytes speaks to the layer that can change: the one that wrote them when it is
+ * the user's (delete in the same RUN, merge the RUNs), the one that hid them when the base image
+ * wrote them (an apt-get upgrade or an rm of the base's files: the choice of base). */
+static char *dead_fix(const struct analysis *a, const struct image *img, int del,
+                      const struct waste_blame *top, const char *size)
+{
+    char *w = who(a, img, top->layer), *h = who(a, img, top->hidden_by), *out;
+    if (top->from_base && is_base(img, top->hidden_by))
+        out = xasprintf("from the base image (%s): its own layers %s these files; choose a leaner "
+                        "base image", size, del ? "delete" : "rewrite");
+    else if (top->from_base && del)
+        out = xasprintf("%s deletes files from the base image (%s): they stay in the image; "
+                        "choose a base image without them instead of deleting them", h, size);
+    else if (top->from_base)
+        out = xasprintf("%s rewrites files from the base image (%s), as a package upgrade does: "
+                        "choose a newer base image instead of upgrading in a layer", h, size);
+    else if (del)
+        out = xasprintf("%s: files deleted by layer %d still ship (%s): delete them in the same "
+                        "RUN that creates them, or use a multi-stage build", w, top->hidden_by, size);
+    else
+        out = xasprintf("%s rewrites files of %s (%s): use COPY --chmod/--chown instead of RUN "
+                        "chmod/chown, and merge RUNs that rewrite files", h, w, size);
+    free(w);
+    free(h);
+    return out;
+}
+
 static void dead_cats(struct analysis *a, const struct image *img, const struct model *m)
 {
     for (int del = 0; del <= 1; del++) {
@@ -615,7 +733,7 @@ static void dead_cats(struct analysis *a, const struct image *img, const struct 
         uint64_t bytes = del ? m->deleted_bytes : m->shadowed_bytes;
         if (!bytes)
             continue;
-        struct waste_cat c = {.id = id, .severity = SEV_LOW, .bytes = bytes, .layer = -1};
+        struct waste_cat c = {.id = id, .severity = SEV_LOW, .bytes = bytes, .layer = -1, .hidden_by = -1};
         c.title = del ? "deleted in a later layer" : "overwritten in a later layer";
         uint64_t best = 0;
         for (uint32_t L = 0; L < m->n_layers; L++) {
@@ -625,6 +743,7 @@ static void dead_cats(struct analysis *a, const struct image *img, const struct 
                 c.layer = (int)L;
             }
         }
+        c.from_base = is_base(img, c.layer);
         char buf[64];
         c.paths = xcalloc(TOPK, sizeof *c.paths);
         for (size_t i = 0; i < a->n_dead; i++) {
@@ -637,13 +756,28 @@ static void dead_cats(struct analysis *a, const struct image *img, const struct 
                                                               pb, sizeof pb));
             }
         }
+        blame_pairs(a, img, del, &c);
+        /* the hider of most bytes, over every writer */
+        uint64_t *by = xcalloc(m->n_layers ? m->n_layers : 1, sizeof *by);
+        best = 0;
+        for (size_t i = 0; i < c.n_blame; i++)
+            if (c.blame[i].hidden_by >= 0 && (uint32_t)c.blame[i].hidden_by < m->n_layers &&
+                (by[c.blame[i].hidden_by] += c.blame[i].bytes) > best) {
+                best = by[c.blame[i].hidden_by];
+                c.hidden_by = c.blame[i].hidden_by;
+            }
+        free(by);
         fmt_size(bytes, buf, sizeof buf);
-        c.fix = make_fix(a, img, c.layer,
-                         del ? "deleting in a later layer does not shrink the image: delete in the "
-                               "same RUN that creates the files, or use a multi-stage build (%s)"
-                             : "later layers rewrite these files (%s): use COPY --chmod/--chown "
-                               "instead of RUN chmod/chown, and merge RUNs that rewrite files",
-                         buf, 0);
+        if (c.n_blame) {
+            c.fix = dead_fix(a, img, del, &c.blame[0], buf);
+        } else {    /* dead bytes with no file behind them (a model without entries): as before */
+            c.fix = make_fix(a, img, c.layer,
+                             del ? "deleting in a later layer does not shrink the image: delete in "
+                                   "the same RUN that creates the files, or use a multi-stage build (%s)"
+                                 : "later layers rewrite these files (%s): use COPY --chmod/--chown "
+                                   "instead of RUN chmod/chown, and merge RUNs that rewrite files",
+                             buf, 0);
+        }
         push_cat(a, &c);
     }
 }
@@ -723,7 +857,12 @@ static void hints_run(struct analysis *a, const struct image *img)
         int apt = has(cb, "apt-get install") || has(cb, "apt install") ||
                   has(cb, "apt-get -y install") || has(cb, "apt-get -yq install") ||
                   has(cb, "apt-get -qq install");
-        if (apt && !cache_mount && !has(cb, "/var/lib/apt/lists"))
+        /* the lists are written by apt-get update: a RUN that only installs (the lists came
+         * from an earlier layer or the base) cannot shrink them by deleting them */
+        int update = has(cb, "apt-get update") || has(cb, "apt update") ||
+                     has(cb, "apt-get -q update") || has(cb, "apt-get -qq update") ||
+                     has(cb, "apt-get -y update");
+        if (apt && update && !cache_mount && !has(cb, "/var/lib/apt/lists"))
             add_hint(a, "DL3009", SEV_LOW, hi, L, min,
                      "delete the apt lists: end it with && rm -rf /var/lib/apt/lists/*");
         if (apt && !has(cb, "--no-install-recommends") && !has(cb, "Install-Recommends=false"))
@@ -802,13 +941,14 @@ void waste_run(struct analysis *a, const struct image *img)
         if (!ca->bytes)
             continue;       /* empty lock files and the like: nothing to win */
         struct waste_cat wc = {.id = ca->id, .title = ca->title, .severity = ca->severity,
-                               .bytes = ca->bytes, .files = ca->files, .layer = -1};
+                               .bytes = ca->bytes, .files = ca->files, .layer = -1, .hidden_by = -1};
         uint64_t best = 0;
         for (uint32_t L = 0; L < m->n_layers; L++)
             if (ca->by_layer[L] > best) {
                 best = ca->by_layer[L];
                 wc.layer = (int)L;
             }
+        wc.from_base = is_base(img, wc.layer);
         /* top paths, largest first */
         int order[TOPK], k = 0;
         for (int i = 0; i < TOPK; i++)

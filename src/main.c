@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "analysis/analysis.h"
@@ -146,7 +147,38 @@ static int outputs_check(const struct outputs *o, const char *const *inputs, siz
 }
 
 typedef int (*report_fn)(FILE *f, const void *a, const void *b);
-static int w_json(FILE *f, const void *img, const void *an) { return report_json(f, img, an); }
+struct json_args {
+    const struct image *img;
+    const struct analysis *an;
+    struct report_opts ro;
+};
+static int w_json(FILE *f, const void *ja, const void *unused)
+{
+    (void)unused;
+    const struct json_args *j = ja;
+    return report_json_opts(f, j->img, j->an, &j->ro);
+}
+
+/* The width to wrap the text report at: a terminal's, 0 (lines whole) for a file or a pipe. */
+static int term_cols(FILE *f)
+{
+    if (!isatty(fileno(f)))
+        return 0;
+    struct winsize ws;
+    if (ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    const char *c = getenv("COLUMNS");
+    return c && atoi(c) > 0 ? atoi(c) : 80;
+}
+
+/* getopt's own message starts with argv[0] ("diff:", "/usr/bin/strata:"): ours says strata. */
+static void bad_option(const char *cmd, char **argv)
+{
+    const char *arg = optind > 0 ? argv[optind - 1] : "";
+    char e[256];
+    fprintf(stderr, "strata: %s%s: unknown option, or its value is missing (strata --help lists "
+            "them)\n", cmd, util_escape(arg, e, sizeof e));
+}
 static int w_sarif(FILE *f, const void *img, const void *an) { return sarif_write(f, img, an); }
 static int w_diff(FILE *f, const void *d, const void *unused) { (void)unused; return diff_report_json(f, d); }
 
@@ -292,6 +324,7 @@ static int cmd_diff(int argc, char **argv)
     /* the two images load side by side: each gets half the cores unless told */
     unsigned cores = pool_default_jobs();
     l[0].io.jobs = l[1].io.jobs = cores > 1 ? cores / 2 : 1;
+    opterr = 0;
     while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
         switch (c) {
         case 'j': json = 1; json_file = optarg; break;
@@ -315,7 +348,7 @@ static int cmd_diff(int argc, char **argv)
             l[1].io.jobs = l[0].io.jobs;
             break;
         case 'h': usage(stdout); return EXIT_OK;
-        default: usage(stderr); return EXIT_USAGE;
+        default: bad_option("diff ", argv); return EXIT_USAGE;
         }
     }
     if (argc - optind != 2) {
@@ -414,7 +447,7 @@ int main(int argc, char **argv)
 
     enum { O_PLATFORM = 256, O_NOCONTENT, O_NOSECRET, O_SHOW, O_IGNORE, O_CONFIG, O_SARIF, O_COLOR,
            O_LEFF, O_HRB, O_HRP, O_FAILSEC, O_VERSION, O_KEYS, O_LIST_IDS, O_TLS, O_MAXMETA,
-           O_DOCKERFILE, O_DOCKERIGNORE, O_JOBS };
+           O_DOCKERFILE, O_DOCKERIGNORE, O_JOBS, O_FILES };
     static const struct option opts[] = {
         {"report", no_argument, 0, 'r'},     {"json", optional_argument, 0, 'j'},
         {"ci", no_argument, 0, 'c'},         {"help", no_argument, 0, 'h'},
@@ -432,10 +465,11 @@ int main(int argc, char **argv)
         {"dockerfile", required_argument, 0, O_DOCKERFILE},
         {"dockerignore", no_argument, 0, O_DOCKERIGNORE},
         {"jobs", required_argument, 0, O_JOBS},
+        {"files", no_argument, 0, O_FILES},
         {0, 0, 0, 0}};
     int mode_dockerignore = 0;
     const char *dockerfile_path = NULL;
-    int mode_report = 0, mode_json = 0, mode_ci = 0;
+    int mode_report = 0, mode_json = 0, mode_ci = 0, json_files = 0;
     const char *json_file = NULL, *sarif_file = NULL, *color = "auto";
     struct image_opts io = {.jobs = pool_default_jobs()};
     struct analysis_opts ao = {0};
@@ -443,9 +477,11 @@ int main(int argc, char **argv)
     ci_opts_init(&co);
     const char **ignore = xcalloc((size_t)argc, sizeof *ignore);
     int c;
+    opterr = 0;
     while ((c = getopt_long(argc, argv, "rjch", opts, NULL)) != -1) {
         switch (c) {
         case 'r': mode_report = 1; break;
+        case O_FILES: json_files = 1; break;
         case 'j': mode_json = 1; json_file = optarg; break;
         case 'c': mode_ci = 1; break;
         case 'h': usage(stdout); free(ignore); return EXIT_OK;
@@ -503,7 +539,7 @@ int main(int argc, char **argv)
             }
             break;
         }
-        default: usage(stderr); free(ignore); return EXIT_USAGE;
+        default: bad_option("", argv); free(ignore); return EXIT_USAGE;
         }
     }
     ao.ignore = ignore;
@@ -611,8 +647,10 @@ int main(int argc, char **argv)
     for (size_t i = n_config_warnings; i < an->n_warnings; i++)   /* e.g. no package attribution */
         fprintf(stderr, "strata: warning: %s\n", an->warnings[i]);
     int exit_code = EXIT_OK;
-    if (mode_json)
-        exit_code = write_report(out.json_file, "JSON report", w_json, &img, an);
+    if (mode_json) {
+        struct json_args ja = {&img, an, {.files = json_files}};
+        exit_code = write_report(out.json_file, "JSON report", w_json, &ja, NULL);
+    }
     if (out.sarif) {
         int r = write_report(out.sarif_file, "SARIF report", w_sarif, &img, an);
         if (exit_code == EXIT_OK)
@@ -623,8 +661,10 @@ int main(int argc, char **argv)
         if (r && exit_code == EXIT_OK)
             exit_code = EXIT_CI;
     }
-    if (text_report)
-        report_text(report_to, &img, an);
+    if (text_report) {
+        struct report_opts ro = {.cols = term_cols(report_to)};
+        report_text_opts(report_to, &img, an, &ro);
+    }
     if (mode_dockerignore) {
         struct dockerignore *di = dockerignore_build(an, &img);
         if (dockerignore_write(stdout, di, &img, an) != 0 && exit_code == EXIT_OK)

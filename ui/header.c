@@ -46,7 +46,6 @@ static void draw_partial_banner(struct ui *u, int y)
 void header_draw(struct ui *u)
 {
     const struct image *img = u->img;
-    const struct model *m = &img->model;
     attr_t h = theme_attr(TC_HEADER), hd = theme_attr(TC_HEADER_DIM);
     draw_fill(stdscr, 0, 0, u->cols, h);
     draw_fill(stdscr, 1, 0, u->cols, hd);
@@ -58,16 +57,10 @@ void header_draw(struct ui *u)
              img->variant ? img->variant : "");
     if (x < u->cols - 2)
         draw_name(stdscr, 0, x, u->cols - x - 1, info, hd, ELIDE_RIGHT);
-    char lb[16], fb[16], rb[16], line[512];
-    fmt_size(m->layer_bytes, lb, sizeof lb);
-    fmt_size(m->final_bytes, fb, sizeof fb);
-    uint64_t removable = u->an ? u->an->removable_bytes : m->shadowed_bytes + m->deleted_bytes;
-    fmt_size(removable, rb, sizeof rb);
-    /* the same figure as --json and --report: final bytes / layer bytes */
-    double eff = 100.0 * report_efficiency(m);
+    char line[512];
+    /* the same figures as --report, what can be won first (analysis/report_text.c) */
+    report_header_figures(line, sizeof line, img, u->an);
     size_t ns = u->an ? u->an->n_secrets : 0;
-    snprintf(line, sizeof line, "layers %s   final %s   removable %s   efficiency %.1f%%   secrets %zu%s",
-             lb, fb, rb, eff, ns, img->n_warnings ? "" : "");
     int w = draw_text(stdscr, 1, 1, u->cols - 2, line, hd);
     if (ns && u->cols - 2 > w)
         draw_text(stdscr, 1, 1 + w - (int)(strlen(line) - (size_t)(strstr(line, "secrets") - line)),

@@ -5,6 +5,27 @@
 #include "ui/theme.h"
 #include "ui/view.h"
 
+/* Under the keys: what the header's figures and the findings' tags mean, and the marks. */
+static const char *legend[] = {
+    "",
+    "Header figures (the same as --report and --json):",
+    "  removable   bytes a rebuild can win: dead bytes (shadowed + deleted) and junk still",
+    "              visible (caches, apt lists, build tools), and their share of all layers' bytes",
+    "  efficiency  final bytes / all layers' bytes: 100% when no layer hides another's bytes",
+    "  layers      content bytes of every layer, as shipped; final: what the final filesystem shows",
+    "  secrets     secret findings (values masked); N warnings: problems reading the image",
+    "Findings tags:",
+    "  CRIT HIGH MED low info   a secret, by severity (env, history, a file or its content)",
+    "  junk        a waste category in the final filesystem (apt lists, pip cache, toolchain, …)",
+    "  pkg         a build-only package (compiler, -dev, headers) in the runtime image",
+    "  over        a file overwritten by a later layer: the old version still ships",
+    "  del         a file deleted by a later layer: its bytes still ship",
+    "Marks: + added  ~ modified  - removed by the selected layer (also coloured)",
+    "Sizes: whole filesystem after the layer, or only this layer's bytes (c)",
+    "Names from the image are shown escaped: \\n \\x1b \\xff",
+};
+#define N_LEGEND ((long)(sizeof legend / sizeof *legend))
+
 static void help_init(struct view *v)
 {
     v->sel = v->top = 0;
@@ -16,7 +37,7 @@ static void help_draw(struct view *v)
     werase(w);
     draw_frame(w, "strata: keys (q, Esc or ? closes)", 1);
     int ih = v->h - 2, iw = v->w - 4;
-    long n = ACT_COUNT - 1 + 4;
+    long n = ACT_COUNT - 1 + N_LEGEND;
     if (v->top > n - ih)
         v->top = n - ih > 0 ? n - ih : 0;
     int y = 1;
@@ -29,19 +50,13 @@ static void help_draw(struct view *v)
             draw_text(w, y, 23, iw - 21, actions_help(a), 0);
             continue;
         }
-        static const char *legend[] = {
-            "",
-            "Marks: + added  ~ modified  - removed by the selected layer (also coloured)",
-            "Sizes: whole filesystem after the layer, or only this layer's bytes (c)",
-            "Names from the image are shown escaped: \\n \\x1b \\xff",
-        };
         draw_text(w, y, 2, iw, legend[i - (ACT_COUNT - 1)], theme_attr(TC_DIM));
     }
 }
 
 static int help_key(struct view *v, enum action act)
 {
-    long n = ACT_COUNT - 1 + 4;
+    long n = ACT_COUNT - 1 + N_LEGEND;
     switch (act) {
     case ACT_UP: case ACT_DOWN: case ACT_PGUP: case ACT_PGDN: case ACT_HOME: case ACT_END: {
         long sel = act == ACT_UP || act == ACT_PGUP || act == ACT_HOME ? v->top : v->top + v->h - 3;

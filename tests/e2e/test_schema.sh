@@ -22,6 +22,8 @@ report demo "$DEMO"
 report demo-no-content --no-content "$DEMO"
 report demo-show-secrets --show-secrets "$DEMO"
 report demo-stdin - < "$DEMO"
+report demo-files --files "$DEMO"
+[ -f "$PEERS/test-docker-image.tar" ] && report peer-docker-files --files "$PEERS/test-docker-image.tar"
 for f in "$PEERS"/*.tar; do [ -f "$f" ] && report "peer-$(basename "$f" .tar)" "$f"; done
 [ -f "$PEERS/test-docker-image.tar" ] || fail "no peer fixtures in $PEERS"
 OCI=$PEERS/test-oci-gzip-image.tar
@@ -102,6 +104,17 @@ bad negative-bytes '.totals.final_bytes = -1'
 bad severity-not-in-enum '.secrets[0].severity = "urgent"'
 bad efficiency-over-1 '.totals.efficiency = 1.5'
 bad layer-as-string '.secrets[0].layer = "3"'
+bad share-over-1 '.waste.removable_share = 1.5'
+bad blame-without-writer '(.waste.categories[] | select(.id == "deleted") | .blame[0]) |= del(.layer)'
+bad truncated-false '(.waste.categories[] | select(.id == "deleted")) += {"truncated": false}'
+badf() { jq "$2" "$J/demo-files.json" > "$B/$1.json"; V "$S1" "$B/$1.json" >/dev/null; check "schema rejects: $1" $? 1; }
+badf entry-kind-unknown '.layers[0].entries[0].kind = "blob"'
+badf entry-without-path '.layers[0].entries[0] |= del(.path)'
+badf entry-status-unknown '.layers[0].entries[0].status = "gone"'
+jq -e '[.layers[] | .entries | length] | all(. > 0)' "$J/demo-files.json" >/dev/null 2>&1
+check "--files: every layer of the demo lists its entries (so the schema checks them)" $? 0
+jq -e '[.waste.categories[] | select(.id == "deleted" or .id == "shadowed") | has("blame")] | all and length == 2' "$J/demo.json" >/dev/null 2>&1
+check "the demo's dead-byte categories carry blame (so the schema checks it)" $? 0
 bad hidden-by-layer-as-string '(.secrets[] | select(.visible == false) | .hidden_by_layer) = "7"'
 bad no-partial 'del(.partial)'
 jq 'del(.only_in_a)' "$D/demo-demo.json" > "$B/diff.json"; V "$S2" "$B/diff.json" >/dev/null
