@@ -32,10 +32,11 @@ double report_removable_share(const struct model *m, const struct analysis *a);
 /* A percentage as the reports print it: "55%" from 10 up, "2.5%" below, "<0.1%" above 0. */
 const char *report_pct(double pct, char *buf, size_t n);
 /* The figures of the view's header, most actionable first:
- * "removable 328 MB (55%)   efficiency 44.9%   layers 596 MB   final 268 MB   secrets 2".
- * "secrets N" is always last (the view bolds it). Returns buf. */
+ * "removable 328 MB (55%)   efficiency 44.9%   layers 596 MB   final 268 MB   secrets 2";
+ * to fit width (0: no limit) closer together, then without final and layers. "secrets N" is
+ * always last (the view bolds it). Returns buf. */
 const char *report_header_figures(char *buf, size_t n, const struct image *img,
-                                  const struct analysis *a);
+                                  const struct analysis *a, int width);
 /* "1 file", "2 files": n and the word, singular or plural. Returns buf. */
 const char *report_count(char *buf, size_t n, uint64_t count, const char *one, const char *many);
 

@@ -145,15 +145,25 @@ double report_removable_share(const struct model *m, const struct analysis *a)
     return m->layer_bytes ? (double)report_removable(m, a) / (double)m->layer_bytes : 0.0;
 }
 
-const char *report_header_figures(char *buf, size_t n, const struct image *img, const struct analysis *a)
+const char *report_header_figures(char *buf, size_t n, const struct image *img, const struct analysis *a,
+                                  int width)
 {
     const struct model *m = &img->model;
-    char rb[32], pb[16], lb[32], fb[32];
-    snprintf(buf, n, "removable %s (%s)   efficiency %.1f%%   layers %s   final %s   secrets %zu",
-             fmt_size(report_removable(m, a), rb, sizeof rb),
-             report_pct(100.0 * report_removable_share(m, a), pb, sizeof pb),
-             100.0 * report_efficiency(m), fmt_size(m->layer_bytes, lb, sizeof lb),
-             fmt_size(m->final_bytes, fb, sizeof fb), a ? a->n_secrets : 0);
+    char rb[32], pb[16], lb[32], fb[32], layers[48], final[48];
+    fmt_size(report_removable(m, a), rb, sizeof rb);
+    report_pct(100.0 * report_removable_share(m, a), pb, sizeof pb);
+    snprintf(layers, sizeof layers, "layers %s", fmt_size(m->layer_bytes, lb, sizeof lb));
+    snprintf(final, sizeof final, "final %s", fmt_size(m->final_bytes, fb, sizeof fb));
+    /* narrower: closer together, then without the layer and final sizes (the layers pane and
+     * the tree show them); removable, efficiency and secrets stay */
+    for (int step = 0; step < 4; step++) {
+        const char *sep = step == 0 ? "   " : "  ";
+        snprintf(buf, n, "removable %s (%s)%sefficiency %.1f%%%s%s%s%s%ssecrets %zu", rb, pb, sep,
+                 100.0 * report_efficiency(m), sep, step < 3 ? layers : "", step < 3 ? sep : "",
+                 step < 2 ? final : "", step < 2 ? sep : "", a ? a->n_secrets : 0);
+        if (width <= 0 || (int)cols_of(buf, strlen(buf)) <= width)
+            break;
+    }
     return buf;
 }
 

@@ -59,7 +59,7 @@ void header_draw(struct ui *u)
         draw_name(stdscr, 0, x, u->cols - x - 1, info, hd, ELIDE_RIGHT);
     char line[512];
     /* the same figures as --report, what can be won first (analysis/report_text.c) */
-    report_header_figures(line, sizeof line, img, u->an);
+    report_header_figures(line, sizeof line, img, u->an, u->cols - 2);
     size_t ns = u->an ? u->an->n_secrets : 0;
     int w = draw_text(stdscr, 1, 1, u->cols - 2, line, hd);
     if (ns && u->cols - 2 > w)
