@@ -3,6 +3,7 @@
 #   make            ./strata
 #   make check      every test: unit (cmocka), TUI (headless), end-to-end
 #   make asan       the whole suite again under AddressSanitizer + UBSan (build in build-asan/)
+#   make tsan       the threaded paths (--jobs) under ThreadSanitizer (build in build-tsan/)
 #   make bench      speed and memory figures (never run by the tests)
 #   make install    PREFIX=/usr/local DESTDIR=: binary, man page, completions, docs; make uninstall
 #   make man        build/strata.1 (the KEYS section generated from ./strata --keys), mandoc-linted
@@ -66,6 +67,16 @@ asan:
 	$(MAKE) B=build-asan BIN=strata-asan \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined" check
+
+# ThreadSanitizer over the threaded paths: the pool's unit test, then tests/e2e/test_jobs.sh with
+# --jobs 1, 2 and 4 on multi-layer gzip, zstd, plain and mixed images it builds (docker-archive, OCI
+# archive, OCI layout). Objects live apart in build-tsan/; a race report fails it (exit 66).
+TSAN_FLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+tsan:
+	$(MAKE) B=build-tsan BIN=strata-tsan CFLAGS="$(TSAN_FLAGS)" LDFLAGS="-fsanitize=thread" \
+	  strata-tsan build-tsan/tests/test_pool
+	TSAN_OPTIONS=halt_on_error=1:exitcode=66 build-tsan/tests/test_pool
+	STRATA=./strata-tsan TSAN=1 bash tests/e2e/test_jobs.sh
 
 # Fuzzing (tests/fuzz/): `make fuzz` runs each libFuzzer harness for FUZZ_RUNS inputs (clang);
 # `make fuzz-replay` runs them once over the committed corpora and crashers (any cc; CI).
@@ -132,7 +143,7 @@ deb:
 	bash scripts/build-deb.sh build/deb
 
 clean:
-	rm -rf build build-asan build-fuzz strata strata-asan
+	rm -rf build build-asan build-fuzz build-tsan strata strata-asan strata-tsan
 
-.PHONY: all unit tui e2e check asan lint bench golden screenshots clean man install uninstall deb fuzz fuzz-replay
+.PHONY: all unit tui e2e check asan tsan lint bench golden screenshots clean man install uninstall deb fuzz fuzz-replay
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
