@@ -243,6 +243,49 @@ static int match_cmd(const struct df_instr *in, const char *rest)
     return eq;
 }
 
+/* EXPOSE: BuildKit records Go's rendering of a port set, "map[8000/tcp:{} 53/udp:{}]"; the
+ * others the ports as written. Compared as sets of PORT/PROTO (tcp when none is given). */
+static size_t ports(const char *s, char out[][32], size_t max)
+{
+    size_t n = 0;
+    if (!strncmp(s, "map[", 4))
+        s += 4;
+    while (*s && n < max) {
+        s += strspn(s, " ]");
+        size_t len = strcspn(s, " ]:");
+        if (!len)
+            break;
+        if (len < 26) {
+            memcpy(out[n], s, len);
+            out[n][len] = 0;
+            if (!strchr(out[n], '/'))
+                strcat(out[n], "/tcp");
+            n++;
+        }
+        s += len;
+        s += strcspn(s, " ]");
+    }
+    return n;
+}
+
+static int match_expose(const struct df_instr *in, const char *rest)
+{
+    char a[32][32], b[32][32];
+    size_t na = ports(rest, a, 32), nb = 0;
+    for (size_t i = 0; i < in->argc && nb < 32; i++)
+        nb += ports(in->argv[i], b + nb, 32 - nb);
+    if (!na || na != nb)
+        return 0;
+    for (size_t i = 0; i < na; i++) {
+        size_t k = 0;
+        while (k < nb && strcmp(a[i], b[k]) != 0)
+            k++;
+        if (k == nb)
+            return 0;
+    }
+    return 1;
+}
+
 static int match_arg(const struct df_instr *in, const char *rest)
 {
     if (!in->argc)
@@ -272,6 +315,8 @@ static int instr_matches(const struct df_instr *in, const char *hist)
         return match_cmd(in, rest);
     if (!strcmp(kw, "ARG"))
         return match_arg(in, rest);
+    if (!strcmp(kw, "EXPOSE") && match_expose(in, rest))
+        return 1;
     if (norm_eq(rest, in->args) || norm_eq(rest, in->expanded))
         return 1;
     char *j = join(in->argv, in->argc, " ");

@@ -73,6 +73,15 @@ static char *resolve(const char *wd, const char *p)
     return r;
 }
 
+static int system_dest(const char *d)
+{
+    static const char *const sys[] = {"/usr/", "/bin/", "/sbin/", "/lib", "/etc/", "/opt/venv", "/opt/conda"};
+    for (size_t i = 0; i < sizeof sys / sizeof *sys; i++)
+        if (!strncmp(d, sys[i], strlen(sys[i])) || !strcmp(d, "/usr"))
+            return 1;
+    return strstr(d, "site-packages") || strstr(d, "dist-packages");
+}
+
 static int is_remote(const char *s)
 {
     return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8) || !strncmp(s, "git@", 4);
@@ -109,6 +118,11 @@ static int copy_info(const struct analysis *a, const struct image *img, size_t h
         const char *in_ = strstr(rest, " in ");
         if ((!strncmp(rest, "dir:", 4) || !strncmp(rest, "file:", 5) || !strncmp(rest, "multi:", 6)) && in_) {
             si->dest = resolve(wd, in_ + 4);
+            /* the source is not recorded (classic, buildah): a COPY --from of another stage looks
+             * the same. One into a system folder or a Python tree is taken as a stage's output
+             * (an installed package's __pycache__ is not the developer's); --dockerfile knows. */
+            if (system_dest(si->dest))
+                return free_src(si), 0;
             if (!strncmp(rest, "file:", 5) && hi[0] == 'A')
                 return free_src(si), 0;   /* an ADD of one file: maybe an archive it unpacked */
             return 1;

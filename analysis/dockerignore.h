@@ -11,7 +11,8 @@
  * absolute paths are taken as another stage's, as BuildKit drops --from from the history). Each
  * file of such a layer is turned back into its path in the context by undoing the destination
  * (COPY . /app: /app/data/x.csv -> data/x.csv). When the source is not known (classic and
- * buildah record "COPY dir:<hash> in /app"), the patterns start with a double-star folder
+ * buildah record "COPY dir:<hash> in /app", and a COPY --from the same way: one into a system
+ * folder or a Python package tree is then taken as another stage's output), the patterns start with a double-star folder
  * (any depth), which matches wherever the source folder was. Each file counts for the first line that matches it, so the
  * lines' bytes add up to the total exactly. */
 #ifndef STRATA_DOCKERIGNORE_H
