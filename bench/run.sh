@@ -58,20 +58,24 @@ now() { date +%s.%N; }
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 meta() { awk -v k="$1" '$1 == k { print $2 }' "$IMG_DIR/meta.txt"; }
 
-# measure NAME CMD...: runs CMD $REPEAT times; sets W (best wall s) and M (max peak RSS KiB).
+# measure NAME CMD...: runs CMD $REPEAT times; sets W (best wall s), M (max peak RSS KiB) and
+# C (user + system CPU s of the run with the best wall: C near W is one busy core, near 2 W two).
 measure() {
     local name=$1; shift
-    local walls=() rss=0 i w m
+    local best=nan rss=0 i w m u s
     for ((i = 0; i < REPEAT; i++)); do
-        if ! /usr/bin/time -f '%e %M' -o "$TMP/t" "$@" >"$TMP/out" 2>"$TMP/err"; then
+        if ! /usr/bin/time -f '%e %M %U %S' -o "$TMP/t" "$@" >"$TMP/out" 2>"$TMP/err"; then
             echo "  FAILED: $name: $*"; sed 's/^/    /' "$TMP/err" | tail -5
-            W=nan; M=0; return 0
+            W=nan; M=0; C=nan; return 0
         fi
-        read -r w m <"$TMP/t"
-        walls+=("$w")
+        read -r w m u s <"$TMP/t"
+        if [ "$best" = nan ] || [ "$(verdict "$w" '<=' "$best")" = ok ]; then
+            best=$w
+            C=$(calc %.2f "$u + $s")
+        fi
         ((m > rss)) && rss=$m
     done
-    W=$(printf '%s\n' "${walls[@]}" | sort -g | head -1)
+    W=$best
     M=$rss
 }
 
@@ -205,17 +209,19 @@ summary() {
 # ---------------------------------------------------------------- gzip (issue #9, item 7)
 
 # layer_floors TOOL RUNS FILE...: `TOOL -dc` over each file alone, best of RUNS each; sets FSUM
-# (the per-layer figures summed) and FMAX (the slowest layer alone, the largest one).
+# (the per-layer figures summed), FMAX (the slowest layer alone, the largest one) and FCPU (CPU s summed).
 layer_floors() {
-    local tool=$1 runs=$2 f sum=0 mx=0
+    local tool=$1 runs=$2 f sum=0 mx=0 cpu=0
     shift 2
     for f in "$@"; do
         REPEAT=$runs measure "$tool -dc" bash -c "$tool -dc '$f' >/dev/null"
         sum=$(calc %.2f "$sum + $W")
+        cpu=$(calc %.2f "$cpu + $C")
         mx=$(awk -v a="$mx" -v b="$W" 'BEGIN { print (b > a) ? b : a }')
     done
     FSUM=$sum
     FMAX=$mx
+    FCPU=$cpu
 }
 
 # gz_image LABEL IMAGE ENTRIES CONTENT_BYTES LAYER.tar.gz...: floors, then strata on IMAGE.
@@ -225,16 +231,16 @@ gz_image() {
     local n=$# f_ig f_igmax f_gz f_gzmax biggest
     biggest=$(ls -S "$@" | head -1)
     cat "$img" "$@" >/dev/null
-    layer_floors igzip "$REPEAT" "$@"; f_ig=$FSUM; f_igmax=$FMAX
+    layer_floors igzip "$REPEAT" "$@"; f_ig=$FSUM; f_igmax=$FMAX; local c_ig=$FCPU
     layer_floors gzip "$GZ_REPEAT" "$@"; f_gz=$FSUM; f_gzmax=$FMAX
     local f_par; f_par=$(awk -v a="$f_igmax" -v b="$f_ig" 'BEGIN { h = b / 2; printf "%.2f", (a > h) ? a : h }')
     echo "$label: $(basename "$img") ($(calc %.0f "$(stat -c %s "$img") / 2^20") MiB, $n gzip layers," \
          "$entries entries, $(calc %.0f "$content / 1e6") MB of layer tars; largest layer" \
          "$(calc %.0f "$(stat -c %s "$biggest") / 2^20") MiB gzip)"
-    echo "  floors: igzip -dc per layer summed $f_ig s, largest layer alone $f_igmax s;" \
+    echo "  floors: igzip -dc per layer summed $f_ig s ($c_ig s CPU), largest layer alone $f_igmax s;" \
          "gzip -dc summed $f_gz s, largest alone $f_gzmax s (best of $GZ_REPEAT)"
     echo "  --jobs 2 floor: max(largest layer $f_igmax s, summed / 2) = $f_par s"
-    printf '  %-34s %8s %8s %9s %8s %s\n' run "wall s" "RSS MiB" "B/entry" "x floor" target
+    printf '  %-34s %8s %6s %8s %9s %8s %s\n' run "wall s" "CPU s" "RSS MiB" "B/entry" "x floor" target
     local jobs_list=("") mode j args floor ratio bpe what tgt pct
     if [ "$HAS_JOBS" = 1 ]; then jobs_list=(1 2); fi
     for mode in headers full; do
@@ -254,15 +260,15 @@ gz_image() {
             if [ "$mode" = headers ]; then
                 local lim=1.15; [ "$j" = 2 ] && lim=1.2
                 tgt="<= ${lim}x: $(met "$ratio" '<=' "$lim")$rss_t"
-                printf '  %-34s %8s %8s %9s %8s %s\n' "${args[*]}" "$W" "$(calc %.0f "$M / 1024")" "$bpe" "$ratio" "$tgt"
-                row "$what" "$W s, $(calc %.0f "$M / 1024") MiB ($bpe B/entry)" \
+                printf '  %-34s %8s %6s %8s %9s %8s %s\n' "${args[*]}" "$W" "$C" "$(calc %.0f "$M / 1024")" "$bpe" "$ratio" "$tgt"
+                row "$what" "$W s ($C s CPU), $(calc %.0f "$M / 1024") MiB ($bpe B/entry)" \
                     "$([ "$j" = 2 ] && echo "igzip max(largest, sum/2) $floor s" || echo "igzip summed $floor s")" "${ratio}x" "$tgt"
             else
                 pct=$(calc %.0f "100 * $floor / $W")
                 tgt=">= 70% of floor: $(met "$pct" '>=' 70)$rss_t"
-                printf '  %-34s %8s %8s %9s %8s %s (%s MB/s of layer tars)\n' "${args[*]}" "$W" "$(calc %.0f "$M / 1024")" "$bpe" \
+                printf '  %-34s %8s %6s %8s %9s %8s %s (%s MB/s of layer tars)\n' "${args[*]}" "$W" "$C" "$(calc %.0f "$M / 1024")" "$bpe" \
                     "$pct%" "$tgt" "$(calc %.0f "$content / 1e6 / $W")"
-                row "$what" "$W s, $(calc %.0f "$M / 1024") MiB ($bpe B/entry)" \
+                row "$what" "$W s ($C s CPU), $(calc %.0f "$M / 1024") MiB ($bpe B/entry)" \
                     "$([ "$j" = 2 ] && echo "igzip max(largest, sum/2) $floor s" || echo "igzip summed $floor s")" "$pct% of floor" "$tgt"
             fi
         done
