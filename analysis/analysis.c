@@ -15,6 +15,7 @@
 #include "analysis/analysis_int.h"
 #include "analysis/dfmap.h"
 #include "analysis/dockerignore.h"
+#include "analysis/md5.h"
 #include "analysis/secrets.h"
 #include "src/budget.h"
 #include "src/util.h"
@@ -116,6 +117,13 @@ void analysis_on_hit(void *ctx, const struct secret_hit *h)
      * and masked everywhere by mask_prepare before this pass) */
     if (!hc->content && !hc->entry && hc->text && h->len && h->offset + h->len <= hc->text_len)
         r->name = mask_value_name(hc->text, h->offset, (int)h->kind, r->via, sizeof r->via);
+    /* a heuristic hit in a whole file: the digests a package recorded for it are compared with
+     * these to tell whether the package's copy is unchanged (packages_file_pristine) */
+    if (hc->content && hc->whole && hc->text && secrets_rule_generic(h->rule_id)) {
+        md5_digest(hc->text, hc->text_len, r->md5);
+        packages_sha256_b64(hc->text, hc->text_len, r->sha256);
+        r->hashed = 1;
+    }
 }
 
 
@@ -271,7 +279,7 @@ static void add_finding(struct analysis *a, const struct image *img, const struc
     char pb[4096];
     struct secret_finding f = {0};
     /* heuristic rules say nothing about files a package installed unchanged (issue 8 #3) */
-    if (e && secrets_rule_generic(h->rule_id) && packages_file_pristine(a, m, e))
+    if (e && secrets_rule_generic(h->rule_id) && packages_file_pristine(a, m, e, h))
         return;
     f.rule_id = h->rule_id;
     f.severity = h->severity;
@@ -385,7 +393,7 @@ static void secrets_run(struct analysis *a, const struct image *img)
         if (!first || analysis_allowed(a, pb))
             continue;
         size_t before = p->n_hits;
-        struct hit_ctx hc = {a, first, -1, NULL, 0, 0};
+        struct hit_ctx hc = {a, first, -1, NULL, 0, 0, 0};
         if (!secrets_check_path(p->sc, pb, analysis_on_hit, &hc))
             continue;
         size_t after = p->n_hits;
@@ -408,12 +416,12 @@ static void secrets_run(struct analysis *a, const struct image *img)
     free(st);
     free(pb);
     for (size_t i = 0; i < img->n_env; i++) {
-        struct hit_ctx hc = {a, 0, -1, img->env[i], strlen(img->env[i]), 0};
+        struct hit_ctx hc = {a, 0, -1, img->env[i], strlen(img->env[i]), 0, 0};
         secrets_check_env(p->sc, img->env[i], analysis_on_hit, &hc);
     }
     for (size_t j = 0; j < img->n_history; j++) {
         const char *cb = img->history[j].created_by ? img->history[j].created_by : "";
-        struct hit_ctx hc = {a, 0, (int)j, cb, strlen(cb), 0};
+        struct hit_ctx hc = {a, 0, (int)j, cb, strlen(cb), 0, 0};
         secrets_check_history(p->sc, cb, analysis_on_hit, &hc);
     }
     /* The path/env/history hits were recorded after the content hits. */

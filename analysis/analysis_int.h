@@ -55,10 +55,13 @@ struct hit_rec {            /* a secret hit kept until analysis_run() */
     char *raw;              /* only with show_secrets */
     char *name;             /* env/history: the variable the value belongs to, or NULL */
     char via[12];           /* history: the instruction keyword ("ARG", "ENV", "RUN", …) */
+    int hashed;             /* a generic rule's hit in a whole file: its content digests, */
+    unsigned char md5[16];  /* compared with dpkg md5sums and pip RECORD (packages.c) */
+    char sha256[44];        /* urlsafe base64, no padding, as RECORD writes it */
 };
 
 enum { META_DPKG_STATUS, META_DPKG_LIST, META_DPKG_MD5, META_APK, META_PY_RECORD, META_PY_METADATA,
-       META_NPM };
+       META_NPM, META_DPKG_SUMS /* info/<pkg>.md5sums: digests only (packages_file_pristine) */ };
 struct meta_rec {           /* a package database file kept in memory */
     uint32_t entry;
     int kind;
@@ -117,6 +120,7 @@ struct hit_ctx {
     const char *text;       /* the scanned text, for raw values */
     size_t text_len;
     int content;            /* a file's content: entry may be 0 (in a forked sink) */
+    int whole;              /* content: text is the whole file (not cut at the scan cap) */
 };
 struct secret_hit;
 void analysis_on_hit(void *ctx, const struct secret_hit *h);
@@ -155,6 +159,9 @@ void dupes_run(struct analysis *a, const struct image *img);
 int package_is_build_only(const char *name);
 /* 1 when entry e is a file a package installed and nothing changed since (see packages.c);
  * only valid inside analysis_run(), after packages_run(). */
-int packages_file_pristine(const struct analysis *a, const struct model *m, uint32_t e);
+int packages_file_pristine(const struct analysis *a, const struct model *m, uint32_t e,
+                           const struct hit_rec *h);
+/* SHA-256 of p[0..n) in urlsafe base64 without padding (pip RECORD's form), 43 chars + NUL. */
+void packages_sha256_b64(const void *p, size_t n, char out[44]);
 
 #endif

@@ -38,6 +38,8 @@ static int meta_kind(const char *path)
         return ENDS(".md5sums") ? META_DPKG_MD5 : META_DPKG_STATUS;
     if (strncmp(path, "/var/lib/dpkg/info/", 19) == 0 && !strchr(path + 19, '/') && ENDS(".list"))
         return META_DPKG_LIST;
+    if (strncmp(path, "/var/lib/dpkg/info/", 19) == 0 && !strchr(path + 19, '/') && ENDS(".md5sums"))
+        return META_DPKG_SUMS;
     if (strcmp(path, "/lib/apk/db/installed") == 0 || strcmp(path, "/usr/lib/apk/db/installed") == 0)
         return META_APK;
     if (ENDS(".dist-info/RECORD"))
@@ -231,7 +233,7 @@ static void sink_end(void *ctx)
         a->hashed_bytes += p->cur_size;
     }
     if (p->cur_sec) {
-        struct hit_ctx hc = {a, p->cur_entry, -1, p->sbuf, p->slen, 1};
+        struct hit_ctx hc = {a, p->cur_entry, -1, p->sbuf, p->slen, 1, p->slen == p->cur_size};
         secrets_scan_content(p->sc, p->cur_path, p->sbuf, p->slen, analysis_on_hit, &hc);
         a->scanned_bytes += p->slen;
     }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "src/budget.h"
+#include "src/sha256.h"
 #include "src/util.h"
 
 struct pctx {
@@ -477,19 +478,132 @@ static void npm_run(struct pctx *c)
     }
 }
 
-/* "Installed unchanged", as strata can tell it without re-reading the image: a dpkg, apk or
- * pip package lists the file (dpkg info/<pkg>.list or status.d md5sums, apk R: lines, pip
- * RECORD), and this version of it lies in the layer that installed the package: the layer of
- * the package's file list (dpkg writes info/<pkg>.list, pip its RECORD, at each install or
- * upgrade), or for apk, whose one database every `apk add` rewrites, the layer holding most of
- * the package's bytes. A later layer that edits the file (COPY over it, sed -i
- * in another RUN) makes a new version in another layer: not pristine, and the install-layer
- * version under it still is. An edit inside the very RUN that installed the package is not
- * seen: comparing content with md5sums / RECORD hashes would catch it, but needs an MD5 and a
- * SHA-256 of every scanned body. What this exempts is only the heuristic rules (SRF_GENERIC);
- * token formats are reported in package files too. npm packages own folders, not file lists:
- * never pristine. */
-int packages_file_pristine(const struct analysis *a, const struct model *m, uint32_t e)
+void packages_sha256_b64(const void *p, size_t n, char out[44])
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    struct sha256 h;
+    char hex[65];
+    unsigned char d[33] = {0};
+    sha256_init(&h);
+    sha256_update(&h, p, n);
+    sha256_hex(&h, hex);
+    for (int i = 0; i < 32; i++) {
+        unsigned hi = (unsigned)(hex[2 * i] <= '9' ? hex[2 * i] - '0' : hex[2 * i] - 'a' + 10);
+        unsigned lo = (unsigned)(hex[2 * i + 1] <= '9' ? hex[2 * i + 1] - '0' : hex[2 * i + 1] - 'a' + 10);
+        d[i] = (unsigned char)(hi << 4 | lo);
+    }
+    size_t o = 0;
+    for (int i = 0; i < 33; i += 3) {        /* 32 bytes: 10 whole groups and 2 bytes */
+        unsigned v = (unsigned)d[i] << 16 | (unsigned)d[i + 1] << 8 | (i + 2 < 33 ? d[i + 2] : 0);
+        out[o++] = b64[v >> 18 & 63];
+        out[o++] = b64[v >> 12 & 63];
+        out[o++] = b64[v >> 6 & 63];
+        if (i + 2 < 32)
+            out[o++] = b64[v & 63];
+    }
+    out[43] = '\0';
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                            : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* The line of buf (a package's file list) for rel ("usr/lib/x.py", no leading '/'), dpkg
+ * md5sums form "<md5>  rel": 1 and *md5 filled when found. */
+static int md5sums_find(const char *buf, size_t len, const char *rel, size_t rl, unsigned char md5[16])
+{
+    for (size_t i = 0; i < len;) {
+        const char *nl = memchr(buf + i, '\n', len - i);
+        size_t e = nl ? (size_t)(nl - buf) : len, j = i + 32;
+        while (j < e && buf[j] == ' ')
+            j++;
+        size_t n = e - j;
+        while (n && buf[j + n - 1] == '\r')
+            n--;
+        if (e - i > 34 && n == rl && memcmp(buf + j, rel, rl) == 0) {
+            for (int k = 0; k < 16; k++) {
+                int h = hexval(buf[i + 2 * k]), l = hexval(buf[i + 2 * k + 1]);
+                if (h < 0 || l < 0)
+                    return 0;
+                md5[k] = (unsigned char)(h << 4 | l);
+            }
+            return 1;
+        }
+        i = e + 1;
+    }
+    return 0;
+}
+
+/* pip RECORD "rel,sha256=<b64>,size" (rel to the dist-info's parent; unquoted lines only). */
+static int record_find(const char *buf, size_t len, const char *rel, size_t rl, char sha[44])
+{
+    for (size_t i = 0; i < len;) {
+        const char *nl = memchr(buf + i, '\n', len - i);
+        size_t e = nl ? (size_t)(nl - buf) : len;
+        if (e - i > rl + 8 && memcmp(buf + i, rel, rl) == 0 && buf[i + rl] == ',' &&
+            memcmp(buf + i + rl + 1, "sha256=", 7) == 0) {
+            const char *v = buf + i + rl + 8, *c = memchr(v, ',', (size_t)(buf + e - v));
+            size_t n = c ? (size_t)(c - v) : (size_t)(buf + e - v);
+            if (n != 43)
+                return 0;
+            memcpy(sha, v, 43);
+            sha[43] = '\0';
+            return 1;
+        }
+        i = e + 1;
+    }
+    return 0;
+}
+
+/* What the package database recorded for path: 1 digest matches, 0 differs, -1 none known
+ * (no record line with a digest, or no digest of the content). */
+static int recorded_match(const struct analysis *a, const struct model *m, const char *path,
+                          const struct hit_rec *h)
+{
+    const struct analysis_priv *p = PRIV(a);
+    if (!h || !h->hashed || path[0] != '/')
+        return -1;
+    for (size_t i = 0; i < p->n_meta; i++) {
+        const struct meta_rec *r = &p->meta[i];
+        if ((r->kind == META_DPKG_MD5 || r->kind == META_DPKG_SUMS) && meta_visible(a, m, r)) {
+            unsigned char md5[16];
+            const char *rel = path + 1;
+            int found = md5sums_find(r->data, r->len, rel, strlen(rel), md5);
+            if (!found && strncmp(rel, "usr/", 4) == 0)     /* usrmerge: listed as bin/x */
+                found = md5sums_find(r->data, r->len, rel + 4, strlen(rel + 4), md5);
+            if (found)
+                return memcmp(md5, h->md5, 16) == 0;
+        } else if (r->kind == META_PY_RECORD && meta_visible(a, m, r)) {
+            const char *sl = strrchr(r->path, '/');
+            const char *ps = sl && sl > r->path ? memrchr(r->path, '/', (size_t)(sl - r->path)) : NULL;
+            size_t parent = ps ? (size_t)(ps - r->path) : 0;
+            char sha[44];
+            if (strncmp(path, r->path, parent) != 0 || path[parent] != '/')
+                continue;
+            const char *rel = path + parent + 1;
+            if (record_find(r->data, r->len, rel, strlen(rel), sha))
+                return strcmp(sha, h->sha256) == 0;
+        }
+    }
+    return -1;
+}
+
+/* "Installed unchanged": a dpkg, apk or pip package lists the file (dpkg info/<pkg>.list or
+ * status.d md5sums, apk R: lines, pip RECORD), and
+ *   - where the package recorded a digest of it (dpkg md5sums, pip RECORD sha256) and the hit's
+ *     file was scanned whole: the content's digest is that one (an edit in the very RUN that
+ *     installed the package, or a later layer writing it back unchanged, is told apart);
+ *   - else: this version of it lies in the layer that installed the package: the layer of the
+ *     package's file list (dpkg writes info/<pkg>.list, pip its RECORD, at each install or
+ *     upgrade), or for apk, whose one database every `apk add` rewrites, the layer holding
+ *     most of the package's bytes. A later layer that edits the file makes a new version in
+ *     another layer: not pristine.
+ * What this exempts is only the heuristic rules (SRF_GENERIC); token formats are reported in
+ * package files too. npm packages own folders, not file lists: never pristine. */
+int packages_file_pristine(const struct analysis *a, const struct model *m, uint32_t e,
+                           const struct hit_rec *h)
 {
     const struct analysis_priv *p = PRIV(a);
     if (!p->owner || !e || e >= m->n_entries)
@@ -500,6 +614,10 @@ int packages_file_pristine(const struct analysis *a, const struct model *m, uint
     const struct package *pk = &a->pkgs[p->owner[node] - 1];
     if (strcmp(pk->ecosystem, "npm") == 0)
         return 0;
+    char pb[4096];
+    int rec = recorded_match(a, m, model_path_str(m, node, pb, sizeof pb), h);
+    if (rec >= 0)
+        return rec;
     int install = pk->list_layer >= 0 ? pk->list_layer : pk->layer;
     return install >= 0 && (uint32_t)install == m->entries[e].layer;
 }

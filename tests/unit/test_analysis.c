@@ -913,6 +913,50 @@ static void test_config_parse(void **state)
     tb_free(&t);
 }
 
+/* "Installed unchanged" is decided by the digest the package recorded where it has one: dpkg
+ * md5sums (a.conf matches, b.conf was edited in the RUN that installed the package) and pip
+ * RECORD sha256 (c.py matches, d.py was edited). All four are in the installing layer, so the
+ * layer alone would call them all pristine. The digests were computed with md5sum and
+ * Python's hashlib/base64, not with strata's code. */
+static void test_secrets_pristine_by_digest(void **state)
+{
+    (void)state;
+    const char *body = "api_key = \"Zk29fLq81mNc0pXw7RtY\"\n";
+    struct analysis_opts o = {.config_path = "/nonexistent"};
+    struct tb t;
+    tb_init(&t, 1, &o);
+    tb_file(&t, 0, "/var/lib/dpkg/status",
+            "Package: foo\nStatus: install ok installed\nVersion: 1\nInstalled-Size: 1\n", 0);
+    tb_file(&t, 0, "/var/lib/dpkg/info/foo.list", "/etc/foo/a.conf\n/etc/foo/b.conf\n", 0);
+    tb_file(&t, 0, "/var/lib/dpkg/info/foo.md5sums",
+            "2d8003fd14eb7f1d108525c08b9c7b50  etc/foo/a.conf\n"
+            "0123456789abcdef0123456789abcdef  etc/foo/b.conf\n", 0);
+    tb_file(&t, 0, "/etc/foo/a.conf", body, 0);
+    tb_file(&t, 0, "/etc/foo/b.conf", body, 0);
+    tb_file(&t, 0, "/usr/lib/python3/dist-packages/pk-1.0.dist-info/RECORD",
+            "pk/c.py,sha256=jrb0aWhhw8BdctaN0Jv1PaLHAgRQXEHLoJGzp_CehPU,34\n"
+            "pk/d.py,sha256=AAAAaWhhw8BdctaN0Jv1PaLHAgRQXEHLoJGzp_CehPU,34\n"
+            "pk-1.0.dist-info/RECORD,,\n", 0);
+    tb_file(&t, 0, "/usr/lib/python3/dist-packages/pk/c.py", body, 0);
+    tb_file(&t, 0, "/usr/lib/python3/dist-packages/pk/d.py", body, 0);
+    tb_run(&t, NULL);
+    int a = 0, b = 0, c = 0, d = 0;
+    for (size_t i = 0; i < t.a->n_secrets; i++) {
+        const struct secret_finding *f = &t.a->secrets[i];
+        if (strcmp(f->rule_id, "generic-api-key"))
+            continue;
+        a += !strcmp(f->path, "/etc/foo/a.conf");
+        b += !strcmp(f->path, "/etc/foo/b.conf");
+        c += !strcmp(f->path, "/usr/lib/python3/dist-packages/pk/c.py");
+        d += !strcmp(f->path, "/usr/lib/python3/dist-packages/pk/d.py");
+    }
+    assert_int_equal(a, 0);
+    assert_int_equal(b, 1);
+    assert_int_equal(c, 0);
+    assert_int_equal(d, 1);
+    tb_free(&t);
+}
+
 /* `ignore = ID` is checked like --ignore: an unknown id is an error naming the file and line
  * (RC_FAILED: strata exits 64); known ids and the config's own rule ids are accepted, in any
  * order of lines. */
@@ -1096,6 +1140,7 @@ int main(void)
         cmocka_unit_test(test_secrets_env_line_legacy),
         cmocka_unit_test(test_secrets_cmd_entrypoint_masked),
         cmocka_unit_test(test_config_ignore_unknown),
+        cmocka_unit_test(test_secrets_pristine_by_digest),
         cmocka_unit_test(test_secrets_ignore_and_allow),
         cmocka_unit_test(test_config_parse),
         cmocka_unit_test(test_config_rule_empty_tail),
