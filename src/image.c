@@ -217,6 +217,10 @@ static int resolve(struct reader *r, int streaming)
         for (size_t i = 0; i < n_layers; i++)
             total += lm[i]->size;
         atomic_store(&r->prog->bytes_total, total);
+    }
+    if (r->o->on_manifest)   /* the layer list is known: the view can show it while layers are read */
+        r->o->on_manifest(r->o->on_manifest_ctx, img);
+    if (!streaming) {
         if (image_read_layers(r, lm, n_layers) != RC_OK) {
             free(lm);
             goto out;
@@ -297,6 +301,7 @@ int image_open(struct image *img, const char *path, const struct image_opts *o)
                                 .jobs = (int)o->jobs};
         struct source_stream ss;
         streaming = 1;
+        atomic_store(&r.prog->streaming, 1);   /* the view says the layer list comes last */
         rc = source_stream_open(&ref, &so, &ss, &img->err);
         if (rc == RC_OK) {
             r.in_fd = ss.fd;
@@ -306,6 +311,7 @@ int image_open(struct image *img, const char *path, const struct image_opts *o)
         }
     } else if (ref.kind == SRC_STDIN) {
         streaming = 1;
+        atomic_store(&r.prog->streaming, 1);   /* the view says the layer list comes last */
         r.in_fd = STDIN_FILENO;
         if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode))   /* `< app.tar.gz`: a known size */
             atomic_store(&r.prog->bytes_total, (uint64_t)st.st_size);
@@ -313,6 +319,12 @@ int image_open(struct image *img, const char *path, const struct image_opts *o)
     } else if (stat(path, &st) != 0) {
         errbuf_set(&img->err, "%s: %s", path, strerror(errno));
         rc = RC_FATAL;
+    } else if (S_ISFIFO(st.st_mode)) {
+        /* a pipe by name (`strata <(docker save app)`): one pass, like stdin; the view can read
+         * it too, as its keys still come from the terminal */
+        streaming = 1;
+        atomic_store(&r.prog->streaming, 1);
+        rc = members_stream_tar(&r, path);
     } else if (S_ISDIR(st.st_mode)) {
         r.dir = 1;
         rc = members_list_dir(&r, path, "", 0);
@@ -328,6 +340,7 @@ int image_open(struct image *img, const char *path, const struct image_opts *o)
         } else if (members_pread(r.fd, magic, st.st_size >= 4 ? 4 : (size_t)st.st_size, 0) == 0 &&
                    layer_sniff(magic, 4) != COMP_NONE) {
             streaming = 1;
+            atomic_store(&r.prog->streaming, 1);
             atomic_store(&r.prog->bytes_total, (uint64_t)st.st_size);
             rc = members_stream_tar(&r, path);
         } else {

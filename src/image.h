@@ -54,7 +54,11 @@ struct image_progress {
     _Atomic uint64_t bytes_done, bytes_total;   /* bytes_total 0 when unknown (stdin) */
     _Atomic uint32_t layers_done, layers_total; /* layers_total 0 until the manifest is read */
     _Atomic int done;                           /* 1 once image_open() has returned */
+    _Atomic int streaming;  /* 1: read in one pass (stdin, compressed outer tar, engine, registry);
+                               the manifest is used only once the stream has ended */
 };
+
+struct image;
 
 struct image_opts {
     const char *platform;  /* "os/arch[/variant]" or NULL for the host's, else the first */
@@ -64,6 +68,12 @@ struct image_opts {
     struct sink *sinks;
     size_t n_sinks;
     struct image_progress *progress;    /* may be NULL */
+    /* Called at most once, on the reader thread, as soon as the manifest and config are read and
+     * before the layers are (streamed input: after the stream ended): img's tags, layers[]
+     * (digest, diff_id, compressed_bytes, instruction, history) and history[] are set then and
+     * nothing else of *img may be read. The callee copies what it shows (ui/load.c) and returns. */
+    void (*on_manifest)(void *ctx, const struct image *img);
+    void *on_manifest_ctx;
 };
 
 struct image {

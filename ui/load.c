@@ -1,10 +1,15 @@
 /* load.c: reading the image beside the view. The reader (image_open, then the analysis) runs on
  * its own thread; until it is done the screen shows a progress bar fed by the reader's progress
- * counters, and q quits. Keys typed meanwhile are replayed to the view. */
+ * counters and, as soon as the manifest and config are read, the layer list they give (the
+ * preview), which j/k and the arrows move through; q quits. Other keys typed meanwhile are
+ * replayed to the view. */
 #include "ui/load.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "src/util.h"
@@ -12,9 +17,93 @@
 #include "ui/theme.h"
 #include "ui/view.h"
 
+/* The layer list as the manifest and config give it, copied on the reader thread: rows like the
+ * view's layers pane (one per history entry when every layer has one, else one per layer). */
+struct load_row {
+    int layer;        /* -1: a history entry that made no layer */
+    uint64_t stored;  /* the blob's size as stored (compressed); files come with the layer */
+    char *text;       /* the instruction, cut to what cannot carry a secret (below) */
+    char *digest;     /* the layer's blob digest or member name, "" for no layer */
+};
+struct load_preview {
+    size_t n;
+    struct load_row *rows;
+};
+
+/* Secrets are masked by the analysis, which runs only once every layer is read; until then the
+ * preview shows of an instruction only what cannot hold a secret value: the keyword, the name of
+ * an ENV or ARG, and the whole text of instructions that carry paths or ids alone. */
+static char *preview_text(const char *in)
+{
+    static const char *const whole[] = {"COPY", "ADD", "WORKDIR", "USER", "EXPOSE", "VOLUME", "STOPSIGNAL"};
+    if (!in || !*in)
+        return xstrdup("(no instruction recorded)");
+    size_t k = 0;
+    while (in[k] && isupper((unsigned char)in[k]))
+        k++;
+    if (k == 0 || (in[k] && in[k] != ' '))
+        return xstrdup("(shown when analysed)");
+    for (size_t i = 0; i < sizeof whole / sizeof *whole; i++)
+        if (strlen(whole[i]) == k && !strncmp(in, whole[i], k))
+            return xstrdup(in);
+    if ((k == 3 && (!strncmp(in, "ENV", 3) || !strncmp(in, "ARG", 3))) && in[k] == ' ') {
+        const char *n = in + k + 1;
+        size_t nl = strcspn(n, "= \t");
+        return xasprintf("%.*s %.*s …", (int)k, in, (int)(nl > 200 ? 200 : nl), n);
+    }
+    return xasprintf("%.*s …", (int)(k > 20 ? 20 : k), in);
+}
+
+/* image_opts.on_manifest: runs on the reader thread while *img holds still; publishes the copy. */
+static void on_manifest(void *ctx, const struct image *img)
+{
+    struct loader *l = ctx;
+    int use_hist = img->n_history > 0;
+    for (size_t L = 0; use_hist && L < img->n_layers; L++) {
+        int named = 0;
+        for (size_t h = 0; h < img->n_history && !named; h++)
+            named = img->history[h].layer == (int)L;
+        use_hist = named;
+    }
+    struct load_preview *p = xcalloc(1, sizeof *p);
+    p->n = use_hist ? img->n_history : img->n_layers;
+    p->rows = xcalloc(p->n ? p->n : 1, sizeof *p->rows);
+    for (size_t i = 0; i < p->n; i++) {
+        struct load_row *r = &p->rows[i];
+        r->layer = use_hist ? img->history[i].layer : (int)i;
+        if (r->layer >= (int)img->n_layers)
+            r->layer = -1;
+        r->stored = r->layer >= 0 ? img->layers[r->layer].compressed_bytes : 0;
+        r->digest = xstrdup(r->layer >= 0 && img->layers[r->layer].digest ? img->layers[r->layer].digest : "");
+        r->text = preview_text(use_hist ? img->history[i].instruction : img->layers[i].instruction);
+    }
+    atomic_store(&l->preview, p);
+    /* For tests only (tests/tui/test_live.sh): with STRATA_TEST_HOLD_LAYERS=FILE the reader waits
+     * here, the layer list published and no layer read, until FILE exists: the test sees this
+     * loading screen and its keys without racing the clock. */
+    const char *hold = getenv("STRATA_TEST_HOLD_LAYERS");
+    while (hold && *hold && access(hold, F_OK) != 0)
+        usleep(20000);
+}
+
+void load_free(struct loader *l)
+{
+    struct load_preview *p = atomic_exchange(&l->preview, NULL);
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->n; i++) {
+        free(p->rows[i].text);
+        free(p->rows[i].digest);
+    }
+    free(p->rows);
+    free(p);
+}
+
 void *load_thread(void *p)
 {
     struct loader *l = p;
+    l->args.iopts.on_manifest = on_manifest;
+    l->args.iopts.on_manifest_ctx = l;
     l->an = analysis_new(&l->args.aopts);
     size_t n = analysis_sinks(l->an, l->sinks, 8);
     l->args.iopts.sinks = l->sinks;
@@ -27,8 +116,107 @@ void *load_thread(void *p)
     return NULL;
 }
 
-static void draw_loading(const struct loader *l, int lines, int cols)
+/* "reading 1.2 GB of 3.4 GB (35%)" */
+static void progress_line(const struct loader *l, char *line, size_t n)
 {
+    uint64_t done = l->prog.bytes_done, total = l->prog.bytes_total;
+    char a[16], b[16];
+    fmt_size(done, a, sizeof a);
+    if (total) {
+        fmt_size(total, b, sizeof b);
+        snprintf(line, n, "reading %s of %s (%.0f%%)", a, b, 100.0 * (double)done / (double)total);
+    } else {
+        snprintf(line, n, "reading %s", a);
+    }
+}
+
+/* The layer list from the manifest under the progress bar: the user reads it while the layers
+ * are read. Sizes are the blobs' as stored; the view shows the files' once read. */
+static void draw_preview(struct loader *l, const struct load_preview *p, int lines, int cols)
+{
+    erase();
+    attr_t h = theme_attr(TC_HEADER);
+    draw_fill(stdscr, 0, 0, cols, h);
+    int x = draw_text(stdscr, 0, 1, 8, "strata", h) + 2;
+    draw_name(stdscr, 0, x, cols - x - 1, l->args.path, h, ELIDE_LEFT);
+    char line[256], part[64];
+    progress_line(l, line, sizeof line);
+    uint32_t ld = l->prog.layers_done, lt = l->prog.layers_total;
+    snprintf(part, sizeof part, ", layers %u of %u%s", ld, lt, l->prog.done ? ", analysing..." : "");
+    strncat(line, part, sizeof line - strlen(line) - 1);
+    draw_text(stdscr, 1, 1, cols - 2, line, A_BOLD);
+    uint64_t total = l->prog.bytes_total;
+    draw_bar(stdscr, 2, 1, cols - 2, total ? (double)l->prog.bytes_done / (double)total : 0, theme_attr(TC_BAR));
+    int ph = lines - 4;   /* header, progress, bar above; the hint below */
+    if (ph < 3) {
+        refresh();
+        return;
+    }
+    WINDOW *w = derwin(stdscr, ph, cols, 3, 0);
+    if (!w) {
+        refresh();
+        return;
+    }
+    char title[96];
+    snprintf(title, sizeof title, "Layers (%zu, from the manifest; sizes as stored)", p->n);
+    draw_frame(w, title, 1);
+    int ih = ph - 2, iw = cols - 2;
+    if (l->psel >= (long)p->n)
+        l->psel = p->n ? (long)p->n - 1 : 0;
+    list_scroll_into_view(l->psel, &l->ptop, (long)p->n, ih);
+    for (int r = 0; r < ih; r++) {
+        long i = l->ptop + r;
+        if (i >= (long)p->n)
+            break;
+        const struct load_row *row = &p->rows[i];
+        attr_t base = i == l->psel ? theme_attr(TC_SEL) : row->layer < 0 ? theme_attr(TC_DIM) : theme_attr(TC_DEFAULT);
+        int y = 1 + r, cx = 1;
+        draw_fill(w, y, cx, iw, base);
+        char idx[16], sz[16];
+        if (row->layer >= 0)
+            snprintf(idx, sizeof idx, "%3d", row->layer);
+        else
+            snprintf(idx, sizeof idx, "  -");
+        cx += draw_text(w, y, cx, iw, idx, base) + 1;
+        if (row->layer >= 0)
+            fmt_size(row->stored, sz, sizeof sz);
+        else
+            sz[0] = 0;
+        snprintf(line, sizeof line, "%9s", sz);
+        cx += draw_text(w, y, cx, iw - cx + 1, line, base) + 2;
+        if (cx < iw)
+            draw_name(w, y, cx, iw - cx + 1, row->text, base, ELIDE_RIGHT);
+    }
+    wnoutrefresh(w);
+    delwin(w);
+    /* the selected row's blob (which j/k moves), then what the keys do */
+    attr_t dim = theme_attr(TC_DIM);
+    x = 1;
+    if (p->n) {
+        const struct load_row *sr = &p->rows[l->psel];
+        snprintf(line, sizeof line, "row %ld of %zu: ", l->psel + 1, p->n);
+        x += draw_text(stdscr, lines - 1, x, cols - 2, line, dim);
+        if (sr->layer >= 0) {
+            snprintf(line, sizeof line, "layer %d ", sr->layer);
+            x += draw_text(stdscr, lines - 1, x, cols - 1 - x, line, dim);
+            x += draw_name(stdscr, lines - 1, x, cols - 1 - x < 20 ? cols - 1 - x : 20, sr->digest, dim, ELIDE_RIGHT);
+        } else {
+            x += draw_text(stdscr, lines - 1, x, cols - 1 - x, "no layer", dim);
+        }
+        x += 2;
+    }
+    if (x < cols - 1)
+        draw_text(stdscr, lines - 1, x, cols - 1 - x, "j/k move  q quits  files and findings once every layer is read", dim);
+    refresh();
+}
+
+static void draw_loading(struct loader *l, int lines, int cols)
+{
+    const struct load_preview *p = atomic_load(&l->preview);
+    if (p && lines >= 8 && cols >= 40) {
+        draw_preview(l, p, lines, cols);
+        return;
+    }
     erase();
     attr_t h = theme_attr(TC_HEADER);
     draw_fill(stdscr, 0, 0, cols, h);
@@ -36,14 +224,8 @@ static void draw_loading(const struct loader *l, int lines, int cols)
     draw_name(stdscr, 0, x, cols - x - 1, l->args.path, h, ELIDE_LEFT);
     uint64_t done = l->prog.bytes_done, total = l->prog.bytes_total;
     uint32_t ld = l->prog.layers_done, lt = l->prog.layers_total;
-    char a[16], b[16], line[256];
-    fmt_size(done, a, sizeof a);
-    if (total) {
-        fmt_size(total, b, sizeof b);
-        snprintf(line, sizeof line, "reading %s of %s (%.0f%%)", a, b, 100.0 * (double)done / (double)total);
-    } else {
-        snprintf(line, sizeof line, "reading %s", a);
-    }
+    char line[256];
+    progress_line(l, line, sizeof line);
     int y = lines > 6 ? lines / 2 - 2 : 1;
     int w = cols > 84 ? 60 : cols - 20;
     int bx = (cols - w) / 2;
@@ -58,8 +240,35 @@ static void draw_loading(const struct loader *l, int lines, int cols)
     draw_text(stdscr, y + 2, bx, cols - bx, line, 0);
     if (l->prog.done)
         draw_text(stdscr, y + 3, bx, cols - bx, "analysing...", 0);
+    else if (l->prog.streaming && !p)
+        /* one pass over a stream: the members are resolved once it has ended (a legacy `docker
+         * save` even puts manifest.json last), so no layer list can be shown before */
+        draw_text(stdscr, y + 3, bx, cols - bx, "layer list known when the archive's manifest arrives", theme_attr(TC_DIM));
     draw_text(stdscr, lines - 1, 1, cols - 2, "q quits", theme_attr(TC_DIM));
     refresh();
+}
+
+/* j/k, arrows, page keys, g/G on the preview; 1 if the key was taken. */
+static int preview_key(struct loader *l, int k, int lines)
+{
+    const struct load_preview *p = atomic_load(&l->preview);
+    if (!p || !p->n)
+        return 0;
+    long page = lines > 9 ? lines - 9 : 1, last = (long)p->n - 1;
+    switch (k) {
+    case 'j': case KEY_DOWN: l->psel++; break;
+    case 'k': case KEY_UP: l->psel--; break;
+    case KEY_NPAGE: l->psel += page; break;
+    case KEY_PPAGE: l->psel -= page; break;
+    case 'g': case KEY_HOME: l->psel = 0; break;
+    case 'G': case KEY_END: l->psel = last; break;
+    default: return 0;
+    }
+    if (l->psel > last)
+        l->psel = last;
+    if (l->psel < 0)
+        l->psel = 0;
+    return 1;
 }
 
 /* Shows progress until the reader is done; 0 = loaded, 1 = quit by the user, -1 = input gone */
@@ -79,6 +288,8 @@ int load_wait(struct loader *l)
         int k = getch();
         if (k == 'q')
             return 1;
+        if (k != ERR && preview_key(l, k, lines))
+            continue;   /* moved the preview's selection: not replayed to the view */
         if (k == ERR && ui_now_ms() - t0 < 10 && errno != EINTR) {
             if (++fast_errs > 200)
                 usleep(20000);   /* input closed: keep waiting without spinning */

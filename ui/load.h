@@ -4,7 +4,10 @@
  *   pthread_create(&t, NULL, load_thread, l);  // or load_thread(l) without a thread
  *   if (load_wait(l) == 1) ...                 // the user quit while loading: leave the thread
  *   pthread_join(t, NULL);                     // then l->rc, l->img, l->an are the reader's
- * Nothing but `finished` and the progress counters is read before the reader is done. */
+ *   load_free(l);                              // what the loader made for the loading screen
+ * Before the reader is done the UI thread reads only `finished`, the progress counters and the
+ * preview: the layer list copied by the reader once the manifest is read, published whole
+ * through an atomic pointer and never changed after. */
 #ifndef STRATA_UI_LOAD_H
 #define STRATA_UI_LOAD_H
 
@@ -21,10 +24,14 @@ struct loader {
     struct sink sinks[8];
     int rc;                      /* image_open's RC_* */
     _Atomic int finished;
+    struct load_preview *_Atomic preview;   /* NULL until the manifest is read (load.c) */
+    long psel, ptop;             /* the loading screen's selection in the preview (UI thread) */
 };
 
 void *load_thread(void *loader);
 /* Shows progress until the reader is done: 0 loaded, 1 quit by the user. */
 int load_wait(struct loader *l);
+/* Frees what the loader holds besides img and an (call after the reader is done). */
+void load_free(struct loader *l);
 
 #endif

@@ -574,6 +574,7 @@ static int run(const struct ui_args *a, SCREEN *scr, int own)
     }
     analysis_free(l->an);
     image_close(&l->img);
+    load_free(l);
     free(l);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);

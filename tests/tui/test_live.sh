@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# test_live.sh: the loading screen while the image is still being read (ui/load.c).
+#   STRATA=./strata bash tests/tui/test_live.sh
+# Without racing the clock: a seekable image is held by the reader right after its manifest
+# (STRATA_TEST_HOLD_LAYERS=FILE, a hook for tests in ui/load.c) until the test creates FILE; a
+# streamed one comes through a named pipe that a writer fills half, then finishes only when told.
+# Image: ../shared/fixtures/peers/test-docker-image.tar (14 layers, 15 history rows; skipped by
+# name when absent; under CI=true a skip is a failure).
+set -uo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+STRATA=${STRATA:-./strata}
+case $STRATA in /*) ;; *) STRATA=$(cd "$(dirname "$STRATA")" && pwd)/$(basename "$STRATA") ;; esac
+PEER=${PEER:-$ROOT/../shared/fixtures/peers/test-docker-image.tar}
+SOCK=strata-live-$$
+TIMEOUT=${TUI_TIMEOUT:-20}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/strata-live.XXXXXX")
+WRITER=
+source "$HERE/../harness.bash"
+
+cleanup() {
+  [ -n "$WRITER" ] && kill "$WRITER" 2>/dev/null
+  tmux -L "$SOCK" kill-server 2>/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+t() { tmux -L "$SOCK" "$@"; }
+t new-session -d -s keepalive -x 20 -y 5 "sleep 100000"
+screen() { t capture-pane -p -t "$1" 2>/dev/null; }
+wait_for() {
+  local end=$((SECONDS + TIMEOUT))
+  while [ $SECONDS -lt $end ]; do
+    if screen "$1" | grep -qF -- "$2"; then return 0; fi
+    read -r -t 0.05 <> <(:) 2>/dev/null || true
+  done
+  return 1
+}
+# check NAME COMMAND...: pass when the command succeeds, else fail with the screen
+check() {
+  local name=$1 s=$2
+  shift 2
+  if "$@"; then pass "$name"; else fail "$name"; screen "$s" | sed 's/^/    | /'; fi
+}
+on_screen() { screen "$1" | grep -qF -- "$2"; }
+not_on_screen() { ! screen "$1" | grep -qF -- "$2"; }
+
+if [ ! -f "$PEER" ]; then
+  skip "live loading screen" "no $PEER"
+  finish test_live.sh
+  exit $?
+fi
+
+# ---------------------------------------------------------------- seekable: the manifest's layer list at once
+GO=$WORK/go
+t new-session -d -s seek -x 100 -y 24 \
+  "STRATA_TEST_HOLD_LAYERS='$GO' '$STRATA' '$PEER'; echo STRATA-EXITED; sleep 100000"
+check "layers pane from the manifest while no layer is read" seek wait_for seek "Layers (15, from the manifest; sizes as stored)"
+check "progress bar still running: bytes and layers" seek on_screen seek "reading 0 B of 1.47 MB (0%), layers 0 of 14"
+check "the manifest's instructions: ADD with its path" seek on_screen seek "ADD file:ce026b62356eec3ad1214f92be2c9dc063fe205bd5e600be3492c4dfb17148bd in /"
+# before the analysis no secret is known: RUN lines show their keyword only
+check "RUN text held back until analysed" seek on_screen seek "RUN …"
+check "no RUN text before the analysis" seek not_on_screen seek "RUN cp /somefile"
+check "the first row selected" seek on_screen seek "row 1 of 15: layer 0"
+t send-keys -t seek j j
+check "j answers while loading (selection on row 3, layer 1)" seek wait_for seek "row 3 of 15: layer 1 "
+t send-keys -t seek G
+check "G answers while loading (last row)" seek wait_for seek "row 15 of 15: layer 13 "
+t send-keys -t seek k
+check "k answers while loading" seek wait_for seek "row 14 of 15: layer 12 "
+check "still loading after the keys (no tree yet)" seek not_on_screen seek "Files after layer"
+touch "$GO"
+check "the view once every layer is read" seek wait_for seek "Files after layer"
+check "the view's layers pane replaces the preview" seek on_screen seek "Layers (15, 14 with files)"
+check "RUN text shown once analysed" seek on_screen seek "RUN cp /somefile"
+t send-keys -t seek q
+check "q quits the view" seek wait_for seek "STRATA-EXITED"
+
+# q while loading leaves at once (the reader is left to the process exit)
+rm -f "$GO"
+t new-session -d -s quit -x 100 -y 24 \
+  "STRATA_TEST_HOLD_LAYERS='$GO' '$STRATA' '$PEER'; echo STRATA-EXITED; sleep 100000"
+wait_for quit "Layers (15, from the manifest" || true
+t send-keys -t quit q
+check "q quits while loading" quit wait_for quit "STRATA-EXITED"
+
+# ---------------------------------------------------------------- streamed: the list comes with the manifest
+# A named pipe read in one pass: the writer sends the first 300 kB (of 1.5 MB), then the rest
+# slowly once GO2 exists.
+FIFO=$WORK/image.pipe
+GO2=$WORK/go2
+mkfifo "$FIFO"
+python3 - "$PEER" "$FIFO" "$GO2" <<'PY' &
+import os, sys, time
+src, fifo, go = sys.argv[1:4]
+data = open(src, "rb").read()
+with open(fifo, "wb", buffering=0) as out:
+    out.write(data[:300000])
+    while not os.path.exists(go):
+        time.sleep(0.02)
+    for i in range(300000, len(data), 65536):
+        out.write(data[i:i + 65536])
+        time.sleep(0.01)   # a slow source; nothing is timed
+PY
+WRITER=$!
+t new-session -d -s stream -x 100 -y 24 "'$STRATA' '$FIFO'; echo STRATA-EXITED; sleep 100000"
+check "streamed: says when the layer list comes" stream wait_for stream "layer list known when the archive's manifest arrives"
+check "streamed: progress shows bytes read" stream on_screen stream "reading "
+check "streamed: no layer list before the manifest" stream not_on_screen stream "Layers ("
+touch "$GO2"
+check "streamed: the view once the stream ends" stream wait_for stream "Files after layer"
+check "streamed: the same layers as the file" stream on_screen stream "Layers (15, 14 with files)"
+t send-keys -t stream q
+check "streamed: q quits the view" stream wait_for stream "STRATA-EXITED"
+wait "$WRITER" 2>/dev/null
+WRITER=
+
+finish test_live.sh
