@@ -79,7 +79,7 @@ static inline void fuzz_open_fd(int fd, int no_content)
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     struct count_sink cnt = {0};
-    struct sink sk = {&cnt, cs_begin, cs_data, cs_end};
+    struct sink sk = {.ctx = &cnt, .file_begin = cs_begin, .file_data = cs_data, .file_end = cs_end};
     struct image_opts o = {.platform = NULL, .no_content = no_content, .sinks = &sk, .n_sinks = 1};
     struct image img;
     int rc = image_open(&img, path, &o);
