@@ -70,13 +70,16 @@ asan:
 
 # ThreadSanitizer over the threaded paths: the pool's unit test, then tests/e2e/test_jobs.sh with
 # --jobs 1, 2 and 4 on multi-layer gzip, zstd, plain and mixed images it builds (docker-archive, OCI
-# archive, OCI layout). Objects live apart in build-tsan/; a race report fails it (exit 66).
+# archive, OCI layout), and the view's loading screen (tests/tui/test_live.sh: the reader thread
+# publishing the layer list while the UI thread draws it; a report ends strata, its checks fail).
+# Objects live apart in build-tsan/; a race report fails it (exit 66).
 TSAN_FLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
 tsan:
 	$(MAKE) B=build-tsan BIN=strata-tsan CFLAGS="$(TSAN_FLAGS)" LDFLAGS="-fsanitize=thread" \
 	  strata-tsan build-tsan/tests/test_pool
 	TSAN_OPTIONS=halt_on_error=1:exitcode=66 build-tsan/tests/test_pool
 	STRATA=./strata-tsan TSAN=1 bash tests/e2e/test_jobs.sh
+	TSAN_OPTIONS=halt_on_error=1:exitcode=66 TUI_TIMEOUT=60 STRATA=./strata-tsan bash tests/tui/test_live.sh
 
 # Fuzzing (tests/fuzz/): `make fuzz` runs each libFuzzer harness for FUZZ_RUNS inputs (clang);
 # `make fuzz-replay` runs them once over the committed corpora and crashers (any cc; CI).
