@@ -561,11 +561,54 @@ static json_t *by_layer_json(const struct image_diff *d, const struct diff_file 
     return arr;
 }
 
+/* What a final entry is, for the counts: "file" (a regular file, as totals.final_files counts
+ * them), "symlink", "hardlink", "other" (devices, FIFOs). */
+static const char *final_kind(const struct image *img, uint32_t e)
+{
+    if (!e || e >= img->model.n_entries)
+        return "other";
+    const struct entry *en = &img->model.entries[e];
+    if (entry_is_reg(en))
+        return "file";
+    if (en->flags & EF_HARDLINK)
+        return "hardlink";
+    return (en->mode & 0170000) == 0120000 ? "symlink" : "other";
+}
+
+/* "files": regular files only (side < 0: a changed pair, regular on both sides); the other kinds
+ * apart in "other_kinds" ({"symlink": 2}), empty when there are none. A capped "top" is marked
+ * "truncated": true with "total". */
+static void counts_set(json_t *o, const struct image_diff *d, const struct diff_file *f, size_t nf, int side)
+{
+    size_t files = 0;
+    json_t *other = json_object();
+    for (size_t i = 0; i < nf; i++) {
+        const char *ka = final_kind(d->a, f[i].entry_a), *kb = final_kind(d->b, f[i].entry_b);
+        const char *k = side == 0 ? ka : side == 1 ? kb : strcmp(ka, "file") ? ka : kb;
+        if (!strcmp(k, "file")) {
+            files++;
+            continue;
+        }
+        json_t *c = json_object_get(other, k);
+        json_object_set_new(other, k, json_integer(c ? json_integer_value(c) + 1 : 1));
+    }
+    json_object_set_new(o, "files", jint(files));
+    json_object_set_new(o, "other_kinds", other);
+}
+
+static void top_mark(json_t *o, size_t nf)
+{
+    if (nf <= TOP_JSON)
+        return;
+    json_object_set_new(o, "truncated", json_true());
+    json_object_set_new(o, "total", jint(nf));
+}
+
 static json_t *only_json(const struct image_diff *d, const struct diff_file *f, size_t nf,
                          uint64_t bytes, int side)
 {
     json_t *o = json_object(), *top = json_array();
-    json_object_set_new(o, "files", jint(nf));
+    counts_set(o, d, f, nf, side);
     json_object_set_new(o, "bytes", jint(bytes));
     for (size_t i = 0; i < nf && i < TOP_JSON; i++) {
         json_t *x = json_object();
@@ -576,6 +619,7 @@ static json_t *only_json(const struct image_diff *d, const struct diff_file *f, 
         json_array_append_new(top, x);
     }
     json_object_set_new(o, "top", top);
+    top_mark(o, nf);
     json_object_set_new(o, "by_layer", by_layer_json(d, f, nf, side));
     return o;
 }
@@ -583,7 +627,7 @@ static json_t *only_json(const struct image_diff *d, const struct diff_file *f, 
 static json_t *changed_json(const struct image_diff *d)
 {
     json_t *o = json_object(), *top = json_array();
-    json_object_set_new(o, "files", jint(d->n_changed));
+    counts_set(o, d, d->changed, d->n_changed, -1);
     json_object_set_new(o, "a_bytes", jint(d->changed_a_bytes));
     json_object_set_new(o, "b_bytes", jint(d->changed_b_bytes));
     json_object_set_new(o, "content_compared", json_boolean(d->content_compared));
@@ -600,6 +644,7 @@ static json_t *changed_json(const struct image_diff *d)
         json_array_append_new(top, x);
     }
     json_object_set_new(o, "top", top);
+    top_mark(o, d->n_changed);
     json_object_set_new(o, "a_by_layer", by_layer_json(d, d->changed, d->n_changed, 0));
     json_object_set_new(o, "b_by_layer", by_layer_json(d, d->changed, d->n_changed, 1));
     return o;

@@ -113,11 +113,25 @@ def check(what, got, want):
 
 check("A final bytes (strata vs reader)", r["a"]["final_bytes"], sum(v[1] for v in a.values()))
 check("B final bytes (strata vs reader)", r["b"]["final_bytes"], sum(v[1] for v in b.values()))
-check("only_in_a files", r["only_in_a"]["files"], len(only_a))
-check("only_in_a bytes", r["only_in_a"]["bytes"], sum(v[1] for v in only_a.values()))
-check("only_in_b files", r["only_in_b"]["files"], len(only_b))
-check("only_in_b bytes", r["only_in_b"]["bytes"], sum(v[1] for v in only_b.values()))
-check("changed files (type, size, link or SHA-1 differ)", r["changed"]["files"], len(changed))
+# "files" counts regular files as totals.final_files does; links and the rest by kind apart
+def kinds(vs):
+    out = {}
+    for k in vs:
+        k = {"reg": "file", "hardlink": "hardlink", "symlink": "symlink"}.get(k, "other")
+        out[k] = out.get(k, 0) + 1
+    return out
+for side, only in (("a", only_a), ("b", only_b)):
+    k = kinds(v[0] for v in only.values())
+    check("only_in_%s files: regular files only" % side, r["only_in_%s" % side]["files"], k.pop("file", 0))
+    check("only_in_%s other_kinds" % side, r["only_in_%s" % side]["other_kinds"], k)
+    check("only_in_%s bytes" % side, r["only_in_%s" % side]["bytes"], sum(v[1] for v in only.values()))
+    n = len(only)
+    check("only_in_%s top marked when capped" % side, (r["only_in_%s" % side].get("truncated", False),
+          r["only_in_%s" % side].get("total", n)), (n > len(r["only_in_%s" % side]["top"]), n))
+ck = kinds(x[0] if x[0] != "reg" else y[0] for x, y in changed.values())
+check("changed files (type, size, link or SHA-1 differ; regular on both sides)", r["changed"]["files"], ck.pop("file", 0))
+check("changed other_kinds", r["changed"]["other_kinds"], ck)
+print("# only in A: %d entries, %d regular files" % (len(only_a), r["only_in_a"]["files"]))
 check("changed a_bytes", r["changed"]["a_bytes"], sum(x[1] for x, _ in changed.values()))
 check("changed b_bytes", r["changed"]["b_bytes"], sum(y[1] for _, y in changed.values()))
 same_size = [p for p, (x, y) in changed.items() if x[1] == y[1] and x[0] == y[0] == "reg"]
@@ -176,7 +190,7 @@ if [ -f "$F" ]; then no_diff "B (docker-archive) vs F (OCI gzip+zstd)" "$B" "$F"
 
 # ---------------------------------------------------------------- text form
 if timeout "$TIMEOUT" "$STRATA" diff "$A" "$B" > "$WORKDIR/ab.txt" 2>&1 < /dev/null; then
-  n=$(json_get "$WORKDIR/ab.json" 'r["only_in_a"]["files"]' 2>/dev/null)
+  n=$(json_get "$WORKDIR/ab.json" 'r["only_in_a"]["files"] + sum(r["only_in_a"]["other_kinds"].values())' 2>/dev/null)
   check "text: Only in A line" "$(grep -c "^Only in A: $n files" "$WORKDIR/ab.txt")" 1
   check "text: shared layers" "$(grep -c '^Shared layers: 1 ' "$WORKDIR/ab.txt")" 1
   check "text: apt-lists row" "$(grep -c '^  apt-lists ' "$WORKDIR/ab.txt")" 1
