@@ -2,7 +2,9 @@
  * Dialects (formats.md): classic builder "/bin/sh -c #(nop)  CMD [..]" (two spaces) and
  * "/bin/sh -c apt-get …" for RUN; buildah the same with one space; BuildKit
  * "RUN /bin/sh -c … # buildkit", "COPY … # buildkit", and build args as "RUN |2 A=1 B=2 /bin/sh -c …";
- * kaniko writes the instruction itself. */
+ * kaniko writes the instruction itself. The classic builder and buildah write a RUN with build
+ * arguments as "|2 A=1 B=2 /bin/sh -c cmd" (no RUN); BuildKit writes EXPOSE as Go prints its port
+ * set, "EXPOSE map[8000/tcp:{} 53/udp:{}]". */
 #include "src/image.h"
 
 #include <stdlib.h>
@@ -36,6 +38,34 @@ static const char *skip_build_args(const char *s)
     return s;
 }
 
+/* "EXPOSE map[8000/tcp:{} 53/udp:{}]" -> "EXPOSE 8000/tcp 53/udp"; NULL when s is not that. */
+static char *expose_map(const char *s)
+{
+    if (!starts(s, "EXPOSE map["))
+        return NULL;
+    const char *p = s + 11, *end = strrchr(p, ']');
+    if (!end)
+        return NULL;
+    char *out = xstrdup("EXPOSE");
+    while (p < end) {
+        while (p < end && *p == ' ')
+            p++;
+        const char *q = p;
+        while (q < end && *q != ':' && *q != ' ')
+            q++;
+        if (q > p) {
+            char *t = xasprintf("%s %.*s", out, (int)(q - p), p);
+            free(out);
+            out = t;
+        }
+        /* past the ":{}" of the port's empty struct */
+        p = q;
+        while (p < end && *p != ' ')
+            p++;
+    }
+    return out;
+}
+
 char *history_instruction(const char *cb)
 {
     if (!cb || !*cb)
@@ -53,6 +83,14 @@ char *history_instruction(const char *cb)
     if (starts(p, "RUN ")) {
         p = skip_ws(p + 4);
         p = skip_build_args(p);
+    } else if (*p == '|') {
+        /* the classic builder's and buildah's RUN with build arguments */
+        const char *q = skip_build_args(p);
+        if (q != p && starts(q, "/bin/sh -c ")) {
+            out = xasprintf("RUN %s", skip_ws(q + 11));
+            free(t);
+            goto trim;
+        }
     }
     if (starts(p, "/bin/sh -c ")) {
         p = skip_ws(p + 11);
@@ -67,6 +105,13 @@ char *history_instruction(const char *cb)
         out = xstrdup(p);
     }
     free(t);
+trim:;
+    /* BuildKit's port set, and the classic builder's where it printed one */
+    char *ex = expose_map(out);
+    if (ex) {
+        free(out);
+        out = ex;
+    }
     /* trailing blanks (classic ADD lines end with a space) */
     size_t n = strlen(out);
     while (n && (out[n - 1] == ' ' || out[n - 1] == '\n'))

@@ -726,6 +726,16 @@ static void test_history_dialects(void **state)
         {"COPY app /app # buildkit", "COPY app /app"},
         {"WORKDIR /app", "WORKDIR /app"},
         {"RUN apt-get update", "RUN apt-get update"},     /* kaniko */
+        /* BuildKit's EXPOSE prints Go's map of ports */
+        {"EXPOSE map[8000/tcp:{}]", "EXPOSE 8000/tcp"},
+        {"EXPOSE map[443/tcp:{} 53/udp:{} 80/tcp:{}]", "EXPOSE 443/tcp 53/udp 80/tcp"},
+        {"EXPOSE map[]", "EXPOSE"},
+        {"/bin/sh -c #(nop)  EXPOSE map[8080/tcp:{}]", "EXPOSE 8080/tcp"},
+        {"/bin/sh -c #(nop)  EXPOSE 8080/tcp", "EXPOSE 8080/tcp"},
+        /* the classic builder and buildah: a RUN with build arguments has no RUN word */
+        {"|2 user2=2 user=1 /bin/sh -c echo $user", "RUN echo $user"},
+        {"|1 TOKEN=s3cr3t /bin/sh -c make install", "RUN make install"},
+        {"|x not a count", "|x not a count"},
         {"", ""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
