@@ -158,9 +158,9 @@ static json_t *history_json(const struct image *img, const struct analysis *a)
         json_object_set_new(o, "instruction", jsonout_name(analysis_history_instruction(a, img, i)));
         json_object_set_new(o, "empty_layer", json_boolean(h->empty_layer));
         json_object_set_new(o, "layer", h->layer >= 0 ? json_integer(h->layer) : json_null());
-        if (h->created[0])
+        if (h->created && h->created[0])
             json_object_set_new(o, "created", jstr(h->created));
-        if (h->comment[0])
+        if (h->comment && h->comment[0])
             json_object_set_new(o, "comment", jsonout_name(h->comment));
         json_array_append_new(arr, o);
     }

@@ -179,7 +179,7 @@ static void summary(struct tw *t, const struct image *img, const struct analysis
     for (size_t i = 0; i < img->n_tags; i++)
         tw_put(t, 11, "Tag        %s", esc(t, img->tags[i]));
     tw_put(t, 11, "Format     %s, %s/%s%s%s, %s, %s", image_format_name(img->format), esc(t, img->os),
-           esc(t, img->arch), img->variant[0] ? "/" : "", esc(t, img->variant),
+           esc(t, img->arch), img->variant && img->variant[0] ? "/" : "", esc(t, img->variant),
            report_count(c1, sizeof c1, img->n_layers, "layer", "layers"),
            report_count(c2, sizeof c2, img->n_history, "history entry", "history entries"));
     /* what a rebuild can win first, then the figures it comes from */
