@@ -81,10 +81,8 @@ static void tw_write(struct tw *t, size_t indent, const char *s)
                 brk = i;
                 break;
             }
-        if (!brk) {   /* one word wider than the line: kept whole, broken after it */
-            const char *sp = strchr(s + lim, ' ');
-            brk = sp ? (size_t)(sp - s) : len;
-        }
+        if (!brk)     /* one word wider than the line (a path, a digest): cut at the width */
+            brk = lim > from ? lim : len;
         size_t end = brk;
         while (end > 0 && s[end - 1] == ' ')
             end--;
@@ -237,9 +235,12 @@ static char *layer_who(struct tw *t, const struct analysis *a, const struct imag
     in = esc(t, in);
     size_t n = strlen(in), cut = n;
     if (cols_of(in, n) > 40) {
-        cut = at_col(in, 40);
+        size_t lim = at_col(in, 40);
+        cut = lim;
         while (cut > 12 && in[cut] != ' ')
             cut--;
+        if (cut <= 12)    /* one long word ("COPY multi:439c5f…"): cut at the width */
+            cut = lim;
     }
     return xasprintf("layer %d (%.*s%s)", layer, (int)cut, in, cut < n ? " …" : "");
 }

@@ -60,7 +60,7 @@ _strata()
         if ((diff)); then
             opts="--json --json= --report --platform --no-content --max-metadata --jobs --color --tls-verify= --help"
         else
-            opts="--report --json --json= --ci --sarif --platform --no-content --no-secret-scan
+            opts="--report --json --json= --files --ci --sarif --platform --no-content --no-secret-scan
                   --show-secrets --ignore --max-metadata --jobs --config --dockerfile --dockerignore --lowest-efficiency --highest-removable-bytes
                   --highest-removable-percent --fail-on-secret --color --tls-verify= --keys --help --version"
         fi

@@ -25,6 +25,7 @@ complete -c strata -l report -d 'text report'
 complete -c strata -s h -l help -d 'print the usage'
 
 # strata only
+complete -c strata -n __strata_no_diff -l files -d '--json: each layer\'s file list'
 complete -c strata -n __strata_no_diff -l ci -d 'CI rules; exit 2 when one fails'
 complete -c strata -n __strata_no_diff -l sarif -r -F -d 'write secrets as SARIF 2.1.0'
 complete -c strata -n __strata_no_diff -l no-secret-scan -d 'no content secret scan'

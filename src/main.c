@@ -46,7 +46,8 @@ static void usage(FILE *f)
 {
     fputs("usage: strata [options] IMAGE          interactive view (text report when not a terminal)\n"
           "       strata --report IMAGE           text report\n"
-          "       strata --json[=FILE] IMAGE      JSON report (schema strata/1)\n"
+          "       strata --json[=FILE] IMAGE      JSON report (schema strata/1); --files adds each\n"
+          "                                       layer's file list (path, bytes, kind, status)\n"
           "       strata --ci IMAGE               CI rules; exit 2 when one fails\n"
           "       strata diff [--json[=FILE]] [--report] A B   compare two images\n"
           "IMAGE: docker save / podman / buildah / kaniko tar, OCI archive (plain, .gz, .zst),\n"

@@ -233,4 +233,39 @@ check "odd name: --json is valid JSON, path escaped" \
   "$(jq -r '[.secrets[] | select(.rule == "aws-access-key-id") | .path] | first' "$W/utf.json")" '/app\xff\x1b/.env'
 check "odd name: --sarif is valid JSON with the finding" \
   "$(jq '[.runs[0].results[] | select(.ruleId == "aws-access-key-id")] | length' "$W/utf.sarif")" 1
+# ---- issue 12: --files, error lines, the report as a file and on a terminal
+S --json --files "$DEMO" > "$W/files.json" 2>/dev/null
+check "--files: every layer lists its entries" "$(q '[.layers[] | (.entries | length) > 0] | all' "$W/files.json")" true
+check "--files: entries add up to the layer's bytes" \
+  "$(q '[.layers[] | ([.entries[] | select(.kind == "file") | .bytes] | add // 0) == .bytes] | all' "$W/files.json")" true
+check "--files: the deleted .env is there, deleted by layer 6" \
+  "$(qc '[.layers[3].entries[] | select(.path == "/app/.env") | [.kind, .status, .hidden_by]]' "$W/files.json")" '[["file","deleted",6]]'
+check "--files: layer 6 holds the whiteout of /app/.env" \
+  "$(qc '[.layers[6].entries[] | select(.path == "/app/.env") | .kind]' "$W/files.json")" '["whiteout"]'
+check "without --files: no entries" "$(q '[.layers[] | has("entries")] | any' "$W/full.json")" false
+S --bogus "$DEMO" > /dev/null 2> "$W/bogus.err"; rc=$?
+check "an unknown option: exit 64, one line starting strata:" "$rc/$(wc -l < "$W/bogus.err")/$(cut -c1-8 "$W/bogus.err")" "64/1/strata: "
+S diff --bogus "$DEMO" "$DEMO" > /dev/null 2> "$W/dbogus.err"; rc=$?
+check "diff: an unknown option: exit 64, one line starting strata:" "$rc/$(wc -l < "$W/dbogus.err")/$(cut -c1-8 "$W/dbogus.err")" "64/1/strata: "
+S diff "$DEMO" > /dev/null 2> "$W/done.err"
+check "diff with one image: strata: first" "$(grep -vc '^strata: ' "$W/done.err")" 0
+# to a file: every line whole (the longest instruction, 400+ characters, on one line)
+S --report "$DEMO" > "$W/report.txt" 2>/dev/null
+check "--report to a file: the instruction of layer 2 whole on one line" \
+  "$(grep -c "^  2 .*demo_lib/__init__.py\$" "$W/report.txt")" 1
+check "--report leads with the removable share" "$(grep -c '^Removable  866 kB, 21% of the image' "$W/report.txt")" 1
+check "--report: no plural after 1" "$(grep -Ec '(^| )1 (files|layers|entries)\b' "$W/report.txt")" 0
+check "--report: the deleted bytes' writer and hider" \
+  "$(grep -c '213 kB in 3 files written by layer 5 (RUN mkdir -p /tmp/build/obj …), deleted by layer 6 (RUN rm -f /app/.env  && rm -rf …)' "$W/report.txt")" 1
+# on a terminal (script(1) gives it one of 72 columns): wrapped at spaces, continued under the text
+if command -v script > /dev/null; then
+  script -qec "stty cols 72 rows 40; '$STRATA' --report '$DEMO'" /dev/null < /dev/null | tr -d '\r' > "$W/report.tty"
+  check "--report on a 72-column terminal: no line wider" "$(python3 -c 'import sys; print(sum(len(l.rstrip("\n")) > 72 for l in open(sys.argv[1], encoding="utf-8")))' "$W/report.tty")" 0
+  check "--report on a terminal: the instruction continues under its text" \
+    "$(grep -c '^                           [^ ]' "$W/report.tty" | awk '{ print ($1 > 3) }')" 1
+  check "--report on a terminal: the same words as in a file" \
+    "$(tr -d ' \n' < "$W/report.tty" | md5sum)" "$(tr -d ' \n' < "$W/report.txt" | md5sum)"
+else
+  skip "script(1) absent: --report on a terminal not checked"
+fi
 finish "e2e cli"
