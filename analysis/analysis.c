@@ -16,6 +16,7 @@
 #include "analysis/dfmap.h"
 #include "analysis/dockerignore.h"
 #include "analysis/md5.h"
+#include "analysis/advice.h"
 #include "analysis/secrets.h"
 #include "src/budget.h"
 #include "src/util.h"
@@ -489,6 +490,7 @@ int analysis_run(struct analysis *a, const struct image *img)
     p->pslots = NULL;
     p->n_pslots = 0;
     p->img = NULL;
+    advice_run(a, img);     /* reads the categories and packages made above */
     return a->n_warnings ? RC_WARN : RC_OK;
 }
 
@@ -523,6 +525,7 @@ void analysis_free(struct analysis *a)
     }
     free(a->secrets);
     mask_free(a);
+    advice_free(a->advice);
     for (size_t i = 0; i < a->n_hints; i++)
         free(a->hints[i].text);
     free(a->hints);

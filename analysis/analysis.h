@@ -32,6 +32,11 @@ struct analysis_opts {
     uint64_t model_threshold;  /* weights/datasets smaller than this are not flagged */
     const struct dockerfile *dockerfile;  /* --dockerfile: parsed by the caller (src/dockerfile.h),
                                            * outlives the analysis; NULL for none */
+    /* --base IMAGE (analysis/advice.h): that image's diff_ids in layer order and a name for it
+     * (its tag, else its source); n_base_diff_ids 0 without --base. Owned by the caller. */
+    const char *const *base_diff_ids;
+    size_t n_base_diff_ids;
+    const char *base_ref;
 };
 
 /* Dead bytes of one (writer, hider) pair of layers: who wrote them, who hid them. */
@@ -164,6 +169,8 @@ struct analysis {
     char **env; size_t n_env;                                    /* per img->env */
     char *cmd, *entrypoint;    /* img->cmd / img->entrypoint (JSON arrays), masked; NULL before */
     struct dfmap *dfmap;       /* with opts.dockerfile: its lines against the history (dfmap.h) */
+    struct advice *advice;     /* base/own split, layer order, CUDA (analysis/advice.h);
+                                * set by analysis_run() */
     void *priv;                                   /* implementation state */
 };
 

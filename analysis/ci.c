@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/advice_report.h"
 #include "analysis/report.h"
 #include "analysis/secrets.h"
 
@@ -55,6 +56,11 @@ int ci_opts_set(struct ci_opts *o, const char *key, const char *value)
             return -1;
         o->highest_removable_percent = v;
         o->set |= CI_PERCENT;
+    } else if (strcmp(key, "highest-own-bytes") == 0 || strcmp(key, "highest-own-waste") == 0) {
+        int own_bytes = strcmp(key, "highest-own-bytes") == 0;
+        if (parse_bytes(value, own_bytes ? &o->highest_own_bytes : &o->highest_own_waste))
+            return -1;
+        o->set |= own_bytes ? CI_OWN_BYTES : CI_OWN_WASTE;
     } else if (strcmp(key, "fail-on-secret") == 0) {
         int s = strcmp(value, "none") == 0 ? SEV_CRITICAL + 1 : secrets_sev_parse(value);
         if (s < 0)
@@ -117,6 +123,9 @@ int ci_run(FILE *out, const struct image *img, const struct analysis *a, const s
     } else {
         fprintf(out, "  SKIP  removable bytes (no --highest-removable-bytes)\n");
     }
+    /* the image's own part (advice_report.c): only when asked for */
+    failed |= advice_ci(out, a, o->highest_own_bytes, o->set & CI_OWN_BYTES, o->highest_own_waste,
+                        o->set & CI_OWN_WASTE);
     size_t n = 0, worst = 0;
     for (size_t i = 0; a && i < a->n_secrets; i++)
         if (a->secrets[i].severity >= o->fail_on_severity) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "analysis/dfmap.h"
+#include "analysis/advice_report.h"
 #include "analysis/jsonout.h"
 #include "analysis/secrets.h"
 
@@ -332,6 +333,7 @@ int report_json_opts(FILE *out, const struct image *img, const struct analysis *
     json_object_set_new(root, "history", history_json(img, a));
     json_object_set_new(root, "waste", waste_json(img, a));
     json_object_set_new(root, "secrets", secrets_json(a));
+    advice_json(root, img, a);    /* base, cuda, advice (advice_report.c) */
     if (a) {
         json_t *an = json_object();
         json_object_set_new(an, "content_hashed_bytes", json_integer((json_int_t)a->hashed_bytes));

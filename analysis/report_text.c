@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/advice_report.h"
 #include "analysis/dfmap.h"
 #include "analysis/secrets.h"
 
@@ -194,6 +195,7 @@ static void summary(struct tw *t, const struct image *img, const struct analysis
     tw_put(t, 11, "Shadowed   %s (overwritten by a later layer)", fmt_size(m->shadowed_bytes, b1, sizeof b1));
     tw_put(t, 11, "Deleted    %s (hidden by a later whiteout, still shipped)",
            fmt_size(m->deleted_bytes, b1, sizeof b1));
+    advice_text_summary(t->f, img, a);   /* Base / Yours / CUDA (advice_report.c) */
     for (size_t i = 0; i < img->n_warnings; i++)
         tw_put(t, 11, "Warning    %s", esc(t, img->warnings[i]));
 }
@@ -290,6 +292,7 @@ static void lists(struct tw *t, const struct image *img, const struct analysis *
             tw_fix(t, 10, dfmap_hint_fix(a, &a->hints[i], 1));
         }
     }
+    advice_text_section(t->f, img, a);
     if (a->n_dead) {
         tw_put(t, 0, "\nLargest dead files (in the image, not in its final filesystem)");
         for (size_t i = 0; i < a->n_dead && i < 10; i++) {

@@ -43,7 +43,7 @@ _strata()
             mapfile -t COMPREPLY < <(compgen -W "info low medium high critical none" -- "$cur"); return ;;
         --platform)
             mapfile -t COMPREPLY < <(compgen -W "linux/amd64 linux/arm64 linux/arm64/v8 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64" -- "$cur"); return ;;
-        --config|--sarif|--dockerfile)
+        --config|--sarif|--dockerfile|--base)
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
         --json)   # an optional argument: a file only in the --json=FILE form
@@ -51,7 +51,7 @@ _strata()
                 compopt -o filenames 2>/dev/null
                 mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return
             fi ;;
-        --lowest-efficiency|--highest-removable-bytes|--highest-removable-percent|--max-metadata|--jobs)
+        --lowest-efficiency|--highest-removable-bytes|--highest-removable-percent|--max-metadata|--jobs|--highest-own-bytes|--highest-own-waste)
             return ;;
     esac
 
@@ -62,7 +62,8 @@ _strata()
         else
             opts="--report --json --json= --files --ci --sarif --platform --no-content --no-secret-scan
                   --show-secrets --ignore --max-metadata --jobs --config --dockerfile --dockerignore --lowest-efficiency --highest-removable-bytes
-                  --highest-removable-percent --fail-on-secret --color --tls-verify= --keys --help --version"
+                  --highest-removable-percent --fail-on-secret --color --tls-verify= --keys --help --version
+                  --base --highest-own-bytes --highest-own-waste"
         fi
         mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
         [[ ${COMPREPLY[*]} == *= ]] && compopt -o nospace 2>/dev/null

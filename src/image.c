@@ -133,6 +133,12 @@ static int resolve(struct reader *r, int streaming)
             goto out;
         }
         img->config_digest = xstrdup(cd);
+        /* what the base image was, when the builder said (buildah --format oci, buildx) */
+        json_t *mann = json_object_get(manifest, "annotations");
+        const char *bn = mann ? manifest_str(mann, "org.opencontainers.image.base.name") : NULL;
+        const char *bd = mann ? manifest_str(mann, "org.opencontainers.image.base.digest") : NULL;
+        img->ann_base_name = bn ? xstrdup(bn) : NULL;
+        img->ann_base_digest = bd ? xstrdup(bd) : NULL;
         config_name = manifest_blob_name(cd);
         n_layers = json_array_size(ls);
         layer_names = xcalloc(n_layers ? n_layers : 1, sizeof *layer_names);
@@ -370,6 +376,8 @@ void image_close(struct image *img)
     free(img->variant);
     free(img->config_digest);
     free(img->config_json);
+    free(img->ann_base_name);
+    free(img->ann_base_digest);
     budget_give(img->budget_held);
     for (size_t i = 0; i < img->n_env; i++)
         free(img->env[i]);

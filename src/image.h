@@ -83,6 +83,8 @@ struct image {
     char *os, *arch, *variant;
     char *config_digest;
     char *config_json;     /* the config as read, for analysis (labels, user, …) */
+    char *ann_base_name, *ann_base_digest;   /* the manifest's annotations
+                              * org.opencontainers.image.base.name/.digest, NULL when absent */
     char **env; size_t n_env;
     char *user, *workdir, *cmd, *entrypoint;   /* "" if unset; cmd/entrypoint as JSON arrays */
     struct history_item *history; size_t n_history;

@@ -75,10 +75,15 @@ static void usage(FILE *f)
           "  --dockerignore                print a .dockerignore keeping out the waste and secrets\n"
           "                                the image's COPY of the build context brought in\n"
           "  --sarif FILE                  write secrets as SARIF 2.1.0 (- for standard output)\n"
+          "  --base IMAGE                  the base image (any IMAGE form above): its layers are the\n"
+          "                                leading ones with the same diff_ids; used when the image\n"
+          "                                names no base (OCI annotation, buildah FROM comment)\n"
           "  --lowest-efficiency F         --ci: fail below this efficiency (0..1)\n"
           "  --highest-removable-bytes N   --ci: fail above N removable bytes (suffix K/M/G)\n"
           "  --highest-removable-percent P --ci: fail above P percent removable\n"
           "  --fail-on-secret SEVERITY     --ci: fail on a secret at or above (low..critical)\n"
+          "  --highest-own-bytes N         --ci: fail above N bytes in the layers above the base\n"
+          "  --highest-own-waste N         --ci: fail above N removable bytes made by those layers\n"
           "  --color auto|off|dark         colours of the interactive view (NO_COLOR honoured)\n"
           "  --keys                        print the interactive view's keys (Markdown)\n"
           "  --help, --version\n"
@@ -440,6 +445,25 @@ static void print_ids(void)
         printf("%s\tDockerfile hint (hadolint)\n", ids_hint(i));
 }
 
+/* --base IMAGE: read its manifest, config and tar headers (no content) for its diff_ids, which
+ * the analysis matches against the image's leading layers. EXIT_OK, or EXIT_INPUT after one line
+ * on stderr. *ids points into *b, which the caller closes after the analysis. */
+static int load_base(const char *path, const struct image_opts *io, struct image *b, const char ***ids,
+                     size_t *n, const char **ref)
+{
+    struct image_opts o = {.platform = io->platform, .no_content = 1, .tls_no_verify = io->tls_no_verify};
+    if (image_open(b, path, &o) == RC_FATAL) {
+        fprintf(stderr, "strata: --base: %s\n", b->err.msg);
+        return EXIT_INPUT;
+    }
+    *ids = xcalloc(b->n_layers ? b->n_layers : 1, sizeof **ids);
+    for (size_t i = 0; i < b->n_layers; i++)
+        (*ids)[i] = b->layers[i].diff_id;
+    *n = b->n_layers;
+    *ref = b->n_tags ? b->tags[0] : path;
+    return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     set_locale();
@@ -448,7 +472,7 @@ int main(int argc, char **argv)
 
     enum { O_PLATFORM = 256, O_NOCONTENT, O_NOSECRET, O_SHOW, O_IGNORE, O_CONFIG, O_SARIF, O_COLOR,
            O_LEFF, O_HRB, O_HRP, O_FAILSEC, O_VERSION, O_KEYS, O_LIST_IDS, O_TLS, O_MAXMETA,
-           O_DOCKERFILE, O_DOCKERIGNORE, O_JOBS, O_FILES };
+           O_DOCKERFILE, O_DOCKERIGNORE, O_JOBS, O_FILES, O_BASE, O_HOB, O_HOW };
     static const struct option opts[] = {
         {"report", no_argument, 0, 'r'},     {"json", optional_argument, 0, 'j'},
         {"ci", no_argument, 0, 'c'},         {"help", no_argument, 0, 'h'},
@@ -467,10 +491,14 @@ int main(int argc, char **argv)
         {"dockerignore", no_argument, 0, O_DOCKERIGNORE},
         {"jobs", required_argument, 0, O_JOBS},
         {"files", no_argument, 0, O_FILES},
+        {"base", required_argument, 0, O_BASE},
+        {"highest-own-bytes", required_argument, 0, O_HOB},
+        {"highest-own-waste", required_argument, 0, O_HOW},
         {0, 0, 0, 0}};
     int mode_dockerignore = 0;
     const char *dockerfile_path = NULL;
     int mode_report = 0, mode_json = 0, mode_ci = 0, json_files = 0;
+    const char *base_path = NULL;
     const char *json_file = NULL, *sarif_file = NULL, *color = "auto";
     struct image_opts io = {.jobs = pool_default_jobs()};
     struct analysis_opts ao = {0};
@@ -530,9 +558,11 @@ int main(int argc, char **argv)
             }
             color = optarg;
             break;
-        case O_LEFF: case O_HRB: case O_HRP: case O_FAILSEC: {
+        case O_BASE: base_path = optarg; break;
+        case O_LEFF: case O_HRB: case O_HRP: case O_FAILSEC: case O_HOB: case O_HOW: {
             const char *key = c == O_LEFF ? "lowest-efficiency" : c == O_HRB ? "highest-removable-bytes"
-                            : c == O_HRP ? "highest-removable-percent" : "fail-on-secret";
+                            : c == O_HRP ? "highest-removable-percent" : c == O_HOB ? "highest-own-bytes"
+                            : c == O_HOW ? "highest-own-waste" : "fail-on-secret";
             if (ci_opts_set(&co, key, optarg) != 0) {
                 fprintf(stderr, "strata: bad value for --%s: %s\n", key, optarg);
                 free(ignore);
@@ -568,6 +598,24 @@ int main(int argc, char **argv)
         }
         ao.dockerfile = &df;
     }
+    if (base_path && strcmp(base_path, "-") == 0 && strcmp(path, "-") == 0) {
+        fprintf(stderr, "strata: only one image can come from standard input\n");
+        free(ignore);
+        dockerfile_free(&df);
+        return EXIT_USAGE;
+    }
+    struct image base_img;
+    const char **base_ids = NULL;
+    memset(&base_img, 0, sizeof base_img);
+    if (base_path) {
+        if (load_base(base_path, &io, &base_img, &base_ids, &ao.n_base_diff_ids, &ao.base_ref) != EXIT_OK) {
+            image_close(&base_img);
+            free(ignore);
+            dockerfile_free(&df);
+            return EXIT_INPUT;
+        }
+        ao.base_diff_ids = base_ids;
+    }
     /* --sarif alone is headless too: the view would write nothing */
     int interactive = !mode_report && !mode_json && !mode_ci && !sarif_file && !mode_dockerignore && isatty(STDOUT_FILENO) &&
                       isatty(STDIN_FILENO) && strcmp(path, "-") != 0;
@@ -586,15 +634,21 @@ int main(int argc, char **argv)
         int rc = ui_run(&ua);
         free(ignore);
         dockerfile_free(&df);
+        free(base_ids);
+        if (base_path)
+            image_close(&base_img);
         return rc;
     }
 
     struct outputs out = {.json = mode_json, .json_file = out_file(json_file),
                           .sarif = sarif_file != NULL, .sarif_file = out_file(sarif_file)};
-    const char *inputs[] = {path, ao.config_path ? ao.config_path : ".strata.conf"};
-    if (outputs_check(&out, inputs, 2) != EXIT_OK) {
+    const char *inputs[] = {path, ao.config_path ? ao.config_path : ".strata.conf", base_path};
+    if (outputs_check(&out, inputs, 3) != EXIT_OK) {
         free(ignore);
         dockerfile_free(&df);
+        free(base_ids);
+        if (base_path)
+            image_close(&base_img);
         return EXIT_USAGE;
     }
     /* one format on standard output: JSON (or SARIF) first, then the text report, then --ci;
@@ -604,6 +658,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "strata: --dockerignore writes to standard output: give --json or --sarif a FILE\n");
         free(ignore);
         dockerfile_free(&df);
+        free(base_ids);
+        if (base_path)
+            image_close(&base_img);
         return EXIT_USAGE;
     }
     int text_report = mode_report || (!mode_json && !mode_ci && !mode_dockerignore && !(out.sarif && !out.sarif_file));
@@ -626,6 +683,9 @@ int main(int argc, char **argv)
         analysis_free(an);
         free(ignore);
         dockerfile_free(&df);
+        free(base_ids);
+        if (base_path)
+            image_close(&base_img);
         return EXIT_INPUT;
     }
     struct sink sinks[8];
@@ -639,6 +699,9 @@ int main(int argc, char **argv)
         analysis_free(an);
         free(ignore);
         dockerfile_free(&df);
+        free(base_ids);
+        if (base_path)
+            image_close(&base_img);
         return EXIT_INPUT;
     }
     size_t n_config_warnings = an->n_warnings;
@@ -681,5 +744,8 @@ int main(int argc, char **argv)
     image_close(&img);
     free(ignore);
     dockerfile_free(&df);
+    free(base_ids);
+    if (base_path)
+        image_close(&base_img);
     return exit_code;
 }

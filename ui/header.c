@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analysis/advice_report.h"
 #include "analysis/report.h"
 #include "src/util.h"
 #include "ui/draw.h"
@@ -51,10 +52,13 @@ void header_draw(struct ui *u)
     draw_fill(stdscr, 1, 0, u->cols, hd);
     int x = draw_text(stdscr, 0, 1, 8, "strata", h) + 2;
     x += draw_name(stdscr, 0, x, u->cols / 2, image_name(img), h, ELIDE_LEFT) + 2;
-    char info[256];
-    snprintf(info, sizeof info, "%s  %s/%s%s%s", image_format_name(img->format), img->os ? img->os : "?",
+    char info[512], split[96], cuda[96];
+    /* base/yours split and CUDA (advice_report.c), each "" when unknown */
+    advice_split_short(u->an, split, sizeof split);
+    advice_cuda_short(u->an, cuda, sizeof cuda);
+    snprintf(info, sizeof info, "%s  %s/%s%s%s%s%s%s%s", image_format_name(img->format), img->os ? img->os : "?",
              img->arch ? img->arch : "?", img->variant && *img->variant ? "/" : "",
-             img->variant ? img->variant : "");
+             img->variant ? img->variant : "", split[0] ? "   " : "", split, cuda[0] ? "   " : "", cuda);
     if (x < u->cols - 2)
         draw_name(stdscr, 0, x, u->cols - x - 1, info, hd, ELIDE_RIGHT);
     char line[512];

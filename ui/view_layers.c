@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analysis/advice.h"
 #include "src/util.h"
 #include "ui/draw.h"
 #include "ui/theme.h"
@@ -44,8 +45,13 @@ static void layers_draw(struct view *v)
     const struct model *m = &u->img->model;
     WINDOW *w = v->win;
     werase(w);
-    char title[64];
-    snprintf(title, sizeof title, "Layers (%zu, %u with files)", u->n_lrows, m->n_layers);
+    char title[96];
+    /* layers that came with the base image (advice.h): "b" before their index */
+    uint32_t nbase = u->an && u->an->advice ? u->an->advice->base.layers : 0;
+    if (nbase)
+        snprintf(title, sizeof title, "Layers (%zu, %u with files, b = base: %u)", u->n_lrows, m->n_layers, nbase);
+    else
+        snprintf(title, sizeof title, "Layers (%zu, %u with files)", u->n_lrows, m->n_layers);
     draw_frame(w, title, u->focus == PANE_LAYERS);
     int ih = v->h - 2, iw = v->w - 2;
     uint64_t maxb = 1;
@@ -68,7 +74,7 @@ static void layers_draw(struct view *v)
         /* a damaged layer: "!" before its index and DAMAGED before its text, in the error colour */
         const char *damage = L >= 0 && (size_t)L < u->img->n_layers ? u->img->layers[L].error : NULL;
         if (L >= 0)
-            snprintf(idx, sizeof idx, damage ? "!%2d" : "%3d", L);
+            snprintf(idx, sizeof idx, damage ? "!%2d" : (uint32_t)L < nbase ? "b%2d" : "%3d", L);
         else
             snprintf(idx, sizeof idx, "  -");
         x += draw_text(w, y, x, iw, idx, damage && !selected ? theme_attr(TC_ERROR) : base) + 1;

@@ -1,0 +1,27 @@
+/* advice_report.h: the advice of analysis/advice.h as report pieces: the text report's summary
+ * lines and "Advice" section, the JSON report's "base", "cuda" and "advice" members, the --ci
+ * rules on the image's own part, and the short strings of the view's header. a may be NULL (then
+ * each prints nothing). */
+#ifndef STRATA_ADVICE_REPORT_H
+#define STRATA_ADVICE_REPORT_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "analysis/analysis.h"
+
+void advice_text_summary(FILE *out, const struct image *img, const struct analysis *a);
+void advice_text_section(FILE *out, const struct image *img, const struct analysis *a);
+/* adds "base", "cuda" (when the image has CUDA or torch) and "advice" to root */
+void advice_json(json_t *root, const struct image *img, const struct analysis *a);
+/* --highest-own-bytes / --highest-own-waste: prints a PASS/FAIL line for each rule set; returns
+ * 1 when one failed */
+int advice_ci(FILE *out, const struct analysis *a, uint64_t max_own_bytes, int own_bytes_set,
+              uint64_t max_own_waste, int own_waste_set);
+/* "base 3.4 GB · yours 11.6 GB" ("" when the base is unknown) and "CUDA 12.4.1 devel, driver >=
+ * 525.60.13" ("" without CUDA) */
+const char *advice_split_short(const struct analysis *a, char *buf, size_t n);
+const char *advice_cuda_short(const struct analysis *a, char *buf, size_t n);
+
+#endif
