@@ -133,6 +133,16 @@ static int classify(char w[32][128], size_t n, struct install *out, char *keep, 
 static int find_install(const char *run, struct install *out, char *keep, size_t keep_n)
 {
     const char *s = run;
+    /* "RUN [--mount=… ]cmd": the keyword and BuildKit's flags are no command */
+    if (strncmp(s, "RUN ", 4) == 0) {
+        s += 4;
+        while (*s == ' ' || strncmp(s, "--", 2) == 0) {
+            if (*s == ' ')
+                s++;
+            else
+                s += strcspn(s, " ");
+        }
+    }
     while (*s) {
         size_t n = strcspn(s, "&;|");
         char w[32][128];
