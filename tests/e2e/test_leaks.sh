@@ -229,7 +229,8 @@ else
   s=shown
   view $s --show-secrets
   if wait_for $s "Findings ("; then
-    t send-keys -t $s Tab g
+    # the first row is the secrets group (open); the one below it is the ENV finding
+    t send-keys -t $s Tab g j
     wait_for $s "─ Finding ─"
     if wait_for $s "$ENV_VAL"; then pass "view --show-secrets: the ENV value is shown"; else fail "view --show-secrets: the ENV value never shown"; fi
   else
