@@ -2,6 +2,7 @@
  * files call these with one line each, so that the pieces stay here. */
 #include "analysis/advice_report.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,7 +43,24 @@ const char *advice_cuda_short(const struct analysis *a, char *buf, size_t n)
     return buf;
 }
 
-void advice_text_summary(FILE *out, const struct image *img, const struct analysis *a)
+/* one line through the caller's writer (the report wraps it at its width); no '\n' in fmt */
+static void put_line(advice_put_fn put, void *ctx, size_t indent, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void put_line(advice_put_fn put, void *ctx, size_t indent, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    if (!s)
+        die("out of memory");
+    put(ctx, indent, s);
+    free(s);
+}
+
+void advice_text_summary(advice_put_fn put, void *ctx, const struct image *img, const struct analysis *a)
 {
     (void)img;
     const struct advice *ad = get(a);
@@ -51,24 +69,23 @@ void advice_text_summary(FILE *out, const struct image *img, const struct analys
     const struct base_split *b = &ad->base;
     char b1[32], b2[32], e[1024];
     if (b->layers) {
-        fprintf(out, "Base       %s, %u layer%s, %s in %llu files, waste %s (boundary from %s)\n",
+        put_line(put, ctx, 11, "Base       %s, %u layer%s, %s in %llu file%s, waste %s (boundary from %s)",
                 b->name ? esc(b->name, e, sizeof e) : "(name unknown)", b->base.layers,
                 b->base.layers == 1 ? "" : "s", fmt_size(b->base.bytes, b1, sizeof b1),
-                (unsigned long long)b->base.files, fmt_size(b->base.waste, b2, sizeof b2),
+                (unsigned long long)b->base.files, b->base.files == 1 ? "" : "s", fmt_size(b->base.waste, b2, sizeof b2),
                 base_evidence_name(b->evidence));
     } else {
-        fprintf(out, "Base       unknown (no annotation, FROM comment, --base or history boundary)\n");
+        put_line(put, ctx, 11, "Base       unknown (no annotation, FROM comment, --base or history boundary)");
     }
-    fprintf(out, "Yours      %u layer%s, %s in %llu files, waste %s\n", b->own.layers, b->own.layers == 1 ? "" : "s",
-            fmt_size(b->own.bytes, b1, sizeof b1), (unsigned long long)b->own.files,
+    put_line(put, ctx, 11, "Yours      %u layer%s, %s in %llu file%s, waste %s", b->own.layers, b->own.layers == 1 ? "" : "s",
+            fmt_size(b->own.bytes, b1, sizeof b1), (unsigned long long)b->own.files, b->own.files == 1 ? "" : "s",
             fmt_size(b->own.waste, b2, sizeof b2));
     const struct cuda_info *c = &ad->cuda;
     if (c->present) {
-        char v[64];
-        fprintf(out, "CUDA       %s %s (%s)", esc(c->version, v, sizeof v), c->flavour, c->version_from);
+        char v[64], drv[160] = "";
         if (c->min_driver)
-            fprintf(out, ", host driver >= %s (%s)", c->min_driver, c->driver_source);
-        fputc('\n', out);
+            snprintf(drv, sizeof drv, ", host driver >= %s (%s)", c->min_driver, c->driver_source);
+        put_line(put, ctx, 11, "CUDA       %s %s (%s)%s", esc(c->version, v, sizeof v), c->flavour, c->version_from, drv);
     }
 }
 
@@ -142,7 +159,7 @@ static void items_free(struct item *it, size_t n)
     }
 }
 
-void advice_text_section(FILE *out, const struct image *img, const struct analysis *a)
+void advice_text_section(advice_put_fn put, void *ctx, const struct image *img, const struct analysis *a)
 {
     struct item it[16];
     size_t n = items(img, a, it, 16);
@@ -150,19 +167,20 @@ void advice_text_section(FILE *out, const struct image *img, const struct analys
     if (!n && !(ad && ad->cuda.torch))
         return;
     char e[4096], b1[32];
-    fprintf(out, "\nAdvice\n");
+    put(ctx, 0, "");
+    put(ctx, 0, "Advice");
     for (size_t i = 0; i < n; i++) {
-        fprintf(out, "  %-12s %s\n", it[i].id, esc(it[i].text, e, sizeof e));
-        fprintf(out, "      fix: %s\n", esc(it[i].fix, e, sizeof e));
+        put_line(put, ctx, 15, "  %-12s %s", it[i].id, esc(it[i].text, e, sizeof e));
+        put_line(put, ctx, 11, "      fix: %s", esc(it[i].fix, e, sizeof e));
     }
     const struct cuda_info *c = &ad->cuda;
     if (c->torch && !c->torch_mismatch) {
         if (c->torch_bundled_path[0])
-            fprintf(out, "  %-12s torch %s loads its bundled CUDA %s (%s, %s)\n", "torch-cuda",
+            put_line(put, ctx, 15, "  %-12s torch %s loads its bundled CUDA %s (%s, %s)", "torch-cuda",
                     esc(c->torch_version, e, 200), c->torch_cuda[0] ? c->torch_cuda : "?",
                     esc(c->torch_bundled_path, e + 200, 1000), fmt_size(c->torch_bundled_bytes, b1, sizeof b1));
         else
-            fprintf(out, "  %-12s torch %s bundles no CUDA runtime: it loads the system's\n", "torch-cuda",
+            put_line(put, ctx, 15, "  %-12s torch %s bundles no CUDA runtime: it loads the system's", "torch-cuda",
                     esc(c->torch_version, e, 200));
     }
     items_free(it, n);

@@ -11,8 +11,10 @@
 
 #include "analysis/analysis.h"
 
-void advice_text_summary(FILE *out, const struct image *img, const struct analysis *a);
-void advice_text_section(FILE *out, const struct image *img, const struct analysis *a);
+/* the text report's lines go through put(ctx, hanging indent, line without '\n') */
+typedef void (*advice_put_fn)(void *ctx, size_t indent, const char *line);
+void advice_text_summary(advice_put_fn put, void *ctx, const struct image *img, const struct analysis *a);
+void advice_text_section(advice_put_fn put, void *ctx, const struct image *img, const struct analysis *a);
 /* adds "base", "cuda" (when the image has CUDA or torch) and "advice" to root */
 void advice_json(json_t *root, const struct image *img, const struct analysis *a);
 /* --highest-own-bytes / --highest-own-waste: prints a PASS/FAIL line for each rule set; returns

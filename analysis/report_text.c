@@ -95,6 +95,9 @@ static void tw_write(struct tw *t, size_t indent, const char *s)
     }
 }
 
+/* advice_report.c's lines, wrapped like the rest */
+static void advice_put(void *ctx, size_t indent, const char *line) { tw_write(ctx, indent, line); }
+
 static void tw_put(struct tw *t, size_t indent, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void tw_put(struct tw *t, size_t indent, const char *fmt, ...)
 {
@@ -195,7 +198,7 @@ static void summary(struct tw *t, const struct image *img, const struct analysis
     tw_put(t, 11, "Shadowed   %s (overwritten by a later layer)", fmt_size(m->shadowed_bytes, b1, sizeof b1));
     tw_put(t, 11, "Deleted    %s (hidden by a later whiteout, still shipped)",
            fmt_size(m->deleted_bytes, b1, sizeof b1));
-    advice_text_summary(t->f, img, a);   /* Base / Yours / CUDA (advice_report.c) */
+    advice_text_summary(advice_put, t, img, a);   /* Base / Yours / CUDA (advice_report.c) */
     for (size_t i = 0; i < img->n_warnings; i++)
         tw_put(t, 11, "Warning    %s", esc(t, img->warnings[i]));
 }
@@ -292,7 +295,7 @@ static void lists(struct tw *t, const struct image *img, const struct analysis *
             tw_fix(t, 10, dfmap_hint_fix(a, &a->hints[i], 1));
         }
     }
-    advice_text_section(t->f, img, a);
+    advice_text_section(advice_put, t, img, a);
     if (a->n_dead) {
         tw_put(t, 0, "\nLargest dead files (in the image, not in its final filesystem)");
         for (size_t i = 0; i < a->n_dead && i < 10; i++) {
