@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "analysis/advice.h"
+#include "analysis/analysis_int.h"
 #include "analysis/jsonout.h"
 
 static const char *esc(const char *s, char *buf, size_t n) { return util_escape(s ? s : "", buf, n); }
@@ -148,7 +149,17 @@ static size_t items(const struct image *img, const struct analysis *a, struct it
         }
     }
     (void)b2;
-    return n;
+    /* --ignore and `ignore =` silence advice by its id like any other finding */
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (analysis_ignored(a, it[i].id)) {
+            free(it[i].text);
+            free(it[i].fix);
+        } else {
+            it[kept++] = it[i];
+        }
+    }
+    return kept;
 }
 
 static void items_free(struct item *it, size_t n)

@@ -13,6 +13,14 @@ static const char *const hint_ids[] = {"DL3009", "DL3015", "DL3019", "DL3032", "
                                        "DL3040", "DL3042", "DL3046", "DL3059", "DL3060",
                                        "dockerignore"};
 static const char *const dead_ids[] = {"shadowed", "deleted"};
+/* The Dockerfile advice of advice_report.c (base choice, layer order, CUDA); its "cuda-devel" is
+ * the waste category of that name, silenced with it. */
+static const char *const advice_ids[] = {"base-slimmer", "layer-order", "torch-cuda"};
+
+const char *ids_advice(size_t i)
+{
+    return i < sizeof advice_ids / sizeof *advice_ids ? advice_ids[i] : NULL;
+}
 
 const char *ids_hint(size_t i)
 {
@@ -34,6 +42,9 @@ int ids_known(const char *id)
             return 1;
     for (size_t i = 0; i < sizeof hint_ids / sizeof *hint_ids; i++)
         if (strcmp(hint_ids[i], id) == 0)
+            return 1;
+    for (size_t i = 0; i < sizeof advice_ids / sizeof *advice_ids; i++)
+        if (strcmp(advice_ids[i], id) == 0)
             return 1;
     return 0;
 }
@@ -73,5 +84,11 @@ char *ids_list(void)
     first = 1;
     for (size_t i = 0; i < sizeof hint_ids / sizeof *hint_ids; i++)
         add(&s, hint_ids[i], &first);
+    t = xasprintf("%s; advice: ", s);
+    free(s);
+    s = t;
+    first = 1;
+    for (size_t i = 0; i < sizeof advice_ids / sizeof *advice_ids; i++)
+        add(&s, advice_ids[i], &first);
     return s;
 }

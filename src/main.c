@@ -443,6 +443,8 @@ static void print_ids(void)
            "deleted\twaste: deleted in a later layer\n");
     for (size_t i = 0; ids_hint(i); i++)
         printf("%s\tDockerfile hint (hadolint)\n", ids_hint(i));
+    for (size_t i = 0; ids_advice(i); i++)
+        printf("%s\tDockerfile advice\n", ids_advice(i));
 }
 
 /* --base IMAGE: read its manifest, config and tar headers (no content) for its diff_ids, which

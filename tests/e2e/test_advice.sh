@@ -91,6 +91,10 @@ if [ -n "$NBASE" ] && need ml-single.docker.tar; then
   grep -q '^Yours      ' "$W/s.txt"; check "ml-single --report: Yours line" $? 0
   grep -q '^  layer-order  RUN pip install -r requirements.txt' "$W/s.txt"; check "ml-single --report: layer-order advice" $? 0
   check "ml-single: no CUDA block" "$(jq 'has("cuda")' "$W/s.json")" false
+  # advice is silenced by its id, like every other finding
+  "$STRATA" --json --ignore layer-order "$I" > "$W/si.json" 2>/dev/null < /dev/null
+  check "--ignore layer-order: no layer-order advice, base-slimmer kept" \
+    "$(jq -c '[.advice[].id] | map(select(. == "layer-order" or . == "base-slimmer"))' "$W/si.json")" '["base-slimmer"]'
   # --ci on the image's own part
   OWN=$(jq .base.own.bytes "$W/s.json")
   "$STRATA" --ci --fail-on-secret none --lowest-efficiency 0 --highest-removable-percent 100 \

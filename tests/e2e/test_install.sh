@@ -73,7 +73,7 @@ check "--list-ids: no duplicate id" "$(sort "$WORKDIR/ids" | uniq -d)" ""
 [ "$(awk -F'\t' 'NF != 2' <("$STRATA" --list-ids) | wc -l)" = 0 ]; check "--list-ids: ID<TAB>what on every line" $? 0
 # the same set as the list an unknown --ignore prints (ids_list), which is what ids_known accepts
 "$STRATA" --ignore no-such-id demo/demo.tar > /dev/null 2> "$WORKDIR/unknown.err"
-sed -n 's/.*(known: \(.*\))$/\1/p' "$WORKDIR/unknown.err" | sed 's/secret rules: //; s/; waste: /, /; s/; hints: /, /' \
+sed -n 's/.*(known: \(.*\))$/\1/p' "$WORKDIR/unknown.err" | sed 's/secret rules: //; s/; waste: /, /; s/; hints: /, /; s/; advice: /, /' \
   | tr ',' '\n' | tr -d ' ' | sed '/^$/d' | sort > "$WORKDIR/known"
 [ -s "$WORKDIR/known" ] || fail "no list of known ids in: $(head -c 200 "$WORKDIR/unknown.err")"
 check "--list-ids == the ids an unknown --ignore lists ($(wc -l < "$WORKDIR/known"))" "$(sort "$WORKDIR/ids" | diff - "$WORKDIR/known")" ""
