@@ -26,3 +26,30 @@ for name in $SCENES; do
   "$PY" "$ROOT/scripts/ansi2png.py" "$WORK/$name.ans" "$OUT/$name.png" $size
   echo "screenshots/$name.png"
 done
+
+# advice.png: the base/yours split and a Dockerfile-line fix, on the single-stage ML service that
+# tests/e2e/advice/build.sh builds (not committed: 580 MB), read with its own Dockerfile. Skipped,
+# with a note, when that image is not there.
+ADVICE_IMAGE=${ADVICE_IMAGE:-/var/tmp/strata-advice/ml-single.docker.tar}
+if [ -s "$ADVICE_IMAGE" ] && command -v tmux > /dev/null; then
+  S=strata-shot-advice
+  tmux kill-session -t "$S" 2> /dev/null || true
+  tmux new-session -d -s "$S" -x 120 -y 40 -c "$ROOT" "env LC_ALL=C.UTF-8 TERM=screen-256color '$STRATA' \
+    --dockerfile tests/e2e/advice/ml-single/Dockerfile '$ADVICE_IMAGE'; sleep 60"
+  seen() { tmux capture-pane -p -t "$S" | grep -q -- "$1"; }
+  for _ in $(seq 600); do seen 'yours ' && seen 'Findings (' && break; sleep 0.2; done
+  tmux send-keys -t "$S" Tab
+  # down the findings to the model weights that COPY . . brought in: its fix cites the line
+  for _ in $(seq 30); do seen 'model weights: ' && break; tmux send-keys -t "$S" j; sleep 0.3; done
+  for _ in $(seq 50); do seen 'Dockerfile:[0-9]' && break; sleep 0.2; done
+  if seen 'Dockerfile:[0-9]'; then
+    tmux capture-pane -p -e -t "$S" > "$WORK/advice.ans"
+    "$PY" "$ROOT/scripts/ansi2png.py" "$WORK/advice.ans" "$OUT/advice.png" 120 40
+    echo "screenshots/advice.png"
+  else
+    echo "screenshots.sh: advice.png not made: no Dockerfile line on screen" >&2
+  fi
+  tmux kill-session -t "$S" 2> /dev/null || true
+else
+  echo "screenshots.sh: advice.png not remade: $ADVICE_IMAGE missing (bash tests/e2e/advice/build.sh /var/tmp/strata-advice)" >&2
+fi

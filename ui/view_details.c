@@ -227,8 +227,8 @@ static void details_finding(struct ui *u, struct cursor *c)
     } else if (f->kind == FG_CAT || f->kind == FG_CATPATH) {
         const struct waste_cat *w = &an->cats[f->ref];
         fmt_size(w->bytes, sz, sizeof sz);
-        line(c, A_BOLD, "%s: %s in %u files%s", w->title ? w->title : w->id, sz, w->files,
-             w->layer >= 0 ? "" : "");
+        line(c, A_BOLD, "%s: %s in %u file%s", w->title ? w->title : w->id, sz, w->files,
+             w->files == 1 ? "" : "s");
         if (w->layer >= 0)
             line(c, 0, "mostly from layer %d: %s", w->layer, layer_instr(u, (unsigned)w->layer));
         for (size_t i = 0; i < w->n_paths && i < 3; i++)
@@ -239,8 +239,8 @@ static void details_finding(struct ui *u, struct cursor *c)
     } else if (f->kind == FG_PACKAGE) {
         const struct package *pk = &an->pkgs[f->ref];
         fmt_size(pk->bytes, sz, sizeof sz);
-        line(c, A_BOLD, "%s %s (%s): %s in %u files", pk->name, pk->version ? pk->version : "",
-             pk->ecosystem ? pk->ecosystem : "", sz, pk->files);
+        line(c, A_BOLD, "%s %s (%s): %s in %u file%s", pk->name, pk->version ? pk->version : "",
+             pk->ecosystem ? pk->ecosystem : "", sz, pk->files, pk->files == 1 ? "" : "s");
         if (pk->layer >= 0)
             line(c, 0, "installed by layer %d: %s", pk->layer, layer_instr(u, (unsigned)pk->layer));
         wrapped(c, theme_attr(TC_ADDED),
