@@ -91,14 +91,7 @@ void advice_text_summary(advice_put_fn put, void *ctx, const struct image *img, 
 }
 
 /* One advice finding, the same words in the text and the JSON: id, text, fix, bytes, layer. */
-struct item {
-    const char *id;
-    char *text, *fix;
-    uint64_t bytes;
-    int layer, history;
-};
-
-static size_t items(const struct image *img, const struct analysis *a, struct item *it, size_t max)
+size_t advice_items(const struct image *img, const struct analysis *a, struct advice_item *it, size_t max)
 {
     const struct advice *ad = get(a);
     size_t n = 0;
@@ -110,7 +103,7 @@ static size_t items(const struct image *img, const struct analysis *a, struct it
      * JSON's "slimmer"): musl wheels and a base without CUDA libraries are choices, not fixes */
     if (b->slimmer && b->layers && b->flavour && (strcmp(b->flavour, "full") == 0 || strcmp(b->flavour, "devel") == 0) &&
         n < max) {
-        it[n++] = (struct item){"base-slimmer",
+        it[n++] = (struct advice_item){"base-slimmer",
             xasprintf("the base %s is the %s %s image (%s in %u layers)", b->name, b->flavour, b->family,
                       fmt_size(b->base.bytes, b1, sizeof b1), b->base.layers),
             xasprintf("FROM %s%s%s", b->slimmer, b->slimmer_note ? ": " : "", b->slimmer_note ? b->slimmer_note : ""),
@@ -118,7 +111,7 @@ static size_t items(const struct image *img, const struct analysis *a, struct it
     }
     for (size_t i = 0; i < ad->n_order && n < max; i++) {
         const struct order_finding *o = &ad->order[i];
-        it[n++] = (struct item){"layer-order",
+        it[n++] = (struct advice_item){"layer-order",
             xasprintf("%s (layer %d, %s) runs after %s (layer %d) brought code (%u source file%s, e.g. %s): "
                       "every code change re-runs it",
                       analysis_history_instruction(a, img, (size_t)o->history), o->layer,
@@ -128,7 +121,7 @@ static size_t items(const struct image *img, const struct analysis *a, struct it
     }
     const struct cuda_info *c = &ad->cuda;
     if (c->present && c->devel_bytes && n < max) {
-        it[n++] = (struct item){"cuda-devel",
+        it[n++] = (struct advice_item){"cuda-devel",
             xasprintf("the CUDA %s devel toolchain is in the final image: %s in %u files (e.g. %s)", c->version,
                       fmt_size(c->devel_bytes, b1, sizeof b1), c->devel_files, c->devel_example),
             xstrdup("use the -runtime image in the final stage: build with the -devel image in a builder "
@@ -137,7 +130,7 @@ static size_t items(const struct image *img, const struct analysis *a, struct it
     }
     if (c->torch && n < max) {
         if (c->torch_mismatch) {
-            it[n++] = (struct item){"torch-cuda",
+            it[n++] = (struct advice_item){"torch-cuda",
                 xasprintf("torch %s loads its bundled CUDA %s (%s; %s of bundled CUDA libraries), not the "
                           "system CUDA %s in %s (%s)", c->torch_version, c->torch_cuda, c->torch_bundled_path,
                           fmt_size(c->torch_bundled_bytes, b1, sizeof b1), c->version, c->toolkit,
@@ -162,7 +155,7 @@ static size_t items(const struct image *img, const struct analysis *a, struct it
     return kept;
 }
 
-static void items_free(struct item *it, size_t n)
+void advice_items_free(struct advice_item *it, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         free(it[i].text);
@@ -172,8 +165,8 @@ static void items_free(struct item *it, size_t n)
 
 void advice_text_section(advice_put_fn put, void *ctx, const struct image *img, const struct analysis *a)
 {
-    struct item it[16];
-    size_t n = items(img, a, it, 16);
+    struct advice_item it[16];
+    size_t n = advice_items(img, a, it, 16);
     const struct advice *ad = get(a);
     if (!n && !(ad && ad->cuda.torch))
         return;
@@ -194,7 +187,7 @@ void advice_text_section(advice_put_fn put, void *ctx, const struct image *img, 
             put_line(put, ctx, 15, "  %-12s torch %s bundles no CUDA runtime: it loads the system's", "torch-cuda",
                     esc(c->torch_version, e, 200));
     }
-    items_free(it, n);
+    advice_items_free(it, n);
 }
 
 static json_t *side_json(const struct base_side *s)
@@ -259,8 +252,8 @@ void advice_json(json_t *root, const struct image *img, const struct analysis *a
         json_object_set_new(root, "cuda", cu);
     }
 
-    struct item it[16];
-    size_t n = items(img, a, it, 16);
+    struct advice_item it[16];
+    size_t n = advice_items(img, a, it, 16);
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) {
         json_t *f = json_object();
@@ -272,7 +265,7 @@ void advice_json(json_t *root, const struct image *img, const struct analysis *a
         json_object_set_new(f, "history", it[i].history >= 0 ? json_integer(it[i].history) : json_null());
         json_array_append_new(arr, f);
     }
-    items_free(it, n);
+    advice_items_free(it, n);
     json_object_set_new(root, "advice", arr);
 }
 

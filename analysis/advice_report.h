@@ -11,6 +11,18 @@
 
 #include "analysis/analysis.h"
 
+/* One piece of advice as every output words it (base-slimmer, layer-order, cuda-devel,
+ * torch-cuda), after --ignore. */
+struct advice_item {
+    const char *id;
+    char *text, *fix;          /* advice_items_free() frees them */
+    uint64_t bytes;            /* what following it would save or move */
+    int layer, history;        /* where it points, -1 for none */
+};
+/* Fills up to max items; img may not be NULL. */
+size_t advice_items(const struct image *img, const struct analysis *a, struct advice_item *it, size_t max);
+void advice_items_free(struct advice_item *it, size_t n);
+
 /* the text report's lines go through put(ctx, hanging indent, line without '\n') */
 typedef void (*advice_put_fn)(void *ctx, size_t indent, const char *line);
 void advice_text_summary(advice_put_fn put, void *ctx, const struct image *img, const struct analysis *a);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/advice_report.h"
 #include "analysis/analysis_int.h"
 #include "src/util.h"
 
@@ -188,7 +189,7 @@ static void link_children(struct fgroups *g)
     free(kids);
 }
 
-void fgroups_build(struct fgroups *g, const struct analysis *an, const struct model *m)
+void fgroups_build(struct fgroups *g, const struct analysis *an, const struct model *m, const struct image *img)
 {
     memset(g, 0, sizeof *g);
     add(g, 0, FG_ROOT, 0, 0, 0);
@@ -224,6 +225,24 @@ void fgroups_build(struct fgroups *g, const struct analysis *an, const struct mo
         g->v[k].bytes = p->bytes;
         g->v[k].count = p->files;
         g->v[pk].bytes = sat_add(g->v[pk].bytes, p->bytes);
+    }
+    if (img) {
+        struct advice_item it[16];
+        size_t na = advice_items(img, an, it, 16);
+        if (na) {
+            /* the category sorts by its largest piece: the pieces' bytes overlap (a base and
+             * the devel toolchain in it), so they are not summed */
+            uint32_t ag = add(g, 0, FG_ADVICE, FK_ADVICE, 0, 0);
+            g->v[ag].count = (uint32_t)na;
+            for (size_t i = 0; i < na; i++) {
+                uint32_t k = add(g, ag, FG_ADVICE_ITEM, FK_ADVICE, (uint32_t)i, 0);
+                g->v[k].bytes = it[i].bytes;
+                g->v[k].count = 1;
+                if (it[i].bytes > g->v[ag].bytes)
+                    g->v[ag].bytes = it[i].bytes;
+            }
+        }
+        advice_items_free(it, na);
     }
     compress(g);
     /* totals of the dead-file groups: children have larger indices than their parents */

@@ -2,7 +2,8 @@
  * short on an image with thousands of dead files: category -> package, layer or folder -> files.
  *
  *   struct fgroups g;
- *   fgroups_build(&g, an, &img.model);        // after analysis_run(); an and model read-only
+ *   fgroups_build(&g, an, &img.model, &img);  // after analysis_run(); all read-only; img may be
+ *                                             // NULL (then no advice group)
  *   for (uint32_t c = g.v[FG_ROOT].first; c; c = g.v[c].next) ... g.v[c].bytes, .count ...
  *   fgroups_free(&g);
  *
@@ -10,6 +11,7 @@
  *   secrets            -> each secret finding
  *   a junk category    -> its top paths ("apt package lists" -> /var/lib/apt/lists)
  *   build-only packages-> each package
+ *   Dockerfile advice  -> each piece (layer order, base choice, CUDA), when img is given
  *   overwritten / deleted in a later layer
  *                      -> the layer that hid them ("layer 7", one row for an apt-get upgrade)
  *                         -> folders, single-child chains merged ("usr/lib/x86_64-linux-gnu")
@@ -37,10 +39,12 @@ enum fg_kind {
     FG_LAYER,       /* ref: the layer that overwrote or deleted the files below */
     FG_FOLDER,      /* ref: path node of the folder */
     FG_DEAD,        /* ref: index into an->dead */
+    FG_ADVICE,      /* category: Dockerfile advice (advice_items()) */
+    FG_ADVICE_ITEM, /* ref: index into advice_items()' list */
 };
 
 /* Classes, for hiding kinds of findings (bits). */
-enum { FK_SECRET = 1, FK_JUNK = 2, FK_PKG = 4, FK_OVER = 8, FK_DEL = 16, FK_ALL = 31 };
+enum { FK_SECRET = 1, FK_JUNK = 2, FK_PKG = 4, FK_OVER = 8, FK_DEL = 16, FK_ADVICE = 32, FK_ALL = 63 };
 
 struct fgroup {              /* 36 bytes */
     uint32_t parent, first, next;   /* group indices; 0 = none (0 is the root) */
@@ -56,7 +60,7 @@ struct fgroups {
     struct fgroup *v; uint32_t n, cap;   /* v[0] is the root */
 };
 
-void fgroups_build(struct fgroups *g, const struct analysis *an, const struct model *m);
+void fgroups_build(struct fgroups *g, const struct analysis *an, const struct model *m, const struct image *img);
 void fgroups_free(struct fgroups *g);
 /* The path part of a folder or dead-file label, relative to the nearest folder group above it
  * ("usr/lib/x86_64-linux-gnu/", "libc.so.6"), or absolute ("/usr/lib/…/libc.so.6") when there

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/advice_report.h"
 #include "analysis/dfmap.h"
 #include "src/util.h"
 #include "ui/draw.h"
@@ -153,6 +154,18 @@ static void dockerfile_note(struct cursor *c, char *text)
     free(text);
 }
 
+/* The final stage's FROM line (the last FROM of the matched chain): where a choice of base is
+ * changed. 0 without --dockerfile. */
+static int from_line(const struct analysis *an)
+{
+    const struct dfmap *dm = an->dfmap;
+    int ln = 0;
+    for (size_t i = 0; dm && i < dm->n_chain; i++)
+        if (dm->chain[i].from)
+            ln = dm->df->ins[dm->chain[i].ins].line;
+    return ln;
+}
+
 /* A group of findings: what is in it, and what to change. */
 static void details_group(struct ui *u, struct cursor *c, uint32_t g)
 {
@@ -186,6 +199,10 @@ static void details_group(struct ui *u, struct cursor *c, uint32_t g)
         wrapped(c, theme_attr(TC_DIM), layer_instr(u, f->ref));
         line(c, 0, "the bytes stay in the layers that wrote them: Enter lists them by folder");
         break;
+    case FG_ADVICE:
+        line(c, A_BOLD, "%u piece%s of Dockerfile advice", f->count, f->count == 1 ? "" : "s");
+        line(c, 0, "the base image, layer order and CUDA: Enter on one goes to its layer");
+        break;
     case FG_FOLDER:
         line(c, A_BOLD, "%s/", model_path_str(m, f->ref, p, sizeof p));
         line(c, 0, "%u %s file%s, %s", f->count, f->cls == FK_DEL ? "deleted" : "overwritten",
@@ -205,6 +222,25 @@ static void details_finding(struct ui *u, struct cursor *c)
         return;
     const struct fgroup *f = &u->fg.v[g];
     char sz[16], p[4096];
+    if (f->kind == FG_ADVICE_ITEM) {
+        struct advice_item it[16];
+        size_t na = advice_items(u->img, an, it, 16);
+        if (f->ref < na) {
+            const struct advice_item *ai = &it[f->ref];
+            line(c, A_BOLD, "Advice %s", ai->id);
+            wrapped(c, 0, ai->text);
+            if (ai->fix && *ai->fix)
+                wrapped(c, theme_attr(TC_ADDED), ai->fix);
+            int dl = !strcmp(ai->id, "base-slimmer") ? from_line(an)
+                   : ai->history >= 0 ? dfmap_history_line(an, ai->history)
+                   : ai->layer >= 0 ? dfmap_layer_line(an, u->img, ai->layer) : 0;
+            char cite[4200];
+            if (dl > 0 && dfmap_cite(an, dl, cite, sizeof cite))
+                line(c, theme_attr(TC_ADDED), "at %s", cite);
+        }
+        advice_items_free(it, na);
+        return;
+    }
     if (f->kind == FG_SECRET) {
         const struct secret_finding *s = &an->secrets[f->ref];
         char where[4200];

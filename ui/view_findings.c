@@ -7,13 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/advice_report.h"
 #include "src/util.h"
 #include "ui/draw.h"
 #include "ui/theme.h"
 #include "ui/view.h"
 
 /* The classes t steps through after "every kind". */
-static const int kind_cycle[] = {0, FK_SECRET, FK_JUNK, FK_PKG, FK_OVER, FK_DEL};
+static const int kind_cycle[] = {0, FK_SECRET, FK_JUNK, FK_PKG, FK_OVER, FK_DEL, FK_ADVICE};
 
 static const char *kind_name(int cls)
 {
@@ -23,6 +24,7 @@ static const char *kind_name(int cls)
     case FK_PKG: return "build-only packages";
     case FK_OVER: return "overwritten files";
     case FK_DEL: return "deleted files";
+    case FK_ADVICE: return "Dockerfile advice";
     default: return "every kind";
     }
 }
@@ -82,7 +84,7 @@ static void findings_init(struct view *v)
 {
     struct ui *u = v->u;
     v->sel = v->top = 0;
-    fgroups_build(&u->fg, u->an, &u->img->model);
+    fgroups_build(&u->fg, u->an, &u->img->model, u->img);
     u->fg_open = xcalloc(u->fg.n, 1);
     /* the first screen: every category, the secrets, and the layers that hid files (a row
      * each); junk paths, packages and folders wait for Enter */
@@ -110,7 +112,7 @@ static const char *sev_tag(int sev)
 static const char *cls_tag(int cls)
 {
     return cls == FK_SECRET ? "sec" : cls == FK_JUNK ? "junk" : cls == FK_PKG ? "pkg"
-         : cls == FK_OVER ? "over" : cls == FK_DEL ? "del" : "";
+         : cls == FK_OVER ? "over" : cls == FK_DEL ? "del" : cls == FK_ADVICE ? "adv" : "";
 }
 
 static const char *plural(uint32_t n, const char *one, const char *many)
@@ -177,6 +179,19 @@ static const char *row_text(const struct ui *u, uint32_t g, int width, char *buf
     case FG_DEAD: {
         const struct dead_file *d = &an->dead[f->ref];
         snprintf(buf, n, "%s  (layer %u)", fgroups_label(&u->fg, an, m, g, p, sizeof p), d->layer);
+        break;
+    }
+    case FG_ADVICE:
+        snprintf(buf, n, "Dockerfile advice (%u)", f->count);
+        break;
+    case FG_ADVICE_ITEM: {
+        struct advice_item it[16];
+        size_t na = advice_items(u->img, an, it, 16);
+        if (f->ref < na)
+            snprintf(buf, n, "%s  %s", it[f->ref].id, it[f->ref].text);
+        else
+            buf[0] = 0;
+        advice_items_free(it, na);
         break;
     }
     default:
@@ -320,6 +335,18 @@ static int open_leaf(struct ui *u, uint32_t g)
     case FG_DEAD:
         ui_jump_to(u, an->dead[f->ref].entry);
         break;
+    case FG_ADVICE_ITEM: {
+        struct advice_item it[16];
+        size_t na = advice_items(u->img, an, it, 16);
+        int layer = f->ref < na ? it[f->ref].layer : -1, hist = f->ref < na ? it[f->ref].history : -1;
+        advice_items_free(it, na);
+        if (layer < 0 && hist < 0) {
+            ui_message(u, 0, "this advice is about the image as a whole, not one layer");
+            return REACT_HANDLED | REACT_REDRAW;
+        }
+        jump_layer_row(u, layer, hist);
+        break;
+    }
     case FG_PACKAGE:
         show_package(u, f->ref);
         break;
@@ -356,7 +383,17 @@ static int findings_key(struct view *v, enum action act)
         size_t k = 0, nk = sizeof kind_cycle / sizeof *kind_cycle;
         while (k < nk && kind_cycle[k] != u->fk_only)
             k++;
-        u->fk_only = kind_cycle[(k + 1) % nk];
+        /* the next kind this image has findings of (kinds without any are skipped) */
+        for (size_t step = 1; step <= nk; step++) {
+            int next = kind_cycle[(k + step) % nk];
+            int has = next == 0;
+            for (uint32_t c = u->fg.n ? u->fg.v[0].first : 0; c && !has; c = u->fg.v[c].next)
+                has = u->fg.v[c].cls == next;
+            if (has) {
+                u->fk_only = next;
+                break;
+            }
+        }
         findings_rebuild(u);
         ui_message(u, 0, "findings: %s%s (t for the next kind)", u->fk_only ? "only " : "", kind_name(u->fk_only));
         return REACT_HANDLED | REACT_RELOAD;

@@ -23,6 +23,7 @@ static const char *legend[] = {
     "  pkg         a build-only package (compiler, -dev, headers)",
     "  over        a file overwritten by a later layer: the old copy ships",
     "  del         a file deleted by a later layer: its bytes still ship",
+    "  adv         Dockerfile advice: base choice, layer order, CUDA",
     "Marks: + added  ~ modified  - removed by the selected layer (also coloured)",
     "Sizes: whole filesystem after the layer, or only this layer's bytes (c)",
     "Names from the image are shown escaped: \\n \\x1b \\xff",

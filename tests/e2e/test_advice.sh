@@ -219,4 +219,29 @@ if need cuda-devel.docker.tar cuda-runtime.docker.tar; then
     "$(layers "$ADV/cuda-runtime.docker.tar" | wc -l)"
 fi
 
+# the view: the advice is a group of the findings, each piece citing its Dockerfile line
+if need ml-single.docker.tar; then
+  S=strata-advice-$$
+  scr() { tmux capture-pane -p -t "$S" 2> /dev/null; }
+  until_seen() { for _ in $(seq 300); do scr | grep -q -- "$1" && return 0; sleep 0.2; done; return 1; }
+  tmux new-session -d -s "$S" -x 120 -y 40 -c "$HERE/../.." "env LC_ALL=C.UTF-8 TERM=screen-256color '$STRATA' \
+    --dockerfile tests/e2e/advice/ml-single/Dockerfile '$ADV/ml-single.docker.tar'; sleep 30"
+  if until_seen 'Findings ('; then
+    scr | grep -q 'adv .* Dockerfile advice (2)'; check "view: a Dockerfile advice group of 2" $? 0
+    tmux send-keys -t "$S" Tab
+    for _ in $(seq 20); do scr | grep -q '│ 2 pieces of Dockerfile advice' && break; tmux send-keys -t "$S" j; sleep 0.3; done
+    tmux send-keys -t "$S" Enter
+    for _ in $(seq 5); do scr | grep -q 'Advice layer-order' && break; tmux send-keys -t "$S" j; sleep 0.3; done
+    until_seen 'Advice layer-order'; check "view: the layer-order advice opens in the details pane" $? 0
+    until_seen "at tests/e2e/advice/ml-single/Dockerfile:$(grep -n '^RUN pip install -r' "$HERE/advice/ml-single/Dockerfile" | cut -d: -f1) "
+    check "view: it cites the pip install's line (grep -n)" $? 0
+    for _ in $(seq 5); do scr | grep -q 'Advice base-slimmer' && break; tmux send-keys -t "$S" k; sleep 0.3; done
+    until_seen "at tests/e2e/advice/ml-single/Dockerfile:$(grep -n '^FROM' "$HERE/advice/ml-single/Dockerfile" | cut -d: -f1) "
+    check "view: base-slimmer cites the FROM line" $? 0
+  else
+    fail "view: never opened: $(scr | tail -3)"
+  fi
+  tmux kill-session -t "$S" 2> /dev/null
+fi
+
 finish "e2e advice"

@@ -102,7 +102,7 @@ static void test_groups_shape(void **state)
     load(&l);
     const struct model *m = &l.img.model;
     struct fgroups g;
-    fgroups_build(&g, l.an, m);
+    fgroups_build(&g, l.an, m, NULL);
     char buf[4096];
 
     /* the secrets come first, whatever their size */
@@ -177,7 +177,7 @@ static void test_groups_empty(void **state)
     struct model m;
     model_init(&m);
     struct fgroups g;
-    fgroups_build(&g, NULL, &m);
+    fgroups_build(&g, NULL, &m, NULL);
     assert_int_equal(g.n, 1);
     assert_int_equal(g.v[0].first, 0);
     fgroups_free(&g);
