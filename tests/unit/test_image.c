@@ -1025,7 +1025,7 @@ static void sink_roundtrip(enum fx_format fmt, int outer, const char *name)
     std_image(&im, FX_PLAIN, FX_GZIP, FX_ZSTD);
     char *path = fx_write(&im, fmt, outer, g_dir, name);
     struct rec r1 = {0}, r2 = {0};
-    struct sink sinks[2] = {{&r1, rec_begin, rec_data, rec_end}, {&r2, rec_begin, rec_data, rec_end}};
+    struct sink sinks[2] = {{.ctx = &r1, .file_begin = rec_begin, .file_data = rec_data, .file_end = rec_end}, {.ctx = &r2, .file_begin = rec_begin, .file_data = rec_data, .file_end = rec_end}};
     r2.only = "/app/data.bin";
     struct image_opts o = {.sinks = sinks, .n_sinks = 2};
     struct image img;
@@ -1042,7 +1042,7 @@ static void sink_roundtrip(enum fx_format fmt, int outer, const char *name)
 
     /* one sink wanting a single file: the others are skipped, the model is the same */
     struct rec r3 = {.only = "/etc/old"};
-    struct sink one = {&r3, rec_begin, rec_data, rec_end};
+    struct sink one = {.ctx = &r3, .file_begin = rec_begin, .file_data = rec_data, .file_end = rec_end};
     struct image_opts o1 = {.sinks = &one, .n_sinks = 1};
     assert_int_equal(open_ok(&img, path, &o1), RC_OK);
     check_std_model(&img);
@@ -1053,7 +1053,7 @@ static void sink_roundtrip(enum fx_format fmt, int outer, const char *name)
 
     /* no_content: no sink is called at all */
     struct rec r4 = {0};
-    struct sink s4 = {&r4, rec_begin, rec_data, rec_end};
+    struct sink s4 = {.ctx = &r4, .file_begin = rec_begin, .file_data = rec_data, .file_end = rec_end};
     struct image_opts o2 = {.sinks = &s4, .n_sinks = 1, .no_content = 1};
     assert_int_equal(open_ok(&img, path, &o2), RC_OK);
     check_std_model(&img);
@@ -1096,7 +1096,7 @@ static void test_sinks_unused_blobs(void **state)
         char *path = fx_write(&im, FX_OCI_ARCHIVE, outer ? FX_GZIP : FX_PLAIN, g_dir,
                               outer ? "sink-multi.tar.gz" : "sink-multi.tar");
         struct rec r = {0};
-        struct sink sk = {&r, rec_begin, rec_data, rec_end};
+        struct sink sk = {.ctx = &r, .file_begin = rec_begin, .file_data = rec_data, .file_end = rec_end};
         struct image_opts o = {.platform = "linux/amd64", .sinks = &sk, .n_sinks = 1};
         struct image img;
         assert_int_equal(open_ok(&img, path, &o), RC_OK);
@@ -1539,7 +1539,7 @@ static void open_pax_layer(const char *records, const char *name, int want_damag
             char *nm = fx_printf("%s-%d-%d.tar", name, outer, nc);
             char *p = fx_write(&im, FX_OCI_ARCHIVE, outer ? FX_GZIP : FX_PLAIN, g_dir, nm);
             struct rec r = {0};
-            struct sink sk = {&r, rec_begin, rec_data, rec_end};
+            struct sink sk = {.ctx = &r, .file_begin = rec_begin, .file_data = rec_data, .file_end = rec_end};
             struct image_opts o = {.no_content = nc, .sinks = &sk, .n_sinks = 1};
             if (want_damaged) {
                 expect_partial(p, &o, 2, "corrupt tar header", NULL);

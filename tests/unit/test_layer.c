@@ -129,7 +129,7 @@ static struct outcome read_blob(const char *path, size_t bufsz, const struct fil
     unsigned char *buf = xmalloc(bufsz);
     struct layer_src src = {.fd = fd, .off = 0, .len = (uint64_t)st.st_size, .buf = buf, .bufsz = bufsz};
     struct keep k = {.cur = -1, .f = f};
-    struct sink s = {&k, keep_begin, keep_data, keep_end};
+    struct sink s = {.ctx = &k, .file_begin = keep_begin, .file_data = keep_data, .file_end = keep_end};
     struct image_opts o = {.sinks = &s, .n_sinks = 1};
     struct model m;
     model_init(&m);
