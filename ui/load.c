@@ -286,9 +286,11 @@ int load_wait(struct loader *l)
         draw_loading(l, lines, cols);
         int t0 = ui_now_ms();
         int k = getch();
-        if (k == 'q')
+        /* once a key has been typed ahead for the view (a search "/jar", say), the ones after it
+         * belong to it too, in order, q included: only a key typed first acts on this screen */
+        if (k == 'q' && n_early == 0)
             return 1;
-        if (k != ERR && preview_key(l, k, lines))
+        if (k != ERR && n_early == 0 && preview_key(l, k, lines))
             continue;   /* moved the preview's selection: not replayed to the view */
         if (k == ERR && ui_now_ms() - t0 < 10 && errno != EINTR) {
             if (++fast_errs > 200)

@@ -71,7 +71,7 @@ check "k answers while loading" seek wait_for seek "row 14 of 15: layer 12 "
 check "still loading after the keys (no tree yet)" seek not_on_screen seek "Files after layer"
 touch "$GO"
 check "the view once every layer is read" seek wait_for seek "Files after layer"
-check "the view's layers pane replaces the preview" seek on_screen seek "Layers (15, 14 with files)"
+check "the view's layers pane replaces the preview" seek on_screen seek "Layers (15, 14 with files"
 check "RUN text shown once analysed" seek on_screen seek "RUN cp /somefile"
 t send-keys -t seek q
 check "q quits the view" seek wait_for seek "STRATA-EXITED"
@@ -109,7 +109,7 @@ check "streamed: progress shows bytes read" stream on_screen stream "reading "
 check "streamed: no layer list before the manifest" stream not_on_screen stream "Layers ("
 touch "$GO2"
 check "streamed: the view once the stream ends" stream wait_for stream "Files after layer"
-check "streamed: the same layers as the file" stream on_screen stream "Layers (15, 14 with files)"
+check "streamed: the same layers as the file" stream on_screen stream "Layers (15, 14 with files"
 t send-keys -t stream q
 check "streamed: q quits the view" stream wait_for stream "STRATA-EXITED"
 wait "$WRITER" 2>/dev/null
