@@ -51,12 +51,8 @@ static void put_line(advice_put_fn put, void *ctx, size_t indent, const char *fm
 {
     va_list ap;
     va_start(ap, fmt);
-    char *s = NULL;
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
+    char *s = xvasprintf(fmt, ap);
     va_end(ap);
-    if (!s)
-        die("out of memory");
     put(ctx, indent, s);
     free(s);
 }

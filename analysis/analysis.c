@@ -25,9 +25,7 @@ void analysis_warn(struct analysis *a, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *s = NULL;
-    if (vasprintf(&s, fmt, ap) < 0)
-        die("out of memory");
+    char *s = xvasprintf(fmt, ap);
     va_end(ap);
     a->warnings = xreallocarray(a->warnings, a->n_warnings + 1, sizeof *a->warnings);
     a->warnings[a->n_warnings++] = s;

@@ -103,12 +103,8 @@ static void tw_put(struct tw *t, size_t indent, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *s = NULL;
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
+    char *s = xvasprintf(fmt, ap);
     va_end(ap);
-    if (!s)
-        die("out of memory");
     tw_write(t, indent, s);
     free(s);
 }

@@ -19,6 +19,8 @@ void *xreallocarray(void *p, size_t n, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* the same from a va_list (the caller's va_start/va_end around it) */
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Called once before die() prints; the UI uses it to endwin(). */
 void util_set_die_hook(void (*hook)(void));
