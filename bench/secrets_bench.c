@@ -17,6 +17,14 @@
  * The text: "files" of 2 KB to 256 KB of C and Python source, YAML/INI config, CSV rows, web
  * logs with URLs and JSON, with words like key/token/secret/password as such text has them,
  * and one planted secret every ~2 MB. Prints MB/s (1 MB = 10^6 bytes) and the hit count.
+ * Then the same for config-style keyword-dense text, the shape `bench/gzip_images.py config`
+ * writes into the bench's config image: `name = value` lines with a secret keyword in every
+ * name (db_password_ttl = ${DB_PASSWORD_TTL}), values that are not secrets (placeholders,
+ * numbers, paths, booleans), the odd comment and section header, files of 2 KiB to 1 MiB
+ * starting at a line, one in 50 with a planted password first.
+ *
+ *   /tmp/secrets_bench 200 config scans only the config-style text (the generated text and the
+ *                                 config text are each MB megabytes; -DWITH_HS times the last).
  *
  *   /tmp/secrets_bench 200 LIST   scans instead the files named in LIST (one path a line, e.g.
  *                                 `find /usr/lib/python3.11 /usr/include -name '*.[ch]' -o
@@ -27,6 +35,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <time.h>
 
@@ -122,6 +131,78 @@ static const char *const planted[] = {
     "api_key = \"Zk29fLq81mNc0pXw7RtY\"\n",
 };
 
+/* ---- config-style text: bench/gzip_images.py's config_text, the same vocabulary ---- */
+
+static const char *const cfg_keywords[] = {
+    "password", "passwd", "secret", "token", "api_key", "apikey", "auth", "credentials",
+    "private_key", "access_key", "client_secret", "session_token", "key",
+};
+static const char *const cfg_words[] = {
+    "db", "cache", "redis", "smtp", "ldap", "oauth", "admin", "service", "backend", "proxy",
+    "queue", "mail", "billing", "search", "metrics", "upload", "storage", "worker", "web", "api",
+};
+static const char *const cfg_suffix[] = {
+    "min_length", "ttl", "timeout", "rotation_days", "file", "header", "max_age", "enabled",
+    "length", "retries", "path", "env", "hash_rounds", "expiry", "algorithm", "cache_size",
+};
+/* '#' stands for a number, '@' for the line's name in upper case */
+static const char *const cfg_values[] = {
+    "${@}", "#", "#s", "/run/secrets/@", "true", "false", "X-@", "<changeme>", "sha256",
+    "{{ .Values.@ }}", "#", "ENC[@]",
+};
+#define PICK(a) (a)[rnd(sizeof(a) / sizeof((a)[0]))]
+
+static char *config_line(char *p)
+{
+    uint32_t r = rnd(1000);
+    if (r < 20) {
+        p = put(p, "["), p = put(p, PICK(cfg_words)), p = put(p, ".");
+        p = put(p, PICK(cfg_words)), p = put(p, "]\n");
+        return p;
+    }
+    if (r < 50) {
+        p = put(p, "# the "), p = put(p, PICK(cfg_keywords)), p = put(p, " of the ");
+        p = put(p, PICK(cfg_words)), p = put(p, " service comes from the environment\n");
+        return p;
+    }
+    char name[96], *n = name;
+    n = put(n, PICK(cfg_words)), *n++ = '_', n = put(n, PICK(cfg_keywords)), *n++ = '_';
+    n = put(n, PICK(cfg_suffix)), *n = '\0';
+    if (rnd(10) < 3)
+        p = put(p, "  ");
+    p = put(p, name), p = put(p, " = ");
+    for (const char *v = PICK(cfg_values); *v; v++) {
+        if (*v == '#') {
+            p += sprintf(p, "%u", 1 + rnd(99999));
+        } else if (*v == '@') {
+            for (const char *c = name; *c; c++)
+                *p++ = *c >= 'a' && *c <= 'z' ? (char)(*c - 32) : *c;
+        } else {
+            *p++ = *v;
+        }
+    }
+    *p++ = '\n';
+    return p;
+}
+
+/* Files of 2 KiB to 1 MiB (2048 * 512^u, as gzip_images.py draws them), whole lines. */
+static char *config_text(char *p, char *text, size_t target, size_t *offs, size_t *nfiles,
+                         size_t cap)
+{
+    while ((size_t)(p - text) < target && *nfiles + 1 < cap) {
+        offs[(*nfiles)++] = (size_t)(p - text);
+        size_t fsize = (size_t)(2048.0 * pow(512.0, rnd(1u << 20) / (double)(1u << 20)));
+        if (fsize > SECRETS_CONTENT_CAP)
+            fsize = SECRETS_CONTENT_CAP;
+        if (*nfiles % 50 == 8)
+            p = put(p, "smtp_password = \"Zk29fLq81mNc0pXw7RtYb3nch\"\n");
+        char *end = p + fsize;
+        while (p < end)
+            p = config_line(p);
+    }
+    return p;
+}
+
 /* Thread CPU time: the machine is shared (2 cores, builds and tests running beside), and time
  * spent descheduled is not the scanner's. */
 static double now(void)
@@ -213,15 +294,37 @@ static void bench_hs(const char *text, const size_t *offs, size_t nfiles, size_t
 }
 #endif
 
+/* Best of 5 passes over every file; prints one line for the corpus. */
+static void bench_scan(const char *what, const char *text, const size_t *offs, size_t nfiles)
+{
+    size_t total = offs[nfiles], hits = 0;
+    struct secret_scanner *s = secrets_new();
+    double best = 1e9;
+    for (int rep = 0; rep < 5; rep++) {
+        hits = 0;
+        double t0 = now();
+        for (size_t f = 0; f < nfiles; f++)
+            secrets_scan_content(s, "/app/src/file.txt", text + offs[f], offs[f + 1] - offs[f],
+                                 count_hit, &hits);
+        double dt = now() - t0;
+        if (dt < best)
+            best = dt;
+    }
+    printf("secrets_scan_content%s: %.1f MB in %zu files, %.3f s CPU, %.0f MB/s, %zu hits\n",
+           what, total / 1e6, nfiles, best, total / best / 1e6, hits);
+    secrets_free(s);
+}
+
 int main(int argc, char **argv)
 {
     size_t target = (argc > 1 ? (size_t)atol(argv[1]) : 200) * 1000000;
-    char *text = malloc(target + 600000);
+    int config_only = argc > 2 && strcmp(argv[2], "config") == 0;
+    char *text = malloc(target + SECRETS_CONTENT_CAP + 600000);
     size_t cap = target / 100 + 16, nfiles = 0;
     size_t *offs = malloc(cap * sizeof *offs);
     char *p = text;
     size_t next_plant = 2000000;
-    FILE *list = argc > 2 ? fopen(argv[2], "r") : NULL;
+    FILE *list = argc > 2 && !config_only ? fopen(argv[2], "r") : NULL;
     char path[4096];
     while (list && fgets(path, sizeof path, list) && (size_t)(p - text) < target &&
            nfiles + 1 < cap) {
@@ -239,7 +342,7 @@ int main(int argc, char **argv)
     }
     if (list)
         fclose(list);
-    while (!list && (size_t)(p - text) < target && nfiles + 1 < cap) {
+    while (!list && !config_only && (size_t)(p - text) < target && nfiles + 1 < cap) {
         offs[nfiles++] = (size_t)(p - text);
         size_t fsize = 2048u << rnd(8);             /* 2 KB … 256 KB */
         int kind = (int)rnd(5);
@@ -253,28 +356,19 @@ int main(int argc, char **argv)
         }
     }
     offs[nfiles] = (size_t)(p - text);
-    size_t total = offs[nfiles];
+    if (nfiles)
+        bench_scan("", text, offs, nfiles);
 
-    struct secret_scanner *s = secrets_new();
-    size_t hits = 0;
-    double best = 1e9;
-    for (int rep = 0; rep < 5; rep++) {
-        hits = 0;
-        double t0 = now();
-        for (size_t f = 0; f < nfiles; f++)
-            secrets_scan_content(s, "/app/src/file.txt", text + offs[f], offs[f + 1] - offs[f],
-                                 count_hit, &hits);
-        double dt = now() - t0;
-        if (dt < best)
-            best = dt;
+    if (!list) {
+        /* config-style keyword-dense text, the same amount, after the generated text or alone */
+        nfiles = 0;
+        p = config_text(text, text, target, offs, &nfiles, cap);
+        offs[nfiles] = (size_t)(p - text);
+        bench_scan(" (config-style)", text, offs, nfiles);
     }
-    printf("secrets_scan_content: %.1f MB in %zu files, %.3f s CPU, %.0f MB/s, %zu hits\n",
-           total / 1e6, nfiles, best, total / best / 1e6, hits);
-
-    secrets_free(s);
 #ifdef WITH_HS
-    bench_hs(text, offs, nfiles, total, 0);
-    bench_hs(text, offs, nfiles, total, 1);
+    bench_hs(text, offs, nfiles, offs[nfiles], 0);
+    bench_hs(text, offs, nfiles, offs[nfiles], 1);
 #endif
     free(offs);
     free(text);
