@@ -93,6 +93,7 @@ lint:
 	@! grep -rn 'curses.h' src analysis || { echo "curses.h under src/ or analysis/"; exit 1; }
 	@! grep -rn '#include "ui/\|#include "analysis/' src --exclude=main.c || { echo "src/ includes analysis/ or ui/ (only main.c wires them)"; exit 1; }
 	@! grep -rn '#include "ui/' analysis || { echo "analysis/ includes ui/"; exit 1; }
+	@bash scripts/check-layers.sh
 
 bench: all
 	bash bench/run.sh

@@ -33,13 +33,7 @@ struct buf { char *s; size_t len, cap; };
 
 static void buf_addn(struct buf *b, const char *s, size_t n)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        b->s = xrealloc(b->s, cap);
-        b->cap = cap;
-    }
+    ARR_GROW(b->s, b->cap, b->len, n + 1);
     memcpy(b->s + b->len, s, n);
     b->len += n;
     b->s[b->len] = 0;
@@ -189,10 +183,7 @@ static void split_words(const char *s, char escape, char ***out, size_t *n)
                 buf_addc(&w, *p);
             }
         }
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 4;
-            *out = xreallocarray(*out, cap, sizeof **out);
-        }
+        ARR_GROW(*out, cap, *n, 1);
         (*out)[(*n)++] = buf_take(&w);
     }
 }
@@ -365,7 +356,7 @@ static size_t find_markers(const char *s, struct marker *m, size_t max)
 struct parser {
     struct dockerfile *df;
     struct errbuf *err;
-    size_t cap_ins, cap_stages;
+    size_t cap_ins, cap_stages, cap_senv;
     char **gvars; size_t n_gvars, cap_gvars;   /* global ARG defaults (before the first FROM) */
     char **vars; size_t n_vars, cap_vars;      /* the current stage's ARG and ENV values */
     /* per stage, its ENV values: a stage built FROM an earlier one inherits them (they are in
@@ -375,10 +366,7 @@ struct parser {
 
 static void vars_push(char ***v, size_t *n, size_t *cap, const char *name, const char *val)
 {
-    if (*n == *cap) {
-        *cap = *cap ? *cap * 2 : 16;
-        *v = xreallocarray(*v, *cap, sizeof **v);
-    }
+    ARR_GROW(*v, *cap, *n, 1);
     (*v)[(*n)++] = xasprintf("%s=%s", name, val);
 }
 
@@ -472,13 +460,8 @@ static int open_stage(struct parser *P, struct df_instr *in)
     struct dockerfile *df = P->df;
     if (in->argc != 1 && !(in->argc == 3 && strcasecmp(in->argv[1], "AS") == 0))
         return fail(P, in->line, "FROM takes an image and an optional AS name (%s)", in->args);
-    if (df->n_stages == P->cap_stages) {
-        size_t old = P->cap_stages;
-        P->cap_stages = P->cap_stages ? P->cap_stages * 2 : 4;
-        df->stages = xreallocarray(df->stages, P->cap_stages, sizeof *df->stages);
-        P->senv = xreallocarray(P->senv, P->cap_stages, sizeof *P->senv);
-        memset(P->senv + old, 0, (P->cap_stages - old) * sizeof *P->senv);
-    }
+    ARR_GROW(df->stages, P->cap_stages, df->n_stages, 1);
+    ARR_GROW0(P->senv, P->cap_senv, df->n_stages, 1);
     struct df_stage *st = &df->stages[df->n_stages];
     memset(st, 0, sizeof *st);
     st->base = xstrdup(in->argv[0]);
@@ -604,10 +587,7 @@ static int finish_instruction(struct parser *P, struct df_instr *in)
 static struct df_instr *new_instr(struct parser *P, int line)
 {
     struct dockerfile *df = P->df;
-    if (df->n_ins == P->cap_ins) {
-        P->cap_ins = P->cap_ins ? P->cap_ins * 2 : 32;
-        df->ins = xreallocarray(df->ins, P->cap_ins, sizeof *df->ins);
-    }
+    ARR_GROW(df->ins, P->cap_ins, df->n_ins, 1);
     struct df_instr *in = &df->ins[df->n_ins++];
     memset(in, 0, sizeof *in);
     in->line = in->end_line = line;

@@ -45,9 +45,9 @@ void model_init(struct model *m)
     m->cap_paths = 1024;
     m->paths = xcalloc(m->cap_paths, sizeof *m->paths);
     m->n_paths = 2;                       /* 0: none, 1: root */
-    m->cap_entries = 1024;
+    m->cap_entries = m->cap_ext = 1024;
     m->entries = xcalloc(m->cap_entries, sizeof *m->entries);
-    m->ext = xcalloc(m->cap_entries, sizeof *m->ext);
+    m->ext = xcalloc(m->cap_ext, sizeof *m->ext);
     m->n_entries = 1;
     child_grow(m);
 }
@@ -89,10 +89,7 @@ static uint32_t child_get(struct model *m, uint32_t parent, const char *name, si
         return n;
     if (m->n_paths == UINT32_MAX)
         die("too many paths");
-    if (m->n_paths == m->cap_paths) {
-        m->cap_paths *= 2;
-        m->paths = xreallocarray(m->paths, m->cap_paths, sizeof *m->paths);
-    }
+    ARR_GROW(m->paths, m->cap_paths, m->n_paths, 1);
     n = m->n_paths++;
     m->paths[n] = (struct path_node){parent, 0, m->paths[parent].first_child, nm};
     m->paths[parent].first_child = n;
@@ -173,10 +170,7 @@ uint32_t model_lookup(const struct model *m, const char *path)
 
 uint32_t model_blob_begin(struct model *m)
 {
-    if (m->n_blobs == m->cap_blobs) {
-        m->cap_blobs = m->cap_blobs ? m->cap_blobs * 2 : 16;
-        m->blobs = xreallocarray(m->blobs, m->cap_blobs, sizeof *m->blobs);
-    }
+    ARR_GROW(m->blobs, m->cap_blobs, m->n_blobs, 1);
     uint32_t b = m->n_blobs++;
     m->blobs[b].first_entry = m->n_entries;
     m->blobs[b].n_entries = 0;
@@ -187,11 +181,8 @@ static uint32_t entry_new(struct model *m)
 {
     if (m->n_entries == UINT32_MAX)
         die("too many entries");
-    if (m->n_entries == m->cap_entries) {
-        m->cap_entries = m->cap_entries < (1u << 30) ? m->cap_entries * 2 : UINT32_MAX;
-        m->entries = xreallocarray(m->entries, m->cap_entries, sizeof *m->entries);
-        m->ext = xreallocarray(m->ext, m->cap_entries, sizeof *m->ext);
-    }
+    ARR_GROW(m->entries, m->cap_entries, m->n_entries, 1);
+    ARR_GROW(m->ext, m->cap_ext, m->n_entries, 1);
     return m->n_entries++;
 }
 
@@ -245,10 +236,7 @@ static void hide_below(struct stack_state *st, uint32_t path, uint16_t layer, in
     struct model *m = st->m;
     size_t sp = 0;
     for (uint32_t c = m->paths[path].first_child; c; c = m->paths[c].next_sibling) {
-        if (sp == st->dfs_cap) {
-            st->dfs_cap = st->dfs_cap ? st->dfs_cap * 2 : 256;
-            st->dfs = xreallocarray(st->dfs, st->dfs_cap, sizeof *st->dfs);
-        }
+        ARR_GROW(st->dfs, st->dfs_cap, sp, 1);
         st->dfs[sp++] = c;
     }
     while (sp) {
@@ -256,10 +244,7 @@ static void hide_below(struct stack_state *st, uint32_t path, uint16_t layer, in
         if (st->top[n])
             hide(st, st->top[n], layer, deleted);
         for (uint32_t c = m->paths[n].first_child; c; c = m->paths[c].next_sibling) {
-            if (sp == st->dfs_cap) {
-                st->dfs_cap *= 2;
-                st->dfs = xreallocarray(st->dfs, st->dfs_cap, sizeof *st->dfs);
-            }
+            ARR_GROW(st->dfs, st->dfs_cap, sp, 1);
             st->dfs[sp++] = c;
         }
     }
@@ -347,11 +332,9 @@ int model_stack(struct model *m, const uint32_t *blob_of_layer, uint32_t n)
         return RC_FATAL;
     }
     m->budget_held += cost;
-    if (m->n_entries + copies > m->cap_entries) {    /* exactly, not doubled */
-        m->cap_entries = (uint32_t)(m->n_entries + copies);
-        m->entries = xreallocarray(m->entries, m->cap_entries, sizeof *m->entries);
-        m->ext = xreallocarray(m->ext, m->cap_entries, sizeof *m->ext);
-    }
+    /* exactly, not doubled: the copies are charged to the budget */
+    ARR_RESERVE(m->entries, m->cap_entries, m->n_entries, copies);
+    ARR_RESERVE(m->ext, m->cap_ext, m->n_entries, copies);
     for (uint32_t i = 1; i < m->n_entries; i++) {
         m->entries[i].flags |= EF_UNUSED;
     }

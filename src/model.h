@@ -82,14 +82,14 @@ struct layer_stats {
 
 struct model {
     struct strpool names;
-    struct path_node *paths;  uint32_t n_paths, cap_paths;
+    struct path_node *paths;  uint32_t n_paths;  size_t cap_paths;
     uint32_t *path_first;     /* per path: first entry of its chain (stacked order), 0 = none */
     uint32_t *path_final;     /* per path: entry visible in the final filesystem, 0 = none */
     uint64_t *path_final_size;/* per path: final bytes of its visible subtree */
     uint32_t *path_final_files;
-    struct entry *entries;    uint32_t n_entries, cap_entries;
-    struct entry_ext *ext;
-    struct blob *blobs;       uint32_t n_blobs, cap_blobs;
+    struct entry *entries;    uint32_t n_entries;  size_t cap_entries;
+    struct entry_ext *ext;    size_t cap_ext;      /* as many as entries */
+    struct blob *blobs;       uint32_t n_blobs;  size_t cap_blobs;
     struct layer_stats *layers; uint32_t n_layers;
     uint32_t *child_slots; size_t n_child_slots, child_used;   /* (parent, name) -> node */
     int stacked;

@@ -65,11 +65,7 @@ uint32_t strpool_intern(struct strpool *p, const char *s, size_t len)
     }
     if (p->len + len + 1 > UINT32_MAX)
         die("more than 4 GiB of names");
-    if (p->len + len + 1 > p->cap) {
-        while (p->len + len + 1 > p->cap)
-            p->cap *= 2;
-        p->buf = xrealloc(p->buf, p->cap);
-    }
+    ARR_GROW(p->buf, p->cap, p->len, len + 1);
     uint32_t off = (uint32_t)p->len;
     memcpy(p->buf + off, s, len);
     p->buf[off + len] = 0;

@@ -156,10 +156,7 @@ static int is_zero(const unsigned char *h)
 
 static void set_str(char **dst, size_t *cap, const char *s, size_t n)
 {
-    if (n + 1 > *cap) {
-        *cap = n + 1 > 256 ? n + 1 : 256;
-        *dst = xrealloc(*dst, *cap);
-    }
+    ARR_GROW(*dst, *cap, 0, n + 1);
     memcpy(*dst, s, n);
     (*dst)[n] = 0;
 }

@@ -57,6 +57,69 @@ void *xreallocarray(void *p, size_t n, size_t size)
     return xrealloc(p, n * size);
 }
 
+enum { GROW_DOUBLE = 1, GROW_ZERO = 2, GROW_TRY = 4 };
+
+/* The new capacity, or 0 when n + k elements of size bytes cannot be counted in a size_t. */
+static size_t grow_cap(size_t cap, size_t n, size_t k, size_t size, int how)
+{
+    size_t max = SIZE_MAX / size;
+    if (n > max || k > max - n)
+        return 0;
+    size_t want = n + k;
+    if (how & GROW_DOUBLE) {
+        size_t dbl = cap <= max / 2 ? cap * 2 : max;
+        if (want < dbl)
+            want = dbl;
+        if (want < UTIL_GROW_MIN)
+            want = UTIL_GROW_MIN;
+    }
+    return want;
+}
+
+static void *grow(void *p, size_t *cap, size_t n, size_t k, size_t size, int how)
+{
+    if (!size)
+        die("util_grow: element size 0");
+    if (n <= *cap && k <= *cap - n)
+        return p;
+    size_t nc = grow_cap(*cap, n, k, size, how);
+    if (!nc) {
+        if (how & GROW_TRY)
+            return NULL;
+        die("allocation overflow (%zu + %zu x %zu)", n, k, size);
+    }
+    void *q = realloc(p, nc * size);
+    if (!q) {
+        if (how & GROW_TRY)
+            return NULL;
+        die("out of memory (%zu x %zu bytes)", nc, size);
+    }
+    if (how & GROW_ZERO)
+        memset((char *)q + *cap * size, 0, (nc - *cap) * size);
+    *cap = nc;
+    return q;
+}
+
+void *util_grow(void *p, size_t *cap, size_t n, size_t k, size_t size)
+{
+    return grow(p, cap, n, k, size, GROW_DOUBLE);
+}
+
+void *util_grow0(void *p, size_t *cap, size_t n, size_t k, size_t size)
+{
+    return grow(p, cap, n, k, size, GROW_DOUBLE | GROW_ZERO);
+}
+
+void *util_reserve(void *p, size_t *cap, size_t n, size_t k, size_t size)
+{
+    return grow(p, cap, n, k, size, 0);
+}
+
+void *util_grow_try(void *p, size_t *cap, size_t n, size_t k, size_t size)
+{
+    return grow(p, cap, n, k, size, GROW_DOUBLE | GROW_TRY);
+}
+
 char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
 
 char *xstrndup(const char *s, size_t n)

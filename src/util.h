@@ -16,6 +16,30 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 void *xreallocarray(void *p, size_t n, size_t size);
+/* Growable arrays, the one place their growth is written: room for n + k elements of `size`
+ * bytes in p, whose allocation holds *cap of them. When n + k <= *cap, p comes back untouched;
+ * otherwise p is reallocated to max(n + k, 2 * *cap, UTIL_GROW_MIN) elements and *cap updated.
+ * p NULL with *cap 0 starts an array. An element count or byte size past SIZE_MAX dies (the
+ * x*alloc rule), as does running out of memory. size is never 0.
+ *
+ *   struct item *v = NULL; size_t n = 0, cap = 0;
+ *   ARR_GROW(v, cap, n, 1);          // type-checked: cap must be a size_t, size is sizeof *v
+ *   v[n++] = item;
+ *
+ * util_grow0 zeroes the elements it adds (from the old *cap to the new), util_reserve grows to
+ * exactly n + k (no doubling: for a charged one-off reservation), util_grow_try returns NULL
+ * instead of dying (p and *cap untouched; it never returns NULL when n + k <= *cap and p is
+ * set). An array whose pointer is freed and reset to NULL must have its cap reset to 0. */
+#define UTIL_GROW_MIN 16
+void *util_grow(void *p, size_t *cap, size_t n, size_t k, size_t size);
+void *util_grow0(void *p, size_t *cap, size_t n, size_t k, size_t size);
+void *util_reserve(void *p, size_t *cap, size_t n, size_t k, size_t size);
+void *util_grow_try(void *p, size_t *cap, size_t n, size_t k, size_t size);
+/* XXX: function-like macros, against the house rule, because they are the type check: &(cap)
+ * must be a size_t *, and the element size comes from the pointer itself. */
+#define ARR_GROW(p, cap, n, k) ((p) = util_grow((p), &(cap), (n), (k), sizeof *(p)))
+#define ARR_GROW0(p, cap, n, k) ((p) = util_grow0((p), &(cap), (n), (k), sizeof *(p)))
+#define ARR_RESERVE(p, cap, n, k) ((p) = util_reserve((p), &(cap), (n), (k), sizeof *(p)))
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,5 +1,6 @@
 /* test_util.c: the escaping every name from an image goes through before it is printed
- * (util_escape) and the JSON writer's escaping of the same characters (jsonout_dumpf). */
+ * (util_escape), the JSON writer's escaping of the same characters (jsonout_dumpf), and the one
+ * growable-array helper (util_grow and its macros). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -87,12 +88,122 @@ static void test_json_escapes_bidi_and_c1(void **state)
     free(s);
 }
 
+/* From nothing: the first growth gives UTIL_GROW_MIN, then the capacity doubles, and the
+ * elements already written survive every move. */
+static void test_grow_from_empty_and_doubling(void **state)
+{
+    (void)state;
+    uint32_t *v = NULL;
+    size_t n = 0, cap = 0;
+    ARR_GROW(v, cap, n, 0);                    /* nothing asked, nothing allocated */
+    assert_null(v);
+    assert_int_equal(cap, 0);
+    size_t caps_seen = 0, last = 0;
+    for (uint32_t i = 0; i < 1000; i++) {
+        ARR_GROW(v, cap, n, 1);
+        assert_true(cap >= n + 1);
+        if (cap != last) {
+            assert_int_equal(cap, last ? last * 2 : UTIL_GROW_MIN);
+            caps_seen++;
+            last = cap;
+        }
+        v[n++] = i * 3;
+    }
+    assert_int_equal(cap, 1024);
+    assert_int_equal(caps_seen, 7);            /* 16 32 64 128 256 512 1024 */
+    for (uint32_t i = 0; i < 1000; i++)
+        assert_int_equal(v[i], i * 3);
+    /* enough room: the same pointer back */
+    uint32_t *same = v;
+    ARR_GROW(v, cap, n, 24);
+    assert_ptr_equal(v, same);
+    assert_int_equal(cap, 1024);
+    /* a big step goes straight to what is needed */
+    ARR_GROW(v, cap, n, 5000);
+    assert_int_equal(cap, 6000);
+    assert_int_equal(v[999], 2997);
+    free(v);
+}
+
+/* A byte buffer (string building) and the exact reservation. */
+static void test_grow_bytes_and_reserve(void **state)
+{
+    (void)state;
+    char *s = NULL;
+    size_t len = 0, cap = 0;
+    const char *parts[] = {"usr", "/", "share", "/", "doc"};
+    for (size_t i = 0; i < 5; i++) {
+        size_t pl = strlen(parts[i]);
+        ARR_GROW(s, cap, len, pl + 1);
+        memcpy(s + len, parts[i], pl + 1);
+        len += pl;
+    }
+    assert_string_equal(s, "usr/share/doc");
+    assert_int_equal(cap, UTIL_GROW_MIN);
+    free(s);
+
+    uint64_t *r = NULL;
+    size_t rc = 0;
+    ARR_RESERVE(r, rc, 0, 3);
+    assert_int_equal(rc, 3);                   /* exactly, no minimum */
+    ARR_RESERVE(r, rc, 3, 2);
+    assert_int_equal(rc, 5);
+    ARR_RESERVE(r, rc, 1, 2);                  /* already room */
+    assert_int_equal(rc, 5);
+    free(r);
+}
+
+/* util_grow0: every element it adds is zero, the ones before are kept. */
+static void test_grow_zeroes(void **state)
+{
+    (void)state;
+    int *v = NULL;
+    size_t cap = 0;
+    ARR_GROW0(v, cap, 0, 10);
+    assert_int_equal(cap, UTIL_GROW_MIN);
+    for (size_t i = 0; i < cap; i++)
+        assert_int_equal(v[i], 0);
+    for (size_t i = 0; i < cap; i++)
+        v[i] = -1;
+    size_t old = cap;
+    ARR_GROW0(v, cap, old, 1);
+    assert_int_equal(cap, 2 * old);
+    for (size_t i = 0; i < cap; i++)
+        assert_int_equal(v[i], i < old ? -1 : 0);
+    free(v);
+}
+
+/* A count whose bytes do not fit in a size_t is refused, never wrapped into a small
+ * allocation; the array is left as it was. (util_grow dies at the same point.) */
+static void test_grow_refuses_overflow(void **state)
+{
+    (void)state;
+    uint64_t *v = NULL;
+    size_t cap = 0;
+    v = util_grow_try(v, &cap, 0, 4, sizeof *v);
+    assert_non_null(v);
+    v[3] = 7;
+    size_t keep = cap;
+    /* n + k wraps around */
+    assert_null(util_grow_try(v, &cap, SIZE_MAX - 1, 4, sizeof *v));
+    /* n + k fits, its bytes do not */
+    assert_null(util_grow_try(v, &cap, SIZE_MAX / sizeof *v, 1, sizeof *v));
+    assert_null(util_grow_try(v, &cap, 4, SIZE_MAX / 8 + 1, sizeof *v));
+    assert_int_equal(cap, keep);
+    assert_int_equal(v[3], 7);
+    free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escape_c0_and_invalid),
         cmocka_unit_test(test_escape_bidi_and_c1),
         cmocka_unit_test(test_json_escapes_bidi_and_c1),
+        cmocka_unit_test(test_grow_from_empty_and_doubling),
+        cmocka_unit_test(test_grow_bytes_and_reserve),
+        cmocka_unit_test(test_grow_zeroes),
+        cmocka_unit_test(test_grow_refuses_overflow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
