@@ -24,7 +24,7 @@ void image_warn(struct image *img, const char *fmt, ...)
     char buf[600], esc[1200];
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    img->warnings = xreallocarray(img->warnings, img->n_warnings + 1, sizeof *img->warnings);
+    ARR_GROW(img->warnings, img->cap_warnings, img->n_warnings, 1);
     img->warnings[img->n_warnings++] = xstrdup(util_escape(buf, esc, sizeof esc));   /* names from the image */
 }
 

@@ -79,7 +79,7 @@ struct image_opts {
 struct image {
     char *source;          /* as given on the command line */
     enum image_format format;
-    char **tags; size_t n_tags;
+    char **tags; size_t n_tags, cap_tags;
     char *os, *arch, *variant;
     char *config_digest;
     char *config_json;     /* the config as read, for analysis (labels, user, …) */
@@ -89,10 +89,10 @@ struct image {
     char *user, *workdir, *cmd, *entrypoint;   /* "" if unset; cmd/entrypoint as JSON arrays */
     struct history_item *history; size_t n_history;
     struct image_layer *layers; size_t n_layers;
-    struct platform *platforms; size_t n_platforms;   /* what a multi-platform index offers */
+    struct platform *platforms; size_t n_platforms, cap_platforms;   /* what a multi-platform index offers */
     uint32_t *blob_layer;  /* blob index -> layer index (first use), UINT32_MAX if unused */
     struct model model;
-    char **warnings; size_t n_warnings;
+    char **warnings; size_t n_warnings, cap_warnings;
     int partial;           /* a layer is damaged: figures cover what could be read (layers[].error) */
     struct errbuf err;
     uint64_t budget_held;  /* bytes of the metadata budget (src/budget.h) the above hold */

@@ -10,13 +10,14 @@
 static void str_list(json_t *arr, char ***out, size_t *n)
 {
     size_t i;
+    size_t cap = 0;            /* 0 is safe for a list already begun: it only grows sooner */
     json_t *v;
     if (!json_is_array(arr))
         return;
     json_array_foreach(arr, i, v) {
         if (!json_is_string(v))
             continue;
-        *out = xreallocarray(*out, *n + 1, sizeof **out);
+        ARR_GROW(*out, cap, *n, 1);
         (*out)[(*n)++] = xstrdup(json_string_value(v));
     }
 }

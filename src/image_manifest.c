@@ -72,7 +72,7 @@ void manifest_add_tag(struct image *img, const char *t)
     for (size_t i = 0; i < img->n_tags; i++)
         if (strcmp(img->tags[i], t) == 0)
             return;
-    img->tags = xreallocarray(img->tags, img->n_tags + 1, sizeof *img->tags);
+    ARR_GROW(img->tags, img->cap_tags, img->n_tags, 1);
     img->tags[img->n_tags++] = xstrdup(t);
 }
 
@@ -136,7 +136,7 @@ int manifest_platform_match(const char *want, const char *os, const char *arch, 
 
 static void platform_add(struct image *img, const char *os, const char *ar, const char *va, const char *dg)
 {
-    img->platforms = xreallocarray(img->platforms, img->n_platforms + 1, sizeof *img->platforms);
+    ARR_GROW(img->platforms, img->cap_platforms, img->n_platforms, 1);
     img->platforms[img->n_platforms++] = (struct platform){xstrdup(os), xstrdup(ar), xstrdup(va ? va : ""),
                                                            xstrdup(dg ? dg : "")};
 }
@@ -158,8 +158,8 @@ static void platform_list(const struct image *img, char *list, size_t n, const c
 /* The image manifests an index offers, nested indexes flattened (index.json -> image index ->
  * manifests, as `buildah manifest push --all --format oci` and containerd's docker save write). */
 struct index_walk {
-    json_t **leaf; size_t n_leaf;          /* descriptors, borrowed from `keep` or the top index */
-    json_t **keep; size_t n_keep;          /* nested indexes loaded, released at the end */
+    json_t **leaf; size_t n_leaf, cap_leaf;        /* descriptors, borrowed from `keep` or the top index */
+    json_t **keep; size_t n_keep, cap_keep;        /* nested indexes loaded, released at the end */
     size_t visited;
 };
 
@@ -191,7 +191,7 @@ static json_t *nested_index(struct reader *r, json_t *d, struct index_walk *w)
         json_decref(j);
         return NULL;
     }
-    w->keep = xreallocarray(w->keep, w->n_keep + 1, sizeof *w->keep);
+    ARR_GROW(w->keep, w->cap_keep, w->n_keep, 1);
     w->keep[w->n_keep++] = j;
     return j;
 }
@@ -218,7 +218,7 @@ static int index_walk(struct reader *r, json_t *index, int depth, struct index_w
                 return RC_FATAL;
             continue;
         }
-        w->leaf = xreallocarray(w->leaf, w->n_leaf + 1, sizeof *w->leaf);
+        ARR_GROW(w->leaf, w->cap_leaf, w->n_leaf, 1);
         w->leaf[w->n_leaf++] = d;
     }
     return RC_OK;

@@ -27,10 +27,7 @@ static char *norm_name(const char *s) { return util_path_norm(s); }
 
 static struct member *mem_add(struct reader *r, const char *name)
 {
-    if (r->n_mem == r->cap_mem) {
-        r->cap_mem = r->cap_mem ? r->cap_mem * 2 : 64;
-        r->mem = xreallocarray(r->mem, r->cap_mem, sizeof *r->mem);
-    }
+    ARR_GROW(r->mem, r->cap_mem, r->n_mem, 1);
     struct member *mb = &r->mem[r->n_mem++];
     memset(mb, 0, sizeof *mb);
     mb->name = norm_name(name);
@@ -331,6 +328,7 @@ int members_stream_tar(struct reader *r, const char *path)
     int rc = RC_OK, ar;
     unsigned char *buf = xmalloc(1 << 20);
     unsigned char *head = NULL;    /* a member's first bytes, gathered when they came in pieces */
+    size_t head_cap = 0;
     while ((ar = archive_read_next_header(a, &ae)) == ARCHIVE_OK || ar == ARCHIVE_WARN) {
         atomic_store(&r->prog->bytes_done, (uint64_t)archive_filter_bytes(a, -1));
         const char *nm = archive_entry_pathname(ae);
@@ -356,7 +354,7 @@ int members_stream_tar(struct reader *r, const char *path)
         if (dr >= ARCHIVE_WARN && sz < 512 && (uint64_t)sz < mb->size) {
             size_t have = 0;
             for (;;) {
-                head = xrealloc(head, have + sz);
+                ARR_GROW(head, head_cap, have, sz);
                 memcpy(head + have, blk, sz);
                 have += sz;
                 if (have >= 512 || (uint64_t)have >= mb->size)

@@ -34,7 +34,7 @@ void outfile_add_input(struct outfile_set *s, const char *path)
     int isstdin = strcmp(path, "-") == 0;
     if (isstdin ? fstat(STDIN_FILENO, &st) != 0 || !S_ISREG(st.st_mode) : stat(path, &st) != 0)
         return;
-    s->in = xreallocarray(s->in, s->n_in + 1, sizeof *s->in);
+    ARR_GROW(s->in, s->cap_in, s->n_in, 1);
     s->in[s->n_in++] = (struct outfile_in){st.st_dev, st.st_ino, S_ISDIR(st.st_mode),
                                            xstrdup(isstdin ? "standard input" : path)};
 }
@@ -124,8 +124,8 @@ int outfile_check(struct outfile_set *s, const char *opt, const char *path, stru
             free(res);
             return -1;
         }
-    s->out = xreallocarray(s->out, s->n_out + 1, sizeof *s->out);
-    s->out_opt = xreallocarray(s->out_opt, s->n_out + 1, sizeof *s->out_opt);
+    ARR_GROW(s->out, s->cap_out, s->n_out, 1);
+    ARR_GROW(s->out_opt, s->cap_out_opt, s->n_out, 1);
     s->out[s->n_out] = res;
     s->out_opt[s->n_out++] = xstrdup(opt);
     return 0;

@@ -34,8 +34,8 @@ struct outfile_in {
 };
 
 struct outfile_set {
-    struct outfile_in *in; size_t n_in;
-    char **out; char **out_opt; size_t n_out;   /* outputs checked so far (resolved paths) */
+    struct outfile_in *in; size_t n_in, cap_in;
+    char **out; char **out_opt; size_t n_out, cap_out, cap_out_opt;   /* outputs checked so far (resolved paths) */
 };
 
 void outfile_set_init(struct outfile_set *s);
