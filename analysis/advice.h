@@ -114,7 +114,7 @@ struct cuda_info {
 struct advice {
     struct base_split base;
     struct cuda_info cuda;
-    struct order_finding *order; size_t n_order;
+    struct order_finding *order; size_t n_order, cap_order;
 };
 
 void advice_run(struct analysis *a, const struct image *img);

@@ -27,7 +27,7 @@ void analysis_warn(struct analysis *a, const char *fmt, ...)
     va_start(ap, fmt);
     char *s = xvasprintf(fmt, ap);
     va_end(ap);
-    a->warnings = xreallocarray(a->warnings, a->n_warnings + 1, sizeof *a->warnings);
+    ARR_GROW(a->warnings, a->cap_warnings, a->n_warnings, 1);
     a->warnings[a->n_warnings++] = s;
 }
 
@@ -62,7 +62,7 @@ void analysis_add_ignore(struct analysis *a, const char *id)
     struct analysis_priv *p = PRIV(a);
     if (analysis_ignored(a, id))
         return;
-    p->ignore = xreallocarray(p->ignore, p->n_ignore + 1, sizeof *p->ignore);
+    ARR_GROW(p->ignore, p->cap_ignore, p->n_ignore, 1);
     p->ignore[p->n_ignore++] = xstrdup(id);
     secrets_ignore(p->sc, id);     /* -1 for waste ids: fine */
 }
@@ -97,10 +97,7 @@ void analysis_on_hit(void *ctx, const struct secret_hit *h)
 {
     struct hit_ctx *hc = ctx;
     struct analysis_priv *p = PRIV(hc->a);
-    if (p->n_hits == p->cap_hits) {
-        p->cap_hits = p->cap_hits ? p->cap_hits * 2 : 16;
-        p->hits = xreallocarray(p->hits, p->cap_hits, sizeof *p->hits);
-    }
+    ARR_GROW(p->hits, p->cap_hits, p->n_hits, 1);
     struct hit_rec *r = &p->hits[p->n_hits++];
     memset(r, 0, sizeof *r);
     r->entry = hc->entry;
@@ -311,7 +308,7 @@ static void add_finding(struct analysis *a, const struct image *img, const struc
     if (history >= 0 && (size_t)history < img->n_history)
         cb = analysis_history_instruction(a, img, (size_t)history);
     f.created_by = xstrdup(cb);
-    a->secrets = xreallocarray(a->secrets, a->n_secrets + 1, sizeof *a->secrets);
+    ARR_GROW(a->secrets, a->cap_secrets, a->n_secrets, 1);
     a->secrets[a->n_secrets++] = f;
 }
 
@@ -377,10 +374,7 @@ static void secrets_run(struct analysis *a, const struct image *img)
         memcpy(pb + f.len + 1, nm, nl + 1);
         size_t len = f.len + 1 + nl;
         for (uint32_t c = m->paths[f.node].first_child; c; c = m->paths[c].next_sibling) {
-            if (sp == cap) {
-                cap *= 2;
-                st = xreallocarray(st, cap, sizeof *st);
-            }
+            ARR_GROW(st, cap, sp, 1);
             st[sp++] = (struct path_frame){c, len};
         }
         uint32_t first = 0;
@@ -404,10 +398,7 @@ static void secrets_run(struct analysis *a, const struct image *img)
                 copy.entry = e;
                 copy.raw = copy.raw ? xstrdup(copy.raw) : NULL;
                 copy.name = copy.name ? xstrdup(copy.name) : NULL;
-                if (p->n_hits == p->cap_hits) {
-                    p->cap_hits *= 2;
-                    p->hits = xreallocarray(p->hits, p->cap_hits, sizeof *p->hits);
-                }
+                ARR_GROW(p->hits, p->cap_hits, p->n_hits, 1);
                 p->hits[p->n_hits++] = copy;
             }
         }

@@ -144,17 +144,17 @@ struct waste_hint {
 
 struct analysis {
     struct analysis_opts opts;
-    struct waste_cat *cats;   size_t n_cats;      /* largest first */
+    struct waste_cat *cats;   size_t n_cats, cap_cats;    /* largest first */
     uint64_t removable_bytes;                     /* shadowed + deleted + junk still visible */
     struct dead_file *dead;   size_t n_dead;      /* largest first */
-    struct dup_group *dups;   size_t n_dups;      /* most wasted first */
+    struct dup_group *dups;   size_t n_dups, cap_dups;    /* most wasted first */
     uint64_t dup_wasted;
     struct package *pkgs;     size_t n_pkgs;      /* largest first */
-    struct secret_finding *secrets; size_t n_secrets;  /* most severe first, then layer */
+    struct secret_finding *secrets; size_t n_secrets, cap_secrets;  /* most severe first, then layer */
     uint64_t hashed_bytes, scanned_bytes;         /* content seen, for the report */
-    struct waste_hint *hints; size_t n_hints;     /* history order */
+    struct waste_hint *hints; size_t n_hints, cap_hints;   /* history order */
     struct ci_thresholds ci;                      /* from the config file */
-    char **warnings; size_t n_warnings;           /* config problems: "strata.conf:3: …" */
+    char **warnings; size_t n_warnings, cap_warnings;         /* config problems: "strata.conf:3: …" */
     int config_rc;             /* RC_OK; RC_WARN: bad lines skipped; RC_FAILED: an `ignore`
                                 * id no rule or category has (a usage error, as --ignore);
                                 * RC_FATAL: an explicit config_path could not be read */

@@ -87,18 +87,18 @@ struct analysis_priv {
     uint64_t cur_size;
     struct hit_rec *hits; size_t n_hits, cap_hits;
     /* env and history secret values (mask.c), to mask them wherever such text is shown */
-    struct mask_rec { char *raw; char masked[96]; } *masks; size_t n_masks;
+    struct mask_rec { char *raw; char masked[96]; } *masks; size_t n_masks, cap_masks;
     struct meta_rec *meta; size_t n_meta, cap_meta;
     uint64_t cur_held;                  /* budget taken for the file streaming now */
     char *meta_refused;                 /* a package database that did not fit in the budget */
     uint64_t meta_refused_size;
     uint64_t pkgs_held;                 /* budget held by a->pkgs */
     /* forked sinks (content.c): scanners to reuse, on the reading thread only */
-    struct secret_scanner **spare; size_t n_spare;
+    struct secret_scanner **spare; size_t n_spare, cap_spare;
     /* configuration */
-    char **ignore; size_t n_ignore;
-    char **allow; size_t n_allow;       /* allow-path globs: no waste, no secret findings */
-    struct user_rule *urules; size_t n_urules;
+    char **ignore; size_t n_ignore, cap_ignore;
+    char **allow; size_t n_allow, cap_allow;     /* allow-path globs: no waste, no secret findings */
+    struct user_rule *urules; size_t n_urules, cap_urules;
     /* analysis_run() scratch, freed before it returns */
     const struct image *img;
     uint32_t *orig; uint32_t orig_base; /* entries >= orig_base: orig[e - orig_base] */

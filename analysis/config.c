@@ -108,7 +108,7 @@ static int add_rule(struct analysis *a, char *v)
     for (const char *q = strchr(f[4], '%'); q; q = strchr(q + 2, '%'))
         if (q[1] != 's')
             return 0;
-    p->urules = xreallocarray(p->urules, p->n_urules + 1, sizeof *p->urules);
+    ARR_GROW(p->urules, p->cap_urules, p->n_urules, 1);
     p->urules[p->n_urules++] = (struct user_rule){xstrdup(f[0]), xstrdup(f[1]),
                                                   xstrdup(*f[2] ? f[2] : f[0]), xstrdup(f[4]), sev};
     return 1;
@@ -129,7 +129,7 @@ int analysis_config_text(struct analysis *a, const char *text, const char *name)
     struct analysis_priv *p = PRIV(a);
     int rc = RC_OK, lineno = 0;
     struct pending_ignore *ign = NULL;
-    size_t n_ign = 0;
+    size_t n_ign = 0, cap_ign = 0;
     if (!name)
         name = "config";
     const char *s = text;
@@ -168,13 +168,13 @@ int analysis_config_text(struct analysis *a, const char *text, const char *name)
             /* checked once the whole file is read: a `rule = ID|…` line may come later */
             ok = *v != 0;
             if (ok) {
-                ign = xreallocarray(ign, n_ign + 1, sizeof *ign);
+                ARR_GROW(ign, cap_ign, n_ign, 1);
                 ign[n_ign++] = (struct pending_ignore){xstrdup(v), lineno};
             }
         } else if (strcmp(k, "allow-path") == 0) {
             ok = *v == '/';
             if (ok) {
-                p->allow = xreallocarray(p->allow, p->n_allow + 1, sizeof *p->allow);
+                ARR_GROW(p->allow, p->cap_allow, p->n_allow, 1);
                 p->allow[p->n_allow++] = xstrdup(v);
             }
         } else if (strcmp(k, "rule") == 0) {
@@ -257,16 +257,16 @@ int config_load(struct analysis *a, const char *path, int explicit_path)
         analysis_warn(a, "%s: cannot read the config file", path);
         return RC_FATAL;
     }
-    size_t cap = 4096, len = 0;
-    char *buf = xmalloc(cap);
+    size_t cap = 0, len = 0;
+    char *buf = NULL;
+    ARR_GROW(buf, cap, 0, 4096);
     size_t n;
     while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
         len += n;
         if (len + 1 == cap) {
             if (cap > (1u << 24))
                 break;
-            cap *= 2;
-            buf = xrealloc(buf, cap);
+            ARR_GROW(buf, cap, len, 2);     /* doubles it */
         }
     }
     int err = ferror(f);

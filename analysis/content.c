@@ -112,10 +112,7 @@ static int sink_begin(void *ctx, const struct sink_file *f)
     p->slen = p->mlen = 0;
     if (p->cur_sec || p->cur_meta) {
         size_t n = strlen(f->path) + 1;
-        if (n > p->cur_path_cap) {
-            p->cur_path_cap = n * 2;
-            p->cur_path = xrealloc(p->cur_path, p->cur_path_cap);
-        }
+        ARR_GROW(p->cur_path, p->cur_path_cap, 0, n);
         memcpy(p->cur_path, f->path, n);
     }
     if (p->cur_sec && !p->sbuf)
@@ -135,11 +132,7 @@ static void sink_data(void *ctx, const void *buf, size_t len)
         p->slen += n;
     }
     if (p->cur_meta && p->mlen + len <= META_CAP) {
-        if (p->mlen + len + 1 > p->mcap) {
-            while (p->mlen + len + 1 > p->mcap)
-                p->mcap = p->mcap ? p->mcap * 2 : 8192;
-            p->mbuf = xrealloc(p->mbuf, p->mcap);
-        }
+        ARR_GROW(p->mbuf, p->mcap, p->mlen, len + 1);  /* only past the size the header gave */
         memcpy(p->mbuf + p->mlen, buf, len);
         p->mlen += len;
     }
@@ -206,11 +199,17 @@ static void keep_meta(struct analysis_priv *p, int kind)
         budget_give(held);
         held = 0;
     }
-    if (p->n_meta == p->cap_meta) {
-        p->cap_meta = p->cap_meta ? p->cap_meta * 2 : 64;
-        p->meta = xreallocarray(p->meta, p->cap_meta, sizeof *p->meta);
-    }
+    ARR_GROW(p->meta, p->cap_meta, p->n_meta, 1);
     p->meta[p->n_meta++] = (struct meta_rec){p->cur_entry, kind, xstrdup(p->cur_path), data, len, held};
+}
+
+/* Room in hash and hashed (new ones zeroed: not hashed) for n + k entries: one capacity for
+ * both, cap_hash, since both grow by the same rule from it. */
+static void hash_room(struct analysis_priv *p, size_t n, size_t k)
+{
+    size_t cap = p->cap_hash;
+    ARR_GROW(p->hash, p->cap_hash, n, k);
+    ARR_GROW0(p->hashed, cap, n, k);
 }
 
 static void sink_end(void *ctx)
@@ -219,15 +218,7 @@ static void sink_end(void *ctx)
     struct analysis_priv *p = PRIV(a);
     if (p->cur_hash) {
         uint32_t e = p->cur_entry;
-        if (e >= p->cap_hash) {
-            size_t n = p->cap_hash ? p->cap_hash : 1024;
-            while (n <= e)
-                n *= 2;
-            p->hash = xreallocarray(p->hash, n, sizeof *p->hash);
-            p->hashed = xrealloc(p->hashed, n);
-            memset(p->hashed + p->cap_hash, 0, n - p->cap_hash);
-            p->cap_hash = n;
-        }
+        hash_room(p, e, 1);
         p->hash[e] = XXH3_64bits_digest(p->xx);
         p->hashed[e] = 1;
         a->hashed_bytes += p->cur_size;
@@ -279,15 +270,8 @@ static void sink_join(void *ctx, void *child, uint32_t first_entry)
     size_t top = cp->cap_hash;
     while (top && !cp->hashed[top - 1])
         top--;
-    if (top && first_entry + top > p->cap_hash) {
-        size_t n = p->cap_hash ? p->cap_hash : 1024;
-        while (n < first_entry + top)
-            n *= 2;
-        p->hash = xreallocarray(p->hash, n, sizeof *p->hash);
-        p->hashed = xrealloc(p->hashed, n);
-        memset(p->hashed + p->cap_hash, 0, n - p->cap_hash);
-        p->cap_hash = n;
-    }
+    if (top)
+        hash_room(p, first_entry, top);
     for (size_t e = 0; e < top; e++)
         if (cp->hashed[e]) {
             p->hash[first_entry + e] = cp->hash[e];
@@ -296,10 +280,7 @@ static void sink_join(void *ctx, void *child, uint32_t first_entry)
     a->hashed_bytes += c->hashed_bytes;
     a->scanned_bytes += c->scanned_bytes;
     if (cp->n_hits) {
-        if (p->n_hits + cp->n_hits > p->cap_hits) {
-            p->cap_hits = p->n_hits + cp->n_hits;
-            p->hits = xreallocarray(p->hits, p->cap_hits, sizeof *p->hits);
-        }
+        ARR_GROW(p->hits, p->cap_hits, p->n_hits, cp->n_hits);
         for (size_t i = 0; i < cp->n_hits; i++) {
             p->hits[p->n_hits] = cp->hits[i];      /* raw and name move with it */
             p->hits[p->n_hits++].entry += first_entry;
@@ -315,10 +296,7 @@ static void sink_join(void *ctx, void *child, uint32_t first_entry)
     if (p->meta_refused) {
         content_meta_drop(cp);
     } else if (cp->n_meta) {
-        if (p->n_meta + cp->n_meta > p->cap_meta) {
-            p->cap_meta = p->n_meta + cp->n_meta;
-            p->meta = xreallocarray(p->meta, p->cap_meta, sizeof *p->meta);
-        }
+        ARR_GROW(p->meta, p->cap_meta, p->n_meta, cp->n_meta);
         for (size_t i = 0; i < cp->n_meta; i++) {
             p->meta[p->n_meta] = cp->meta[i];
             p->meta[p->n_meta++].entry += first_entry;
@@ -326,7 +304,7 @@ static void sink_join(void *ctx, void *child, uint32_t first_entry)
         cp->n_meta = 0;
     }
     budget_give(cp->cur_held);     /* a file whose end never came (a damaged layer) */
-    p->spare = xreallocarray(p->spare, p->n_spare + 1, sizeof *p->spare);
+    ARR_GROW(p->spare, p->cap_spare, p->n_spare, 1);
     p->spare[p->n_spare++] = cp->sc;
     XXH3_freeState(cp->xx);
     free(cp->hash);

@@ -100,8 +100,7 @@ static void walk_toolkit(struct walk *w, uint32_t root, const char *root_path)
                 continue;
             const struct entry *en = &m->entries[e];
             if (entry_is_dir(en)) {
-                if (n == cap)
-                    stack = xreallocarray(stack, cap *= 2, sizeof *stack);
+                ARR_GROW(stack, cap, n, 1);
                 stack[n++] = ch;
                 continue;
             }

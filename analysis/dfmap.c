@@ -96,10 +96,7 @@ static int parse_list(const char *s, char ***out, size_t *n)
             break;
         }
         s++;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 4;
-            *out = xreallocarray(*out, cap, sizeof **out);
-        }
+        ARR_GROW(*out, cap, *n, 1);
         (*out)[(*n)++] = w;
     }
     for (size_t i = 0; i < *n; i++)

@@ -116,10 +116,7 @@ static int files_differ(const struct walk *w, uint32_t ea, uint32_t eb)
 
 static void fvec_push(struct fvec *v, const struct walk *w, uint32_t ea, uint32_t eb)
 {
-    if (v->n == v->cap) {
-        v->cap = v->cap ? 2 * v->cap : 256;
-        v->v = xreallocarray(v->v, v->cap, sizeof *v->v);
-    }
+    ARR_GROW(v->v, v->cap, v->n, 1);
     struct diff_file *f = &v->v[v->n++];
     memset(f, 0, sizeof *f);
     f->path = xstrndup(w->len ? w->path : "/", w->len ? w->len : 1);
@@ -146,10 +143,7 @@ static void path_push(struct walk *w, const char *name, size_t *saved)
 {
     size_t n = strlen(name);
     *saved = w->len;
-    if (w->len + n + 2 > w->cap) {
-        w->cap = 2 * (w->len + n + 2);
-        w->path = xrealloc(w->path, w->cap);
-    }
+    ARR_GROW(w->path, w->cap, w->len, n + 2);
     w->path[w->len++] = '/';
     memcpy(w->path + w->len, name, n);
     w->len += n;
@@ -159,10 +153,7 @@ static void path_push(struct walk *w, const char *name, size_t *saved)
 static uint32_t tree_add(struct diff_tree *t, uint32_t parent, uint32_t prev, uint32_t a, uint32_t b,
                          uint16_t depth)
 {
-    if (t->n == t->cap) {
-        t->cap = t->cap ? 2 * t->cap : 1024;
-        t->v = xreallocarray(t->v, t->cap, sizeof *t->v);
-    }
+    ARR_GROW(t->v, t->cap, t->n, 1);
     uint32_t i = t->n++;
     struct diff_node *d = &t->v[i];
     memset(d, 0, sizeof *d);

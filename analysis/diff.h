@@ -86,7 +86,7 @@ struct diff_node {          /* 40 bytes */
 };
 
 struct diff_tree {
-    struct diff_node *v; uint32_t n, cap;
+    struct diff_node *v; uint32_t n; size_t cap;
 };
 
 struct diff_tree *diff_tree_build(const struct image_diff *d);

@@ -132,10 +132,7 @@ static int copy_info(const struct analysis *a, const struct image *img, size_t h
         char *copy = xstrdup(rest);
         size_t cap = 0;
         for (char *tok = strtok(copy, " "); tok; tok = strtok(NULL, " ")) {
-            if (n == cap) {
-                cap = cap ? cap * 2 : 4;
-                words = xreallocarray(words, cap, sizeof *words);
-            }
+            ARR_GROW(words, cap, n, 1);
             words[n++] = xstrdup(tok);
         }
         free(copy);
@@ -179,10 +176,7 @@ static struct dockerignore_line *line_for(struct acc *ac, const char *pattern, c
     for (size_t i = 0; i < d->n_lines; i++)
         if (!strcmp(d->lines[i].pattern, pattern))
             return &d->lines[i];
-    if (d->n_lines == ac->cap) {
-        ac->cap = ac->cap ? ac->cap * 2 : 16;
-        d->lines = xreallocarray(d->lines, ac->cap, sizeof *d->lines);
-    }
+    ARR_GROW(d->lines, ac->cap, d->n_lines, 1);
     d->lines[d->n_lines] = (struct dockerignore_line){xstrdup(pattern), why, 0, 0};
     return &d->lines[d->n_lines++];
 }
@@ -286,10 +280,7 @@ struct dockerignore *dockerignore_build(const struct analysis *a, const struct i
         struct src_info si;
         if (L < 0 || (uint32_t)L >= m->n_layers || !copy_info(a, img, h, wd, &si))
             continue;
-        if (d->n_copies == cap_copies) {
-            cap_copies = cap_copies ? cap_copies * 2 : 4;
-            d->copies = xreallocarray(d->copies, cap_copies, sizeof *d->copies);
-        }
+        ARR_GROW(d->copies, cap_copies, d->n_copies, 1);
         struct dockerignore_copy *c = &d->copies[d->n_copies++];
         *c = (struct dockerignore_copy){L, (int)h, xstrdup(si.dest), 0, 0, 0};
         const struct layer_stats *ls = &m->layers[L];
@@ -408,7 +399,7 @@ void dockerignore_hints(struct analysis *a, const struct image *img)
         size_t at = a->n_hints;
         while (at > 0 && a->hints[at - 1].history > c->history)
             at--;
-        a->hints = xreallocarray(a->hints, a->n_hints + 1, sizeof *a->hints);
+        ARR_GROW(a->hints, a->cap_hints, a->n_hints, 1);
         memmove(a->hints + at + 1, a->hints + at, (a->n_hints - at) * sizeof *a->hints);
         a->hints[at] = (struct waste_hint){"dockerignore", SEV_LOW, c->history, c->layer, text};
         a->n_hints++;

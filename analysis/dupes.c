@@ -69,7 +69,7 @@ void dupes_run(struct analysis *a, const struct image *img)
         while (j < n && v[j].size == v[i].size && v[j].hash == v[i].hash)
             j++;
         if (j - i >= 2) {
-            a->dups = xreallocarray(a->dups, a->n_dups + 1, sizeof *a->dups);
+            ARR_GROW(a->dups, a->cap_dups, a->n_dups, 1);
             struct dup_group *g = &a->dups[a->n_dups++];
             g->hash = v[i].hash;
             g->size = v[i].size;

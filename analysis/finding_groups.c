@@ -11,10 +11,7 @@
 
 static uint32_t add(struct fgroups *g, uint32_t parent, int kind, int cls, uint32_t ref, uint32_t ref2)
 {
-    if (g->n == g->cap) {
-        g->cap = g->cap ? g->cap * 2 : 64;
-        g->v = xreallocarray(g->v, g->cap, sizeof *g->v);
-    }
+    ARR_GROW(g->v, g->cap, g->n, 1);
     g->v[g->n] = (struct fgroup){.parent = parent, .ref = ref, .ref2 = ref2, .kind = (uint8_t)kind,
                                  .cls = (uint8_t)cls};
     return g->n++;
@@ -54,10 +51,7 @@ static void add_layer_files(struct fgroups *g, const struct analysis *an, const 
             uint32_t p = chain[--nc], q = m->paths[p].parent;
             uint32_t parent = q > MODEL_ROOT && gidx[q] ? gidx[q] : lg;
             gidx[p] = add(g, parent, FG_FOLDER, cls, p, 0);
-            if (nt == *cap_t) {
-                *cap_t = *cap_t ? *cap_t * 2 : 256;
-                *touched = xreallocarray(*touched, *cap_t, sizeof **touched);
-            }
+            ARR_GROW(*touched, *cap_t, nt, 1);
             (*touched)[nt++] = p;
         }
         uint32_t parent = dir > MODEL_ROOT && dir < m->n_paths && gidx[dir] ? gidx[dir] : lg;
@@ -174,10 +168,7 @@ static void link_children(struct fgroups *g)
             continue;
         size_t k = 0;
         for (uint32_t c = g->v[p].first; c; c = g->v[c].next) {
-            if (k == cap) {
-                cap = cap ? cap * 2 : 64;
-                kids = xreallocarray(kids, cap, sizeof *kids);
-            }
+            ARR_GROW(kids, cap, k, 1);
             kids[k++] = c;
         }
         qsort(kids, k, sizeof *kids, cmp_group);

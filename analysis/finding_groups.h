@@ -57,7 +57,7 @@ struct fgroup {              /* 36 bytes */
 };
 
 struct fgroups {
-    struct fgroup *v; uint32_t n, cap;   /* v[0] is the root */
+    struct fgroup *v; uint32_t n; size_t cap;   /* v[0] is the root */
 };
 
 void fgroups_build(struct fgroups *g, const struct analysis *an, const struct model *m, const struct image *img);

@@ -239,7 +239,7 @@ void layer_order_run(struct analysis *a, const struct image *img, struct advice 
         fmt_size(f.bytes, sz, sizeof sz);
         f.fix = xasprintf("COPY %s ./ alone first, then this RUN, then COPY . .: a code change would "
                           "no longer re-run this %s install (%s)", ins.copy, ins.tool, sz);
-        ad->order = xreallocarray(ad->order, ad->n_order + 1, sizeof *ad->order);
+        ARR_GROW(ad->order, ad->cap_order, ad->n_order, 1);
         ad->order[ad->n_order++] = f;
         code_h = -1;   /* one finding per COPY */
     }

@@ -40,7 +40,7 @@ static void remember(struct analysis_priv *p, const char *raw, size_t len, const
     for (size_t i = 0; i < p->n_masks; i++)
         if (strlen(p->masks[i].raw) == len && memcmp(p->masks[i].raw, raw, len) == 0)
             return;
-    p->masks = xreallocarray(p->masks, p->n_masks + 1, sizeof *p->masks);
+    ARR_GROW(p->masks, p->cap_masks, p->n_masks, 1);
     p->masks[p->n_masks].raw = xstrndup(raw, len);
     snprintf(p->masks[p->n_masks].masked, sizeof p->masks[p->n_masks].masked, "%s", masked);
     p->n_masks++;
@@ -51,10 +51,7 @@ static void on_span(void *ctx, const struct secret_hit *h)
     struct spans *sp = ctx;
     if (!h->len)
         return;
-    if (sp->n == sp->cap) {
-        sp->cap = sp->cap ? sp->cap * 2 : 4;
-        sp->v = xreallocarray(sp->v, sp->cap, sizeof *sp->v);
-    }
+    ARR_GROW(sp->v, sp->cap, sp->n, 1);
     struct span *s = &sp->v[sp->n++];
     s->off = sp->base + h->offset;
     s->len = h->len;

@@ -73,10 +73,7 @@ static int meta_visible(const struct analysis *a, const struct model *m, const s
 static size_t pkg_new(struct pctx *c, const char *eco, const char *name, size_t nl,
                       const char *ver)
 {
-    if (c->n == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 64;
-        c->pk = xreallocarray(c->pk, c->cap, sizeof *c->pk);
-    }
+    ARR_GROW(c->pk, c->cap, c->n, 1);
     struct package *p = &c->pk[c->n];
     memset(p, 0, sizeof *p);
     p->name = xstrndup(name, nl);
@@ -132,7 +129,7 @@ static int cmp_dstat(const void *x, const void *y)
 }
 
 static void parse_status(struct pctx *c, const char *buf, size_t len, int layer, struct dstat **out,
-                         size_t *n, uint64_t *held)
+                         size_t *n, size_t *cap, uint64_t *held)
 {
     char *name = NULL, *ver = NULL;
     uint64_t isize = 0;
@@ -146,7 +143,7 @@ static void parse_status(struct pctx *c, const char *buf, size_t len, int layer,
         if (blank) {
             if (name && installed &&
                 pk_hold(c, 2 * sizeof **out + STR_COST(strlen(name)) + STR_COST(ver ? strlen(ver) : 0), held)) {
-                *out = xreallocarray(*out, *n + 1, sizeof **out);
+                ARR_GROW(*out, *cap, *n, 1);     /* doubling: what the 2 x above holds */
                 (*out)[(*n)++] = (struct dstat){name, ver ? ver : xstrdup(""), isize, layer, 0};
             } else {
                 free(name);
@@ -236,12 +233,12 @@ static void dpkg_run(struct pctx *c)
     struct analysis_priv *p = PRIV(c->a);
     const struct model *m = c->m;
     struct dstat *st = NULL;
-    size_t n_st = 0;
+    size_t n_st = 0, cap_st = 0;
     uint64_t st_held = 0;
     for (size_t i = 0; i < p->n_meta && !c->refused; i++) {
         const struct meta_rec *r = &p->meta[i];
         if (r->kind == META_DPKG_STATUS && meta_visible(c->a, m, r))
-            parse_status(c, r->data, r->len, m->entries[r->entry].layer, &st, &n_st, &st_held);
+            parse_status(c, r->data, r->len, m->entries[r->entry].layer, &st, &n_st, &cap_st, &st_held);
     }
     if (n_st)
         qsort(st, n_st, sizeof *st, cmp_dstat);
@@ -443,10 +440,7 @@ static void own_tree(struct pctx *c, size_t k, uint32_t root)
         for (uint32_t ch = m->paths[n].first_child; ch; ch = m->paths[ch].next_sibling) {
             if (!m->path_final_files[ch] || strcmp(model_name(m, ch), "node_modules") == 0)
                 continue;
-            if (sp == cap) {
-                cap *= 2;
-                st = xreallocarray(st, cap, sizeof *st);
-            }
+            ARR_GROW(st, cap, sp, 1);
             st[sp++] = ch;
         }
     }

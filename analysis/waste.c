@@ -68,7 +68,7 @@ struct wctx {
     struct cat_acc *cats; size_t n_cats;
     int cuda;
     /* file-rule buckets by the last character of the basename glob; 256 = wildcard last */
-    int *bucket[257]; int n_bucket[257];
+    int *bucket[257]; int n_bucket[257]; size_t cap_bucket[257];
     int abs_rules[MAXR]; int n_abs;
     uint32_t act_node[MAXR];    /* where a CR_DIR rule came into force */
 };
@@ -263,7 +263,7 @@ static void compile(struct wctx *w)
             size_t gl = strlen(c->glob);
             unsigned char last = (unsigned char)c->glob[gl - 1];
             int b = has_wild(c->glob + gl - 1, 1) ? 256 : last;
-            w->bucket[b] = xreallocarray(w->bucket[b], (size_t)w->n_bucket[b] + 1, sizeof(int));
+            ARR_GROW(w->bucket[b], w->cap_bucket[b], (size_t)w->n_bucket[b], 1);
             w->bucket[b][w->n_bucket[b]++] = i;
         } else if (c->kind == CR_FILE_ABS) {
             w->abs_rules[w->n_abs++] = i;
@@ -488,11 +488,7 @@ static void walk(struct wctx *w)
             continue;
         const char *name = model_name(m, c);
         size_t nl = strlen(name);
-        if (f->len + nl + 2 > pcap) {
-            while (f->len + nl + 2 > pcap)
-                pcap *= 2;
-            path = xrealloc(path, pcap);
-        }
+        ARR_GROW(path, pcap, f->len, nl + 2);
         path[f->len] = '/';
         memcpy(path + f->len + 1, name, nl + 1);
         size_t len = f->len + 1 + nl;
@@ -503,11 +499,8 @@ static void walk(struct wctx *w)
         }
         if (!m->paths[c].first_child)
             continue;
-        if (sp == fcap) {
-            fcap *= 2;
-            st = xreallocarray(st, fcap, sizeof *st);
-            f = &st[sp - 1];
-        }
+        ARR_GROW(st, fcap, sp, 1);
+        f = &st[sp - 1];            /* st may have moved */
         struct frame *g = &st[sp++];
         *g = *f;
         g->node = c;
@@ -638,7 +631,7 @@ static int cmp_cat(const void *x, const void *y)
 
 static void push_cat(struct analysis *a, const struct waste_cat *c)
 {
-    a->cats = xreallocarray(a->cats, a->n_cats + 1, sizeof *a->cats);
+    ARR_GROW(a->cats, a->cap_cats, a->n_cats, 1);
     a->cats[a->n_cats++] = *c;
 }
 
@@ -808,7 +801,7 @@ static void add_hint(struct analysis *a, const char *id, int sev, int hist, int 
     if (analysis_ignored(a, id))
         return;
     char *si = short_instr(instr);
-    a->hints = xreallocarray(a->hints, a->n_hints + 1, sizeof *a->hints);
+    ARR_GROW(a->hints, a->cap_hints, a->n_hints, 1);
     a->hints[a->n_hints++] = (struct waste_hint){id, sev, hist, layer,
                                                  xasprintf("%s: %s", si, advice)};
     free(si);
