@@ -94,11 +94,7 @@ fi
 # ---- 2. growable arrays written by hand
 # XXX: files not yet moved to ARR_GROW (one small commit at a time, beside other work in them);
 # this list only shrinks.
-GROW_TODO="src/image.c src/image_config.c src/image_manifest.c src/image_members.c src/outfile.c
-src/registry_http.c analysis/analysis.c analysis/config.c analysis/content.c analysis/cuda.c
-analysis/dfmap.c analysis/diff.c analysis/dockerignore.c analysis/dupes.c analysis/finding_groups.c
-analysis/layer_order.c analysis/mask.c analysis/packages.c analysis/secrets.c analysis/waste.c
-ui/diff_view.c ui/rows.c ui/view_findings.c ui/view_text.c ui/viewer.c"
+GROW_TODO="src/registry_http.c analysis/secrets.c"
 bad=$(stripped src/*.[ch] analysis/*.[ch] ui/*.[ch] |
     grep -vE '^src/util\.[ch]:' |
     grep -vF "$(printf '%s:\n' $GROW_TODO)" |

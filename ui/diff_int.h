@@ -30,7 +30,7 @@ struct diff_mode {
     uint8_t *open;                 /* per tree node */
     uint8_t *pass;                 /* per tree node: filter passes; NULL without a filter */
     struct dv_stat *st;            /* per tree node */
-    uint32_t *rows; uint32_t n_rows, cap_rows;
+    uint32_t *rows; uint32_t n_rows; size_t cap_rows;
     long sel, top;
     int sort, focus;
     unsigned hide;                 /* DK_* kinds hidden */

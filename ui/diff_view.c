@@ -103,10 +103,7 @@ static int kid_cmp(const void *x, const void *y)
 
 static void rows_push(struct diff_mode *v, uint32_t i)
 {
-    if (v->n_rows == v->cap_rows) {
-        v->cap_rows = v->cap_rows ? 2 * v->cap_rows : 1024;
-        v->rows = xreallocarray(v->rows, v->cap_rows, sizeof *v->rows);
-    }
+    ARR_GROW(v->rows, v->cap_rows, v->n_rows, 1);
     v->rows[v->n_rows++] = i;
 }
 

@@ -240,10 +240,7 @@ static uint32_t *sorted_children(const struct rows *r, uint32_t node, size_t *n)
     for (uint32_t c = r->m->paths[node].first_child; c; c = r->m->paths[c].next_sibling) {
         if (!rows_shown(r, c))
             continue;
-        if (k == cap) {
-            cap *= 2;
-            kids = xreallocarray(kids, cap, sizeof *kids);
-        }
+        ARR_GROW(kids, cap, k, 1);
         kids[k++] = c;
     }
     sort_ctx = r;
@@ -254,15 +251,13 @@ static uint32_t *sorted_children(const struct rows *r, uint32_t node, size_t *n)
 
 struct rowvec {
     struct row *v;
-    uint32_t n, cap;
+    uint32_t n;
+    size_t cap;
 };
 
 static void push_row(struct rowvec *o, uint32_t node, uint16_t depth)
 {
-    if (o->n == o->cap) {
-        o->cap = o->cap ? o->cap * 2 : 256;
-        o->v = xreallocarray(o->v, o->cap, sizeof *o->v);
-    }
+    ARR_GROW(o->v, o->cap, o->n, 1);
     o->v[o->n++] = (struct row){node, depth, 0};
 }
 
@@ -358,10 +353,7 @@ static void splice(struct rows *r, uint32_t at, const struct rowvec *ins)
 {
     if (!ins->n)
         return;
-    if (r->n + ins->n > r->cap) {
-        r->cap = (r->n + ins->n) * 2;
-        r->v = xreallocarray(r->v, r->cap, sizeof *r->v);
-    }
+    ARR_GROW(r->v, r->cap, r->n, ins->n);
     memmove(r->v + at + ins->n, r->v + at, (r->n - at) * sizeof *r->v);
     memcpy(r->v + at, ins->v, ins->n * sizeof *r->v);
     r->n += ins->n;
@@ -469,10 +461,7 @@ size_t rows_search(struct rows *r, const char *text, uint32_t **out)
         for (uint32_t p = MODEL_ROOT + 1; p < r->m->n_paths; p++) {
             if (!name_has(model_name(r->m, p), text) || !rows_shown(r, p))
                 continue;
-            if (k == cap) {
-                cap *= 2;
-                hits = xreallocarray(hits, cap, sizeof *hits);
-            }
+            ARR_GROW(hits, cap, k, 1);
             hits[k++] = p;
         }
         sort_ctx = r;
@@ -507,10 +496,7 @@ static void make_rank(struct rows *r)
         r->rank[p] = k++;
         size_t nk = 0;
         for (uint32_t c = m->paths[p].first_child; c; c = m->paths[c].next_sibling) {
-            if (nk == cap) {
-                cap = cap ? cap * 2 : 64;
-                kids = xreallocarray(kids, cap, sizeof *kids);
-            }
+            ARR_GROW(kids, cap, nk, 1);
             kids[nk++] = c;
         }
         qsort(kids, nk, sizeof *kids, name_qcmp);
@@ -542,10 +528,7 @@ size_t rows_search_all(struct rows *r, const char *text, uint32_t **out)
             written = !is_marker(&m->entries[v]) && m->entries[v].layer != LAYER_NONE;
         if (!written)
             continue;
-        if (k == cap) {
-            cap *= 2;
-            hits = xreallocarray(hits, cap, sizeof *hits);
-        }
+        ARR_GROW(hits, cap, k, 1);
         hits[k++] = p;
     }
     if (k > 1) {

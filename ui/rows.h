@@ -63,7 +63,7 @@ struct rows {
     uint64_t *fsize, *flsize;
     uint32_t *fcount;
     uint32_t *rank;          /* per node: order of absolute paths (search), made on first use */
-    struct row *v; uint32_t n, cap;
+    struct row *v; uint32_t n; size_t cap;
     struct rows_layer cache[ROWS_CACHE];
     struct rows_layer *cur;  /* NULL when layer < 0 */
     unsigned clock;

@@ -31,10 +31,7 @@ static const char *kind_name(int cls)
 
 static void push_row(struct ui *u, uint32_t g, size_t *cap)
 {
-    if (u->n_frows == *cap) {
-        *cap = *cap ? *cap * 2 : 64;
-        u->frows = xreallocarray(u->frows, *cap, sizeof *u->frows);
-    }
+    ARR_GROW(u->frows, *cap, u->n_frows, 1);
     u->frows[u->n_frows++] = g;
 }
 

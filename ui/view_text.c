@@ -75,10 +75,7 @@ void view_text_set(struct view *v, const char *title, char *buf, size_t len, int
     t->lines[t->n_lines++] = 0;
     for (size_t i = 0; i < t->len; i++)
         if (t->buf[i] == '\n' && i + 1 < t->len) {
-            if (t->n_lines == cap) {
-                cap *= 2;
-                t->lines = xreallocarray(t->lines, cap, sizeof *t->lines);
-            }
+            ARR_GROW(t->lines, cap, t->n_lines, 1);
             t->lines[t->n_lines++] = i + 1;
         }
     v->priv = t;

@@ -30,10 +30,7 @@ static void on_hit(void *ctx, const struct secret_hit *hit)
     struct mask_hits *mh = ctx;
     if (!hit->len)
         return;
-    if (mh->n == mh->cap) {
-        mh->cap = mh->cap ? mh->cap * 2 : 8;
-        mh->h = xreallocarray(mh->h, mh->cap, sizeof *mh->h);
-    }
+    ARR_GROW(mh->h, mh->cap, mh->n, 1);
     mh->h[mh->n].off = hit->offset;
     mh->h[mh->n].len = hit->len;
     snprintf(mh->h[mh->n].masked, sizeof mh->h[mh->n].masked, "%s", hit->masked[0] ? hit->masked : "****");
