@@ -9,13 +9,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "src/blobsrc.h"
 #include "src/tarscan.h"
 
 /* The cleaned-name buffer of src/layer.c's walk: names are compared in the form it stored. */
 #define NAME_BUF 65536
 
 struct fetch {
-    struct archive *outer;      /* outer archive positioned on the blob member, or NULL */
+    struct blob_stream bs;      /* the layer's blob, wherever it lives (src/blobsrc.h) */
+    int bs_open;
     struct archive *inner;      /* the blob through libarchive's filters, "raw" format */
     struct chunk_src cs;
     struct tar_walk w;
@@ -44,21 +46,15 @@ static struct archive *new_reader(int raw)
     return a;
 }
 
-static la_ssize_t outer_read(struct archive *a, void *ctx, const void **buf)
+static la_ssize_t bs_read(struct archive *a, void *ctx, const void **buf)
 {
-    (void)a;
     struct fetch *f = ctx;
-    size_t sz;
-    la_int64_t off;
-    int r = archive_read_data_block(f->outer, buf, &sz, &off);
-    if (r == ARCHIVE_EOF)
-        return 0;
-    if (r < ARCHIVE_WARN) {
-        archive_set_error(a, archive_errno(f->outer) ? archive_errno(f->outer) : EIO, "%s",
-                          archive_error_string(f->outer) ? archive_error_string(f->outer) : "read error");
+    ssize_t k = blobsrc_read(&f->bs, buf);
+    if (k < 0) {
+        archive_set_error(a, EIO, "%s", blobsrc_error(&f->bs));
         return -1;
     }
-    return (la_ssize_t)sz;
+    return (la_ssize_t)k;
 }
 
 /* Decompressed bytes of the blob, in the chunks libarchive hands out. */
@@ -103,109 +99,35 @@ static void blob_close(struct fetch *f)
     f->walking = 0;
     if (f->inner)
         archive_read_free(f->inner);
-    if (f->outer)
-        archive_read_free(f->outer);
-    f->inner = f->outer = NULL;
+    f->inner = NULL;
+    if (f->bs_open)
+        blobsrc_close(&f->bs);
+    f->bs_open = 0;
     f->msg[0] = 0;
 }
 
-/* Finds the blob member in the outer archive (following symbolic and hard links between
- * members) and leaves f->outer positioned on its data. */
-static int open_blob_in_tar(const char *path, const char *cand1, const char *cand2, struct fetch *f,
-                            struct errbuf *err)
-{
-    char *want1 = xstrdup(cand1), *want2 = cand2 ? xstrdup(cand2) : NULL;
-    int rc = RC_FAILED;
-    for (int hop = 0; hop < 8; hop++) {
-        struct archive *a = new_reader(0);
-        if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
-            errbuf_set(err, "%s: %s", path, archive_error_string(a));
-            archive_read_free(a);
-            break;
-        }
-        struct archive_entry *e;
-        char *next = NULL;
-        int found = 0;
-        while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
-            char *n = util_path_norm(archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
-            int hit = !strcmp(n, want1) || (want2 && !strcmp(n, want2));
-            if (!hit) {
-                free(n);
-                continue;
-            }
-            if (archive_entry_hardlink(e)) {
-                next = util_path_norm(archive_entry_hardlink(e));
-            } else if (archive_entry_filetype(e) == AE_IFLNK) {
-                const char *t = archive_entry_symlink(e) ? archive_entry_symlink(e) : "";
-                const char *slash = strrchr(n, '/');
-                char *j = t[0] == '/' ? xstrdup(t)
-                                      : xasprintf("%.*s/%s", slash ? (int)(slash - n) : 0, n, t);
-                next = util_path_norm(j);
-                free(j);
-            } else {
-                found = 1;
-            }
-            free(n);
-            break;
-        }
-        if (found) {
-            f->outer = a;
-            rc = RC_OK;
-            break;
-        }
-        archive_read_free(a);
-        if (!next) {
-            errbuf_set(err, "layer blob %s not found in %s", want1, path);
-            break;
-        }
-        free(want1);
-        free(want2);
-        want1 = next;
-        want2 = NULL;
-    }
-    free(want1);
-    free(want2);
-    return rc;
-}
-
-/* Opens layer L's blob from the start and readies the header walker on it. */
+/* Opens layer L's blob from the start (src/blobsrc.h knows where it lives) and readies the
+ * header walker on it. */
 static int blob_open(struct fetch *f, const struct image *img, unsigned L, struct errbuf *err)
 {
     blob_close(f);
     f->walked = 0;
     f->next_tick = FETCH_TICK;
-    const char *d = img->layers[L].digest ? img->layers[L].digest : "";
-    char *cand1 = util_path_norm(d), *cand2 = NULL;
-    const char *colon = strchr(d, ':');
-    if (colon && !strchr(d, '/'))
-        cand2 = xasprintf("blobs/%.*s/%s", (int)(colon - d), d, colon + 1);
-    else if (!strchr(d, '/'))
-        cand2 = xasprintf("blobs/sha256/%s", d);
-
+    if (blobsrc_open_layer(&f->bs, img, L, err) != RC_OK)
+        return RC_FAILED;
+    f->bs_open = 1;
     int rc = RC_FAILED;
-    struct stat st;
     struct archive_entry *ae;
     f->inner = new_reader(1);
-    if (stat(img->source, &st) == 0 && S_ISDIR(st.st_mode)) {
-        char *p = xasprintf("%s/%s", img->source, cand2 ? cand2 : cand1);
-        if (archive_read_open_filename(f->inner, p, 1 << 16) != ARCHIVE_OK)
-            errbuf_set(err, "%s: %s", p, archive_error_string(f->inner));
-        else
-            rc = RC_OK;
-        free(p);
-    } else if (open_blob_in_tar(img->source, cand1, cand2, f, err) == RC_OK) {
-        if (archive_read_open(f->inner, f, NULL, outer_read, NULL) != ARCHIVE_OK)
-            errbuf_set(err, "layer %u: %s", L, archive_error_string(f->inner));
-        else
-            rc = RC_OK;
-    }
-    if (rc == RC_OK) {
+    if (archive_read_open(f->inner, f, NULL, bs_read, NULL) != ARCHIVE_OK) {
+        errbuf_set(err, "layer %u: %s", L, archive_error_string(f->inner));
+    } else {
         int r = archive_read_next_header(f->inner, &ae);   /* "raw": one member, the blob */
-        if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+        if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
             errbuf_set(err, "layer %u: %s", L,
                        archive_error_string(f->inner) ? archive_error_string(f->inner) : "empty blob");
-            rc = RC_FAILED;
-        }
+        else
+            rc = RC_OK;
     }
     if (rc == RC_OK) {
         f->cs = (struct chunk_src){f, inner_next, NULL, inner_error};
@@ -214,8 +136,6 @@ static int blob_open(struct fetch *f, const struct image *img, unsigned L, struc
     } else {
         blob_close(f);
     }
-    free(cand1);
-    free(cand2);
     return rc;
 }
 
@@ -324,16 +244,6 @@ int fetch_open_tick(struct fetch **out, const struct image *img, uint32_t entry,
 {
     const struct model *m = &img->model;
     *out = NULL;
-    if (!img->source || !strcmp(img->source, "-")) {
-        errbuf_set(err, "content not available for standard input");
-        return RC_FAILED;
-    }
-    struct stat sst;
-    if (stat(img->source, &sst) != 0) {
-        /* a daemon or registry source was streamed, or the file went away since */
-        errbuf_set(err, "content not available: %s is not a file or folder on disk", img->source);
-        return RC_FAILED;
-    }
     if (!entry || entry >= m->n_entries) {
         errbuf_set(err, "no file selected");
         return RC_FAILED;

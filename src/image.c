@@ -15,6 +15,7 @@
 #include "src/budget.h"
 #include "src/image_int.h"
 #include "src/layer.h"
+#include "src/registry.h"
 #include "src/source.h"
 
 void image_warn(struct image *img, const char *fmt, ...)
@@ -301,7 +302,14 @@ int image_open(struct image *img, const char *path, const struct image_opts *o)
     source_parse(path, &ref);
     if (ref.kind == SRC_PATH)
         path = ref.target;     /* docker-archive:PATH and the like: the path alone */
-    if (source_is_stream(&ref)) {
+    if (ref.kind == SRC_REGISTRY) {
+        /* a registry: the manifest and config fetched here, then each layer blob opened by the
+         * pool's workers (image_layers.c), several fetched and read at once */
+        r.reg = registry_image_open(ref.target, (int)o->jobs, o->platform, o->tls_no_verify, &img->err);
+        rc = r.reg ? RC_OK : RC_FATAL;
+        if (r.reg)
+            members_list_registry(&r);
+    } else if (source_is_stream(&ref)) {
         /* an engine or a registry: its tar stream through the same streaming reader */
         struct source_opts so = {.platform = o->platform, .tls_no_verify = o->tls_no_verify,
                                 .jobs = (int)o->jobs};
@@ -358,6 +366,10 @@ int image_open(struct image *img, const char *path, const struct image_opts *o)
     if (r.fd >= 0)
         close(r.fd);
     members_free(&r);
+    if (rc == RC_FATAL)
+        registry_image_close(r.reg);
+    else
+        img->reg = r.reg;      /* v and x fetch its blobs again */
     if (rc == RC_FATAL && !img->err.set)
         errbuf_set(&img->err, "%s: cannot read the image", path);
     source_ref_free(&ref);
@@ -412,5 +424,6 @@ void image_close(struct image *img)
         free(img->warnings[i]);
     free(img->warnings);
     model_free(&img->model);
+    registry_image_close(img->reg);
     memset(img, 0, sizeof *img);
 }

@@ -59,6 +59,7 @@ struct image_progress {
 };
 
 struct image;
+struct reg_image;
 
 struct image_opts {
     const char *platform;  /* "os/arch[/variant]" or NULL for the host's, else the first */
@@ -96,6 +97,8 @@ struct image {
     int partial;           /* a layer is damaged: figures cover what could be read (layers[].error) */
     struct errbuf err;
     uint64_t budget_held;  /* bytes of the metadata budget (src/budget.h) the above hold */
+    struct reg_image *reg; /* a registry image: the conversation kept for reading its blobs again
+                              (src/blobsrc.h, the viewer and extract), else NULL */
 };
 
 int image_open(struct image *img, const char *path, const struct image_opts *opts);

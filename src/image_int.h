@@ -17,6 +17,8 @@
 
 #include "src/image.h"
 
+struct reg_image;
+
 #define JSON_MAX (64u << 20)   /* manifests and configs are small; bigger is not JSON we want */
 
 enum { MT_FILE, MT_SYMLINK, MT_HARDLINK };
@@ -27,6 +29,7 @@ struct member {
     char *link;            /* symlink / hard-link target, normalised member name */
     uint64_t off, size;    /* data range in the tar file (seekable mode) */
     char *disk;            /* file path (directory mode) */
+    size_t remote;         /* a blob left in the registry: its file index in reader.reg + 1, else 0 */
     char *json;            /* kept JSON text, json_len + 1 bytes taken from the budget */
     size_t json_len;
     int json_errno;        /* a read of the JSON text failed with this errno */
@@ -47,7 +50,8 @@ struct reader {
     uint32_t *slots;       /* name hash -> member index + 1 (the last member of a name) */
     size_t n_slots, n_indexed;
     int fd;                /* seekable tar file, or -1 */
-    int in_fd;             /* a stream to read instead of a file: stdin, an engine, a registry */
+    int in_fd;             /* a stream to read instead of a file: stdin, an engine */
+    struct reg_image *reg; /* a registry image read in-process (src/registry.h), else NULL */
     int dir;               /* directory mode */
     const char *base;      /* file name for messages */
     struct image_progress dummy;
@@ -70,6 +74,8 @@ int image_read_layers(struct reader *r, struct member **lm, size_t n_layers);
 /* image_members.c: listing members (RC_OK or RC_FATAL with img->err set) */
 int members_list_dir(struct reader *r, const char *root, const char *rel, int depth);
 int members_list_tar(struct reader *r, const char *path);
+/* The files of an in-process registry image (r->reg) as members: the small ones kept as JSON. */
+void members_list_registry(struct reader *r);
 /* One pass over a stream or compressed file: JSON kept, layer-looking blobs read into the model. */
 int members_stream_tar(struct reader *r, const char *path);
 /* A regular member by name, following symlinks and hard links inside the archive; NULL if none. */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "src/blobents.h"
+#include "src/blobsrc.h"
 #include "src/layer.h"
 #include "src/pool.h"
 
@@ -43,28 +44,59 @@ struct lread {
 };
 
 /* Reads one job's blob into its blobents (any thread): touches only the job, the image file
- * (pread) and the progress counters. */
+ * (pread), its own blob stream (src/blobsrc.h) and the progress counters. */
 static void job_read(struct reader *r, struct ljob *j)
 {
     struct member *mb = j->mb;
-    int fd = r->fd;
-    if (mb->disk) {
-        fd = open(mb->disk, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            j->open_errno = errno;
+    struct blob_stream bs;
+    struct errbuf oe = {0};
+    if (mb->remote) {
+        blobsrc_open_registry(&bs, r->reg, mb->remote - 1);
+    } else if (mb->disk) {
+        if (blobsrc_open_file(&bs, mb->disk, &oe) != RC_OK) {
+            j->open_errno = errno ? errno : EIO;
             j->lr = RC_FATAL;
             return;
         }
+        bs.size = mb->size;     /* as listed, so a file that shrank reads as truncated */
+    } else {
+        blobsrc_open_range(&bs, r->fd, mb->off, mb->size);
     }
     unsigned char *buf = xmalloc(BUFSZ);
-    struct layer_src src = {.fd = fd, .off = mb->off, .len = mb->size, .buf = buf, .bufsz = BUFSZ,
+    struct layer_src src = {.fd = bs.fd, .off = bs.off, .len = bs.size, .buf = buf, .bufsz = BUFSZ,
                             .progress = &r->prog->bytes_done};
+    if (bs.fd < 0) {
+        /* a stream: its first bytes are the peek layer_read sniffs the compression from */
+        const void *p = NULL;
+        ssize_t k = blobsrc_read(&bs, &p);
+        src.bs = &bs;
+        src.peek = p;
+        src.peek_len = k > 0 ? (size_t)k : 0;
+        if (k < 0) {
+            errbuf_set(&j->e, "%s", blobsrc_error(&bs));
+            j->lr = RC_FATAL;
+            goto out;
+        }
+    }
     j->lr = layer_read(&j->be, &src, &j->o, &j->res, &j->e);
+    if (bs.fd < 0 && j->lr != RC_FATAL) {
+        /* the tar can end before the blob does: read on to its end, so that its digest is known
+         * right before anything of it counts (a wrong one is fatal, whatever the walk said) */
+        const void *p;
+        ssize_t k;
+        while ((k = blobsrc_read(&bs, &p)) > 0)
+            atomic_fetch_add(&r->prog->bytes_done, (uint64_t)k);
+    }
+    if (bs.fd < 0 && bs.err[0]) {      /* the blob's own failure is the cause of the rest */
+        errbuf_clear(&j->e);
+        errbuf_set(&j->e, "%s", blobsrc_error(&bs));
+        j->lr = RC_FATAL;
+    }
     /* account for what the reader did not need to touch */
-    if (src.consumed < mb->size)
+    if (src.consumed < mb->size && bs.fd >= 0)
         atomic_fetch_add(&r->prog->bytes_done, mb->size - src.consumed);
-    if (mb->disk)
-        close(fd);
+out:
+    blobsrc_close(&bs);
     free(buf);
 }
 

@@ -22,6 +22,7 @@
 
 #include "src/budget.h"
 #include "src/layer.h"
+#include "src/registry.h"
 
 static char *norm_name(const char *s) { return util_path_norm(s); }
 
@@ -438,6 +439,22 @@ int members_stream_tar(struct reader *r, const char *path)
     free(head);
     archive_read_free(a);
     return rc;
+}
+
+void members_list_registry(struct reader *r)
+{
+    for (size_t i = 0; i < r->reg->n; i++) {
+        const struct reg_file *f = &r->reg->f[i];
+        struct member *mb = mem_add(r, f->name);
+        mb->size = f->size;
+        if (!f->data) {
+            mb->remote = i + 1;
+        } else if (looks_json(f->data, f->len) && json_room(mb)) {
+            memcpy(mb->json, f->data, f->len);
+            mb->json[f->len] = 0;
+            mb->json_len = f->len;
+        }
+    }
 }
 
 void members_free(struct reader *r)

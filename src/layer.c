@@ -11,6 +11,7 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "src/blobsrc.h"
 #include "src/tarscan.h"
 
 int layer_sniff(const void *p, size_t n)
@@ -91,8 +92,24 @@ static ssize_t src_read(struct layer_src *s, const void **out)
     if (!s->peek_used && s->peek_len) {
         s->peek_used = 1;
         *out = s->peek;
-        outer_advance(s, s->peek_len);
+        if (s->bs)
+            advance(s, s->peek_len);
+        else
+            outer_advance(s, s->peek_len);
         return (ssize_t)s->peek_len;
+    }
+    if (s->bs) {
+        /* a registry blob: its transfer failing (after retries) or its digest is fatal, as the
+         * outer archive breaking is */
+        ssize_t r = blobsrc_read(s->bs, out);
+        if (r < 0) {
+            s->fail = LF_OUTER;
+            s->fail_errno = EIO;
+            snprintf(s->errmsg, sizeof s->errmsg, "%s", blobsrc_error(s->bs));
+            return -1;
+        }
+        advance(s, (uint64_t)r);
+        return r;
     }
     const void *blk;
     size_t sz;

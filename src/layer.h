@@ -13,13 +13,16 @@
 #include "src/image.h"
 
 struct archive;
+struct blob_stream;
 
 struct layer_src {
     /* a range of a file ... */
     int fd;                    /* -1 when reading from `outer` */
     uint64_t off, len, pos;
-    /* ... or the current member of an outer archive, after `peek` bytes already taken */
+    /* ... or the current member of an outer archive, or a blob stream (src/blobsrc.h: a registry
+     * blob), after `peek` bytes already taken */
     struct archive *outer;
+    struct blob_stream *bs;    /* instead of outer when set */
     const void *peek; size_t peek_len; int peek_used;
     /* common */
     unsigned char *buf; size_t bufsz;

@@ -1,7 +1,9 @@
-/* registry.h: the parts of the registry producer (source_registry.c, run in the child that writes
- * the image's tar stream) shared by its files: credentials (registry_creds.c), HTTP with auth and
- * retries (registry_http.c), and the blobs streamed into the tar, several in flight
- * (registry_blobs.c). Nothing outside these files includes it. */
+/* registry.h: the parts of the registry reader shared by its files: the manifests
+ * (source_registry.c), credentials (registry_creds.c), HTTP with auth and retries
+ * (registry_http.c), and the blobs, several in flight (registry_blobs.c). Two ways out: the image
+ * laid out as an OCI layout tar on a pipe (source_registry_write, in a child), or in-process
+ * (registry_image_open: the small files kept in memory, each layer blob then opened by a pool
+ * worker through src/blobsrc.h). Nothing outside these files and src/blobsrc.c includes it. */
 #ifndef STRATA_REGISTRY_H
 #define STRATA_REGISTRY_H
 
@@ -9,6 +11,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "src/util.h"
 
@@ -34,8 +37,30 @@ struct reg {
     struct reg_shared *sh;
     const char *platform;
     int jobs;              /* blobs in flight at once (--jobs), at least 1 */
-    int out;
+    int out;               /* the tar's pipe, or -1 when `collect` takes the layout instead */
+    struct reg_image *collect;
     struct errbuf *e;
+};
+
+/* A file of the layout: kept in memory (oci-layout, index.json, the manifest, the config), or a
+ * layer blob left in the registry (data NULL) for registry_blob_open. */
+struct reg_file {
+    char *name;            /* "blobs/sha256/<hex>" */
+    char *data;            /* len bytes, NUL after them; NULL for a blob left in the registry */
+    size_t len;
+    uint64_t size;
+    char digest[80];
+    char what[40];         /* "layer 3" */
+};
+
+/* A registry image opened in-process: the conversation (credentials, earned auth) lives as long
+ * as its blobs are read. */
+struct reg_image {
+    struct reg g;
+    struct reg_shared sh;
+    struct errbuf err;
+    struct reg_file *f;
+    size_t n, cap;
 };
 
 /* An answer: kept in memory (manifests, tokens, errors: at most `max` bytes), or handed to
@@ -80,5 +105,23 @@ struct registry_blob {
 /* Streams the blobs into the tar in order, each once, checked against its digest as it passes;
  * up to g->jobs of them are fetched at once, the ones ahead into bounded buffers. */
 int registry_blobs_write(struct reg *g, const struct registry_blob *b, size_t n);
+
+/* In-process (src/blobsrc.h's registry blobs):
+ *   struct reg_image *ri = registry_image_open("HOST/REPO:TAG", &opts, &err);   // NULL: err set
+ *   ... ri->f[0..n): the layout's files ...
+ *   struct reg_blob *b = registry_blob_open(ri, i);        // starts its transfer on a thread
+ *   while ((k = registry_blob_read(b, &p)) > 0) ...;        // p valid until the next call
+ *   // k < 0: registry_blob_error(b) says why (a transfer failed, the digest or size is wrong)
+ *   registry_blob_close(b); ... registry_image_close(ri);
+ * Each blob is hashed by the thread that reads it, in order; its digest is checked when it ends,
+ * so a caller that stops early must read on to the end to know the bytes were right. */
+struct reg_blob;
+struct reg_image *registry_image_open(const char *ref, int jobs, const char *platform, int tls_no_verify,
+                                      struct errbuf *e);
+void registry_image_close(struct reg_image *ri);
+struct reg_blob *registry_blob_open(struct reg_image *ri, size_t file);
+ssize_t registry_blob_read(struct reg_blob *b, const void **p);
+const char *registry_blob_error(const struct reg_blob *b);
+void registry_blob_close(struct reg_blob *b);
 
 #endif

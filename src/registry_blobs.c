@@ -63,8 +63,29 @@ static int tar_pad(struct reg *g, uint64_t size)
     return pad ? out_all(g, zero, pad) : 0;
 }
 
+/* In-process: the layout's file kept (data copied, or NULL for a blob left in the registry). */
+static struct reg_file *collect_add(struct reg_image *ri, const char *name, const char *data, size_t n)
+{
+    ARR_GROW(ri->f, ri->cap, ri->n, 1);
+    struct reg_file *f = &ri->f[ri->n++];
+    memset(f, 0, sizeof *f);
+    f->name = xstrdup(name);
+    f->size = n;
+    if (data) {
+        f->data = xmalloc(n + 1);
+        memcpy(f->data, data, n);
+        f->data[n] = 0;
+        f->len = n;
+    }
+    return f;
+}
+
 int registry_tar_mem(struct reg *g, const char *name, const char *data, size_t n)
 {
+    if (g->collect) {
+        collect_add(g->collect, name, data, n);
+        return 0;
+    }
     if (tar_header(g, name, n) || out_all(g, data, n) || tar_pad(g, n))
         return -1;
     return 0;
@@ -72,6 +93,8 @@ int registry_tar_mem(struct reg *g, const char *name, const char *data, size_t n
 
 int registry_tar_end(struct reg *g)
 {
+    if (g->collect)
+        return 0;
     static const unsigned char zero[1024];
     return out_all(g, zero, sizeof zero);
 }
@@ -192,6 +215,46 @@ static int out_sink(void *ctx, const void *p, size_t n)
     return util_write_all(o->g->out, p, n) == 0 ? 0 : -1;
 }
 
+/* The size and digest of a blob that has ended: 0, or -1 with e set. */
+static int blob_verify(struct reg *g, struct errbuf *e, const struct registry_blob *b, struct sha256 *h,
+                       uint64_t n)
+{
+    char hex[65], got[65];
+    registry_digest_hex(b->digest, hex);
+    sha256_hex(h, got);
+    if (n != b->size) {
+        errbuf_set(e, "%s/%s: %s %.19s…: %llu bytes served, the manifest says %llu", g->host, g->repo, b->what,
+                   b->digest, (unsigned long long)n, (unsigned long long)b->size);
+        return -1;
+    }
+    if (strcmp(got, hex) != 0) {
+        errbuf_set(e, "%s/%s: %s %s: the bytes served hash to sha256:%.12s…, not its digest", g->host, g->repo,
+                   b->what, b->digest, got);
+        return -1;
+    }
+    return 0;
+}
+
+/* In-process: the config into memory (bounded by its descriptor's size, at most 64 MiB). */
+struct mem_state {
+    struct sha256 h;
+    char *buf;
+    uint64_t n, cap;
+};
+
+static int mem_sink(void *ctx, const void *p, size_t n)
+{
+    struct mem_state *m = ctx;
+    if (n > m->cap - m->n) {
+        m->n = m->cap + 1;      /* more than the manifest said: blobs_collect says so */
+        return -1;
+    }
+    sha256_update(&m->h, p, n);
+    memcpy(m->buf + m->n, p, n);
+    m->n += n;
+    return 0;
+}
+
 static int out_check(struct reg *g, const struct registry_blob *b, struct out_state *o)
 {
     char hex[65], got[65];
@@ -223,12 +286,21 @@ struct ahead {
     unsigned char *ring;
     size_t cap, head, fill;    /* bytes [head, head+fill) mod cap are waiting */
     int done, rc, cancel;
+    int hash;                  /* in-process: this thread hashes the bytes as they arrive (in
+                                * order: a resumed transfer continues where the bytes stopped) and
+                                * checks size and digest at the end, its verdict in rc */
+    struct sha256 h;
+    uint64_t hashed;
 };
 
 static int ahead_sink(void *ctx, const void *p, size_t n)
 {
     struct ahead *a = ctx;
     const unsigned char *s = p;
+    if (a->hash) {
+        sha256_update(&a->h, p, n);
+        a->hashed += n;
+    }
     pthread_mutex_lock(&a->mu);
     while (n > 0) {
         while (a->fill == a->cap && !a->cancel)
@@ -256,6 +328,8 @@ static void *ahead_main(void *arg)
 {
     struct ahead *a = arg;
     int rc = blob_fetch(&a->g, a->b, ahead_sink, a);
+    if (rc == 0 && a->hash)
+        rc = blob_verify(&a->g, a->g.e, a->b, &a->h, a->hashed);
     pthread_mutex_lock(&a->mu);
     a->rc = rc;
     a->done = 1;
@@ -266,13 +340,16 @@ static void *ahead_main(void *arg)
 
 /* Starts fetching b on a thread; NULL when no thread could be had (the writer then fetches it
  * itself when its turn comes). */
-static struct ahead *ahead_start(struct reg *g, const struct registry_blob *b)
+static struct ahead *ahead_start(struct reg *g, const struct registry_blob *b, size_t max, int hash)
 {
     struct ahead *a = xcalloc(1, sizeof *a);
     a->g = *g;
     a->g.e = &a->err;
     a->b = b;
-    a->cap = b->size < AHEAD_MAX ? (size_t)b->size : AHEAD_MAX;
+    a->hash = hash;
+    if (hash)
+        sha256_init(&a->h);
+    a->cap = b->size < max ? (size_t)b->size : max;
     if (a->cap == 0)
         a->cap = 1;
     a->ring = xmalloc(a->cap);
@@ -335,8 +412,48 @@ static int ahead_drain(struct reg *g, struct ahead *a, struct out_state *o)
     }
 }
 
+/* In-process: the config kept, each layer blob listed to be opened later. */
+static int blobs_collect(struct reg *g, const struct registry_blob *b, size_t n)
+{
+    char hex[65], name[100];
+    for (size_t i = 0; i < n; i++) {
+        if (registry_digest_hex(b[i].digest, hex) != 0) {
+            errbuf_set(g->e, "%s/%s: %s digest %.80s is not a sha256 digest", g->host, g->repo, b[i].what,
+                       b[i].digest);
+            return -1;
+        }
+        snprintf(name, sizeof name, "blobs/sha256/%s", hex);
+        if (i > 0) {
+            struct reg_file *f = collect_add(g->collect, name, NULL, 0);
+            f->size = b[i].size;
+            snprintf(f->digest, sizeof f->digest, "%s", b[i].digest);
+            snprintf(f->what, sizeof f->what, "%s", b[i].what);
+            continue;
+        }
+        struct mem_state m = {.cap = b[i].size, .buf = xmalloc(b[i].size + 1)};
+        sha256_init(&m.h);
+        int bad = blob_fetch(g, &b[i], mem_sink, &m);
+        if (m.n > m.cap) {
+            errbuf_clear(g->e);
+            errbuf_set(g->e, "%s/%s: %s %.19s…: more bytes served than the manifest says (%llu)", g->host,
+                       g->repo, b[i].what, b[i].digest, (unsigned long long)b[i].size);
+            bad = 1;
+        }
+        if (!bad)
+            bad = blob_verify(g, g->e, &b[i], &m.h, m.n);
+        if (!bad)
+            collect_add(g->collect, name, m.buf, (size_t)m.n);
+        free(m.buf);
+        if (bad)
+            return -1;
+    }
+    return 0;
+}
+
 int registry_blobs_write(struct reg *g, const struct registry_blob *b, size_t n)
 {
+    if (g->collect)
+        return blobs_collect(g, b, n);
     int rc = -1;
     size_t jobs = g->jobs > 1 ? (size_t)g->jobs : 1;
     struct ahead **ah = xcalloc(n ? n : 1, sizeof *ah);
@@ -353,7 +470,7 @@ int registry_blobs_write(struct reg *g, const struct registry_blob *b, size_t n)
         if (next <= i)
             next = i + 1;
         while (next < n && next < i + jobs) {
-            ah[next] = ahead_start(g, &b[next]);
+            ah[next] = ahead_start(g, &b[next], AHEAD_MAX, 0);
             next++;
         }
         registry_digest_hex(b[i].digest, hex);
@@ -379,4 +496,77 @@ out:
         ahead_free(ah[i]);
     free(ah);
     return rc;
+}
+
+/* ------------------------------------------------------------------ in-process blobs */
+
+#define HANDOUT_MAX (1u << 20)   /* a read hands out at most this much of the ring, so the
+                                  * transfer can refill the rest while the caller works on it */
+#define RING_INPROC (8u << 20)   /* each worker reads its own blob: a short ring stays in cache */
+
+struct reg_blob {
+    struct registry_blob desc;
+    struct ahead *a;
+    size_t held;               /* bytes of the ring handed out last, released at the next read */
+    int state;                 /* 0 reading, 1 ended and verified, -1 failed (err) */
+    struct errbuf err;
+};
+
+struct reg_blob *registry_blob_open(struct reg_image *ri, size_t file)
+{
+    const struct reg_file *f = &ri->f[file];
+    struct reg_blob *b = xcalloc(1, sizeof *b);
+    b->desc.digest = f->digest;
+    b->desc.size = f->size;
+    snprintf(b->desc.what, sizeof b->desc.what, "%s", f->what);
+    b->a = ahead_start(&ri->g, &b->desc, RING_INPROC, 1);
+    if (!b->a) {
+        errbuf_set(&b->err, "%s/%s: %s: cannot start a thread for its transfer", ri->g.host, ri->g.repo, f->what);
+        b->state = -1;
+    }
+    return b;
+}
+
+ssize_t registry_blob_read(struct reg_blob *b, const void **p)
+{
+    if (b->state)
+        return b->state < 0 ? -1 : 0;
+    struct ahead *a = b->a;
+    pthread_mutex_lock(&a->mu);
+    if (b->held) {
+        a->head = (a->head + b->held) % a->cap;
+        a->fill -= b->held;
+        b->held = 0;
+        pthread_cond_broadcast(&a->cv);
+    }
+    while (a->fill == 0 && !a->done)
+        pthread_cond_wait(&a->cv, &a->mu);
+    if (a->fill == 0) {        /* done (the digest checked by the thread) and drained */
+        b->state = a->rc == 0 ? 1 : -1;
+        if (a->rc != 0)
+            errbuf_set(&b->err, "%s", a->err.msg);
+        pthread_mutex_unlock(&a->mu);
+        return b->state < 0 ? -1 : 0;
+    }
+    size_t k = a->fill < a->cap - a->head ? a->fill : a->cap - a->head;
+    if (k > HANDOUT_MAX)
+        k = HANDOUT_MAX;
+    *p = a->ring + a->head;
+    pthread_mutex_unlock(&a->mu);
+    /* the thread only appends past head+fill, so [head, head+k) is ours until the next read */
+    b->held = k;
+    return (ssize_t)k;
+}
+
+const char *registry_blob_error(const struct reg_blob *b)
+{
+    return b->err.set ? b->err.msg : "the transfer failed";
+}
+
+void registry_blob_close(struct reg_blob *b)
+{
+    if (!b)
+        return;
+    ahead_free(b->a);
+    free(b);
 }

@@ -103,6 +103,8 @@ long registry_http_get(struct reg *g, const char *url, const char *accept, uint6
     curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_cb);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+    if (r->sink)    /* a blob: bigger pieces, fewer hand-overs to the thread that reads them */
+        curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024);
     /* Blob GETs are redirected to storage. libcurl (since 7.58) does not send a custom
      * Authorization header, nor the basic credentials, to another host on a redirect. */
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);

@@ -162,57 +162,50 @@ static int parse_ref(struct reg *g, const char *s)
     return 0;
 }
 
-int source_registry_write(const char *refstr, const struct source_opts *o, int out, struct errbuf *e)
+/* Reads the reference and the manifests and lays the image out: into the tar on g->out, or into
+ * g->collect. 0, or -1 with g->e set. */
+static int layout(struct reg *g)
 {
-    struct reg_shared sh = {.auth = NULL};
-    struct reg g = {.out = out, .e = e, .platform = o ? o->platform : NULL, .sh = &sh,
-                    .tls_no_verify = o ? o->tls_no_verify : 0, .jobs = o && o->jobs > 0 ? o->jobs : 1};
+    struct errbuf *e = g->e;
     struct registry_blob *blobs = NULL;
-    if (parse_ref(&g, refstr) != 0) {
-        errbuf_set(e, "docker://%s: not a registry reference (HOST/REPO[:TAG|@DIGEST])", refstr);
-        return -1;
-    }
-    pthread_mutex_init(&sh.lock, NULL);
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    registry_creds_find(&g);
     int rc = -1;
     struct resp r = {.max = MANIFEST_MAX};
     json_t *top = NULL, *man = NULL;
     char *man_body = NULL;
     size_t man_len = 0;
     char path[1000], man_digest[100] = "", man_type[200] = "";
-    snprintf(path, sizeof path, "%s/manifests/%s", g.repo, g.ref);
-    if (registry_fetch(&g, path, ACCEPT, &r, "manifest") != 0)
+    snprintf(path, sizeof path, "%s/manifests/%s", g->repo, g->ref);
+    if (registry_fetch(g, path, ACCEPT, &r, "manifest") != 0)
         goto out;
-    if (!strncmp(g.ref, "sha256:", 7) && registry_check_digest(&g, g.ref, r.body, r.len, "manifest") != 0)
+    if (!strncmp(g->ref, "sha256:", 7) && registry_check_digest(g, g->ref, r.body, r.len, "manifest") != 0)
         goto out;
     top = json_loadb(r.body, r.len, 0, NULL);
     if (!top || !json_is_object(top)) {
-        errbuf_set(e, "%s/%s:%s: the manifest is not JSON", g.host, g.repo, g.ref);
+        errbuf_set(e, "%s/%s:%s: the manifest is not JSON", g->host, g->repo, g->ref);
         goto out;
     }
     if (json_integer_value(json_object_get(top, "schemaVersion")) == 1) {
         errbuf_set(e, "%s/%s:%s: Docker schema 1 manifests are not supported (deprecated since 2017; "
-                   "push it again with a current client)", g.host, g.repo, g.ref);
+                   "push it again with a current client)", g->host, g->repo, g->ref);
         goto out;
     }
     json_t *pdesc = NULL;
     if (is_index(r.ctype, top)) {
-        json_t *d = pick(&g, top);
+        json_t *d = pick(g, top);
         if (!d)
             goto out;
         const char *dg = json_string_value(json_object_get(d, "digest"));
         if (!dg) {
-            errbuf_set(e, "%s/%s:%s: an index entry without a digest", g.host, g.repo, g.ref);
+            errbuf_set(e, "%s/%s:%s: an index entry without a digest", g->host, g->repo, g->ref);
             goto out;
         }
         snprintf(man_digest, sizeof man_digest, "%s", dg);
         pdesc = json_object_get(d, "platform");
         json_incref(pdesc);
-        snprintf(path, sizeof path, "%s/manifests/%s", g.repo, dg);
+        snprintf(path, sizeof path, "%s/manifests/%s", g->repo, dg);
         struct resp r2 = {.max = MANIFEST_MAX};
-        if (registry_fetch(&g, path, ACCEPT, &r2, "manifest") != 0 ||
-            registry_check_digest(&g, dg, r2.body, r2.len, "manifest") != 0) {
+        if (registry_fetch(g, path, ACCEPT, &r2, "manifest") != 0 ||
+            registry_check_digest(g, dg, r2.body, r2.len, "manifest") != 0) {
             registry_resp_reset(&r2);
             json_decref(pdesc);
             goto out;
@@ -222,13 +215,13 @@ int source_registry_write(const char *refstr, const struct source_opts *o, int o
         man_len = r2.len;
         man = json_loadb(man_body, man_len, 0, NULL);
         if (man && is_index(r2.ctype, man)) {
-            errbuf_set(e, "%s/%s:%s: an index inside an index is not supported from a registry", g.host,
-                       g.repo, g.ref);
+            errbuf_set(e, "%s/%s:%s: an index inside an index is not supported from a registry", g->host,
+                       g->repo, g->ref);
             json_decref(pdesc);
             goto out;
         }
     } else {
-        if (g.platform) {
+        if (g->platform) {
             /* one image: --platform must match its config; checked by the reader's config read */
         }
         snprintf(man_type, sizeof man_type, "%s", r.ctype);
@@ -244,7 +237,7 @@ int source_registry_write(const char *refstr, const struct source_opts *o, int o
         snprintf(man_digest, sizeof man_digest, "sha256:%s", hex);
     }
     if (!man || !json_is_object(json_object_get(man, "config")) || !json_is_array(json_object_get(man, "layers"))) {
-        errbuf_set(e, "%s/%s:%s: the manifest has no config or layers", g.host, g.repo, g.ref);
+        errbuf_set(e, "%s/%s:%s: the manifest has no config or layers", g->host, g->repo, g->ref);
         json_decref(pdesc);
         goto out;
     }
@@ -260,10 +253,10 @@ int source_registry_write(const char *refstr, const struct source_opts *o, int o
     json_t *d0 = json_array_get(json_object_get(idx, "manifests"), 0);
     if (pdesc)
         json_object_set_new(d0, "platform", pdesc);
-    if (strncmp(g.ref, "sha256:", 7) != 0) {
+    if (strncmp(g->ref, "sha256:", 7) != 0) {
         /* the tag as docker names a pulled image: HOST/REPO:TAG */
         char tag[1200];
-        snprintf(tag, sizeof tag, "%s/%s:%s", refhost(&g), g.repo, g.ref);
+        snprintf(tag, sizeof tag, "%s/%s:%s", refhost(g), g->repo, g->ref);
         json_object_set_new(d0, "annotations", json_pack("{s:s}", "org.opencontainers.image.ref.name", tag));
     }
     char *idx_txt = json_dumps(idx, JSON_COMPACT);
@@ -272,8 +265,8 @@ int source_registry_write(const char *refstr, const struct source_opts *o, int o
     char hex[65], name[100];
     registry_digest_hex(man_digest, hex);
     snprintf(name, sizeof name, "blobs/sha256/%s", hex);
-    int bad = registry_tar_mem(&g, "oci-layout", layout, sizeof layout - 1) || registry_tar_mem(&g, "index.json", idx_txt, strlen(idx_txt)) ||
-              registry_tar_mem(&g, name, man_body, man_len);
+    int bad = registry_tar_mem(g, "oci-layout", layout, sizeof layout - 1) || registry_tar_mem(g, "index.json", idx_txt, strlen(idx_txt)) ||
+              registry_tar_mem(g, name, man_body, man_len);
     json_free_t jfree;      /* jansson's own allocator (src/budget.c installs one): not free() */
     json_get_alloc_funcs(NULL, &jfree);
     jfree(idx_txt);
@@ -283,7 +276,7 @@ int source_registry_write(const char *refstr, const struct source_opts *o, int o
     const char *cd = json_string_value(json_object_get(cfg, "digest"));
     json_int_t cs = json_integer_value(json_object_get(cfg, "size"));
     if (!cd || cs < 0 || cs > (json_int_t)(64u << 20)) {
-        errbuf_set(e, "%s/%s:%s: the manifest's config descriptor is not usable", g.host, g.repo, g.ref);
+        errbuf_set(e, "%s/%s:%s: the manifest's config descriptor is not usable", g->host, g->repo, g->ref);
         goto out;
     }
     /* the config, then each layer blob once (a blob used twice is stored once, as in a layout) */
@@ -296,7 +289,7 @@ int source_registry_write(const char *refstr, const struct source_opts *o, int o
         const char *ld = json_string_value(json_object_get(l, "digest"));
         json_int_t ls = json_integer_value(json_object_get(l, "size"));
         if (!ld || ls < 0) {
-            errbuf_set(e, "%s/%s:%s: layer %zu has no digest or size", g.host, g.repo, g.ref, i);
+            errbuf_set(e, "%s/%s:%s: layer %zu has no digest or size", g->host, g->repo, g->ref, i);
             goto out;
         }
         int seen = 0;
@@ -308,18 +301,85 @@ int source_registry_write(const char *refstr, const struct source_opts *o, int o
         snprintf(blobs[nb].what, sizeof blobs[nb].what, "layer %zu", i);
         nb++;
     }
-    if (registry_blobs_write(&g, blobs, nb) == 0 && registry_tar_end(&g) == 0)
+    if (registry_blobs_write(g, blobs, nb) == 0 && registry_tar_end(g) == 0)
         rc = 0;
 out:
     registry_resp_reset(&r);
     free(man_body);
     json_decref(top);
     json_decref(man);
-    free(g.user);
-    free(g.pass);
     free(blobs);
-    free(sh.auth);
-    pthread_mutex_destroy(&sh.lock);
-    curl_global_cleanup();
     return rc;
+}
+
+/* The conversation's setup: the reference read, credentials found. 0, or -1 with e set. */
+static int reg_setup(struct reg *g, struct reg_shared *sh, const char *refstr, struct errbuf *e)
+{
+    g->e = e;
+    g->sh = sh;
+    sh->auth = NULL;
+    if (parse_ref(g, refstr) != 0) {
+        errbuf_set(e, "docker://%s: not a registry reference (HOST/REPO[:TAG|@DIGEST])", refstr);
+        return -1;
+    }
+    pthread_mutex_init(&sh->lock, NULL);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    registry_creds_find(g);
+    return 0;
+}
+
+static void reg_teardown(struct reg *g)
+{
+    free(g->user);
+    free(g->pass);
+    g->user = g->pass = NULL;
+    free(g->sh->auth);
+    g->sh->auth = NULL;
+    pthread_mutex_destroy(&g->sh->lock);
+    curl_global_cleanup();
+}
+
+int source_registry_write(const char *refstr, const struct source_opts *o, int out, struct errbuf *e)
+{
+    struct reg_shared sh;
+    struct reg g = {.out = out, .platform = o ? o->platform : NULL,
+                    .tls_no_verify = o ? o->tls_no_verify : 0, .jobs = o && o->jobs > 0 ? o->jobs : 1};
+    if (reg_setup(&g, &sh, refstr, e) != 0)
+        return -1;
+    int rc = layout(&g);
+    reg_teardown(&g);
+    return rc;
+}
+
+struct reg_image *registry_image_open(const char *refstr, int jobs, const char *platform, int tls_no_verify,
+                                      struct errbuf *e)
+{
+    struct reg_image *ri = xcalloc(1, sizeof *ri);
+    ri->g = (struct reg){.out = -1, .collect = ri, .platform = platform, .tls_no_verify = tls_no_verify,
+                         .jobs = jobs > 0 ? jobs : 1};
+    if (reg_setup(&ri->g, &ri->sh, refstr, &ri->err) != 0) {
+        errbuf_set(e, "%s", ri->err.msg);
+        free(ri);
+        return NULL;
+    }
+    if (layout(&ri->g) != 0) {
+        errbuf_set(e, "%s", ri->err.msg);
+        registry_image_close(ri);
+        return NULL;
+    }
+    ri->g.platform = NULL;      /* the caller's string: not needed past the manifest */
+    return ri;
+}
+
+void registry_image_close(struct reg_image *ri)
+{
+    if (!ri)
+        return;
+    reg_teardown(&ri->g);
+    for (size_t i = 0; i < ri->n; i++) {
+        free(ri->f[i].name);
+        free(ri->f[i].data);
+    }
+    free(ri->f);
+    free(ri);
 }

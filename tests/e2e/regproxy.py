@@ -59,15 +59,20 @@ class H(http.server.BaseHTTPRequestHandler):
 
     def handle_req(self, method):
         blob = "/blobs/" in self.path
+        self.counted = blob
         if blob:
             with lock:
                 inflight[0] += 1
         try:
             self.handle_one(method, blob)
         finally:
-            if blob:
-                with lock:
-                    inflight[0] -= 1
+            self.uncount()
+
+    def uncount(self):
+        if self.counted:
+            self.counted = False
+            with lock:
+                inflight[0] -= 1
 
     def handle_one(self, method, blob):
         auth = self.headers.get("Authorization")
@@ -148,6 +153,10 @@ class H(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(2)
             return
+        # no longer in flight once its last bytes go out: a client cannot have the whole body (and
+        # ask for its next blob) before this write, so one blob after another never counts two
+        # (this thread reaching `finally` after the client's next GET arrived did, under load)
+        self.uncount()
         self.wfile.write(body)
 
 

@@ -15,7 +15,7 @@ if [ ! -s "$E" ] || [ ! -s "$C" ] || [ ! -s "$G" ]; then
   skip sources "real images missing in $REAL_DIR (../shared/tools/make-real-images.sh)"
   finish sources; exit
 fi
-for t in docker-registry skopeo openssl htpasswd dockerd buildah; do
+for t in docker-registry skopeo openssl htpasswd dockerd buildah tmux; do
   command -v "$t" >/dev/null || { fail "sources: $t is not installed (scripts/deps.sh --images)"; finish sources; exit 1; }
 done
 
@@ -85,6 +85,22 @@ same_json "registry by @digest" "$WORKDIR/e.dig.json" "$WORKDIR/e.file.json"
 # the layer digests strata saw are the ones skopeo lists
 check "registry: layer count as skopeo inspect" "$(jq '.layers | length' "$WORKDIR/e.reg.json")" \
   "$(skopeo inspect --tls-verify=false "docker://$R1/fixture/single:gzip" | jq '.Layers | length')"
+
+# v reads a file of a registry image: its layer blob fetched again (src/blobsrc.h), in a real
+# terminal (tmux); /usr/lib/os-release is the second "os-release" (the first, /etc's, a symlink)
+TS=strata-src-$$
+tmux -L "$TS" new-session -d -s v -x 120 -y 40 "env LC_ALL=C.UTF-8 $STRATA 'docker://$R1/fixture/single:gzip'; read -r x"
+pane() { local i; for i in $(seq 300); do tmux -L "$TS" capture-pane -p -t v | grep -qF -- "$1" && return 0; sleep 0.1; done; return 1; }
+if pane "Files after layer"; then
+  tmux -L "$TS" send-keys -t v / o s - r e l e a s e Enter
+  pane "match 1 of" && tmux -L "$TS" send-keys -t v n
+  pane "/usr/lib/os-release in layer" && tmux -L "$TS" send-keys -t v v
+  if pane 'PRETTY_NAME="Debian'; then pass "registry: v shows a file's bytes (the blob fetched again)"
+  else fail "registry: v: $(tmux -L "$TS" capture-pane -p -t v | tail -3 | tr '\n' ' ')"; fi
+else
+  fail "registry: the view did not open: $(tmux -L "$TS" capture-pane -p -t v | tail -3 | tr '\n' ' ')"
+fi
+tmux -L "$TS" kill-server 2>/dev/null
 
 # a docker-archive pushed as Docker v2 schema 2: layer facts and findings as its tarball's
 timeout 300 "$STRATA" --json "$C" > "$WORKDIR/c.file.json"
