@@ -579,8 +579,11 @@ const struct secret_rule secret_rules[] = {
      "|\\bauthorization\\s*:\\s*(?:bearer|basic|token)\\s+([A-Za-z0-9._~+/=-]{8,}))",
      NULL, NULL, 1, 0, check_curl,
      "read the credential from a build secret (RUN --mount=type=secret,id=x curl -u \"$(cat /run/secrets/x)\")", NULL},
-    /* generic-api-key (gitleaks, LOW sugg.: noisy): key-ish name, assignment, entropy >= 3.5 */
-    {"generic-api-key", SEV_LOW, SK_CONTENT, SRF_KWICASE | SRF_NOENV | SRF_ANCHOR | SRF_GENERIC,
+    /* generic-api-key (gitleaks, LOW sugg.: noisy): key-ish name, assignment, entropy >= 3.5.
+     * SRF_ASSIGN: its keywords are in every line of config text, its values (a digit and a
+     * letter, check_generic) are rare, so the scanner finds those first. */
+    {"generic-api-key", SEV_LOW, SK_CONTENT,
+     SRF_KWICASE | SRF_NOENV | SRF_ANCHOR | SRF_GENERIC | SRF_ASSIGN,
      "key|secret|token|passw|credential",
      "(?i)(?:key|secret|token|passw(?:or)?d|credentials?)[\\w.-]{0,20}[\"'`]?[ \\t]{0,5}"
      "(?:=|:=|:|=>|\\?=)[ \\t]{0,5}([\"'`]?)([A-Za-z0-9_.=+/-]{10,150})\\1(?![A-Za-z0-9_.=+/(-])",

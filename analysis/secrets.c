@@ -4,7 +4,15 @@
  * literal keywords (>= 3 bytes) that any match contains. All rules' keywords are one Vectorscan
  * (Hyperscan) literal database, scanned in one pass over the text; only around a keyword found
  * there (its line, or `span` bytes for multi-line PEM blocks) does that rule's PCRE2 JIT regex
- * run. Text with no keyword costs the one pass and nothing else.
+ * run. Text with no keyword costs the one pass and nothing else. Two databases: one without the
+ * keywords of path-limited rules (.npmrc's _auth, .pypirc's password, …), used for every file
+ * those rules do not apply to, so a "password" in a config file costs nothing for them.
+ *
+ * generic-api-key (SRF_ASSIGN) is the exception: its keywords (key, token, secret, password)
+ * are in every line of config text, so it goes the other way round. analysis/secret_assign.c
+ * finds the assignments with a token-like value after them (rare), and the keywords are looked
+ * for only in the few bytes before those; each one found is handled as a keyword Vectorscan
+ * reported, in the same order, so the findings are the ones the keyword pass would give.
  *
  * Paths get the same treatment: every path pattern of every list (file rules, path-limited
  * content rules, allowlist, skip list) is one literal in a second Vectorscan database, so one
@@ -20,6 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "analysis/secret_assign.h"
 
 #define HS_CHUNK    (1u << 30)          /* hs_scan takes an unsigned length */
 #define MAX_BACK    1024                /* how far before a keyword a line window may start */
@@ -62,6 +72,12 @@ struct kw {                             /* one per keyword; its index is its Vec
     uint8_t len;
 };
 
+struct akw {                            /* a keyword of an SRF_ASSIGN rule */
+    const char *s;                      /* in the rule table, not NUL-terminated at len */
+    uint16_t rule;
+    uint8_t len, icase;
+};
+
 struct rstate {
     size_t scanned_until;               /* keywords before this offset need no new window */
     size_t last_end;                    /* end of the last kept match: no overlapping repeats */
@@ -88,7 +104,16 @@ struct secret_scanner {
     unsigned char *ignored;
     struct kw *kw;
     size_t nkw, maxkw;                  /* maxkw: the longest keyword's length */
-    hs_database_t *hs_db;               /* every content rule's keywords, block mode */
+    hs_database_t *hs_db;               /* every content rule's keywords, block mode, but
+                                         * the SRF_ASSIGN rules' */
+    hs_database_t *hs_db_common;        /* the same without the path-limited rules' (NULL
+                                         * when that leaves none) */
+    struct akw *akw;                    /* the SRF_ASSIGN rules' keywords */
+    size_t nakw;
+    const char **kwlit;                 /* every keyword: kw[i]'s at i; the SRF_ASSIGN ones
+                                         * last, from nkw on (nkw + nakw in all) */
+    hs_database_t *hs_db_ref;           /* tests: all of them in one database */
+    int content_reference;              /* tests: secrets_internal_content_reference */
     hs_scratch_t *hs_scratch;
     struct allow *allow;
     size_t nallow;
@@ -104,6 +129,7 @@ struct secret_scanner {
     /* per-call scratch */
     struct rstate *st;
     unsigned char *active;
+    int paths_active, assign_active;    /* a path-limited / SRF_ASSIGN rule is active */
     struct hitrec *hits;
     size_t nhits, caphits;
     const char *sbuf;                   /* the text hs_scan is scanning, */
@@ -388,6 +414,27 @@ static void compile_paths(struct secret_scanner *s)
     free(ids);
 }
 
+/* One keyword database (NULL for none); s->hs_scratch grows to fit it. */
+static hs_database_t *compile_keywords(struct secret_scanner *s, const char **lit,
+                                       const size_t *len, const unsigned *flags,
+                                       const unsigned *ids, size_t n)
+{
+    hs_database_t *db = NULL;
+    hs_compile_error_t *err = NULL;
+    if (!n)
+        return NULL;
+    if (hs_compile_lit_multi(lit, flags, ids, len, (unsigned)n, HS_MODE_BLOCK, NULL, &db,
+                             &err) != HS_SUCCESS) {
+        fprintf(stderr, "strata: secret keywords: %s\n", err ? err->message : "hs_compile");
+        abort();
+    }
+    if (hs_alloc_scratch(db, &s->hs_scratch) != HS_SUCCESS) {
+        fputs("strata: out of memory\n", stderr);
+        abort();
+    }
+    return db;
+}
+
 struct secret_scanner *secrets_new(void)
 {
     struct secret_scanner *s = xcalloc_(1, sizeof *s);
@@ -432,9 +479,12 @@ struct secret_scanner *secrets_new(void)
     }
 
     s->kw = xcalloc_(nkw, sizeof *s->kw);
+    s->akw = xcalloc_(nkw, sizeof *s->akw);
     const char **lit = xcalloc_(nkw, sizeof *lit);
     size_t *litlen = xcalloc_(nkw, sizeof *litlen);
     unsigned *litflags = xcalloc_(nkw, sizeof *litflags), *ids = xcalloc_(nkw, sizeof *ids);
+    uint16_t *litrule = xcalloc_(nkw, sizeof *litrule);
+    size_t nlit = 0;
     for (size_t i = 0; i < n; i++) {
         const struct secret_rule *r = &secret_rules[i];
         if (r->kind != SK_CONTENT || !r->keywords)
@@ -447,43 +497,73 @@ struct secret_scanner *secrets_new(void)
                 fprintf(stderr, "strata: secret rule %s: keyword of %zu bytes\n", r->id, len);
                 abort();
             }
-            /* every occurrence is reported (no HS_FLAG_SINGLEMATCH): a rule's first keyword
-             * may be a near miss and its second the secret */
-            lit[s->nkw] = c;
-            litlen[s->nkw] = len;
-            litflags[s->nkw] = (r->flags & SRF_KWICASE) ? HS_FLAG_CASELESS : 0;
-            ids[s->nkw] = (unsigned)s->nkw;
-            s->kw[s->nkw] = (struct kw){(uint16_t)i, (uint8_t)len};
-            if (len > s->maxkw)
-                s->maxkw = len;
-            s->nkw++;
+            lit[nlit] = c;
+            litlen[nlit] = len;
+            litflags[nlit] = (r->flags & SRF_KWICASE) ? HS_FLAG_CASELESS : 0;
+            litrule[nlit++] = (uint16_t)i;
             c += len + (e != NULL);
         }
     }
-    for (size_t a = 0; a < s->nkw; a++)
-        for (size_t b = 0; b < s->nkw; b++)
-            if (a != b && s->kw[a].rule == s->kw[b].rule && s->kw[a].len >= s->kw[b].len &&
-                memmem(lit[a], s->kw[a].len, lit[b], s->kw[b].len)) {
+    for (size_t a = 0; a < nlit; a++)
+        for (size_t b = 0; b < nlit; b++)
+            if (a != b && litrule[a] == litrule[b] && litlen[a] >= litlen[b] &&
+                memmem(lit[a], litlen[a], lit[b], litlen[b])) {
                 fprintf(stderr, "strata: secret rule %s: a keyword holds another\n",
-                        secret_rules[s->kw[a].rule].id);
+                        secret_rules[litrule[a]].id);
                 abort();
             }
-    if (s->nkw) {
-        hs_compile_error_t *err = NULL;
-        if (hs_compile_lit_multi(lit, litflags, ids, litlen, (unsigned)s->nkw, HS_MODE_BLOCK,
-                                 NULL, &s->hs_db, &err) != HS_SUCCESS) {
-            fprintf(stderr, "strata: secret keywords: %s\n", err ? err->message : "hs_compile");
-            abort();
-        }
-        if (hs_alloc_scratch(s->hs_db, &s->hs_scratch) != HS_SUCCESS) {
-            fputs("strata: out of memory\n", stderr);
-            abort();
+    /* The Vectorscan literals are the keywords of every rule but the SRF_ASSIGN ones, in
+     * table order, each one's id its index in s->kw; the SRF_ASSIGN ones follow (in s->kw
+     * for the reference database of the tests) and go to s->akw. Every occurrence is
+     * reported (no HS_FLAG_SINGLEMATCH): a rule's first keyword may be a near miss and its
+     * second the secret. */
+    s->kwlit = xcalloc_(nkw, sizeof *s->kwlit);
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t k = 0; k < nlit; k++) {
+            const struct secret_rule *r = &secret_rules[litrule[k]];
+            int assign = (r->flags & SRF_ASSIGN) != 0;
+            if (assign != pass)
+                continue;
+            if (assign && !(r->flags & SRF_ANCHOR)) {
+                fprintf(stderr, "strata: secret rule %s: SRF_ASSIGN without SRF_ANCHOR\n", r->id);
+                abort();
+            }
+            size_t at = s->nkw + s->nakw;
+            s->kwlit[at] = lit[k];
+            s->kw[at] = (struct kw){litrule[k], (uint8_t)litlen[k]};
+            if (litlen[k] > s->maxkw)
+                s->maxkw = litlen[k];
+            if (assign)
+                s->akw[s->nakw++] = (struct akw){lit[k], litrule[k], (uint8_t)litlen[k],
+                                                 (r->flags & SRF_KWICASE) != 0};
+            else
+                s->nkw++;
         }
     }
+    for (size_t k = 0; k < s->nkw + s->nakw; k++) {
+        const struct secret_rule *r = &secret_rules[s->kw[k].rule];
+        lit[k] = s->kwlit[k];
+        litlen[k] = s->kw[k].len;
+        litflags[k] = (r->flags & SRF_KWICASE) ? HS_FLAG_CASELESS : 0;
+        ids[k] = (unsigned)k;
+    }
+    s->hs_db = compile_keywords(s, lit, litlen, litflags, ids, s->nkw);
+    /* the common database: the same ids, without the path-limited rules' literals */
+    size_t ncommon = 0;
+    for (size_t k = 0; k < s->nkw; k++) {
+        if (secret_rules[s->kw[k].rule].paths)
+            continue;
+        lit[ncommon] = lit[k];
+        litlen[ncommon] = litlen[k];
+        litflags[ncommon] = litflags[k];
+        ids[ncommon++] = ids[k];
+    }
+    s->hs_db_common = compile_keywords(s, lit, litlen, litflags, ids, ncommon);
     free(lit);
     free(litlen);
     free(litflags);
     free(ids);
+    free(litrule);
 
     s->nallow = secret_allows_n;
     s->allow = xcalloc_(s->nallow, sizeof *s->allow);
@@ -538,6 +618,10 @@ void secrets_free(struct secret_scanner *s)
     free(s->kw);
     hs_free_scratch(s->hs_scratch);
     hs_free_database(s->hs_db);
+    hs_free_database(s->hs_db_common);
+    hs_free_database(s->hs_db_ref);
+    free(s->akw);
+    free(s->kwlit);
     hs_free_database(s->path_db);
     free(s->allow);
     free(s->hits);
@@ -698,6 +782,19 @@ static void run_window(struct secret_scanner *s, size_t r, const char *buf, size
         st->scanned_until = we - p > 512 ? we - 512 : p + 1;
 }
 
+/* A keyword of rule r, kwlen bytes, starts at s->sbuf[at]: run the rule there, unless its
+ * line was looked at already (scanned_until) or a kept match covers it (last_end). */
+static void on_rule_keyword(struct secret_scanner *s, size_t r, size_t at, size_t kwlen)
+{
+    const struct secret_rule *rule = &secret_rules[r];
+    struct rstate *st = &s->st[r];
+    if (!s->active[r] || at < st->scanned_until || at < st->last_end)
+        return;
+    if (rule->pre && !rule->pre(s->sbuf, s->slen, at, kwlen))
+        return;
+    run_window(s, r, s->sbuf, s->slen, at);
+}
+
 /* Vectorscan reports keywords by end offset. No keyword of a rule holds another (checked in
  * secrets_new), so one rule's keywords end in the order they start: each runs as it comes,
  * and a rule's state (scanned_until, last_end) only moves forward, as one pass over the text
@@ -709,32 +806,63 @@ static int on_keyword(unsigned id, unsigned long long from, unsigned long long t
 {
     struct secret_scanner *s = ctx;
     const struct kw *kw = &s->kw[id];
-    size_t end = s->sbase + (size_t)to, at = end - kw->len, r = kw->rule;
-    const struct secret_rule *rule = &secret_rules[r];
-    struct rstate *st = &s->st[r];
+    size_t end = s->sbase + (size_t)to;
     (void)from, (void)flags;
-    if (end <= s->smin_end || !s->active[r] || at < st->scanned_until || at < st->last_end)
-        return 0;
-    if (rule->pre && !rule->pre(s->sbuf, s->slen, at, kw->len))
-        return 0;
-    run_window(s, r, s->sbuf, s->slen, at);
+    if (end > s->smin_end)
+        on_rule_keyword(s, kw->rule, end - kw->len, kw->len);
     return 0;
 }
 
-/* The one pass: Vectorscan finds every keyword occurrence; each runs its rule as it comes. */
+static int akw_at(const struct akw *k, const char *t)
+{
+    if (!k->icase)
+        return memcmp(t, k->s, k->len) == 0;
+    for (size_t i = 0; i < k->len; i++) {
+        unsigned char a = (unsigned char)t[i], b = (unsigned char)k->s[i];
+        if (a != b && ((a | 0x20) != (b | 0x20) || (unsigned char)((a | 0x20) - 'a') > 25))
+            return 0;
+    }
+    return 1;
+}
+
+/* The SRF_ASSIGN rules: for every operator secret_assign_next reports, every start of one of
+ * their keywords in the name before it (secret_assign_name), in order, as Vectorscan would
+ * have reported it. A keyword anywhere else cannot start a match whose value passes the
+ * rule's check, and a keyword that gives no kept match changes no state: skipping those
+ * leaves the findings as they were. The names of successive operators do not overlap unless
+ * they are the same name (an operator byte is no name byte), so `done` keeps the order. */
+static void scan_assign(struct secret_scanner *s, const char *buf, size_t len)
+{
+    size_t done = 0, lo, hi;
+    for (size_t o = 0; (o = secret_assign_next(buf, len, o)) < len; o++) {
+        secret_assign_name(buf, o, &lo, &hi);
+        for (size_t i = lo > done ? lo : done; i < hi; i++)
+            for (size_t k = 0; k < s->nakw; k++)
+                if (len - i >= s->akw[k].len && akw_at(&s->akw[k], buf + i))
+                    on_rule_keyword(s, s->akw[k].rule, i, s->akw[k].len);
+        if (hi > done)
+            done = hi;
+    }
+}
+
+/* The one pass: Vectorscan finds every keyword occurrence; each runs its rule as it comes.
+ * Then the SRF_ASSIGN rules' own pass. */
 static void scan_text(struct secret_scanner *s, const char *buf, size_t len)
 {
-    if (len < 3 || !s->hs_db)
+    hs_database_t *db = s->content_reference ? s->hs_db_ref
+                        : s->paths_active      ? s->hs_db
+                                               : s->hs_db_common;
+    if (len < 3)
         return;
     memset(s->st, 0, s->nrules * sizeof *s->st);
     s->sbuf = buf;
     s->slen = len;
     s->smin_end = 0;
     /* Chunks overlap by maxkw - 1 bytes so no keyword is cut; one seen before is skipped. */
-    for (size_t base = 0;;) {
+    for (size_t base = 0; db;) {
         size_t n = len - base > HS_CHUNK ? HS_CHUNK : len - base;
         s->sbase = base;
-        if (hs_scan(s->hs_db, buf + base, (unsigned)n, 0, s->hs_scratch, on_keyword, s) !=
+        if (hs_scan(db, buf + base, (unsigned)n, 0, s->hs_scratch, on_keyword, s) !=
             HS_SUCCESS) {
             fputs("strata: secret keyword scan failed\n", stderr);
             abort();
@@ -744,6 +872,8 @@ static void scan_text(struct secret_scanner *s, const char *buf, size_t len)
         s->smin_end = base + n;
         base = base + n - (s->maxkw - 1);
     }
+    if (s->assign_active && !s->content_reference)
+        scan_assign(s, buf, len);
 }
 
 /* Which content rules run: not ignored, path restrictions met, not allowlisted. */
@@ -754,6 +884,7 @@ static int set_active(struct secret_scanner *s, const char *path, enum secret_ki
         path_query(s, path, &q);
     unsigned scope = allowed_scope(s, path ? &q : NULL);
     int any = 0;
+    s->paths_active = s->assign_active = 0;
     for (size_t i = 0; i < s->nrules; i++) {
         const struct secret_rule *r = &secret_rules[i];
         int on = r->kind == SK_CONTENT && !s->ignored[i];
@@ -765,6 +896,8 @@ static int set_active(struct secret_scanner *s, const char *path, enum secret_ki
             on = 0;
         s->active[i] = (unsigned char)on;
         any |= on;
+        s->paths_active |= on && s->paths[i].n;
+        s->assign_active |= on && (r->flags & SRF_ASSIGN);
     }
     return any;
 }
@@ -822,6 +955,25 @@ int secrets_needs_content(const struct secret_scanner *s, const char *path, uint
 void secrets_internal_path_reference(struct secret_scanner *s, int on)
 {
     s->path_reference = on;
+}
+
+void secrets_internal_content_reference(struct secret_scanner *s, int on)
+{
+    size_t n = s->nkw + s->nakw;
+    if (on && !s->hs_db_ref && n) {
+        size_t *len = xcalloc_(n, sizeof *len);
+        unsigned *flags = xcalloc_(n, sizeof *flags), *ids = xcalloc_(n, sizeof *ids);
+        for (size_t k = 0; k < n; k++) {
+            len[k] = s->kw[k].len;
+            flags[k] = (secret_rules[s->kw[k].rule].flags & SRF_KWICASE) ? HS_FLAG_CASELESS : 0;
+            ids[k] = (unsigned)k;
+        }
+        s->hs_db_ref = compile_keywords(s, s->kwlit, len, flags, ids, n);
+        free(len);
+        free(flags);
+        free(ids);
+    }
+    s->content_reference = on;
 }
 
 int secrets_internal_active(struct secret_scanner *s, const char *path, unsigned char *active)

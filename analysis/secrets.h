@@ -135,6 +135,11 @@ enum {
                                 * attempt per keyword instead of a search over its line */
     SRF_GENERIC = 1 << 5,      /* a heuristic, not a token format: not reported in a file a
                                 * package installed unchanged (secrets_rule_generic) */
+    SRF_ASSIGN  = 1 << 6,      /* every kept match is a keyword in a name, an assignment
+                                * operator and a value that secret_assign_next accepts (>= 10
+                                * of [A-Za-z0-9_.=+/-] with a digit and a letter): the keywords
+                                * are looked for only in the name before such an operator
+                                * (analysis/secret_assign.h). With SRF_ANCHOR. */
 };
 
 /* The value of a match is capture group `group` of subj (ov is PCRE2's ovector). Returns 1 to
@@ -182,6 +187,10 @@ extern const char secret_skip_paths[];   /* path patterns whose body is never sc
  * pattern of a list tried in turn, without the Vectorscan prefilter, so the two can be
  * compared path by path. */
 void secrets_internal_path_reference(struct secret_scanner *s, int on);
+/* For tests/unit/test_secrets.c only. With on, s finds every content rule's keywords the one
+ * way, in one Vectorscan database: the SRF_ASSIGN rules' too (no assignment pass) and the
+ * path-limited rules' for every file, so the findings can be compared text by text. */
+void secrets_internal_content_reference(struct secret_scanner *s, int on);
 /* Which content rules a secrets_scan_content of path would run: active[i] for rule i
  * (secret_rules_n bytes). Returns whether any would. */
 int secrets_internal_active(struct secret_scanner *s, const char *path, unsigned char *active);

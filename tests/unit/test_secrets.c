@@ -856,6 +856,118 @@ static void test_path_prefilter(void **state)
     secrets_free(ref);
 }
 
+/* ---- generic-api-key through the assignment pass (SRF_ASSIGN, analysis/secret_assign.c) ---- */
+
+static void test_assign_shapes(void **state)
+{
+    (void)state;
+    char v150[160], line[256];
+    /* every operator, blanks and quotes up to the regex's limits, and one past them */
+    YES("generic-api-key", "/app/c.txt", "token=Zk29fLq81mNc0pXw\n");
+    YES("generic-api-key", "/app/c.txt", "token:=Zk29fLq81mNc0pXw\n");
+    YES("generic-api-key", "/app/c.txt", "token := Zk29fLq81mNc0pXw\n");
+    YES("generic-api-key", "/app/c.php", "\"api_token\" => \"Zk29fLq81mNc0pXw\"\n");
+    YES("generic-api-key", "/app/Makefile", "token ?= Zk29fLq81mNc0pXw\n");
+    YES("generic-api-key", "/app/c.yml", "client_secret:\t'Zk29fLq81mNc0pXw'\n");
+    YES("generic-api-key", "/app/c.txt", "secret_key     =     `Zk29fLq81mNc0pXw`\n");
+    NO("generic-api-key", "/app/c.txt", "secret_key      = Zk29fLq81mNc0pXw\n");     /* 6 blanks */
+    NO("generic-api-key", "/app/c.txt", "secret_key =      Zk29fLq81mNc0pXw\n");
+    YES("generic-api-key", "/app/c.txt", "api_key_for_the_billing_svc = Zk29fLq81mNc0pXw\n");
+    NO("generic-api-key", "/app/c.txt", "api_key_for_the_billing_svc_x = Zk29fLq81mNc0pXw\n");
+    YES("generic-api-key", "/app/c.txt", "key==Zk29fLq81mNc0pXw\n");
+    /* the value: at the very end, its digit past the first 16 bytes, none, 150 and 151 long */
+    YES("generic-api-key", "/app/c.txt", "token=Zk29fLq81mNc0pXw");
+    YES("generic-api-key", "/app/c.txt", "token=ZkqfLqmNcpXwRtYbHgFdSaQwErTy7x\n");
+    NO("generic-api-key", "/app/c.txt", "token=ZkqfLqmNcpXwRtYbHgFdSaQwErTyx\n");
+    gen(v150, "", "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 149, "7");
+    snprintf(line, sizeof line, "password = %s\n", v150);
+    YES("generic-api-key", "/app/c.txt", line);
+    snprintf(line, sizeof line, "password = %sx\n", v150);
+    NO("generic-api-key", "/app/c.txt", line);
+    NO("generic-api-key", "/app/c.txt", "x = token_Zk29fLq81mNc0pXw\n");
+    NO("generic-api-key", "/app/c.txt", "token = \"Zk29fLq81mNc0pXw(\n");
+    /* two on a line, CRLF; a keyword in a comment after the first */
+    struct rec r = scan("/app/c.txt", "token=Zk29fLq81mNc0pXw secret=Ab12Cd34Ef56Gh78Ij\r\n");
+    assert_int_equal(r.n, 2);
+    r = scan("/app/c.txt", "MY_PASSWORD=\"Zk29fLq81mNc0pXw\" # and a token=Ab12Cd34Ef56Gh78Ij\n");
+    assert_int_equal(r.n, 2);
+    assert_int_equal(r.off[0], 13);
+    assert_int_equal(r.off[1], 45);
+}
+
+struct allhits {
+    size_t n;
+    struct { const char *id; size_t off, len; } v[4096];
+};
+
+static void on_any(void *ctx, const struct secret_hit *h)
+{
+    struct allhits *a = ctx;
+    if (a->n < 4096)
+        a->v[a->n].id = h->rule_id, a->v[a->n].off = h->offset, a->v[a->n++].len = h->len;
+}
+
+/* Random text dense in keywords, operators, blanks, quotes and values of every length around
+ * the limits: the scanner must report what the reference (every keyword through Vectorscan,
+ * no assignment pass, every database for every path) reports, hit for hit. */
+static void test_assign_reference(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "key", "KEY", "Key", "secret", "SECRET", "token", "Token", "passw", "password", "passwd",
+        "PASSWORD", "credential", "credentials", "api_key", "apikey", "aws", "secret_access_key",
+        "_auth", "_password", "_authToken", "<password>", "auth", "sk-", "AKIA", "://",
+        "curl -u ", "authorization: bearer ", "eyJ", "xoxb-", "npm_", "hf_", "=", ":", ":=", "=>",
+        "?=", "==", " = ", ": ", " := ", "\t=\t", "  =      ", " => ", "= '", "= \"", ": `",
+        "=\"", "(", ".", ",", "\n", " ", "\t", "_", "-", "'", "\"", "`", ")", "${", "}", "@",
+        "/", "x", "name", "db", "0Q~", "example", "\r\n",
+    };
+    static const char *const alphas[] = {
+        "abcdefXYZ0123456789", "0123456789", "abcdefghij", "A1b2C3+/=_.-", "AbC9",
+        "ab-cd.ef_gh/ij+kl=mn",
+    };
+    static const size_t lens[] = {3, 5, 8, 9, 10, 11, 12, 16, 17, 20, 31, 32, 33, 64, 149,
+                                  150, 151, 152, 200};
+    static const char *const paths[] = {"/app/src/f.txt", "/home/u/.npmrc", "/root/.pypirc",
+                                        "/x/settings.xml", "/root/.docker/config.json"};
+    static char text[8192];
+    static struct allhits a, b;
+    struct secret_scanner *ref = secrets_new();
+    secrets_internal_content_reference(ref, 1);
+    size_t total = 0;
+    for (int t = 0; t < 3000; t++) {
+        size_t n = 0, want = 50 + rndn(4000);
+        while (n < want) {
+            size_t r = rndn(10);
+            if (r < 7) {
+                const char *p = pieces[rndn(sizeof pieces / sizeof pieces[0])];
+                size_t l = strlen(p);
+                memcpy(text + n, p, l);
+                n += l;
+            } else {
+                const char *al = alphas[rndn(sizeof alphas / sizeof alphas[0])];
+                for (size_t k = lens[rndn(sizeof lens / sizeof lens[0])]; k; k--)
+                    text[n++] = rnd(al);
+            }
+        }
+        const char *path = paths[t % 5];
+        a.n = b.n = 0;
+        secrets_scan_content(S, path, text, n, on_any, &a);
+        secrets_scan_content(ref, path, text, n, on_any, &b);
+        if (a.n != b.n)
+            fail_msg("text %d (%s): %zu hits, reference %zu", t, path, a.n, b.n);
+        for (size_t k = 0; k < a.n; k++)
+            if (strcmp(a.v[k].id, b.v[k].id) || a.v[k].off != b.v[k].off ||
+                a.v[k].len != b.v[k].len)
+                fail_msg("text %d (%s), hit %zu: %s at %zu, reference %s at %zu", t, path, k,
+                         a.v[k].id, a.v[k].off, b.v[k].id, b.v[k].off);
+        total += a.n;
+    }
+    printf("assignment pass: %zu hits on 3000 random texts, the same as the reference\n", total);
+    assert_true(total > 1000);          /* the texts do reach the rules */
+    secrets_free(ref);
+}
+
 /* ---- allowlist, binary, masking, misc API ---- */
 
 static void test_allowlist(void **state)
@@ -1008,6 +1120,8 @@ int main(void)
         cmocka_unit_test(test_allowlist),
         cmocka_unit_test(test_binary_and_long_lines),
         cmocka_unit_test(test_path_prefilter),
+        cmocka_unit_test(test_assign_shapes),
+        cmocka_unit_test(test_assign_reference),
         cmocka_unit_test(test_mask),
         cmocka_unit_test(test_api),
     };
