@@ -30,6 +30,7 @@
 #include <strings.h>
 
 #include "analysis/secret_assign.h"
+#include "src/util.h"
 
 #define HS_CHUNK    (1u << 30)          /* hs_scan takes an unsigned length */
 #define MAX_BACK    1024                /* how far before a keyword a line window may start */
@@ -643,15 +644,7 @@ int secrets_ignore(struct secret_scanner *s, const char *rule_id)
 
 static void add_hit(struct secret_scanner *s, size_t rule, size_t vs, size_t ve)
 {
-    if (s->nhits == s->caphits) {
-        s->caphits = s->caphits ? s->caphits * 2 : 16;
-        struct hitrec *h = realloc(s->hits, s->caphits * sizeof *h);
-        if (!h) {
-            fputs("strata: out of memory\n", stderr);
-            abort();
-        }
-        s->hits = h;
-    }
+    ARR_GROW(s->hits, s->caphits, s->nhits, 1);
     s->hits[s->nhits++] = (struct hitrec){vs, ve, (uint32_t)rule};
 }
 

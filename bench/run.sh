@@ -339,7 +339,7 @@ secrets_bench() {
     if [ "${BENCH_SECRETS:-1}" = 0 ]; then echo "  skipped (BENCH_SECRETS=0)"; return; fi
     local bin=$TMP/secrets_bench
     # shellcheck disable=SC2046
-    if ! ${CC:-cc} -O2 -std=c11 -D_GNU_SOURCE -I. bench/secrets_bench.c analysis/secret*.c \
+    if ! ${CC:-cc} -O2 -std=c11 -D_GNU_SOURCE -I. bench/secrets_bench.c analysis/secret*.c src/util.c \
             $(pkg-config --cflags --libs libpcre2-8 libhs) -lm -o "$bin" 2>"$TMP/sb.err"; then
         echo "  could not build: $(head -c 300 "$TMP/sb.err")"; return
     fi

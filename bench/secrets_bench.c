@@ -1,7 +1,7 @@
 /* secrets_bench.c: throughput of secrets_scan_content on ~200 MB of generated text.
  *
  * Not built by the Makefile. By hand:
- *   cc -O2 -std=c11 -D_GNU_SOURCE -I. bench/secrets_bench.c analysis/secret*.c \
+ *   cc -O2 -std=c11 -D_GNU_SOURCE -I. bench/secrets_bench.c analysis/secret*.c src/util.c \
  *      -lpcre2-8 -lhs -lm -o /tmp/secrets_bench && /tmp/secrets_bench [MB]
  * With -DWITH_HS it also times Vectorscan alone over the same text: the rules' keywords as one
  * literal set (the scanner's prefilter without the rules behind it), and the rule regexes as

@@ -92,7 +92,7 @@ fi
 # ---- 2. growable arrays written by hand
 # XXX: files not yet moved to ARR_GROW (one small commit at a time, beside other work in them);
 # this list only shrinks.
-GROW_TODO="src/registry_http.c analysis/secrets.c"
+GROW_TODO="src/registry_http.c"
 bad=$(stripped src/*.[ch] analysis/*.[ch] ui/*.[ch] |
     grep -vE '^src/util\.[ch]:' |
     grep -vF "$(printf '%s:\n' $GROW_TODO)" |
