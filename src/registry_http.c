@@ -51,10 +51,7 @@ static size_t body_cb(char *p, size_t sz, size_t n, void *ud)
     }
     if (r->len + len > r->max)
         return 0;      /* too big to keep: the transfer fails, the caller says so */
-    if (r->len + len + 1 > r->cap) {
-        r->cap = (r->len + len + 1) * 2;
-        r->body = xrealloc(r->body, r->cap);
-    }
+    ARR_GROW(r->body, r->cap, r->len, len + 1);
     memcpy(r->body + r->len, p, len);
     r->len += len;
     r->body[r->len] = 0;
