@@ -78,6 +78,21 @@ static void mark_damaged(struct reader *r, size_t li, const char *why, uint64_t 
              sd, why);
 }
 
+int image_stack_ready(struct reader *r)
+{
+    struct model *m = &r->img->model;
+    if (!r->incremental || !r->lm)
+        return RC_OK;
+    while (r->stacked < r->n_lm && r->lm[r->stacked]->blob >= 0) {
+        if (model_stack_layer(m, (uint32_t)r->lm[r->stacked]->blob) != RC_OK)
+            return RC_FATAL;    /* not reached: no blob repeats in incremental mode */
+        r->stacked++;
+        if (r->o->on_layer)
+            r->o->on_layer(r->o->on_layer_ctx, r->img);
+    }
+    return RC_OK;
+}
+
 static int resolve(struct reader *r, int streaming)
 {
     struct image *img = r->img;
@@ -228,10 +243,22 @@ static int resolve(struct reader *r, int streaming)
     if (r->o->on_manifest)   /* the layer list is known: the view can show it while layers are read */
         r->o->on_manifest(r->o->on_manifest_ctx, img);
     if (!streaming) {
-        if (image_read_layers(r, lm, n_layers) != RC_OK) {
+        /* stack each layer as soon as it and those below it are read, unless a blob repeats (its
+         * copies are checked against the budget all at once, by model_stack below) */
+        r->incremental = 1;
+        for (size_t i = 0; i < n_layers && r->incremental; i++)
+            for (size_t k = 0; k < i && r->incremental; k++)
+                r->incremental = lm[k] != lm[i];
+        r->lm = lm;
+        r->n_lm = n_layers;
+        if (r->incremental)
+            model_stack_begin(&img->model, (uint32_t)n_layers);
+        if (image_read_layers(r, lm, n_layers) != RC_OK || (r->incremental && image_stack_ready(r) != RC_OK)) {
+            r->lm = NULL;
             free(lm);
             goto out;
         }
+        r->lm = NULL;
     } else {
         for (size_t i = 0; i < n_layers; i++) {
             if (lm[i]->blob < 0) {
@@ -254,7 +281,9 @@ static int resolve(struct reader *r, int streaming)
         img->layers[i].estargz = lm[i]->estargz;
     }
     free(lm);
-    if (model_stack(&img->model, order, (uint32_t)n_layers) != RC_OK) {
+    if (r->incremental)
+        model_stack_end(&img->model);
+    else if (model_stack(&img->model, order, (uint32_t)n_layers) != RC_OK) {
         uint32_t b = img->model.repeat_refused, uses = 0;
         size_t first = 0;
         for (size_t i = n_layers; i-- > 0;)

@@ -75,6 +75,13 @@ struct image_opts {
      * nothing else of *img may be read. The callee copies what it shows (ui/load.c) and returns. */
     void (*on_manifest)(void *ctx, const struct image *img);
     void *on_manifest_ctx;
+    /* Called on the reader thread after each layer is stacked, in manifest order, when the layers
+     * of an image file or directory are stacked as they are read (not for a stream, nor when the
+     * manifest repeats a blob: then the model is stacked whole at the end): img->model then holds
+     * img->model.n_layers layers stacked (src/model.h) and may be read, nothing else of *img,
+     * until the callee returns; it must not keep pointers into it (ui/load.c copies a snapshot). */
+    void (*on_layer)(void *ctx, const struct image *img);
+    void *on_layer_ctx;
 };
 
 struct image {

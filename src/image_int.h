@@ -56,6 +56,11 @@ struct reader {
     const char *base;      /* file name for messages */
     struct image_progress dummy;
     struct image_progress *prog;
+    /* stacking as the layers arrive (image.c): lm[0..n_lm) are the layers' members, `stacked`
+     * of them are stacked; 0 in `incremental` when the model is stacked whole at the end */
+    struct member **lm;
+    size_t n_lm, stacked;
+    int incremental;
 };
 
 /* "... passes the metadata budget (256 MiB; --max-metadata SIZE to change it)" */
@@ -66,6 +71,10 @@ struct reader {
 void image_warn(struct image *img, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "sha256:0123456789ab…" for messages: the blob digest, else the diff_id, else the name. */
 void image_layer_label(const struct image_layer *l, char *out, size_t n);
+
+/* Stacks the layers whose blobs (and every lower layer's) are read, in manifest order, telling
+ * opts->on_layer after each; RC_OK or RC_FATAL (a repeated blob's copies do not fit). */
+int image_stack_ready(struct reader *r);
 
 /* image_layers.c: reads each member of lm[0..n_layers) not read yet (blob < 0), once, in the
  * order of first use, into the model (--jobs of them at a time); RC_OK or RC_FATAL. */

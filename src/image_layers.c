@@ -198,6 +198,8 @@ int image_read_layers(struct reader *r, struct member **lm, size_t n_layers)
             rc = job_finish(r, j, b);
             if (rc == RC_OK)
                 atomic_store(&r->prog->layers_done, (uint32_t)j->li + 1);
+            if (rc == RC_OK)
+                rc = image_stack_ready(r);   /* the layers read so far, for the view */
         }
     } else {
         struct pool *p = pool_start(jobs - 1, lr.n, 2 * (size_t)jobs, pool_prepare, pool_run, &lr);
@@ -211,6 +213,8 @@ int image_read_layers(struct reader *r, struct member **lm, size_t n_layers)
             rc = job_finish(r, j, b);
             if (rc == RC_OK)
                 atomic_store(&r->prog->layers_done, (uint32_t)j->li + 1);
+            if (rc == RC_OK)
+                rc = image_stack_ready(r);   /* the layers read so far, for the view */
         }
         pool_stop(p);
         for (size_t k = done; k < lr.n; k++)    /* after a fatal layer: read or not, dropped */

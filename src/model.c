@@ -54,6 +54,7 @@ void model_init(struct model *m)
 
 void model_free(struct model *m)
 {
+    model_stack_abort(m);   /* stacking begun, not ended: its state */
     strpool_free(&m->names);
     free(m->paths);
     free(m->path_first);
@@ -203,17 +204,40 @@ void model_blob_end(struct model *m, uint32_t blob)
 
 static inline int is_marker(const struct entry *e) { return e->flags & (EF_WHITEOUT | EF_IMPLICIT); }
 
-/* Stacking state: top[path] is the entry visible now. */
-struct stack_state {
-    struct model *m;
-    uint32_t *top;
+/* Stacking state, kept between model_stack_layer() calls: top[path] is the entry visible now
+ * (it becomes path_final), tail[path] the last version chained so far. The per-path arrays grow
+ * with n_paths, as blobs read after a layer was stacked add paths. */
+struct model_stacking {
+    uint32_t *top, *tail;
+    uint32_t n_top;           /* paths the arrays (and path_first) cover */
+    size_t cap_top, cap_tail, cap_first;
+    uint8_t *used;            /* per blob: some layer took it already */
+    size_t cap_used;
     uint32_t *dfs;
     size_t dfs_cap;
+    uint32_t n_layers_max;    /* from model_stack_begin */
 };
 
-static void hide(struct stack_state *st, uint32_t e, uint16_t layer, int deleted)
+static void stack_grow_paths(struct model *m, struct model_stacking *st)
 {
-    struct model *m = st->m;
+    if (st->n_top == m->n_paths)
+        return;
+    uint32_t n = m->n_paths;
+    ARR_GROW0(st->top, st->cap_top, 0, n);
+    ARR_GROW0(st->tail, st->cap_tail, 0, n);
+    ARR_GROW0(m->path_first, st->cap_first, 0, n);
+    st->n_top = n;
+    m->path_final = st->top;   /* the entry visible now, per path */
+}
+
+static void dfs_push(struct model_stacking *st, size_t *sp, uint32_t n)
+{
+    ARR_GROW(st->dfs, st->dfs_cap, *sp, 1);
+    st->dfs[(*sp)++] = n;
+}
+
+static void hide(struct model *m, struct model_stacking *st, uint32_t e, uint16_t layer, int deleted)
+{
     struct entry *en = &m->entries[e];
     en->hidden_at = layer;
     if (deleted)
@@ -231,28 +255,22 @@ static void hide(struct stack_state *st, uint32_t e, uint16_t layer, int deleted
 }
 
 /* Hides every visible entry strictly below `path`. */
-static void hide_below(struct stack_state *st, uint32_t path, uint16_t layer, int deleted)
+static void hide_below(struct model *m, struct model_stacking *st, uint32_t path, uint16_t layer, int deleted)
 {
-    struct model *m = st->m;
     size_t sp = 0;
-    for (uint32_t c = m->paths[path].first_child; c; c = m->paths[c].next_sibling) {
-        ARR_GROW(st->dfs, st->dfs_cap, sp, 1);
-        st->dfs[sp++] = c;
-    }
+    for (uint32_t c = m->paths[path].first_child; c; c = m->paths[c].next_sibling)
+        dfs_push(st, &sp, c);
     while (sp) {
         uint32_t n = st->dfs[--sp];
         if (st->top[n])
-            hide(st, st->top[n], layer, deleted);
-        for (uint32_t c = m->paths[n].first_child; c; c = m->paths[c].next_sibling) {
-            ARR_GROW(st->dfs, st->dfs_cap, sp, 1);
-            st->dfs[sp++] = c;
-        }
+            hide(m, st, st->top[n], layer, deleted);
+        for (uint32_t c = m->paths[n].first_child; c; c = m->paths[c].next_sibling)
+            dfs_push(st, &sp, c);
     }
 }
 
-static void stack_layer(struct stack_state *st, uint16_t L)
+static void stack_apply(struct model *m, struct model_stacking *st, uint16_t L)
 {
-    struct model *m = st->m;
     struct layer_stats *ls = &m->layers[L];
     uint32_t end = ls->first_entry + ls->n_entries;
 
@@ -261,10 +279,10 @@ static void stack_layer(struct stack_state *st, uint16_t L)
         struct entry *en = &m->entries[e];
         if (en->flags & EF_WHITEOUT) {
             if (st->top[en->path])
-                hide(st, st->top[en->path], L, 1);
-            hide_below(st, en->path, L, 1);
+                hide(m, st, st->top[en->path], L, 1);
+            hide_below(m, st, en->path, L, 1);
         } else if (en->flags & EF_OPAQUE) {
-            hide_below(st, en->path, L, 1);
+            hide_below(m, st, en->path, L, 1);
         }
     }
     /* Phase 2: this layer's own entries overwrite what is visible. */
@@ -277,13 +295,13 @@ static void stack_layer(struct stack_state *st, uint16_t L)
         for (uint32_t a = m->paths[p].parent; a; a = m->paths[a].parent) {
             uint32_t t = st->top[a];
             if (t && !entry_is_dir(&m->entries[t]))
-                hide(st, t, L, 0);
+                hide(m, st, t, L, 0);
         }
         uint32_t old = st->top[p];
         if (old)
-            hide(st, old, L, 0);
+            hide(m, st, old, L, 0);
         if (!entry_is_dir(en))
-            hide_below(st, p, L, 0);
+            hide_below(m, st, p, L, 0);
         if (old) {
             ls->modified++;
         } else {
@@ -299,100 +317,104 @@ static void stack_layer(struct stack_state *st, uint16_t L)
     }
 }
 
-int model_stack(struct model *m, const uint32_t *blob_of_layer, uint32_t n)
+void model_stack_begin(struct model *m, uint32_t n)
 {
     if (n > LAYER_NONE - 1)
         n = LAYER_NONE - 1;
+    free(m->layers);
     m->layers = xcalloc(n ? n : 1, sizeof *m->layers);
-    m->n_layers = n;
-    uint8_t *used = xcalloc(m->n_blobs ? m->n_blobs : 1, 1);
-    /* Entries copied for repeated blobs are not in the input, so they count against the metadata
-     * budget (a manifest can name one blob 65,000 times): all of them, before any is made. */
-    uint64_t copies = 0;
-    uint32_t first_repeat = UINT32_MAX;
-    for (uint32_t L = 0; L < n; L++) {
-        uint32_t b = blob_of_layer[L];
-        if (b >= m->n_blobs)
-            continue;
-        if (used[b]) {
-            copies += m->blobs[b].n_entries;
-            if (first_repeat == UINT32_MAX)
-                first_repeat = b;
-        }
-        used[b] = 1;
+    m->n_layers = 0;
+    m->stk = xcalloc(1, sizeof *m->stk);
+    m->stk->n_layers_max = n;
+}
+
+/* Takes blob b's entries as layer L (a copy when an earlier layer took b already). */
+static int stack_take(struct model *m, struct model_stacking *st, uint32_t L, uint32_t b)
+{
+    struct layer_stats *ls = &m->layers[L];
+    if (b >= m->n_blobs)
+        return RC_OK;   /* a layer that could not be read: no entries */
+    ARR_GROW0(st->used, st->cap_used, 0, m->n_blobs);
+    struct blob *bl = &m->blobs[b];
+    if (!st->used[b]) {
+        st->used[b] = 1;
+        ls->first_entry = bl->first_entry;
+        ls->n_entries = bl->n_entries;
+        for (uint32_t e = bl->first_entry; e < bl->first_entry + bl->n_entries; e++)
+            m->entries[e].layer = (uint16_t)L;
+        return RC_OK;
     }
-    memset(used, 0, m->n_blobs ? m->n_blobs : 1);
-    uint64_t cost = copies * (sizeof *m->entries + sizeof *m->ext);
-    if (copies && (m->n_entries + copies > UINT32_MAX || !budget_take(cost))) {
-        m->repeat_refused = first_repeat;
-        free(used);
-        free(m->layers);
-        m->layers = NULL;
-        m->n_layers = 0;
+    /* The same blob twice in one image: its entries again, as this layer's. They are not in the
+     * input, so they count against the metadata budget (a manifest can name one blob 65,000
+     * times). The copies start from the blob as read: no flag or hiding the stacking gave it. */
+    uint64_t cost = (uint64_t)bl->n_entries * (sizeof *m->entries + sizeof *m->ext);
+    if ((uint64_t)m->n_entries + bl->n_entries > UINT32_MAX || !budget_take(cost)) {
+        m->repeat_refused = b;
         return RC_FATAL;
     }
     m->budget_held += cost;
     /* exactly, not doubled: the copies are charged to the budget */
-    ARR_RESERVE(m->entries, m->cap_entries, m->n_entries, copies);
-    ARR_RESERVE(m->ext, m->cap_ext, m->n_entries, copies);
-    for (uint32_t i = 1; i < m->n_entries; i++) {
-        m->entries[i].flags |= EF_UNUSED;
+    ARR_RESERVE(m->entries, m->cap_entries, m->n_entries, bl->n_entries);
+    ARR_RESERVE(m->ext, m->cap_ext, m->n_entries, bl->n_entries);
+    ls->first_entry = m->n_entries;
+    ls->n_entries = bl->n_entries;
+    for (uint32_t k = 0; k < bl->n_entries; k++) {
+        uint32_t src = m->blobs[b].first_entry + k;
+        uint32_t e = entry_new(m);
+        m->entries[e] = m->entries[src];
+        m->ext[e] = m->ext[src];
+        m->entries[e].layer = (uint16_t)L;
+        m->entries[e].hidden_at = LAYER_NONE;
+        m->entries[e].flags &= (uint16_t)~(EF_UNUSED | EF_ADDED | EF_DELETED);
     }
-    for (uint32_t L = 0; L < n; L++) {
-        uint32_t b = blob_of_layer[L];
-        struct layer_stats *ls = &m->layers[L];
-        if (b >= m->n_blobs)
-            continue;   /* a layer that could not be read: no entries */
-        struct blob *bl = &m->blobs[b];
-        if (!used[b]) {
-            used[b] = 1;
-            ls->first_entry = bl->first_entry;
-            ls->n_entries = bl->n_entries;
-            for (uint32_t e = bl->first_entry; e < bl->first_entry + bl->n_entries; e++) {
-                m->entries[e].layer = (uint16_t)L;
-                m->entries[e].flags &= (uint16_t)~EF_UNUSED;
-            }
-        } else {
-            /* The same blob twice in one image: its entries again, as this layer's. */
-            ls->first_entry = m->n_entries;
-            ls->n_entries = bl->n_entries;
-            for (uint32_t k = 0; k < bl->n_entries; k++) {
-                uint32_t src = m->blobs[b].first_entry + k;
-                uint32_t e = entry_new(m);
-                m->entries[e] = m->entries[src];
-                m->ext[e] = m->ext[src];
-                m->entries[e].layer = (uint16_t)L;
-                m->entries[e].flags &= (uint16_t)~(EF_UNUSED | EF_ADDED);
-            }
-        }
-    }
-    free(used);
-    for (uint32_t i = 1; i < m->n_entries; i++)
-        if (m->entries[i].flags & EF_UNUSED)
-            m->entries[i].layer = LAYER_NONE;
+    return RC_OK;
+}
 
+int model_stack_layer(struct model *m, uint32_t b)
+{
+    struct model_stacking *st = m->stk;
+    uint32_t L = m->n_layers;
+    if (L >= st->n_layers_max)
+        return RC_OK;   /* past LAYER_NONE - 1 layers: clamped, as model_stack_begin said */
+    if (stack_take(m, st, L, b) != RC_OK)
+        return RC_FATAL;
+    m->n_layers = L + 1;
+    stack_grow_paths(m, st);
     /* Version chains in stacking order. */
-    m->path_first = xcalloc(m->n_paths, sizeof *m->path_first);
-    uint32_t *tail = xcalloc(m->n_paths, sizeof *tail);
-    for (uint32_t L = 0; L < n; L++) {
-        struct layer_stats *ls = &m->layers[L];
-        for (uint32_t e = ls->first_entry; e < ls->first_entry + ls->n_entries; e++) {
-            uint32_t p = m->entries[e].path;
-            m->entries[e].next_version = 0;
-            if (tail[p])
-                m->entries[tail[p]].next_version = e;
-            else
-                m->path_first[p] = e;
-            tail[p] = e;
+    struct layer_stats *ls = &m->layers[L];
+    for (uint32_t e = ls->first_entry; e < ls->first_entry + ls->n_entries; e++) {
+        uint32_t p = m->entries[e].path;
+        m->entries[e].next_version = 0;
+        if (st->tail[p])
+            m->entries[st->tail[p]].next_version = e;
+        else
+            m->path_first[p] = e;
+        st->tail[p] = e;
+    }
+    stack_apply(m, st, (uint16_t)L);
+    return RC_OK;
+}
+
+void model_stack_end(struct model *m)
+{
+    struct model_stacking *st = m->stk;
+    uint32_t n = m->n_layers;
+    stack_grow_paths(m, st);
+    /* Entries of blobs no layer took. */
+    for (uint32_t b = 0; b < m->n_blobs; b++) {
+        if (b < st->cap_used && st->used[b])
+            continue;
+        for (uint32_t e = m->blobs[b].first_entry; e < m->blobs[b].first_entry + m->blobs[b].n_entries; e++) {
+            m->entries[e].flags |= EF_UNUSED;
+            m->entries[e].layer = LAYER_NONE;
         }
     }
-    free(tail);
-
-    struct stack_state st = {m, xcalloc(m->n_paths, sizeof(uint32_t)), NULL, 0};
-    for (uint32_t L = 0; L < n; L++)
-        stack_layer(&st, (uint16_t)L);
-    free(st.dfs);
-    m->path_final = st.top;
+    m->path_final = st->top;
+    free(st->tail);
+    free(st->used);
+    free(st->dfs);
+    free(st);
+    m->stk = NULL;
 
     m->layer_bytes = m->final_bytes = m->shadowed_bytes = m->deleted_bytes = m->final_files = 0;
     for (uint32_t L = 0; L < n; L++) {
@@ -418,7 +440,64 @@ int model_stack(struct model *m, const uint32_t *blob_of_layer, uint32_t n)
         m->path_final_files[q] += m->path_final_files[p];
     }
     m->stacked = 1;
+}
+
+int model_stack(struct model *m, const uint32_t *blob_of_layer, uint32_t n)
+{
+    if (n > LAYER_NONE - 1)
+        n = LAYER_NONE - 1;
+    /* The copies for repeated blobs, all of them, are checked against the budget before any is
+     * made, so that a refusal names the first blob repeated. */
+    uint8_t *seen = xcalloc(m->n_blobs ? m->n_blobs : 1, 1);
+    uint64_t copies = 0;
+    uint32_t first_repeat = UINT32_MAX;
+    for (uint32_t L = 0; L < n; L++) {
+        uint32_t b = blob_of_layer[L];
+        if (b >= m->n_blobs)
+            continue;
+        if (seen[b]) {
+            copies += m->blobs[b].n_entries;
+            if (first_repeat == UINT32_MAX)
+                first_repeat = b;
+        }
+        seen[b] = 1;
+    }
+    free(seen);
+    uint64_t cost = copies * (sizeof *m->entries + sizeof *m->ext);
+    if (copies && (m->n_entries + copies > UINT32_MAX || !budget_take(cost))) {
+        m->repeat_refused = first_repeat;
+        return RC_FATAL;
+    }
+    budget_give(cost);   /* taken again, copy by copy, by model_stack_layer() */
+    model_stack_begin(m, n);
+    for (uint32_t L = 0; L < n; L++) {
+        if (model_stack_layer(m, blob_of_layer[L]) != RC_OK) {
+            /* XXX: another thread took budget in between; not stacked, as when refused above */
+            model_stack_abort(m);
+            m->repeat_refused = first_repeat;
+            return RC_FATAL;
+        }
+    }
+    model_stack_end(m);
     return RC_OK;
+}
+
+void model_stack_abort(struct model *m)
+{
+    if (!m->stk)
+        return;
+    free(m->stk->top);
+    free(m->stk->tail);
+    free(m->stk->used);
+    free(m->stk->dfs);
+    free(m->stk);
+    m->stk = NULL;
+    m->path_final = NULL;
+    free(m->path_first);
+    m->path_first = NULL;
+    free(m->layers);
+    m->layers = NULL;
+    m->n_layers = 0;
 }
 
 uint32_t model_visible_at(const struct model *m, uint32_t path, uint32_t layer)

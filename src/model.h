@@ -11,6 +11,13 @@
  *   per blob, in input order:  b = model_blob_begin(m); model_add_entry(m, b, ...)...;
  *   model_stack(m, order, n);   layers in manifest order: applies whiteouts, sets hidden_at,
  *                               per-layer counts, rollups. After this the model is read-only.
+ * or, one layer at a time as their blobs arrive (the view shows each step, ui/load.c):
+ *   model_stack_begin(m, n);
+ *   model_stack_layer(m, blob of layer 0); ... model_stack_layer(m, blob of layer n-1);
+ *   model_stack_end(m);        the same model as model_stack(m, order, n)
+ * Between the calls more blobs may be added (model_blob_begin ... model_blob_end); after
+ * model_stack_layer(m, b) for layers 0..K, n_layers is K+1 and path_first, path_final and
+ * the entries' hidden_at describe the filesystem after layer K (path_final_size comes at the end).
  *   ... read ...; model_free(m);
  * Blobs may arrive in any order (the manifest may come last in a tarball); only model_stack()
  * needs the order. Nothing here is thread-safe: a reader thread hands the finished model over.
@@ -93,6 +100,7 @@ struct model {
     struct layer_stats *layers; uint32_t n_layers;
     uint32_t *child_slots; size_t n_child_slots, child_used;   /* (parent, name) -> node */
     int stacked;
+    struct model_stacking *stk;   /* between model_stack_begin and model_stack_end (model.c) */
     uint64_t budget_held;     /* metadata budget (src/budget.h) held by copied entries */
     uint32_t repeat_refused;  /* model_stack() failed: copies of this blob did not fit */
     /* totals, after model_stack */
@@ -122,6 +130,14 @@ void model_blob_end(struct model *m, uint32_t blob);
  * entries, taken from the metadata budget). Returns RC_OK, or RC_FATAL when the copies of blob
  * m->repeat_refused do not fit in the budget (the model is then not stacked). */
 int model_stack(struct model *m, const uint32_t *blob_of_layer, uint32_t n_layers);
+/* The incremental form (above). model_stack_layer returns RC_OK, or RC_FATAL when a repeated
+ * blob's copies do not fit in the budget (m->repeat_refused; then call model_stack_abort). A blob
+ * index past n_blobs is a layer that could not be read (no entries). */
+void model_stack_begin(struct model *m, uint32_t n_layers);
+int model_stack_layer(struct model *m, uint32_t blob);
+void model_stack_end(struct model *m);
+/* Drops a stacking begun and not ended (the model is then not stacked); no-op otherwise. */
+void model_stack_abort(struct model *m);
 
 /* Entry of `path` visible when looking at the filesystem after `layer`, 0 if none. */
 uint32_t model_visible_at(const struct model *m, uint32_t path, uint32_t layer);

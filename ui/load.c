@@ -10,12 +10,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "src/util.h"
 #include "ui/draw.h"
 #include "ui/theme.h"
 #include "ui/view.h"
+
+#define LOAD_NICE 10   /* the reader's nice value, added to the process's */
 
 /* The layer list as the manifest and config give it, copied on the reader thread: rows like the
  * view's layers pane (one per history entry when every layer has one, else one per layer). */
@@ -102,6 +106,10 @@ void load_free(struct loader *l)
 void *load_thread(void *p)
 {
     struct loader *l = p;
+    /* Below the key loop: with every core busy reading, the UI thread still gets its turn. On
+     * Linux the nice value is the thread's, and the reader's worker threads inherit it. */
+    if (l->threaded)
+        setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), LOAD_NICE);
     l->args.iopts.on_manifest = on_manifest;
     l->args.iopts.on_manifest_ctx = l;
     l->an = analysis_new(&l->args.aopts);

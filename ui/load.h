@@ -23,6 +23,7 @@ struct loader {
     struct image_progress prog;  /* written by the reader, read by the loading screen */
     struct sink sinks[8];
     int rc;                      /* image_open's RC_* */
+    int threaded;                /* load_thread runs on a thread of its own (set before it) */
     _Atomic int finished;
     struct load_preview *_Atomic preview;   /* NULL until the manifest is read (load.c) */
     long psel, ptop;             /* the loading screen's selection in the preview (UI thread) */

@@ -545,10 +545,13 @@ static int run(const struct ui_args *a, SCREEN *scr, int own)
     sigaddset(&block, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &block, &prev);
     pthread_t t;
+    l->threaded = 1;
     int threaded = pthread_create(&t, NULL, load_thread, l) == 0;
     pthread_sigmask(SIG_SETMASK, &prev, NULL);
-    if (!threaded)
+    if (!threaded) {
+        l->threaded = 0;   /* no thread started: the reader runs here, at our priority */
         load_thread(l);
+    }
     int rc = 0;
     if (threaded && load_wait(l) == 1) {
         /* image_open cannot be cancelled: leave the reader to the process exit */

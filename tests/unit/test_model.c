@@ -623,6 +623,93 @@ static void test_lookup_and_intern(void **state)
     model_free(&m);
 }
 
+/* The layers of one image, blob by blob; incremental: stacks layer k right after blob k is read
+ * (as the reader does for the view, later blobs adding paths), else all at the end. */
+static void build_image(struct model *m, int incremental)
+{
+    model_init(m);
+    if (incremental)
+        model_stack_begin(m, 4);
+    uint32_t b = model_blob_begin(m);
+    dir(m, b, "etc");
+    file(m, b, "etc/passwd", 100);
+    dir(m, b, "usr");
+    file(m, b, "usr/a", 10);
+    file(m, b, "usr/b", 20);
+    model_blob_end(m, b);
+    if (incremental)
+        assert_int_equal(model_stack_layer(m, 0), RC_OK);
+    b = model_blob_begin(m);
+    file(m, b, "etc/passwd", 150);
+    whiteout(m, b, "usr/a");
+    dir(m, b, "opt");
+    file(m, b, "opt/x", 7);
+    model_blob_end(m, b);
+    if (incremental) {
+        assert_int_equal(model_stack_layer(m, 1), RC_OK);
+        /* after layer 1, before later blobs exist: the filesystem after layer 1 */
+        assert_int_equal(m->n_layers, 2);
+        uint32_t pa = model_lookup(m, "/usr/a");
+        assert_int_equal(m->path_final[pa], 0);
+        assert_int_not_equal(m->path_final[model_lookup(m, "/opt/x")], 0);
+    }
+    b = model_blob_begin(m);
+    opaque(m, b, "usr");
+    file(m, b, "usr/c", 5);
+    file(m, b, "new/deep/file", 3);   /* paths the earlier layers never saw */
+    model_blob_end(m, b);
+    if (incremental)
+        assert_int_equal(model_stack_layer(m, 2), RC_OK);
+    b = model_blob_begin(m);
+    file(m, b, "opt", 1);             /* a file over a directory */
+    model_blob_end(m, b);
+    if (incremental) {
+        assert_int_equal(model_stack_layer(m, 3), RC_OK);
+        model_stack_end(m);
+    } else {
+        uint32_t order[] = {0, 1, 2, 3};
+        assert_int_equal(model_stack(m, order, 4), RC_OK);
+    }
+    check_invariants(m);
+}
+
+static void test_incremental_equals_whole(void **state)
+{
+    (void)state;
+    struct model a, b;
+    build_image(&a, 0);
+    build_image(&b, 1);
+    assert_int_equal(a.n_paths, b.n_paths);
+    assert_int_equal(a.n_entries, b.n_entries);
+    assert_int_equal(a.n_layers, b.n_layers);
+    assert_memory_equal(a.entries, b.entries, a.n_entries * sizeof *a.entries);
+    assert_memory_equal(a.path_first, b.path_first, a.n_paths * sizeof *a.path_first);
+    assert_memory_equal(a.path_final, b.path_final, a.n_paths * sizeof *a.path_final);
+    assert_memory_equal(a.path_final_size, b.path_final_size, a.n_paths * sizeof *a.path_final_size);
+    assert_memory_equal(a.layers, b.layers, a.n_layers * sizeof *a.layers);
+    assert_int_equal(a.final_bytes, b.final_bytes);
+    assert_int_equal(a.shadowed_bytes, b.shadowed_bytes);
+    assert_int_equal(a.deleted_bytes, b.deleted_bytes);
+    assert_true(b.stacked);
+    model_free(&a);
+    model_free(&b);
+}
+
+/* A stacking begun and never ended (a fatal layer) is freed with the model. */
+static void test_incremental_abandoned(void **state)
+{
+    (void)state;
+    struct model m;
+    model_init(&m);
+    model_stack_begin(&m, 3);
+    uint32_t b = model_blob_begin(&m);
+    file(&m, b, "a", 1);
+    model_blob_end(&m, b);
+    assert_int_equal(model_stack_layer(&m, 0), RC_OK);
+    assert_false(m.stacked);
+    model_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -640,6 +727,8 @@ int main(void)
         cmocka_unit_test(test_blob_order_differs_from_layer_order),
         cmocka_unit_test(test_empty_and_missing_layers),
         cmocka_unit_test(test_path_str),
+        cmocka_unit_test(test_incremental_equals_whole),
+        cmocka_unit_test(test_incremental_abandoned),
         cmocka_unit_test(test_lookup_and_intern),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
