@@ -585,3 +585,81 @@ char *model_path_str(const struct model *m, uint32_t path, char *buf, size_t len
     memmove(buf, buf + pos, len - pos);
     return buf;
 }
+
+struct model *model_snapshot(const struct model *m)
+{
+    /* paths the stacking has seen; later ones are not in any stacked layer yet */
+    uint32_t np = m->stk ? m->stk->n_top : m->n_paths;
+    const uint32_t *top = m->path_final;
+    struct model *s = xcalloc(1, sizeof *s);
+    s->names.buf = xmalloc(m->names.len ? m->names.len : 1);
+    memcpy(s->names.buf, m->names.buf, m->names.len);
+    s->names.len = s->names.cap = m->names.len;
+    s->paths = xmalloc(np * sizeof *s->paths);
+    memcpy(s->paths, m->paths, np * sizeof *s->paths);
+    s->n_paths = s->cap_paths = np;
+    /* Children added after the stacking last grew are not part of the copy: cut them from the
+     * sibling lists (a node's children are prepended, so they lead each list). */
+    for (uint32_t p = 0; p < np; p++) {
+        while (s->paths[p].first_child >= np)
+            s->paths[p].first_child = m->paths[s->paths[p].first_child].next_sibling;
+        while (s->paths[p].next_sibling >= np)
+            s->paths[p].next_sibling = m->paths[s->paths[p].next_sibling].next_sibling;
+    }
+    uint32_t nl = m->n_layers;
+    s->layers = xcalloc(nl ? nl : 1, sizeof *s->layers);
+    s->n_layers = nl;
+    /* one entry per visible path, grouped by the layer that wrote it */
+    uint32_t *count = xcalloc((size_t)nl + 1, sizeof *count);
+    uint32_t n = 1;
+    for (uint32_t p = 1; top && p < np; p++)
+        if (top[p]) {
+            count[m->entries[top[p]].layer]++;
+            n++;
+        }
+    s->entries = xcalloc(n, sizeof *s->entries);
+    s->ext = xcalloc(n, sizeof *s->ext);
+    s->n_entries = s->cap_entries = n;
+    uint32_t at = 1;
+    for (uint32_t L = 0; L < nl; L++) {
+        s->layers[L] = m->layers[L];
+        s->layers[L].first_entry = at;
+        s->layers[L].n_entries = count[L];
+        at += count[L];
+        count[L] = s->layers[L].first_entry;   /* now: where the layer's next entry goes */
+    }
+    s->path_first = xcalloc(np, sizeof *s->path_first);
+    s->path_final = xcalloc(np, sizeof *s->path_final);
+    s->path_final_size = xcalloc(np, sizeof *s->path_final_size);
+    s->path_final_files = xcalloc(np, sizeof *s->path_final_files);
+    for (uint32_t p = 1; top && p < np; p++) {
+        uint32_t e = top[p];
+        if (!e)
+            continue;
+        uint32_t k = count[m->entries[e].layer]++;
+        s->entries[k] = m->entries[e];
+        s->entries[k].next_version = 0;
+        s->entries[k].hidden_at = LAYER_NONE;
+        s->ext[k] = m->ext[e];
+        s->path_first[p] = s->path_final[p] = k;
+        if (entry_is_reg(&s->entries[k])) {
+            s->path_final_size[p] = s->entries[k].size;
+            s->path_final_files[p] = 1;
+            s->final_bytes += s->entries[k].size;
+            s->final_files++;
+        }
+    }
+    free(count);
+    for (uint32_t p = np - 1; p > MODEL_ROOT; p--) {
+        uint32_t q = s->paths[p].parent;
+        s->path_final_size[q] = sat_add(s->path_final_size[q], s->path_final_size[p]);
+        s->path_final_files[q] += s->path_final_files[p];
+    }
+    for (uint32_t L = 0; L < nl; L++) {
+        s->layer_bytes += s->layers[L].bytes;
+        s->shadowed_bytes += s->layers[L].shadowed_bytes;
+        s->deleted_bytes += s->layers[L].deleted_bytes;
+    }
+    s->stacked = 1;
+    return s;
+}

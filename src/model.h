@@ -136,6 +136,12 @@ int model_stack(struct model *m, const uint32_t *blob_of_layer, uint32_t n_layer
 void model_stack_begin(struct model *m, uint32_t n_layers);
 int model_stack_layer(struct model *m, uint32_t blob);
 void model_stack_end(struct model *m);
+/* A copy of the filesystem after the layers stacked so far, for a reader on another thread
+ * (ui/load.c): a stacked model of its own whose entries are only the versions visible now
+ * (hidden_at LAYER_NONE, one chain link each), grouped by layer, with the same path node numbers
+ * as m (the paths the stacking has seen) and m's per-layer counts so far. Read-only; no interning
+ * (no name hash); model_free() then free() it. Cost: 40 B a path, 48 B a visible entry, the names. */
+struct model *model_snapshot(const struct model *m);
 /* Drops a stacking begun and not ended (the model is then not stacked); no-op otherwise. */
 void model_stack_abort(struct model *m);
 
