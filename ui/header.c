@@ -9,6 +9,7 @@
 #include "analysis/report.h"
 #include "src/util.h"
 #include "ui/draw.h"
+#include "ui/load.h"
 #include "ui/theme.h"
 #include "ui/view.h"
 
@@ -54,14 +55,21 @@ void header_draw(struct ui *u)
     x += draw_name(stdscr, 0, x, u->cols / 2, image_name(img), h, ELIDE_LEFT) + 2;
     char info[512], split[96], cuda[96];
     /* base/yours split and CUDA (advice_report.c), each "" when unknown */
-    advice_split_short(u->an, split, sizeof split);
-    advice_cuda_short(u->an, cuda, sizeof cuda);
+    split[0] = cuda[0] = 0;
+    if (u->an) {
+        advice_split_short(u->an, split, sizeof split);
+        advice_cuda_short(u->an, cuda, sizeof cuda);
+    }
     snprintf(info, sizeof info, "%s  %s/%s%s%s%s%s%s%s", image_format_name(img->format), img->os ? img->os : "?",
              img->arch ? img->arch : "?", img->variant && *img->variant ? "/" : "",
              img->variant ? img->variant : "", split[0] ? "   " : "", split, cuda[0] ? "   " : "", cuda);
     if (x < u->cols - 2)
         draw_name(stdscr, 0, x, u->cols - x - 1, info, hd, ELIDE_RIGHT);
     char line[512];
+    if (u->loader) {    /* still loading: the progress where the figures come */
+        load_draw_progress(u->loader, 1, u->cols, img->model.n_layers, hd);
+        return;
+    }
     /* the same figures as --report, what can be won first (analysis/report_text.c) */
     report_header_figures(line, sizeof line, img, u->an, u->cols - 2);
     size_t ns = u->an ? u->an->n_secrets : 0;
@@ -104,6 +112,11 @@ void header_draw_status(struct ui *u)
     }
     if (u->msg[0]) {
         draw_name(stdscr, y, 1, u->cols - 2, u->msg, u->msg_err ? theme_attr(TC_ERROR) | A_REVERSE : s, ELIDE_RIGHT);
+        return;
+    }
+    if (u->loader) {
+        draw_text(stdscr, y, 1, u->cols - 2, "loading: the tree so far; findings once every layer is read and "
+                  "analysed   Tab pane  Enter open  / search  ? help  q quit", s);
         return;
     }
     /* the longest that fits: a cut hint would hide "q quit" */

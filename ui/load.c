@@ -20,6 +20,7 @@
 #include "ui/view.h"
 
 #define LOAD_NICE 10   /* the reader's nice value, added to the process's */
+#define LOAD_SNAP_MS 250   /* at most one state of the tree for the view this often */
 
 /* The layer list as the manifest and config give it, copied on the reader thread: rows like the
  * view's layers pane (one per history entry when every layer has one, else one per layer). */
@@ -32,6 +33,7 @@ struct load_row {
 struct load_preview {
     size_t n;
     struct load_row *rows;
+    struct image *mimg;   /* the manifest's part of the image for the view while loading */
 };
 
 /* Secrets are masked by the analysis, which runs only once every layer is read; until then the
@@ -58,6 +60,50 @@ static char *preview_text(const char *in)
     return xasprintf("%.*s …", (int)(k > 20 ? 20 : k), in);
 }
 
+/* What the view may show of the image before the analysis has masked it: names, digests, sizes,
+ * the layers and history with their texts cut by preview_text; no env, cmd or config. */
+static struct image *manifest_copy(const struct image *img)
+{
+    struct image *c = xcalloc(1, sizeof *c);
+    c->source = xstrdup(img->source ? img->source : "");
+    c->format = img->format;
+    c->n_tags = img->n_tags;
+    c->tags = xcalloc(img->n_tags ? img->n_tags : 1, sizeof *c->tags);
+    for (size_t i = 0; i < img->n_tags; i++)
+        c->tags[i] = xstrdup(img->tags[i] ? img->tags[i] : "");
+    c->os = xstrdup(img->os ? img->os : "");
+    c->arch = xstrdup(img->arch ? img->arch : "");
+    c->variant = xstrdup(img->variant ? img->variant : "");
+    c->config_digest = xstrdup(img->config_digest ? img->config_digest : "");
+    c->user = xstrdup("");
+    c->workdir = xstrdup("");
+    c->cmd = xstrdup("");
+    c->entrypoint = xstrdup("");
+    c->n_history = img->n_history;
+    c->history = xcalloc(img->n_history ? img->n_history : 1, sizeof *c->history);
+    for (size_t i = 0; i < img->n_history; i++) {
+        struct history_item *h = &c->history[i];
+        h->instruction = preview_text(img->history[i].instruction);
+        h->created_by = xstrdup(h->instruction);
+        h->created = xstrdup("");
+        h->comment = xstrdup("");
+        h->author = xstrdup("");
+        h->empty_layer = img->history[i].empty_layer;
+        h->layer = img->history[i].layer;
+    }
+    c->n_layers = img->n_layers;
+    c->layers = xcalloc(img->n_layers ? img->n_layers : 1, sizeof *c->layers);
+    for (size_t i = 0; i < img->n_layers; i++) {
+        struct image_layer *L = &c->layers[i];
+        L->diff_id = xstrdup(img->layers[i].diff_id ? img->layers[i].diff_id : "");
+        L->digest = xstrdup(img->layers[i].digest ? img->layers[i].digest : "");
+        L->compressed_bytes = img->layers[i].compressed_bytes;
+        L->history = img->layers[i].history;
+        L->instruction = L->history >= 0 && (size_t)L->history < c->n_history ? c->history[L->history].instruction : "";
+    }
+    return c;
+}
+
 /* image_opts.on_manifest: runs on the reader thread while *img holds still; publishes the copy. */
 static void on_manifest(void *ctx, const struct image *img)
 {
@@ -81,6 +127,7 @@ static void on_manifest(void *ctx, const struct image *img)
         r->digest = xstrdup(r->layer >= 0 && img->layers[r->layer].digest ? img->layers[r->layer].digest : "");
         r->text = preview_text(use_hist ? img->history[i].instruction : img->layers[i].instruction);
     }
+    p->mimg = manifest_copy(img);
     atomic_store(&l->preview, p);
     /* For tests only (tests/tui/test_live.sh): with STRATA_TEST_HOLD_LAYERS=FILE the reader waits
      * here, the layer list published and no layer read, until FILE exists: the test sees this
@@ -100,7 +147,84 @@ void load_free(struct loader *l)
         free(p->rows[i].digest);
     }
     free(p->rows);
+    if (p->mimg) {
+        memset(&p->mimg->model, 0, sizeof p->mimg->model);   /* never had one of its own */
+        image_close(p->mimg);
+        free(p->mimg);
+    }
     free(p);
+    struct load_snap *s = atomic_exchange(&l->snap, NULL);
+    if (s)
+        load_snap_free(l, s);
+}
+
+void load_snap_free(struct loader *l, struct load_snap *s)
+{
+    if (s->own) {
+        model_free(s->own);
+        free(s->own);
+        atomic_fetch_sub(&l->snaps_alive, 1);
+    }
+    free(s);
+}
+
+/* Reader thread: makes `own` (or the finished model) the latest state; one the view never
+ * took is dropped here. */
+static void snap_publish(struct loader *l, struct model *own, const struct model *finished)
+{
+    struct load_snap *s = xcalloc(1, sizeof *s);
+    s->own = own;
+    s->model = own ? *own : *finished;
+    if (own)
+        atomic_fetch_add(&l->snaps_alive, 1);
+    struct load_snap *old = atomic_exchange(&l->snap, s);
+    if (old)
+        load_snap_free(l, old);
+    l->snap_ms = ui_now_ms() | 1;
+}
+
+/* image_opts.on_layer: a layer more is stacked. A copy of the tree for the view, at most every
+ * LOAD_SNAP_MS (each costs O(paths) here and a rebuild of the view's rows there); none after
+ * the last layer, as the finished model follows at once. */
+static void on_layer(void *ctx, const struct image *img)
+{
+    struct loader *l = ctx;
+    uint32_t k = img->model.n_layers;
+    int held = l->hold_at && k == l->hold_at;
+    if (!held && (k >= img->n_layers || (l->snap_ms && ui_now_ms() - l->snap_ms < LOAD_SNAP_MS)))
+        return;
+    snap_publish(l, model_snapshot(&img->model), NULL);
+    /* For tests only (tests/tui/test_live.sh): STRATA_TEST_HOLD_STACKED=N:FILE holds the reader
+     * here, N layers stacked and shown, until FILE exists. */
+    while (held && access(l->hold_file, F_OK) != 0)
+        usleep(20000);
+}
+
+int load_changed(struct loader *l)
+{
+    return atomic_load(&l->snap) != NULL || l->finished;
+}
+
+struct image *load_live_image(struct loader *l, struct image *img, struct load_snap **snap)
+{
+    const struct load_preview *p = atomic_load(&l->preview);
+    if (!p || !p->mimg)
+        return NULL;
+    struct load_snap *s = atomic_exchange(&l->snap, NULL);
+    if (!s)
+        return NULL;
+    if (!img) {
+        img = xmalloc(sizeof *img);
+        *img = *p->mimg;       /* its strings stay the preview's (load_free) */
+    }
+    img->model = s->model;
+    *snap = s;
+    return img;
+}
+
+void load_live_free(struct image *img)
+{
+    free(img);
 }
 
 void *load_thread(void *p)
@@ -112,12 +236,31 @@ void *load_thread(void *p)
         setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), LOAD_NICE);
     l->args.iopts.on_manifest = on_manifest;
     l->args.iopts.on_manifest_ctx = l;
+    if (l->threaded) {   /* the tree while loading: only a view on another thread shows it */
+        l->args.iopts.on_layer = on_layer;
+        l->args.iopts.on_layer_ctx = l;
+        const char *h = getenv("STRATA_TEST_HOLD_STACKED");
+        char *end;
+        unsigned long n = h ? strtoul(h, &end, 10) : 0;
+        if (n && *end == ':' && end[1]) {
+            l->hold_at = (uint32_t)n;
+            l->hold_file = end + 1;
+        }
+    }
     l->an = analysis_new(&l->args.aopts);
     size_t n = analysis_sinks(l->an, l->sinks, 8);
     l->args.iopts.sinks = l->sinks;
     l->args.iopts.n_sinks = n;
     l->args.iopts.progress = &l->prog;
     l->rc = image_open(&l->img, l->args.path, &l->args.iopts);
+    if (l->rc != RC_FATAL && l->threaded) {
+        /* every layer stacked: the view reads the model itself from now on (the analysis only
+         * reads it too). Its copies go as soon as it takes this one: wait for that, a little,
+         * so that a copy and the analysis's memory do not add up. */
+        snap_publish(l, NULL, &l->img.model);
+        for (int i = 0; i < 100 && atomic_load(&l->snaps_alive) > 0; i++)
+            usleep(20000);
+    }
     if (l->rc != RC_FATAL)
         analysis_run(l->an, &l->img);   /* the views show its masked copies of the history */
     l->finished = 1;
@@ -136,6 +279,24 @@ static void progress_line(const struct loader *l, char *line, size_t n)
     } else {
         snprintf(line, n, "reading %s", a);
     }
+}
+
+void load_draw_progress(struct loader *l, int y, int cols, uint32_t stacked, attr_t a)
+{
+    char line[256], part[96];
+    progress_line(l, line, sizeof line);
+    if (stacked)
+        snprintf(part, sizeof part, ", layers %u of %u, files shown to layer %u%s", (unsigned)l->prog.layers_done,
+                 (unsigned)l->prog.layers_total, stacked - 1, l->prog.done ? ", analysing..." : "");
+    else
+        snprintf(part, sizeof part, ", layers %u of %u%s", (unsigned)l->prog.layers_done,
+                 (unsigned)l->prog.layers_total, l->prog.done ? ", analysing..." : "");
+    strncat(line, part, sizeof line - strlen(line) - 1);
+    int w = draw_text(stdscr, y, 1, cols - 2, line, a | A_BOLD);
+    int bx = w + 3, bw = cols - bx - 1;
+    uint64_t total = l->prog.bytes_total;
+    if (bw >= 10)
+        draw_bar(stdscr, y, bx, bw, total ? (double)l->prog.bytes_done / (double)total : 0, theme_attr(TC_BAR));
 }
 
 /* The layer list from the manifest under the progress bar: the user reads it while the layers
@@ -213,8 +374,13 @@ static void draw_preview(struct loader *l, const struct load_preview *p, int lin
         }
         x += 2;
     }
-    if (x < cols - 1)
+    if (l->n_early) {   /* the keys after the first one typed for the view go to it too */
+        snprintf(line, sizeof line, "%d key%s kept for the view", l->n_early, l->n_early == 1 ? "" : "s");
+        if (x < cols - 1)
+            draw_text(stdscr, lines - 1, x, cols - 1 - x, line, theme_attr(TC_DEFAULT) | A_BOLD);
+    } else if (x < cols - 1) {
         draw_text(stdscr, lines - 1, x, cols - 1 - x, "j/k move  q quits  files and findings once every layer is read", dim);
+    }
     refresh();
 }
 
@@ -279,15 +445,23 @@ static int preview_key(struct loader *l, int k, int lines)
     return 1;
 }
 
+/* A state of the tree and the manifest's image to show it with. */
+static int live_ready(struct loader *l)
+{
+    const struct load_preview *p = atomic_load(&l->preview);
+    return p && p->mimg && atomic_load(&l->snap);
+}
+
 /* Shows progress until the reader is done; 0 = loaded, 1 = quit by the user, -1 = input gone */
 int load_wait(struct loader *l)
 {
     int lines, cols, fast_errs = 0, early[64], n_early = 0;
+    l->n_early = 0;
     /* a small image is read at once: no flash of the loading screen, no key taken from it */
     for (int i = 0; i < 30 && !l->finished && !ui_signalled(); i++)
         napms(5);
     timeout(50);
-    while (!l->finished) {
+    while (!l->finished && !live_ready(l)) {
         if (ui_signalled())
             ui_die_of_signal();
         getmaxyx(stdscr, lines, cols);
@@ -305,10 +479,11 @@ int load_wait(struct loader *l)
                 usleep(20000);   /* input closed: keep waiting without spinning */
         } else if (k != ERR && k != KEY_RESIZE && n_early < 64) {
             early[n_early++] = k;   /* typed ahead: replayed once the view is up */
+            l->n_early = n_early;
         }
     }
     while (n_early > 0)
         ungetch(early[--n_early]);
-    return 0;
+    return l->finished ? 0 : 2;
 }
 

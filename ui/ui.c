@@ -489,13 +489,20 @@ int ui_now_ms(void)
 
 /* Runs until quit. Input that has ended (a closed pty, the end of a test's key file) makes
  * getch return ERR at once every time: after many of those in a row, the loop ends. */
+#define LOOP_SWAP 2   /* loop(): while loading, a newer state of the tree or the loaded image waits */
+
 static int loop(struct ui *u)
 {
     int fast_errs = 0;
-    timeout(100);
+    timeout(u->loader ? 40 : 100);   /* loading: look for a newer tree this often */
     for (;;) {
         if (got_signal)
             ui_die_of_signal();
+        /* not in the middle of a prompt or an overlay: those would be lost with the swap */
+        if (u->loader && !u->overlay.ops && u->prompt == PROMPT_NONE && load_changed(u->loader))
+            return LOOP_SWAP;
+        if (u->loader)
+            u->dirty = 1;   /* the progress in the header moves */
         ui_draw(u);
         int t0 = ui_now_ms();
         int key = getch();
@@ -514,11 +521,100 @@ static int loop(struct ui *u)
     }
 }
 
-static int run_loaded(struct loader *l, SCREEN *scr)
+/* What of the view survives a newer state of the tree, and the switch to the loaded image:
+ * the pane in focus, the selected path and the open folders (path node numbers are the same in
+ * every state), sort, filters of kinds, and the layer row unless it was the newest. */
+struct ui_carry {
+    int saved;
+    int focus, show_attrs, sort, changes_only;
+    unsigned hide;
+    uint32_t tree_node;
+    uint8_t *open; uint32_t n_open;
+    long lrow;
+    int lrow_last;
+};
+
+static void carry_save(const struct ui *u, struct ui_carry *c)
+{
+    free(c->open);
+    c->saved = 1;
+    c->focus = u->focus;
+    c->show_attrs = u->show_attrs;
+    c->sort = u->rows.sort;
+    c->changes_only = u->rows.changes_only;
+    c->hide = u->rows.hide;
+    c->tree_node = u->tree_node;
+    c->n_open = u->rows.m->n_paths;
+    c->open = xmalloc(c->n_open ? c->n_open : 1);
+    memcpy(c->open, u->rows.open, c->n_open);
+    c->lrow = u->views[PANE_LAYERS].sel;
+    c->lrow_last = c->lrow >= (long)u->n_lrows - 1;
+}
+
+static void carry_apply(struct ui *u, const struct ui_carry *c)
+{
+    if (!c->saved)
+        return;
+    u->focus = c->focus;
+    if (u->focus == PANE_TREE || u->focus == PANE_LAYERS)
+        u->details_of = u->focus;
+    u->show_attrs = c->show_attrs;
+    uint32_t n = u->rows.m->n_paths < c->n_open ? u->rows.m->n_paths : c->n_open;
+    memcpy(u->rows.open, c->open, n);
+    memset(u->rows.open + n, 0, u->rows.m->n_paths - n);
+    u->rows.sort = c->sort;
+    u->rows.changes_only = c->changes_only;
+    u->rows.hide = c->hide;
+    if (!c->lrow_last)
+        ui_set_layer_row(u, c->lrow);
+    rows_set_layer(&u->rows, u->layer);   /* the rows again, from the open folders */
+    if (c->tree_node && c->tree_node < u->rows.m->n_paths)
+        u->tree_node = c->tree_node;
+    ui_relayout(u);
+    u->dirty = 1;
+}
+
+static int run_loaded(struct loader *l, SCREEN *scr, const struct ui_carry *c)
 {
     struct ui *u = ui_new(scr, &l->img, l->an, l->args.color);
+    carry_apply(u, c);
     int rc = loop(u);
     ui_free(u);
+    return rc;
+}
+
+/* The view while the reader goes on: each newer state of the tree replaces the last (the same
+ * panes and keys; the header shows the progress) until the reader is done. 0: loaded, 1: quit. */
+static int run_live(struct loader *l, SCREEN *scr, struct ui_carry *c)
+{
+    struct load_snap *cur = NULL, *s = NULL;
+    struct image *img = load_live_image(l, NULL, &cur);
+    struct ui *u = NULL;
+    int rc = 0;
+    while (img) {
+        if (!u) {
+            u = ui_new(scr, img, NULL, l->args.color);
+            u->loader = l;
+            carry_apply(u, c);
+        }
+        if (loop(u) != LOOP_SWAP) {
+            rc = 1;
+            break;
+        }
+        carry_save(u, c);
+        ui_free(u);
+        u = NULL;
+        if (!load_live_image(l, img, &s))
+            break;      /* the reader is done */
+        load_snap_free(l, cur);
+        cur = s;
+    }
+    if (u)
+        ui_free(u);
+    if (cur)
+        load_snap_free(l, cur);
+    if (img)
+        load_live_free(img);
     return rc;
 }
 
@@ -552,8 +648,11 @@ static int run(const struct ui_args *a, SCREEN *scr, int own)
         l->threaded = 0;   /* no thread started: the reader runs here, at our priority */
         load_thread(l);
     }
-    int rc = 0;
-    if (threaded && load_wait(l) == 1) {
+    int rc = 0, lw = threaded ? load_wait(l) : 0;
+    struct ui_carry carry = {0};
+    if (lw == 2)
+        lw = run_live(l, scr, &carry);
+    if (lw == 1) {
         /* image_open cannot be cancelled: leave the reader to the process exit */
         pthread_detach(t);
         if (own)
@@ -561,6 +660,7 @@ static int run(const struct ui_args *a, SCREEN *scr, int own)
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGTERM, &old_term, NULL);
         util_set_die_hook(NULL);
+        free(carry.open);
         return 0;
     }
     if (threaded)
@@ -571,10 +671,11 @@ static int run(const struct ui_args *a, SCREEN *scr, int own)
         fprintf(stderr, "strata: %s\n", l->img.err.msg);
         rc = 1;
     } else {
-        rc = run_loaded(l, scr);
+        rc = run_loaded(l, scr, &carry);
         if (own)
             restore_terminal();
     }
+    free(carry.open);
     analysis_free(l->an);
     image_close(&l->img);
     load_free(l);

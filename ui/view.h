@@ -29,6 +29,7 @@ enum {
 enum pane { PANE_LAYERS, PANE_TREE, PANE_FINDINGS, PANE_DETAILS, PANE_COUNT };
 
 struct view;
+struct loader;
 struct view_ops {
     const char *name;
     void (*init)(struct view *v);
@@ -102,6 +103,8 @@ struct ui {
     int msg_err;
     int dirty;
     struct diff_mode *diff;  /* the diff split view (ui/diff_view.c) instead of the panes */
+    struct loader *loader;   /* while loading: the reader (ui/load.h); img is a state of its
+                              * tree and an is NULL (no findings yet). NULL once loaded */
 };
 
 /* ui.c helpers for the views */

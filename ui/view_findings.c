@@ -209,7 +209,9 @@ static void findings_draw(struct view *v)
         nb += an->pkgs[i].build_only != 0;
     int o = snprintf(title, sizeof title, "Findings (%zu secrets, %zu waste)", an ? an->n_secrets : 0,
                      an ? an->n_cats + an->n_dead + nb : 0);
-    if (u->fk_only && o > 0 && (size_t)o < sizeof title)
+    if (u->loader)
+        snprintf(title, sizeof title, "Findings (once analysed)");
+    else if (u->fk_only && o > 0 && (size_t)o < sizeof title)
         snprintf(title + o - 1, sizeof title - (size_t)o + 1, "; only %s)", kind_name(u->fk_only));
     draw_frame(w, title, u->focus == PANE_FINDINGS);
     int ih = v->h - 2, iw = v->w - 2, utf = draw_utf8();

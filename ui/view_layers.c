@@ -48,7 +48,10 @@ static void layers_draw(struct view *v)
     char title[96];
     /* layers that came with the base image (advice.h): "b" before their index */
     uint32_t nbase = u->an && u->an->advice ? u->an->advice->base.layers : 0;
-    if (nbase)
+    if (u->loader)
+        snprintf(title, sizeof title, "Layers (%zu, %u of %zu stacked so far)", u->n_lrows, m->n_layers,
+                 u->img->n_layers);
+    else if (nbase)
         snprintf(title, sizeof title, "Layers (%zu, %u with files, b = base: %u)", u->n_lrows, m->n_layers, nbase);
     else
         snprintf(title, sizeof title, "Layers (%zu, %u with files)", u->n_lrows, m->n_layers);

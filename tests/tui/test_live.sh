@@ -71,10 +71,58 @@ check "k answers while loading" seek wait_for seek "row 14 of 15: layer 12 "
 check "still loading after the keys (no tree yet)" seek not_on_screen seek "Files after layer"
 touch "$GO"
 check "the view once every layer is read" seek wait_for seek "Files after layer"
-check "the view's layers pane replaces the preview" seek on_screen seek "Layers (15, 14 with files"
+check "the view's layers pane replaces the preview" seek wait_for seek "Layers (15, 14 with files"
 check "RUN text shown once analysed" seek on_screen seek "RUN cp /somefile"
 t send-keys -t seek q
 check "q quits the view" seek wait_for seek "STRATA-EXITED"
+
+# ---------------------------------------------------------------- the tree while loading
+# STRATA_TEST_HOLD_STACKED=2:FILE holds the reader once layers 0 and 1 are stacked and that tree
+# is published (ui/load.c), until FILE exists.
+GO3=$WORK/go3
+t new-session -d -s tree -x 100 -y 30 \
+  "STRATA_TEST_HOLD_STACKED='2:$GO3' '$STRATA' '$PEER'; echo STRATA-EXITED; sleep 100000"
+check "partial tree: the layers pane says how many are stacked" tree wait_for tree "Layers (15, 2 of 14 stacked so far)"
+check "partial tree: the files after layer 1" tree on_screen tree "Files after layer 1, by size"
+check "partial tree: layer 1's file is in it" tree on_screen tree "somefile.txt"
+check "partial tree: progress still shown (bytes, layers)" tree on_screen tree "files shown to layer 1"
+check "partial tree: findings wait for the analysis" tree on_screen tree "Findings (once analysed)"
+check "partial tree: nothing of layer 2 on (its /root/example)" tree not_on_screen tree "example"
+check "partial tree: RUN text still held back" tree not_on_screen tree "RUN cp /somefile"
+# the tree pane has the focus: bin/, somefile.txt, etc/ by size; open etc/
+t send-keys -t tree j j Enter
+check "partial tree: keys work (etc/ opened)" tree wait_for tree "passwd"
+t send-keys -t tree j
+check "partial tree: the selection moves (details of /etc/passwd)" tree wait_for tree "│ /etc/passwd "
+touch "$GO3"
+check "complete: the loaded view follows" tree wait_for tree "Layers (15, 14 with files"
+check "complete: files after the last layer" tree wait_for tree "Files after layer 13"
+check "complete: the folder opened while loading is still open" tree on_screen tree "passwd"
+check "complete: the selection survived (details of /etc/passwd)" tree on_screen tree "│ /etc/passwd "
+check "complete: findings analysed" tree wait_for tree "Findings ("
+check "complete: RUN text shown once analysed" tree on_screen tree "RUN cp /somefile"
+t send-keys -t tree q
+check "complete: q quits" tree wait_for tree "STRATA-EXITED"
+
+# ---------------------------------------------------------------- typed ahead on the loading screen
+# Once a key is typed for the view, the ones after it are kept for it in order, j/k/q included:
+# "/network" and Enter typed while the reader is held at the manifest must reach the view as a
+# search (its k must not move the layer list), and find /etc/network.
+rm -f "$GO"
+t new-session -d -s ahead -x 100 -y 30 \
+  "STRATA_TEST_HOLD_LAYERS='$GO' '$STRATA' '$PEER'; echo STRATA-EXITED; sleep 100000"
+check "typed ahead: the loading screen first" ahead wait_for ahead "Layers (15, from the manifest; sizes as stored)"
+t send-keys -t ahead G
+check "typed ahead: G first moves the layer list (not kept)" ahead wait_for ahead "row 15 of 15: layer 13 "
+t send-keys -t ahead / n e t w o r k Enter
+check "typed ahead: all 9 keys kept for the view" ahead wait_for ahead "9 keys kept for the view"
+check "typed ahead: the k did not move the layer list" ahead on_screen ahead "row 15 of 15: layer 13 "
+touch "$GO"
+check "typed ahead: the search ran in the view (details of /etc/network)" ahead wait_for ahead "│ /etc/network "
+check "typed ahead: then the loaded view" ahead wait_for ahead "Layers (15, 14 with files"
+check "typed ahead: the found folder still selected" ahead on_screen ahead "│ /etc/network "
+t send-keys -t ahead q
+check "typed ahead: q quits" ahead wait_for ahead "STRATA-EXITED"
 
 # q while loading leaves at once (the reader is left to the process exit)
 rm -f "$GO"
@@ -109,7 +157,7 @@ check "streamed: progress shows bytes read" stream on_screen stream "reading "
 check "streamed: no layer list before the manifest" stream not_on_screen stream "Layers ("
 touch "$GO2"
 check "streamed: the view once the stream ends" stream wait_for stream "Files after layer"
-check "streamed: the same layers as the file" stream on_screen stream "Layers (15, 14 with files"
+check "streamed: the same layers as the file" stream wait_for stream "Layers (15, 14 with files"
 t send-keys -t stream q
 check "streamed: q quits the view" stream wait_for stream "STRATA-EXITED"
 wait "$WRITER" 2>/dev/null
