@@ -618,7 +618,6 @@ struct model *model_snapshot(const struct model *m)
             n++;
         }
     s->entries = xcalloc(n, sizeof *s->entries);
-    s->ext = xcalloc(n, sizeof *s->ext);
     s->n_entries = s->cap_entries = n;
     uint32_t at = 1;
     for (uint32_t L = 0; L < nl; L++) {
@@ -629,9 +628,6 @@ struct model *model_snapshot(const struct model *m)
         count[L] = s->layers[L].first_entry;   /* now: where the layer's next entry goes */
     }
     s->path_first = xcalloc(np, sizeof *s->path_first);
-    s->path_final = xcalloc(np, sizeof *s->path_final);
-    s->path_final_size = xcalloc(np, sizeof *s->path_final_size);
-    s->path_final_files = xcalloc(np, sizeof *s->path_final_files);
     for (uint32_t p = 1; top && p < np; p++) {
         uint32_t e = top[p];
         if (!e)
@@ -640,21 +636,14 @@ struct model *model_snapshot(const struct model *m)
         s->entries[k] = m->entries[e];
         s->entries[k].next_version = 0;
         s->entries[k].hidden_at = LAYER_NONE;
-        s->ext[k] = m->ext[e];
-        s->path_first[p] = s->path_final[p] = k;
+        s->path_first[p] = k;
         if (entry_is_reg(&s->entries[k])) {
-            s->path_final_size[p] = s->entries[k].size;
-            s->path_final_files[p] = 1;
             s->final_bytes += s->entries[k].size;
             s->final_files++;
         }
     }
     free(count);
-    for (uint32_t p = np - 1; p > MODEL_ROOT; p--) {
-        uint32_t q = s->paths[p].parent;
-        s->path_final_size[q] = sat_add(s->path_final_size[q], s->path_final_size[p]);
-        s->path_final_files[q] += s->path_final_files[p];
-    }
+    s->path_final = s->path_first;   /* every version in it is the visible one */
     for (uint32_t L = 0; L < nl; L++) {
         s->layer_bytes += s->layers[L].bytes;
         s->shadowed_bytes += s->layers[L].shadowed_bytes;
@@ -662,4 +651,16 @@ struct model *model_snapshot(const struct model *m)
     }
     s->stacked = 1;
     return s;
+}
+
+void model_snapshot_free(struct model *s)
+{
+    if (!s)
+        return;
+    free(s->names.buf);
+    free(s->paths);
+    free(s->entries);
+    free(s->layers);
+    free(s->path_first);
+    free(s);
 }

@@ -161,8 +161,7 @@ void load_free(struct loader *l)
 void load_snap_free(struct loader *l, struct load_snap *s)
 {
     if (s->own) {
-        model_free(s->own);
-        free(s->own);
+        model_snapshot_free(s->own);
         atomic_fetch_sub(&l->snaps_alive, 1);
     }
     free(s);

@@ -6,6 +6,9 @@
 
 #include <errno.h>
 #include <locale.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -631,6 +634,12 @@ static int run(const struct ui_args *a, SCREEN *scr, int own)
     keypad(stdscr, TRUE);
     curs_set(0);
 
+#ifdef __GLIBC__
+    /* The states of the tree shown while loading are big blocks freed one after the other: a
+     * fixed threshold keeps them mapped apart, so each free gives its memory back (glibc's
+     * adaptive one would move them to the heap after the first free, where they stay). */
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
     struct loader *l = xcalloc(1, sizeof *l);
     l->args = *a;
     /* signals go to this thread, not the reader */
