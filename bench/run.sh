@@ -8,7 +8,9 @@
 #   - the same read from a pipe (streaming path, no seeking);
 #   - full analysis (--json: hashing + secret scanning) throughput against the read floor
 #     (`cat` of the plain layers) and the decompression floor;
-#   - the interactive view in tmux: time to first screen, to a settled screen, per-key response;
+#   - the interactive view in tmux on the 1M-entry docker.tar: time to first screen, from the first
+#     layer stacked to its tree on screen, per-key response while loading and once loaded, and
+#     the view's peak RSS (VmHWM) per tar entry;
 #   - gzip (issue #9, item 7): a gzip OCI archive of the same 1M-entry image, the real multi-layer
 #     gzip image of ../shared/tools/make-real-images.sh (e-single-stage-gzip.oci.tar, from
 #     $REAL_DIR) and a config-style keyword-dense text image (`name = value` lines, a secret keyword
@@ -359,13 +361,55 @@ secrets_bench() {
 
 # ---------------------------------------------------------------- interactive view
 
+# tui_keys LABEL OUTFILE KEY...: each key's time from send-keys until the panes below the header
+# (with attributes, so a moved highlight counts) differ; while loading (LABEL "loading") a sample
+# during which a newer state of the tree replaced the last (the panes' titles changed) is
+# dropped, as that change is not the key's; stops early when the view leaves that state.
+tui_keys() {
+    local label=$1 out=$2 k prev cur t0 deadline tprev tcur
+    shift 2
+    : >"$out"
+    TUI_NOCHANGE=0; TUI_DROPPED=0; TUI_UNCHANGED=""
+    for k in "$@"; do
+        if [ "$label" = loading ] && ! $T capture-pane -p | grep -q "stacked so far"; then break; fi
+        prev=$($T capture-pane -p -e -S 2 -E 37)
+        tprev=$($T capture-pane -p -S 2 -E 37 | grep -o 'Files after layer [0-9]*\|[0-9]* of [0-9]* stacked' | tr '\n' ' ')
+        t0=$(now)
+        $T send-keys "$k"
+        deadline=$(calc %.3f "$t0 + 3")
+        while :; do
+            cur=$($T capture-pane -p -e -S 2 -E 37)
+            if [ "$cur" != "$prev" ]; then
+                local ms; ms=$(calc %.1f "($(now) - $t0) * 1000")
+                tcur=$($T capture-pane -p -S 2 -E 37 | grep -o 'Files after layer [0-9]*\|[0-9]* of [0-9]* stacked' | tr '\n' ' ')
+                if [ "$tcur" != "$tprev" ]; then TUI_DROPPED=$((TUI_DROPPED + 1)); else echo "$k $ms" >>"$out"; fi
+                break
+            fi
+            if [ "$(verdict "$(now)" '>=' "$deadline")" = ok ]; then
+                TUI_NOCHANGE=$((TUI_NOCHANGE + 1)); TUI_UNCHANGED="$TUI_UNCHANGED $k"; break
+            fi
+        done
+    done
+}
+
+# "N keys, median M ms, max X ms" of a tui_keys file, and the slowest three
+tui_stats() {
+    local f=$1 n med mx
+    n=$(wc -l <"$f")
+    if [ "$n" = 0 ]; then echo "0 keys"; return; fi
+    med=$(awk '{ print $2 }' "$f" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+    mx=$(awk '{ print $2 }' "$f" | sort -g | tail -1)
+    TUI_MAX=$mx
+    echo "median $med ms, max $mx ms ($n keys)"
+}
+
 tui_bench() {
     local img=$1
-    echo "interactive view: strata IMAGE in tmux 120x40 (docker.tar)"
+    echo "interactive view: strata IMAGE in tmux 120x40 ($(basename "$img"), $(meta entries) tar entries)"
     if [ "${BENCH_TUI:-1}" = 0 ]; then echo "  skipped (BENCH_TUI=0)"; return; fi
     if ! command -v tmux >/dev/null; then echo "  TODO: tmux not installed"; return; fi
-    local sock=strata-bench-$$ t0 t1 prev cur i deadline
-    local T="tmux -L $sock"
+    local sock=strata-bench-$$ t0 t1 ts tt cur deadline pid hwm entries
+    T="tmux -L $sock"
     $T kill-server 2>/dev/null || true
     $T new-session -d -x 120 -y 40 -e TERM=xterm-256color \
         "$STRATA '$img'; echo STRATA-EXITED \$?; sleep 600"
@@ -384,49 +428,74 @@ tui_bench() {
         $T kill-server 2>/dev/null || true
         return
     fi
+    pid=$(pgrep -P "$($T display -p '#{pane_pid}')" -f "$STRATA" | head -1)
     echo "  first screen after $(calc %.0f "($t1 - $t0) * 1000") ms"
     row "interactive view, first screen (tmux 120x40, docker.tar)" "$(calc %.0f "($t1 - $t0) * 1000") ms" "" "" ""
-    # loaded: the layer pane is drawn (the loading screen shows only a progress bar)
+    # the first layer stacked: the loading screen counts it ("layers 1 of 12"; a layer is stacked
+    # as soon as it is read), then the first tree ("N of 12 stacked so far" in the layers pane)
     deadline=$(calc %.3f "$t0 + 300")
-    until $T capture-pane -p | grep -q "${BENCH_TUI_READY:-Layers (}"; do
+    while :; do
+        cur=$($T capture-pane -p)
+        grep -q "stacked so far" <<<"$cur" && { ts=""; break; }
+        grep -Eq "layers [1-9][0-9]* of" <<<"$cur" && { ts=$(now); break; }
         if [ "$(verdict "$(now)" '>=' "$deadline")" = ok ]; then
-            echo "  TODO: no layer pane after 300 s"; $T kill-server 2>/dev/null || true; return
+            echo "  TODO: no layer read after 300 s"; $T kill-server 2>/dev/null || true; return
+        fi
+    done
+    until $T capture-pane -p | grep -q "stacked so far\|with files"; do
+        if [ "$(verdict "$(now)" '>=' "$deadline")" = ok ]; then
+            echo "  TODO: no tree after 300 s"; $T kill-server 2>/dev/null || true; return
+        fi
+    done
+    tt=$(now)
+    if [ -n "$ts" ]; then
+        echo "  first layer stacked after $(calc %.1f "$ts - $t0") s; its tree on screen $(calc %.0f "($tt - $ts) * 1000") ms later (incl. ~tmux polling)"
+        row "interactive view, first tree after the first layer is stacked" "$(calc %.0f "($tt - $ts) * 1000") ms" "" "" \
+            "<= 1000 ms: $(met "$(calc %.0f "($tt - $ts) * 1000")" '<=' 1000)"
+    else
+        echo "  the tree was already on screen when first looked at (no time measured)"
+    fi
+    # keys while loading, on the tree pane (focus there): down and up its top folders
+    local lkeys=() i
+    for i in $(seq 1 20); do lkeys+=(j j j k k k); done
+    tui_keys loading "$TMP/keys-loading" "${lkeys[@]}"
+    local st; st=$(tui_stats "$TMP/keys-loading")
+    echo "  per key while loading (send-keys to changed panes, incl. ~tmux polling): $st;" \
+         "$TUI_DROPPED dropped (a newer tree came meanwhile)"
+    [ "$TUI_NOCHANGE" = 0 ] || echo "  $TUI_NOCHANGE keys left the panes unchanged for 3 s:$TUI_UNCHANGED"
+    if [ -s "$TMP/keys-loading" ]; then
+        row "interactive view, per key while loading" "$st" "" "" "<= 50 ms: $(met "$TUI_MAX" '<=' 50)"
+    fi
+    # loaded: the layers pane with its count of layers with files (analysis done)
+    until $T capture-pane -p | grep -q "${BENCH_TUI_READY:-with files}"; do
+        if [ "$(verdict "$(now)" '>=' "$deadline")" = ok ]; then
+            echo "  TODO: not loaded after 300 s"; $T kill-server 2>/dev/null || true; return
         fi
     done
     echo "  full view (image read, analysis done) after $(calc %.1f "$(now) - $t0") s"
-    row "interactive view, layers pane and tree drawn" "$(calc %.1f "$(now) - $t0") s" "" "" ""
-    # keys, each chosen to change the screen from where the previous one left it: time from
-    # send-keys until capture-pane (with attributes, so a moved highlight counts) differs
+    row "interactive view, loaded and analysed" "$(calc %.1f "$(now) - $t0") s" "" "" ""
+    # keys, each chosen to change the screen from where the previous one left it
     # (the file pane has the focus and lists the top layer's tree by size, 7 top folders)
     local keys=(j j j j j j k k k k k k Enter j Enter j Enter j j j j j j NPage NPage PPage PPage
                 End Home c c s s '[' ']' '[' ']' Tab j j j j k k k k Tab Tab)
-    : >"$TMP/keys"
-    local k nochange=0 unchanged=""
-    for k in "${keys[@]}"; do
-        prev=$($T capture-pane -p -e)
-        t0=$(now)
-        $T send-keys "$k"
-        deadline=$(calc %.3f "$t0 + 3")
-        while :; do
-            cur=$($T capture-pane -p -e)
-            [ "$cur" != "$prev" ] && { echo "$k $(calc %.1f "($(now) - $t0) * 1000")" >>"$TMP/keys"; break; }
-            if [ "$(verdict "$(now)" '>=' "$deadline")" = ok ]; then
-                nochange=$((nochange + 1)); unchanged="$unchanged $k"; break
-            fi
-        done
-    done
+    tui_keys loaded "$TMP/keys" "${keys[@]}"
+    st=$(tui_stats "$TMP/keys")
+    echo "  per key on the loaded image (send-keys to changed panes, incl. ~tmux polling): $st" \
+         "(slowest: $(sort -k2 -g -r "$TMP/keys" | head -3 | awk '{ printf "%s%s %s ms", (NR > 1 ? ", " : ""), $1, $2 }'))"
+    [ "$TUI_NOCHANGE" = 0 ] || echo "  $TUI_NOCHANGE keys left the screen unchanged for 3 s:$TUI_UNCHANGED"
+    row "interactive view, per key on the loaded image" "$st" "" "" "<= 50 ms: $(met "$TUI_MAX" '<=' 50)"
+    # peak memory of the whole run (loading included), per tar entry
+    hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo "")
+    entries=$(meta entries)
+    if [ -n "$hwm" ]; then
+        echo "  peak RSS $(calc %.0f "$hwm / 1024") MiB, $(calc %.0f "$hwm * 1024 / $entries") B per tar entry ($entries entries)"
+        row "interactive view, peak RSS (loading and loaded)" "$(calc %.0f "$hwm / 1024") MiB, $(calc %.0f "$hwm * 1024 / $entries") B/entry" \
+            "" "" "<= 200 B/entry: $(met "$(calc %.0f "$hwm * 1024 / $entries")" '<=' 200)"
+    else
+        echo "  TODO: peak RSS not read (no /proc/PID/status for the view)"
+    fi
     $T send-keys q
     $T kill-server 2>/dev/null || true
-    local n med mx slow
-    n=$(wc -l <"$TMP/keys")
-    med=$(awk '{ print $2 }' "$TMP/keys" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-    mx=$(awk '{ print $2 }' "$TMP/keys" | sort -g | tail -1)
-    slow=$(sort -k2 -g -r "$TMP/keys" | head -3 | awk '{ printf "%s%s %s ms", (NR > 1 ? ", " : ""), $1, $2 }')
-    echo "  per-key response (send-keys to changed screen, incl. ~tmux polling): $n keys, median $med ms, max $mx ms" \
-         "(slowest: $slow)"
-    [ "$nochange" = 0 ] || echo "  $nochange keys left the screen unchanged for 3 s:$unchanged"
-    row "interactive view, per key on the loaded image" "median $med ms, max $mx ms ($n keys)" "" "" \
-        "<= 50 ms: $(met "$mx" '<=' 50)"
 }
 
 if [ "${BENCH_GZIP:-1}" = only ]; then    # the gzip part alone (the 1M image must be generated)
@@ -434,7 +503,7 @@ if [ "${BENCH_GZIP:-1}" = only ]; then    # the gzip part alone (the 1M image mu
     exit
 fi
 if [ "${BENCH_TUI:-1}" = only ]; then
-    tui_bench "$IMG_DIR/docker.tar"
+    { tui_bench "$IMG_DIR/docker.tar"; summary; } 2>&1 | tee "$TMP/tui-only.txt"
     exit
 fi
 main 2>&1 | tee "$RESULTS"
