@@ -82,7 +82,7 @@ struct analysis_priv {
     uint32_t cur_entry;
     int cur_hash, cur_sec, cur_meta;
     char *cur_path; size_t cur_path_cap;
-    char *sbuf; size_t slen;            /* secrets: first SECRETS_CONTENT_CAP bytes */
+    char *sbuf; size_t slen, scap;      /* secrets: first SECRETS_CONTENT_CAP bytes (scap: sbuf's size) */
     char *mbuf; size_t mlen, mcap;      /* package metadata */
     uint64_t cur_size;
     struct hit_rec *hits; size_t n_hits, cap_hits;

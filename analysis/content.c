@@ -115,8 +115,15 @@ static int sink_begin(void *ctx, const struct sink_file *f)
         ARR_GROW(p->cur_path, p->cur_path_cap, 0, n);
         memcpy(p->cur_path, f->path, n);
     }
-    if (p->cur_sec && !p->sbuf)
-        p->sbuf = xmalloc(SECRETS_CONTENT_CAP);
+    if (p->cur_sec) {
+        /* as big as the largest file scanned so far needs: small images never pay for 1 MiB */
+        size_t want = f->size < SECRETS_CONTENT_CAP ? (size_t)f->size + 1 : SECRETS_CONTENT_CAP;
+        if (want > p->scap) {
+            free(p->sbuf);
+            p->sbuf = xmalloc(want);
+            p->scap = want;
+        }
+    }
     return 1;
 }
 
@@ -126,8 +133,8 @@ static void sink_data(void *ctx, const void *buf, size_t len)
     struct analysis_priv *p = PRIV(a);
     if (p->cur_hash)
         XXH3_64bits_update(p->xx, buf, len);
-    if (p->cur_sec && p->slen < SECRETS_CONTENT_CAP) {
-        size_t n = SECRETS_CONTENT_CAP - p->slen < len ? SECRETS_CONTENT_CAP - p->slen : len;
+    if (p->cur_sec && p->slen < p->scap) {
+        size_t n = p->scap - p->slen < len ? p->scap - p->slen : len;
         memcpy(p->sbuf + p->slen, buf, n);
         p->slen += n;
     }

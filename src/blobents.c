@@ -6,6 +6,7 @@
 #include "src/util.h"
 
 #define BE_CHUNK (1u << 20)
+#define BE_FIRST (16u << 10)     /* the first chunk: most layers are small (and a fuzz input is) */
 #define DIRMAX 65536             /* the walker's longest cleaned name */
 
 struct be_chunk {
@@ -97,7 +98,10 @@ uint32_t blobents_add(struct blobents *be, enum blobent_kind kind, const char *n
     size_t need = sizeof(struct be_rec) + len + 1 + (link ? link_len + 1 : 0);
     need = (need + 7) & ~(size_t)7;
     if (!be->tail || be->tail->used + need > be->tail->cap) {
-        size_t cap = need > BE_CHUNK ? need : BE_CHUNK;
+        /* chunks double from BE_FIRST to BE_CHUNK */
+        size_t cap = be->tail ? (be->tail->cap < BE_CHUNK ? be->tail->cap * 2 : BE_CHUNK) : BE_FIRST;
+        if (cap < need)
+            cap = need;
         struct be_chunk *c = xmalloc(sizeof *c + cap);
         c->next = NULL;
         c->used = 0;

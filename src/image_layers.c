@@ -62,8 +62,10 @@ static void job_read(struct reader *r, struct ljob *j)
     } else {
         blobsrc_open_range(&bs, r->fd, mb->off, mb->size);
     }
-    unsigned char *buf = xmalloc(BUFSZ);
-    struct layer_src src = {.fd = bs.fd, .off = bs.off, .len = bs.size, .buf = buf, .bufsz = BUFSZ,
+    /* no bigger than the blob: a small layer does not pay for a 1 MiB buffer */
+    size_t bufsz = bs.size < BUFSZ ? (size_t)bs.size + 1 : BUFSZ;
+    unsigned char *buf = xmalloc(bufsz);
+    struct layer_src src = {.fd = bs.fd, .off = bs.off, .len = bs.size, .buf = buf, .bufsz = bufsz,
                             .progress = &r->prog->bytes_done};
     if (bs.fd < 0) {
         /* a stream: its first bytes are the peek layer_read sniffs the compression from */
