@@ -373,7 +373,7 @@ tui_keys() {
     for k in "$@"; do
         if [ "$label" = loading ] && ! $T capture-pane -p | grep -q "stacked so far"; then break; fi
         prev=$($T capture-pane -p -e -S 2 -E 37)
-        tprev=$($T capture-pane -p -S 2 -E 37 | grep -o 'Files after layer [0-9]*\|[0-9]* of [0-9]* stacked' | tr '\n' ' ')
+        tprev=$($T capture-pane -p -S 2 -E 37 | grep -o 'Files after layer [0-9]*\|[0-9]* of [0-9]* stacked' | tr '\n' ' ' || true)
         t0=$(now)
         $T send-keys "$k"
         deadline=$(calc %.3f "$t0 + 3")
@@ -381,7 +381,7 @@ tui_keys() {
             cur=$($T capture-pane -p -e -S 2 -E 37)
             if [ "$cur" != "$prev" ]; then
                 local ms; ms=$(calc %.1f "($(now) - $t0) * 1000")
-                tcur=$($T capture-pane -p -S 2 -E 37 | grep -o 'Files after layer [0-9]*\|[0-9]* of [0-9]* stacked' | tr '\n' ' ')
+                tcur=$($T capture-pane -p -S 2 -E 37 | grep -o 'Files after layer [0-9]*\|[0-9]* of [0-9]* stacked' | tr '\n' ' ' || true)
                 if [ "$tcur" != "$tprev" ]; then TUI_DROPPED=$((TUI_DROPPED + 1)); else echo "$k $ms" >>"$out"; fi
                 break
             fi
@@ -399,7 +399,6 @@ tui_stats() {
     if [ "$n" = 0 ]; then echo "0 keys"; return; fi
     med=$(awk '{ print $2 }' "$f" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
     mx=$(awk '{ print $2 }' "$f" | sort -g | tail -1)
-    TUI_MAX=$mx
     echo "median $med ms, max $mx ms ($n keys)"
 }
 
@@ -460,6 +459,7 @@ tui_bench() {
     for i in $(seq 1 20); do lkeys+=(j j j k k k); done
     tui_keys loading "$TMP/keys-loading" "${lkeys[@]}"
     local st; st=$(tui_stats "$TMP/keys-loading")
+    TUI_MAX=$(awk '{ print $2 }' "$TMP/keys-loading" | sort -g | tail -1)
     echo "  per key while loading (send-keys to changed panes, incl. ~tmux polling): $st;" \
          "$TUI_DROPPED dropped (a newer tree came meanwhile)"
     [ "$TUI_NOCHANGE" = 0 ] || echo "  $TUI_NOCHANGE keys left the panes unchanged for 3 s:$TUI_UNCHANGED"
@@ -480,6 +480,7 @@ tui_bench() {
                 End Home c c s s '[' ']' '[' ']' Tab j j j j k k k k Tab Tab)
     tui_keys loaded "$TMP/keys" "${keys[@]}"
     st=$(tui_stats "$TMP/keys")
+    TUI_MAX=$(awk '{ print $2 }' "$TMP/keys" | sort -g | tail -1)
     echo "  per key on the loaded image (send-keys to changed panes, incl. ~tmux polling): $st" \
          "(slowest: $(sort -k2 -g -r "$TMP/keys" | head -3 | awk '{ printf "%s%s %s ms", (NR > 1 ? ", " : ""), $1, $2 }'))"
     [ "$TUI_NOCHANGE" = 0 ] || echo "  $TUI_NOCHANGE keys left the screen unchanged for 3 s:$TUI_UNCHANGED"
