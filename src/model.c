@@ -5,9 +5,15 @@
 #include <string.h>
 
 #include "src/budget.h"
+#include "src/hugemem.h"
 #include "src/util.h"
 
-static inline size_t child_hash(uint32_t parent, uint32_t name)
+/* The (parent, name) table: each slot holds a node and 32 bits of its key's hash (hash << 32 |
+ * node, 0 = empty), and the slot a key starts probing at comes from those same bits. So a probe
+ * settles almost every occupied slot it passes without reading the node (a random cache miss per
+ * slot: most lookups are for new paths and pass several), and growing the table reads the slots
+ * alone. */
+static inline uint32_t child_hash(uint32_t parent, uint32_t name)
 {
     uint64_t k = ((uint64_t)parent << 32) | name;
     k ^= k >> 33;
@@ -15,24 +21,25 @@ static inline size_t child_hash(uint32_t parent, uint32_t name)
     k ^= k >> 33;
     k *= 0xc4ceb9fe1a85ec53ULL;
     k ^= k >> 33;
-    return (size_t)k;
+    return (uint32_t)k;
 }
 
-static void child_insert(uint32_t *slots, size_t n, const struct path_node *paths, uint32_t node)
+static void child_insert(uint64_t *slots, size_t n, uint64_t v)
 {
-    size_t h = child_hash(paths[node].parent, paths[node].name) & (n - 1);
+    size_t h = (size_t)(v >> 32) & (n - 1);
     while (slots[h])
         h = (h + 1) & (n - 1);
-    slots[h] = node;
+    slots[h] = v;
 }
 
 static void child_grow(struct model *m)
 {
     size_t n = m->n_child_slots ? m->n_child_slots * 2 : 1 << 12;
-    uint32_t *s = xcalloc(n, sizeof *s);
+    uint64_t *s = xcalloc(n, sizeof *s);
+    hugemem_advise(s, n * sizeof *s);
     for (size_t i = 0; i < m->n_child_slots; i++)
         if (m->child_slots[i])
-            child_insert(s, n, m->paths, m->child_slots[i]);
+            child_insert(s, n, m->child_slots[i]);
     free(m->child_slots);
     m->child_slots = s;
     m->n_child_slots = n;
@@ -70,14 +77,15 @@ void model_free(struct model *m)
     memset(m, 0, sizeof *m);
 }
 
-static uint32_t child_find(const struct model *m, uint32_t parent, uint32_t name)
+static uint32_t child_find(const struct model *m, uint32_t parent, uint32_t name, uint32_t tag)
 {
     size_t mask = m->n_child_slots - 1;
-    for (size_t h = child_hash(parent, name) & mask;; h = (h + 1) & mask) {
-        uint32_t n = m->child_slots[h];
-        if (!n)
+    for (size_t h = tag & mask;; h = (h + 1) & mask) {
+        uint64_t v = m->child_slots[h];
+        if (!v)
             return 0;
-        if (m->paths[n].parent == parent && m->paths[n].name == name)
+        uint32_t n = (uint32_t)v;
+        if ((uint32_t)(v >> 32) == tag && m->paths[n].parent == parent && m->paths[n].name == name)
             return n;
     }
 }
@@ -85,18 +93,22 @@ static uint32_t child_find(const struct model *m, uint32_t parent, uint32_t name
 static uint32_t child_get(struct model *m, uint32_t parent, const char *name, size_t len)
 {
     uint32_t nm = strpool_intern(&m->names, name, len);
-    uint32_t n = child_find(m, parent, nm);
+    uint32_t tag = child_hash(parent, nm);
+    uint32_t n = child_find(m, parent, nm, tag);
     if (n)
         return n;
     if (m->n_paths == UINT32_MAX)
         die("too many paths");
+    size_t cap = m->cap_paths;
     ARR_GROW(m->paths, m->cap_paths, m->n_paths, 1);
+    if (m->cap_paths != cap)
+        hugemem_advise(m->paths, m->cap_paths * sizeof *m->paths);
     n = m->n_paths++;
     m->paths[n] = (struct path_node){parent, 0, m->paths[parent].first_child, nm};
     m->paths[parent].first_child = n;
     if ((m->child_used + 1) * 4 >= m->n_child_slots * 3)
         child_grow(m);
-    child_insert(m->child_slots, m->n_child_slots, m->paths, n);
+    child_insert(m->child_slots, m->n_child_slots, (uint64_t)tag << 32 | n);
     m->child_used++;
     return n;
 }
@@ -182,8 +194,14 @@ static uint32_t entry_new(struct model *m)
 {
     if (m->n_entries == UINT32_MAX)
         die("too many entries");
+    size_t cap = m->cap_entries;
     ARR_GROW(m->entries, m->cap_entries, m->n_entries, 1);
+    if (m->cap_entries != cap)
+        hugemem_advise(m->entries, m->cap_entries * sizeof *m->entries);
+    cap = m->cap_ext;
     ARR_GROW(m->ext, m->cap_ext, m->n_entries, 1);
+    if (m->cap_ext != cap)
+        hugemem_advise(m->ext, m->cap_ext * sizeof *m->ext);
     return m->n_entries++;
 }
 

@@ -98,7 +98,8 @@ struct model {
     struct entry_ext *ext;    size_t cap_ext;      /* as many as entries */
     struct blob *blobs;       uint32_t n_blobs;  size_t cap_blobs;
     struct layer_stats *layers; uint32_t n_layers;
-    uint32_t *child_slots; size_t n_child_slots, child_used;   /* (parent, name) -> node */
+    uint64_t *child_slots; size_t n_child_slots, child_used;   /* (parent, name) -> node:
+                                                               * hash bits << 32 | node */
     int stacked;
     struct model_stacking *stk;   /* between model_stack_begin and model_stack_end (model.c) */
     uint64_t budget_held;     /* metadata budget (src/budget.h) held by copied entries */

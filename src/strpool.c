@@ -4,6 +4,7 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "src/hugemem.h"
 #include "src/util.h"
 
 void strpool_init(struct strpool *p)
@@ -24,16 +25,18 @@ void strpool_free(struct strpool *p)
     memset(p, 0, sizeof *p);
 }
 
+/* A slot's probe start comes from its tag bits, so growing moves slots without reading a string
+ * again (rehashing every name was a random read per name, and a strlen and a hash). */
 static void grow_slots(struct strpool *p)
 {
     size_t n = p->nslots * 2;
     uint64_t *s = xcalloc(n, sizeof *s);
+    hugemem_advise(s, n * sizeof *s);
     for (size_t i = 0; i < p->nslots; i++) {
         uint64_t v = p->slots[i];
         if (!v)
             continue;
-        const char *str = p->buf + (v >> 32);
-        size_t h = (size_t)XXH3_64bits(str, strlen(str)) & (n - 1);
+        size_t h = (size_t)(uint32_t)v & (n - 1);
         while (s[h])
             h = (h + 1) & (n - 1);
         s[h] = v;
@@ -52,7 +55,7 @@ uint32_t strpool_intern(struct strpool *p, const char *s, size_t len)
     size_t mask = p->nslots - 1;
     uint64_t hv = XXH3_64bits(s, len);
     uint32_t tag = (uint32_t)(hv >> 32);
-    size_t h = (size_t)hv & mask;
+    size_t h = tag & mask;
     for (;; h = (h + 1) & mask) {
         uint64_t v = p->slots[h];
         if (!v)
@@ -65,7 +68,10 @@ uint32_t strpool_intern(struct strpool *p, const char *s, size_t len)
     }
     if (p->len + len + 1 > UINT32_MAX)
         die("more than 4 GiB of names");
+    size_t cap = p->cap;
     ARR_GROW(p->buf, p->cap, p->len, len + 1);
+    if (p->cap != cap)
+        hugemem_advise(p->buf, p->cap);
     uint32_t off = (uint32_t)p->len;
     memcpy(p->buf + off, s, len);
     p->buf[off + len] = 0;

@@ -13,7 +13,8 @@ struct strpool {
     char *buf;        /* all strings, NUL-terminated, back to back */
     size_t len, cap;
     uint64_t *slots;  /* open addressing: offset << 32 | 32 bits of its hash; 0 = empty. The
-                       * hash bits settle most probes without touching the string. */
+                       * hash bits settle most probes without touching the string, and the
+                       * slot a string starts probing at is taken from them. */
     size_t nslots, used;
 };
 
