@@ -46,6 +46,27 @@ static void grow_slots(struct strpool *p)
     p->nslots = n;
 }
 
+/* Appends s as a new string: its offset. */
+static uint32_t append(struct strpool *p, const char *s, size_t len)
+{
+    if (p->len + len + 1 > UINT32_MAX)
+        die("more than 4 GiB of names");
+    size_t cap = p->cap;
+    ARR_GROW(p->buf, p->cap, p->len, len + 1);
+    if (p->cap != cap)
+        hugemem_advise(p->buf, p->cap);
+    uint32_t off = (uint32_t)p->len;
+    memcpy(p->buf + off, s, len);
+    p->buf[off + len] = 0;
+    p->len += len + 1;
+    return off;
+}
+
+uint32_t strpool_add(struct strpool *p, const char *s, size_t len)
+{
+    return len ? append(p, s, len) : 0;
+}
+
 uint32_t strpool_intern(struct strpool *p, const char *s, size_t len)
 {
     if (len == 0)
@@ -66,16 +87,7 @@ uint32_t strpool_intern(struct strpool *p, const char *s, size_t len)
         if (strncmp(c, s, len) == 0 && c[len] == 0)
             return (uint32_t)(v >> 32);
     }
-    if (p->len + len + 1 > UINT32_MAX)
-        die("more than 4 GiB of names");
-    size_t cap = p->cap;
-    ARR_GROW(p->buf, p->cap, p->len, len + 1);
-    if (p->cap != cap)
-        hugemem_advise(p->buf, p->cap);
-    uint32_t off = (uint32_t)p->len;
-    memcpy(p->buf + off, s, len);
-    p->buf[off + len] = 0;
-    p->len += len + 1;
+    uint32_t off = append(p, s, len);
     p->slots[h] = (uint64_t)off << 32 | tag;
     p->used++;
     return off;
