@@ -339,13 +339,11 @@ int image_open(struct image *img, const char *path, const struct image_opts *o)
         if (r.reg)
             members_list_registry(&r);
     } else if (source_is_stream(&ref)) {
-        /* an engine or a registry: its tar stream through the same streaming reader */
-        struct source_opts so = {.platform = o->platform, .tls_no_verify = o->tls_no_verify,
-                                .jobs = (int)o->jobs};
+        /* an engine: its save stream through the same streaming reader */
         struct source_stream ss;
         streaming = 1;
         atomic_store(&r.prog->streaming, 1);   /* the view says the layer list comes last */
-        rc = source_stream_open(&ref, &so, &ss, &img->err);
+        rc = source_stream_open(&ref, &ss, &img->err);
         if (rc == RC_OK) {
             r.in_fd = ss.fd;
             rc = members_stream_tar(&r, path);

@@ -1,9 +1,8 @@
 /* registry.h: the parts of the registry reader shared by its files: the manifests
  * (source_registry.c), credentials (registry_creds.c), HTTP with auth and retries
- * (registry_http.c), and the blobs, several in flight (registry_blobs.c). Two ways out: the image
- * laid out as an OCI layout tar on a pipe (source_registry_write, in a child), or in-process
- * (registry_image_open: the small files kept in memory, each layer blob then opened by a pool
- * worker through src/blobsrc.h). Nothing outside these files and src/blobsrc.c includes it. */
+ * (registry_http.c), and the blobs, several in flight (registry_blobs.c). registry_image_open
+ * keeps the layout's small files in memory; each layer blob is then opened by a pool worker
+ * through src/blobsrc.h. Nothing outside these files and src/blobsrc.c includes it. */
 #ifndef STRATA_REGISTRY_H
 #define STRATA_REGISTRY_H
 
@@ -37,8 +36,7 @@ struct reg {
     struct reg_shared *sh;
     const char *platform;
     int jobs;              /* blobs in flight at once (--jobs), at least 1 */
-    int out;               /* the tar's pipe, or -1 when `collect` takes the layout instead */
-    struct reg_image *collect;
+    struct reg_image *collect;  /* where the layout's files go */
     struct errbuf *e;
 };
 
@@ -94,17 +92,17 @@ int registry_fetch(struct reg *g, const char *path, const char *accept, struct r
 
 int registry_digest_hex(const char *digest, char hex[65]);
 int registry_check_digest(struct reg *g, const char *digest, const char *data, size_t n, const char *what);
-int registry_tar_mem(struct reg *g, const char *name, const char *data, size_t n);
-int registry_tar_end(struct reg *g);
+/* Keeps one file of the layout (index, manifest) in g->collect. 0. */
+int registry_keep(struct reg *g, const char *name, const char *data, size_t n);
 
 struct registry_blob {
     const char *digest;
     uint64_t size;
     char what[40];         /* "config", "layer 3" */
 };
-/* Streams the blobs into the tar in order, each once, checked against its digest as it passes;
- * up to g->jobs of them are fetched at once, the ones ahead into bounded buffers. */
-int registry_blobs_write(struct reg *g, const struct registry_blob *b, size_t n);
+/* b[0] is the config: fetched, checked and kept; the layer blobs after it are listed for
+ * registry_blob_open. 0, or -1 with g->e set. */
+int registry_blobs_list(struct reg *g, const struct registry_blob *b, size_t n);
 
 /* In-process (src/blobsrc.h's registry blobs):
  *   struct reg_image *ri = registry_image_open("HOST/REPO:TAG", &opts, &err);   // NULL: err set

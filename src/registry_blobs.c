@@ -1,12 +1,10 @@
-/* registry_blobs.c: the image's blobs as members of the tar the reader streams, in manifest order,
- * each checked against its digest as it passes.
+/* registry_blobs.c: the blobs of a registry image, each checked against its digest as it passes.
  *
- * Several blobs are in flight at once (--jobs): the blob being written to the tar streams
- * straight through, and up to jobs-1 of the next ones are fetched on threads of their own into
- * bounded buffers (AHEAD_MAX each, the transfer pauses when its buffer is full), so a registry
- * far away is read on several connections while the reader works on the first. A broken
- * transfer is resumed with Range from the bytes already taken; the hash is always computed by
- * the one thread that writes the tar, on the bytes in the order they go out. */
+ * The config is fetched into memory at once; each layer blob is listed and later opened by a pool
+ * worker (src/blobsrc.h), its transfer running on a thread of its own into a bounded ring that the
+ * worker drains, so --jobs workers keep as many blobs in flight. The thread hashes the bytes as
+ * they arrive and checks size and digest at the end; a broken transfer is resumed with Range from
+ * the bytes already taken. */
 #include "src/registry.h"
 
 #include <ctype.h>
@@ -16,54 +14,7 @@
 
 #include "src/sha256.h"
 
-#define AHEAD_MAX (32u << 20)    /* read-ahead per blob in flight: memory is jobs x this at most */
-
-/* ------------------------------------------------------------------ tar out */
-
-static int out_all(struct reg *g, const void *p, size_t n)
-{
-    if (util_write_all(g->out, p, n) == 0)
-        return 0;
-    errbuf_set(g->e, "%s: the reader stopped", g->host);
-    return -1;
-}
-
-/* A ustar header; sizes from 8 GiB on in base-256 (GNU), which libarchive reads. */
-static int tar_header(struct reg *g, const char *name, uint64_t size)
-{
-    unsigned char h[512];
-    memset(h, 0, sizeof h);
-    snprintf((char *)h, 100, "%s", name);
-    memcpy(h + 100, "0000644", 8);
-    memcpy(h + 108, "0000000", 8);
-    memcpy(h + 116, "0000000", 8);
-    if (size < (1ULL << 33)) {
-        snprintf((char *)h + 124, 12, "%011llo", (unsigned long long)size);
-    } else {
-        h[124] = 0x80;
-        for (int i = 0; i < 8; i++)
-            h[135 - i] = (unsigned char)(size >> (8 * i));
-    }
-    memcpy(h + 136, "00000000000", 12);
-    h[156] = '0';
-    memcpy(h + 257, "ustar", 6);
-    memcpy(h + 263, "00", 2);
-    memset(h + 148, ' ', 8);
-    unsigned sum = 0;
-    for (int i = 0; i < 512; i++)
-        sum += h[i];
-    snprintf((char *)h + 148, 8, "%06o", sum);
-    return out_all(g, h, sizeof h);
-}
-
-static int tar_pad(struct reg *g, uint64_t size)
-{
-    static const unsigned char zero[512];
-    size_t pad = (size_t)((512 - size % 512) % 512);
-    return pad ? out_all(g, zero, pad) : 0;
-}
-
-/* In-process: the layout's file kept (data copied, or NULL for a blob left in the registry). */
+/* One file of the image's layout kept (data copied, or NULL for a blob left in the registry). */
 static struct reg_file *collect_add(struct reg_image *ri, const char *name, const char *data, size_t n)
 {
     ARR_GROW(ri->f, ri->cap, ri->n, 1);
@@ -80,23 +31,10 @@ static struct reg_file *collect_add(struct reg_image *ri, const char *name, cons
     return f;
 }
 
-int registry_tar_mem(struct reg *g, const char *name, const char *data, size_t n)
+int registry_keep(struct reg *g, const char *name, const char *data, size_t n)
 {
-    if (g->collect) {
-        collect_add(g->collect, name, data, n);
-        return 0;
-    }
-    if (tar_header(g, name, n) || out_all(g, data, n) || tar_pad(g, n))
-        return -1;
+    collect_add(g->collect, name, data, n);
     return 0;
-}
-
-int registry_tar_end(struct reg *g)
-{
-    if (g->collect)
-        return 0;
-    static const unsigned char zero[1024];
-    return out_all(g, zero, sizeof zero);
 }
 
 int registry_digest_hex(const char *digest, char hex[65])
@@ -133,7 +71,7 @@ int registry_check_digest(struct reg *g, const char *digest, const char *data, s
 
 /* GETs the blob from byte 0 to its end into `sink`, resuming a broken transfer with Range, retrying
  * 429/5xx with backoff and answering a 401 (a token that expired). 0 when `size` bytes were
- * taken, else -1 with g->e set. The bytes are not checked here: the writer hashes them. */
+ * taken, else -1 with g->e set. The bytes are not checked here: the sink hashes them. */
 static int blob_fetch(struct reg *g, const struct registry_blob *b, int (*sink)(void *, const void *, size_t),
                       void *ctx)
 {
@@ -198,23 +136,6 @@ out:
     return rc;
 }
 
-/* ------------------------------------------------------------------ the writer's side */
-
-/* What the writer keeps of the blob it is writing: its hash and how much went out. */
-struct out_state {
-    struct reg *g;
-    struct sha256 h;
-    uint64_t n;
-};
-
-static int out_sink(void *ctx, const void *p, size_t n)
-{
-    struct out_state *o = ctx;
-    sha256_update(&o->h, p, n);
-    o->n += n;
-    return util_write_all(o->g->out, p, n) == 0 ? 0 : -1;
-}
-
 /* The size and digest of a blob that has ended: 0, or -1 with e set. */
 static int blob_verify(struct reg *g, struct errbuf *e, const struct registry_blob *b, struct sha256 *h,
                        uint64_t n)
@@ -255,27 +176,9 @@ static int mem_sink(void *ctx, const void *p, size_t n)
     return 0;
 }
 
-static int out_check(struct reg *g, const struct registry_blob *b, struct out_state *o)
-{
-    char hex[65], got[65];
-    registry_digest_hex(b->digest, hex);
-    sha256_hex(&o->h, got);
-    if (o->n != b->size) {
-        errbuf_set(g->e, "%s/%s: %s %.19s…: %llu bytes served, the manifest says %llu", g->host, g->repo, b->what,
-                   b->digest, (unsigned long long)o->n, (unsigned long long)b->size);
-        return -1;
-    }
-    if (strcmp(got, hex) != 0) {
-        errbuf_set(g->e, "%s/%s: %s %s: the bytes served hash to sha256:%.12s…, not its digest", g->host, g->repo,
-                   b->what, b->digest, got);
-        return -1;
-    }
-    return tar_pad(g, b->size);
-}
-
 /* ------------------------------------------------------------------ blobs fetched ahead */
 
-/* A blob fetched on a thread of its own into a ring the writer drains. */
+/* A blob fetched on a thread of its own into a ring the worker drains. */
 struct ahead {
     struct reg g;              /* a copy: its own errbuf, the shared auth */
     struct errbuf err;
@@ -286,9 +189,9 @@ struct ahead {
     unsigned char *ring;
     size_t cap, head, fill;    /* bytes [head, head+fill) mod cap are waiting */
     int done, rc, cancel;
-    int hash;                  /* in-process: this thread hashes the bytes as they arrive (in
-                                * order: a resumed transfer continues where the bytes stopped) and
-                                * checks size and digest at the end, its verdict in rc */
+    int hash;                  /* this thread hashes the bytes as they arrive (in order: a
+                                * resumed transfer continues where the bytes stopped) and checks
+                                * size and digest at the end, its verdict in rc */
     struct sha256 h;
     uint64_t hashed;
 };
@@ -304,7 +207,7 @@ static int ahead_sink(void *ctx, const void *p, size_t n)
     pthread_mutex_lock(&a->mu);
     while (n > 0) {
         while (a->fill == a->cap && !a->cancel)
-            pthread_cond_wait(&a->cv, &a->mu);   /* full: the transfer waits for the writer */
+            pthread_cond_wait(&a->cv, &a->mu);   /* full: the transfer waits for the worker */
         if (a->cancel)
             break;
         size_t tail = (a->head + a->fill) % a->cap;
@@ -338,8 +241,7 @@ static void *ahead_main(void *arg)
     return NULL;
 }
 
-/* Starts fetching b on a thread; NULL when no thread could be had (the writer then fetches it
- * itself when its turn comes). */
+/* Starts fetching b on a thread; NULL when no thread could be had. */
 static struct ahead *ahead_start(struct reg *g, const struct registry_blob *b, size_t max, int hash)
 {
     struct ahead *a = xcalloc(1, sizeof *a);
@@ -381,39 +283,8 @@ static void ahead_free(struct ahead *a)
     free(a);
 }
 
-/* Writes what the thread fetches into the tar as it arrives, to the blob's end. */
-static int ahead_drain(struct reg *g, struct ahead *a, struct out_state *o)
-{
-    for (;;) {
-        pthread_mutex_lock(&a->mu);
-        while (a->fill == 0 && !a->done)
-            pthread_cond_wait(&a->cv, &a->mu);
-        if (a->fill == 0) {          /* done and drained */
-            int rc = a->rc;
-            pthread_mutex_unlock(&a->mu);
-            if (rc != 0)
-                errbuf_set(g->e, "%s", a->err.msg);
-            return rc;
-        }
-        size_t k = a->fill < a->cap - a->head ? a->fill : a->cap - a->head;
-        const unsigned char *p = a->ring + a->head;
-        pthread_mutex_unlock(&a->mu);
-        /* the thread only appends past head+fill, so [head, head+k) is ours until released */
-        int bad = out_sink(o, p, k);
-        pthread_mutex_lock(&a->mu);
-        a->head = (a->head + k) % a->cap;
-        a->fill -= k;
-        pthread_cond_broadcast(&a->cv);
-        pthread_mutex_unlock(&a->mu);
-        if (bad) {
-            errbuf_set(g->e, "%s: the reader stopped", g->host);
-            return -1;
-        }
-    }
-}
-
-/* In-process: the config kept, each layer blob listed to be opened later. */
-static int blobs_collect(struct reg *g, const struct registry_blob *b, size_t n)
+/* The config kept, each layer blob listed to be opened later. */
+int registry_blobs_list(struct reg *g, const struct registry_blob *b, size_t n)
 {
     char hex[65], name[100];
     for (size_t i = 0; i < n; i++) {
@@ -448,54 +319,6 @@ static int blobs_collect(struct reg *g, const struct registry_blob *b, size_t n)
             return -1;
     }
     return 0;
-}
-
-int registry_blobs_write(struct reg *g, const struct registry_blob *b, size_t n)
-{
-    if (g->collect)
-        return blobs_collect(g, b, n);
-    int rc = -1;
-    size_t jobs = g->jobs > 1 ? (size_t)g->jobs : 1;
-    struct ahead **ah = xcalloc(n ? n : 1, sizeof *ah);
-    char hex[65], name[100];
-    for (size_t i = 0; i < n; i++)
-        if (registry_digest_hex(b[i].digest, hex) != 0) {
-            errbuf_set(g->e, "%s/%s: %s digest %.80s is not a sha256 digest", g->host, g->repo, b[i].what,
-                       b[i].digest);
-            goto out;
-        }
-    size_t next = 1;           /* the first blob not yet started ahead */
-    for (size_t i = 0; i < n; i++) {
-        /* keep jobs-1 blobs after this one in flight */
-        if (next <= i)
-            next = i + 1;
-        while (next < n && next < i + jobs) {
-            ah[next] = ahead_start(g, &b[next], AHEAD_MAX, 0);
-            next++;
-        }
-        registry_digest_hex(b[i].digest, hex);
-        snprintf(name, sizeof name, "blobs/sha256/%s", hex);
-        if (tar_header(g, name, b[i].size) != 0)
-            goto out;
-        struct out_state o = {.g = g};
-        sha256_init(&o.h);
-        int bad;
-        if (ah[i]) {
-            bad = ahead_drain(g, ah[i], &o);
-            ahead_free(ah[i]);
-            ah[i] = NULL;
-        } else {
-            bad = blob_fetch(g, &b[i], out_sink, &o);
-        }
-        if (bad || out_check(g, &b[i], &o) != 0)
-            goto out;
-    }
-    rc = 0;
-out:
-    for (size_t i = 0; i < n; i++)
-        ahead_free(ah[i]);
-    free(ah);
-    return rc;
 }
 
 /* ------------------------------------------------------------------ in-process blobs */

@@ -1,4 +1,4 @@
-/* source.c: transport names, and the child process that streams an engine or registry image. */
+/* source.c: transport names, and the child process that streams an engine image. */
 #include "src/source.h"
 
 #include <errno.h>
@@ -72,8 +72,7 @@ void source_ref_free(struct source_ref *ref)
 
 int source_is_stream(const struct source_ref *ref)
 {
-    return ref->kind == SRC_DOCKER || ref->kind == SRC_PODMAN || ref->kind == SRC_ENGINE ||
-           ref->kind == SRC_REGISTRY;
+    return ref->kind == SRC_DOCKER || ref->kind == SRC_PODMAN || ref->kind == SRC_ENGINE;
 }
 
 const char *source_kind_name(enum source_kind k)
@@ -89,8 +88,7 @@ const char *source_kind_name(enum source_kind k)
     return "?";
 }
 
-int source_stream_open(const struct source_ref *ref, const struct source_opts *o,
-                       struct source_stream *s, struct errbuf *e)
+int source_stream_open(const struct source_ref *ref, struct source_stream *s, struct errbuf *e)
 {
     int data[2], err[2];
     s->fd = s->errfd = -1;
@@ -118,8 +116,7 @@ int source_stream_open(const struct source_ref *ref, const struct source_opts *o
         close(data[0]);
         close(err[0]);
         struct errbuf ce = {0};
-        int rc = ref->kind == SRC_REGISTRY ? source_registry_write(ref->target, o, data[1], &ce)
-                                           : source_engine_write(ref, data[1], &ce);
+        int rc = source_engine_write(ref, data[1], &ce);
         if (rc != 0) {
             if (!ce.set)
                 errbuf_set(&ce, "%s: the transfer failed", ref->target);

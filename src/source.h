@@ -8,13 +8,13 @@
  *   PATH or -                                        a file, directory or standard input, as given
  *   NAME                                             not an existing path: the Docker engine, then Podman
  *
- * An engine or registry image arrives as a tar stream on a pipe (an engine's save output as is; a
- * registry image as an OCI layout laid out as a tar, blob by blob, each checked against its digest
- * as it passes) written by a child process, so the reader's one streaming path serves them all and
- * nothing is written to disk.
+ * An engine image arrives as a tar stream on a pipe (the engine's save output as is) written by a
+ * child process, so the reader's one streaming path serves it and nothing is written to disk. A
+ * registry image is not a stream: the reader opens it in-process (src/registry.h, src/blobsrc.h)
+ * and its pool reads the layer blobs --jobs at once.
  *
  *   struct source_ref ref; source_parse(arg, &ref);
- *   if (ref.kind is a stream) { struct source_stream s; source_stream_open(&ref, &so, &s, &err);
+ *   if (source_is_stream(&ref)) { struct source_stream s; source_stream_open(&ref, &s, &err);
  *       ... read s.fd to its end ...; rc = source_stream_close(&s, &err); }
  *   source_ref_free(&ref); */
 #ifndef STRATA_SOURCE_H
@@ -38,12 +38,6 @@ struct source_ref {
     char *target;          /* path, or image reference without the transport */
 };
 
-struct source_opts {
-    const char *platform;  /* registry indexes: "os/arch[/variant]", NULL for the host's */
-    int tls_no_verify;     /* --tls-verify=false */
-    int jobs;              /* registries: blobs in flight at once (--jobs); 0 or 1: one */
-};
-
 struct source_stream {
     int fd;                /* read end: the image as a tar stream */
     pid_t pid;             /* the producer */
@@ -57,8 +51,7 @@ int source_is_stream(const struct source_ref *ref);
 const char *source_kind_name(enum source_kind k);
 
 /* Starts the producer. RC_OK, or RC_FATAL with e set. */
-int source_stream_open(const struct source_ref *ref, const struct source_opts *o,
-                       struct source_stream *s, struct errbuf *e);
+int source_stream_open(const struct source_ref *ref, struct source_stream *s, struct errbuf *e);
 /* Closes the read end (a producer still writing stops), waits for it, and reports its error:
  * RC_OK when it finished cleanly, RC_FATAL with e set (first message wins) otherwise. */
 int source_stream_close(struct source_stream *s, struct errbuf *e);
@@ -68,6 +61,5 @@ char *source_read_file(const char *path, size_t max);
 
 /* Producers, run in the child with the write end of the pipe; each returns 0, or -1 with e set. */
 int source_engine_write(const struct source_ref *ref, int out, struct errbuf *e);
-int source_registry_write(const char *ref, const struct source_opts *o, int out, struct errbuf *e);
 
 #endif

@@ -1,11 +1,12 @@
 /* source_registry.c: an image straight from a registry, over the OCI distribution API
  * (distribution-spec v1.1: GET /v2/<name>/manifests/<reference>, GET /v2/<name>/blobs/<digest>),
- * written to the reader as an OCI image layout in tar form: oci-layout, index.json, then the
- * manifest, config and layer blobs, each streamed once and checked against its digest as it passes.
+ * read in-process as an OCI image layout: oci-layout, index.json, the manifest and the config kept
+ * in memory, and the layer blobs opened later by the reader's pool workers (src/blobsrc.h), each
+ * streamed once and checked against its digest as it passes.
  *
  * This file reads the reference and the manifests (an index: the platform's entry) and lays out
- * the tar; credentials are found by registry_creds.c, requests and auth made by registry_http.c,
- * and the blobs streamed, several in flight, by registry_blobs.c. */
+ * the image; credentials are found by registry_creds.c, requests and auth made by
+ * registry_http.c, and the blobs fetched, several in flight, by registry_blobs.c. */
 #include "src/source.h"
 
 #include <ctype.h>
@@ -162,8 +163,8 @@ static int parse_ref(struct reg *g, const char *s)
     return 0;
 }
 
-/* Reads the reference and the manifests and lays the image out: into the tar on g->out, or into
- * g->collect. 0, or -1 with g->e set. */
+/* Reads the reference and the manifests and lays the image out into g->collect. 0, or -1 with
+ * g->e set. */
 static int layout(struct reg *g)
 {
     struct errbuf *e = g->e;
@@ -265,8 +266,8 @@ static int layout(struct reg *g)
     char hex[65], name[100];
     registry_digest_hex(man_digest, hex);
     snprintf(name, sizeof name, "blobs/sha256/%s", hex);
-    int bad = registry_tar_mem(g, "oci-layout", layout, sizeof layout - 1) || registry_tar_mem(g, "index.json", idx_txt, strlen(idx_txt)) ||
-              registry_tar_mem(g, name, man_body, man_len);
+    int bad = registry_keep(g, "oci-layout", layout, sizeof layout - 1) || registry_keep(g, "index.json", idx_txt, strlen(idx_txt)) ||
+              registry_keep(g, name, man_body, man_len);
     json_free_t jfree;      /* jansson's own allocator (src/budget.c installs one): not free() */
     json_get_alloc_funcs(NULL, &jfree);
     jfree(idx_txt);
@@ -301,7 +302,7 @@ static int layout(struct reg *g)
         snprintf(blobs[nb].what, sizeof blobs[nb].what, "layer %zu", i);
         nb++;
     }
-    if (registry_blobs_write(g, blobs, nb) == 0 && registry_tar_end(g) == 0)
+    if (registry_blobs_list(g, blobs, nb) == 0)
         rc = 0;
 out:
     registry_resp_reset(&r);
@@ -339,23 +340,11 @@ static void reg_teardown(struct reg *g)
     curl_global_cleanup();
 }
 
-int source_registry_write(const char *refstr, const struct source_opts *o, int out, struct errbuf *e)
-{
-    struct reg_shared sh;
-    struct reg g = {.out = out, .platform = o ? o->platform : NULL,
-                    .tls_no_verify = o ? o->tls_no_verify : 0, .jobs = o && o->jobs > 0 ? o->jobs : 1};
-    if (reg_setup(&g, &sh, refstr, e) != 0)
-        return -1;
-    int rc = layout(&g);
-    reg_teardown(&g);
-    return rc;
-}
-
 struct reg_image *registry_image_open(const char *refstr, int jobs, const char *platform, int tls_no_verify,
                                       struct errbuf *e)
 {
     struct reg_image *ri = xcalloc(1, sizeof *ri);
-    ri->g = (struct reg){.out = -1, .collect = ri, .platform = platform, .tls_no_verify = tls_no_verify,
+    ri->g = (struct reg){.collect = ri, .platform = platform, .tls_no_verify = tls_no_verify,
                          .jobs = jobs > 0 ? jobs : 1};
     if (reg_setup(&ri->g, &ri->sh, refstr, &ri->err) != 0) {
         errbuf_set(e, "%s", ri->err.msg);

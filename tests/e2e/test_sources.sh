@@ -91,7 +91,8 @@ check "registry: layer count as skopeo inspect" "$(jq '.layers | length' "$WORKD
 TS=strata-src-$$
 tmux -L "$TS" new-session -d -s v -x 120 -y 40 "env LC_ALL=C.UTF-8 $STRATA 'docker://$R1/fixture/single:gzip'; read -r x"
 pane() { local i; for i in $(seq 300); do tmux -L "$TS" capture-pane -p -t v | grep -qF -- "$1" && return 0; sleep 0.1; done; return 1; }
-if pane "Files after layer"; then
+# the tree shows while loading (after each stacked layer): search once the image is analysed
+if pane "Files after layer" && pane "efficiency"; then
   tmux -L "$TS" send-keys -t v / o s - r e l e a s e Enter
   pane "match 1 of" && tmux -L "$TS" send-keys -t v n
   pane "/usr/lib/os-release in layer" && tmux -L "$TS" send-keys -t v v
