@@ -101,6 +101,8 @@ EOF
 s=x
 t new-session -d -s $s -x 120 -y 40 "env LC_ALL=C.UTF-8 $STRATA '$WORK/dup.tar'; echo EXIT=\$?; read -r x"
 expect $s "Files after layer 2" "image opens"
+# the tree shows while the 1 GiB layer is still being read: act once the image is analysed
+expect $s "efficiency" "image loaded and analysed"
 
 # the viewer shows the second copy
 t send-keys -t $s / c o n f . t x t Enter
@@ -160,6 +162,7 @@ t kill-session -t $s
 s=int
 t new-session -d -s $s -x 120 -y 40 "trap '' INT; env LC_ALL=C.UTF-8 $STRATA '$WORK/dup.tar'; echo EXIT=\$?; read -r x"
 expect $s "Files after layer 2" "image opens again"
+expect $s "efficiency" "image loaded and analysed again"
 # v on a small file behind the 1 GiB one: a c typed ahead stops the walk; without it, its bytes
 t send-keys -t $s / a f t e r . t x t Enter
 expect $s "match 1 of" "search finds after.txt"
