@@ -37,7 +37,7 @@ if [ -s "$ADVICE_IMAGE" ] && command -v tmux > /dev/null; then
   tmux new-session -d -s "$S" -x 120 -y 40 -c "$ROOT" "env LC_ALL=C.UTF-8 TERM=screen-256color '$STRATA' \
     --dockerfile tests/e2e/advice/ml-single/Dockerfile '$ADVICE_IMAGE'; sleep 60"
   seen() { tmux capture-pane -p -t "$S" | grep -q -- "$1"; }
-  for _ in $(seq 600); do seen 'yours ' && seen 'Findings (' && break; sleep 0.2; done
+  for _ in $(seq 600); do seen 'yours ' && seen 'waste)' && break; sleep 0.2; done
   tmux send-keys -t "$S" Tab
   # down the findings to the model weights that COPY . . brought in: its fix cites the line
   for _ in $(seq 30); do seen 'model weights: ' && break; tmux send-keys -t "$S" j; sleep 0.3; done

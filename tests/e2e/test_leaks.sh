@@ -177,7 +177,7 @@ else
   }
   s=leaks
   view $s
-  if wait_for $s "Findings ("; then
+  if wait_for $s "waste)"; then
     pass "view: opens"
     shot $s
     # findings: every row, each with its details
@@ -228,7 +228,7 @@ else
   # --show-secrets in the view shows them (the search above can fail)
   s=shown
   view $s --show-secrets
-  if wait_for $s "Findings ("; then
+  if wait_for $s "waste)"; then
     # the first row is the secrets group (open); the one below it is the ENV finding
     t send-keys -t $s Tab g j
     wait_for $s "─ Finding ─"

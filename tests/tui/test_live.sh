@@ -99,7 +99,7 @@ check "complete: the loaded view follows" tree wait_for tree "Layers (15, 14 wit
 check "complete: files after the last layer" tree wait_for tree "Files after layer 13"
 check "complete: the folder opened while loading is still open" tree on_screen tree "passwd"
 check "complete: the selection survived (details of /etc/passwd)" tree on_screen tree "│ /etc/passwd "
-check "complete: findings analysed" tree wait_for tree "Findings ("
+check "complete: findings analysed" tree wait_for tree "waste)"
 check "complete: RUN text shown once analysed" tree on_screen tree "RUN cp /somefile"
 t send-keys -t tree q
 check "complete: q quits" tree wait_for tree "STRATA-EXITED"
