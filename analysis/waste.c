@@ -675,8 +675,10 @@ static void blame_pairs(const struct analysis *a, const struct image *img, int d
         }
     }
     qsort(v, k, sizeof *v, cmp_blame_bytes);
+    /* the boundary once: it walks the history, and an image can have 30,000 layers to blame */
+    size_t nbase = analysis_base_layers(img);
     for (size_t i = 0; i < k; i++)
-        v[i].from_base = is_base(img, v[i].layer);
+        v[i].from_base = v[i].layer >= 0 && (size_t)v[i].layer < nbase;
     c->blame = v;
     c->n_blame = k;
 }
