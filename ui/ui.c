@@ -535,6 +535,10 @@ struct ui_carry {
     uint8_t *open; uint32_t n_open;
     long lrow;
     int lrow_last;
+    /* the last search (n/N go on with it) and the status line ("match 1 of 1" stays put) */
+    char search[256];
+    char msg[512];
+    int msg_err;
 };
 
 static void carry_save(const struct ui *u, struct ui_carry *c)
@@ -552,6 +556,9 @@ static void carry_save(const struct ui *u, struct ui_carry *c)
     memcpy(c->open, u->rows.open, c->n_open);
     c->lrow = u->views[PANE_LAYERS].sel;
     c->lrow_last = c->lrow >= (long)u->n_lrows - 1;
+    memcpy(c->search, u->search, sizeof c->search);
+    memcpy(c->msg, u->msg, sizeof c->msg);
+    c->msg_err = u->msg_err;
 }
 
 static void carry_apply(struct ui *u, const struct ui_carry *c)
@@ -573,6 +580,11 @@ static void carry_apply(struct ui *u, const struct ui_carry *c)
     rows_set_layer(&u->rows, u->layer);   /* the rows again, from the open folders */
     if (c->tree_node && c->tree_node < u->rows.m->n_paths)
         u->tree_node = c->tree_node;
+    memcpy(u->search, c->search, sizeof u->search);
+    if (c->msg[0]) {   /* else whatever the new view starts with */
+        memcpy(u->msg, c->msg, sizeof u->msg);
+        u->msg_err = c->msg_err;
+    }
     ui_relayout(u);
     u->dirty = 1;
 }

@@ -104,6 +104,22 @@ check "complete: RUN text shown once analysed" tree on_screen tree "RUN cp /some
 t send-keys -t tree q
 check "complete: q quits" tree wait_for tree "STRATA-EXITED"
 
+# a search made while loading stays with the loaded view: its "match 1 of N" on the status line,
+# and n goes on with it (the view is rebuilt when the reader is done)
+rm -f "$GO3"
+t new-session -d -s srch -x 100 -y 30 \
+  "STRATA_TEST_HOLD_STACKED='2:$GO3' '$STRATA' '$PEER'; echo STRATA-EXITED; sleep 100000"
+check "search while loading: the partial tree" srch wait_for srch "Layers (15, 2 of 14 stacked so far)"
+t send-keys -t srch / p a s s w d Enter
+check "search while loading: Enter shows the match" srch wait_for srch '"passwd": match 1 of'
+touch "$GO3"
+check "search while loading: the loaded view follows" srch wait_for srch "waste)"
+check "search while loading: the match stays on the status line" srch on_screen srch '"passwd": match 1 of'
+t send-keys -t srch n
+check "search while loading: n goes on with it in the loaded view" srch wait_for srch '"passwd": match 2 of'
+t send-keys -t srch q
+check "search while loading: q quits" srch wait_for srch "STRATA-EXITED"
+
 # ---------------------------------------------------------------- typed ahead on the loading screen
 # Once a key is typed for the view, the ones after it are kept for it in order, j/k/q included:
 # "/network" and Enter typed while the reader is held at the manifest must reach the view as a
