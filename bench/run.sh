@@ -361,38 +361,7 @@ secrets_bench() {
 
 # ---------------------------------------------------------------- interactive view
 
-# tui_keys LABEL OUTFILE KEY...: each key's time from send-keys until the panes below the header
-# (with attributes, so a moved highlight counts) differ; while loading (LABEL "loading") a sample
-# during which a newer state of the tree replaced the last (the panes' titles changed) is
-# dropped, as that change is not the key's; stops early when the view leaves that state.
-tui_keys() {
-    local label=$1 out=$2 k prev cur t0 deadline tprev tcur
-    shift 2
-    : >"$out"
-    TUI_NOCHANGE=0; TUI_DROPPED=0; TUI_UNCHANGED=""
-    for k in "$@"; do
-        if [ "$label" = loading ] && ! $T capture-pane -p | grep -q "stacked so far"; then break; fi
-        prev=$($T capture-pane -p -e -S 2 -E 37)
-        tprev=$($T capture-pane -p -S 2 -E 37 | grep -o 'Files after layer [0-9]*\|[0-9]* of [0-9]* stacked' | tr '\n' ' ' || true)
-        t0=$(now)
-        $T send-keys "$k"
-        deadline=$(calc %.3f "$t0 + 3")
-        while :; do
-            cur=$($T capture-pane -p -e -S 2 -E 37)
-            if [ "$cur" != "$prev" ]; then
-                local ms; ms=$(calc %.1f "($(now) - $t0) * 1000")
-                tcur=$($T capture-pane -p -S 2 -E 37 | grep -o 'Files after layer [0-9]*\|[0-9]* of [0-9]* stacked' | tr '\n' ' ' || true)
-                if [ "$tcur" != "$tprev" ]; then TUI_DROPPED=$((TUI_DROPPED + 1)); else echo "$k $ms" >>"$out"; fi
-                break
-            fi
-            if [ "$(verdict "$(now)" '>=' "$deadline")" = ok ]; then
-                TUI_NOCHANGE=$((TUI_NOCHANGE + 1)); TUI_UNCHANGED="$TUI_UNCHANGED $k"; break
-            fi
-        done
-    done
-}
-
-# "N keys, median M ms, max X ms" of a tui_keys file, and the slowest three
+# "N keys, median M ms, max X ms" of "STATE MS" lines, and the slowest three
 tui_stats() {
     local f=$1 n med mx
     n=$(wc -l <"$f")
@@ -407,7 +376,7 @@ tui_bench() {
     echo "interactive view: strata IMAGE in tmux 120x40 ($(basename "$img"), $(meta entries) tar entries)"
     if [ "${BENCH_TUI:-1}" = 0 ]; then echo "  skipped (BENCH_TUI=0)"; return; fi
     if ! command -v tmux >/dev/null; then echo "  TODO: tmux not installed"; return; fi
-    local sock=strata-bench-$$ t0 t1 ts tt cur deadline pid hwm entries
+    local sock=strata-bench-$$ t0 t1 ts tt cur deadline hwm entries
     T="tmux -L $sock"
     $T kill-server 2>/dev/null || true
     $T new-session -d -x 120 -y 40 -e TERM=xterm-256color \
@@ -427,7 +396,6 @@ tui_bench() {
         $T kill-server 2>/dev/null || true
         return
     fi
-    pid=$(pgrep -P "$($T display -p '#{pane_pid}')" -f "$STRATA" | head -1)
     echo "  first screen after $(calc %.0f "($t1 - $t0) * 1000") ms"
     row "interactive view, first screen (tmux 120x40, docker.tar)" "$(calc %.0f "($t1 - $t0) * 1000") ms" "" "" ""
     # the first layer stacked: the loading screen counts it ("layers 1 of 12"; a layer is stacked
@@ -454,49 +422,33 @@ tui_bench() {
     else
         echo "  the tree was already on screen when first looked at (no time measured)"
     fi
-    # keys while loading, on the tree pane (focus there): down and up its top folders
-    local lkeys=() i
-    for i in $(seq 1 20); do lkeys+=(j j j k k k); done
-    tui_keys loading "$TMP/keys-loading" "${lkeys[@]}"
-    local st; st=$(tui_stats "$TMP/keys-loading")
-    TUI_MAX=$(awk '{ print $2 }' "$TMP/keys-loading" | sort -g | tail -1)
-    echo "  per key while loading (send-keys to changed panes, incl. ~tmux polling): $st;" \
-         "$TUI_DROPPED dropped (a newer tree came meanwhile)"
-    [ "$TUI_NOCHANGE" = 0 ] || echo "  $TUI_NOCHANGE keys left the panes unchanged for 3 s:$TUI_UNCHANGED"
-    if [ -s "$TMP/keys-loading" ]; then
-        row "interactive view, per key while loading" "$st" "" "" "<= 50 ms: $(met "$TUI_MAX" '<=' 50)"
-    fi
-    # loaded: the layers pane with its count of layers with files (analysis done)
-    until $T capture-pane -p | grep -q "${BENCH_TUI_READY:-with files}"; do
-        if [ "$(verdict "$(now)" '>=' "$deadline")" = ok ]; then
-            echo "  TODO: not loaded after 300 s"; $T kill-server 2>/dev/null || true; return
+    $T kill-server 2>/dev/null || true
+    # keys: bench/keys.py runs the view again on a pseudo-terminal and times each key from its
+    # write to the terminal until strata has drawn its effect (STRATA_KEYLOG), while loading (j/k
+    # on the tree pane) and once loaded; one key at a time; with the view's peak RSS
+    python3 bench/keys.py "$STRATA" "$img" "$TMP/keys" > "$TMP/keys.txt" 2>&1
+    sed 's/^/ /' "$TMP/keys.txt"
+    local st mx
+    for state in loading loaded; do
+        if grep -q "^$state " "$TMP/keys"; then
+            grep "^$state " "$TMP/keys" | awk '{ print $2, $3 }' > "$TMP/keys.$state"
+            st=$(tui_stats "$TMP/keys.$state")
+            mx=$(awk '{ print $2 }' "$TMP/keys.$state" | sort -g | tail -1)
+            row "interactive view, per key $([ $state = loading ] && echo "while loading" || echo "on the loaded image") (written to the pty until drawn)" \
+                "$st" "" "" "<= 50 ms: $(met "$mx" '<=' 50)"
+        else
+            echo "  TODO: no key answered $state"
         fi
     done
-    echo "  full view (image read, analysis done) after $(calc %.1f "$(now) - $t0") s"
-    row "interactive view, loaded and analysed" "$(calc %.1f "$(now) - $t0") s" "" "" ""
-    # keys, each chosen to change the screen from where the previous one left it
-    # (the file pane has the focus and lists the top layer's tree by size, 7 top folders)
-    local keys=(j j j j j j k k k k k k Enter j Enter j Enter j j j j j j NPage NPage PPage PPage
-                End Home c c s s '[' ']' '[' ']' Tab j j j j k k k k Tab Tab)
-    tui_keys loaded "$TMP/keys" "${keys[@]}"
-    st=$(tui_stats "$TMP/keys")
-    TUI_MAX=$(awk '{ print $2 }' "$TMP/keys" | sort -g | tail -1)
-    echo "  per key on the loaded image (send-keys to changed panes, incl. ~tmux polling): $st" \
-         "(slowest: $(sort -k2 -g -r "$TMP/keys" | head -3 | awk '{ printf "%s%s %s ms", (NR > 1 ? ", " : ""), $1, $2 }'))"
-    [ "$TUI_NOCHANGE" = 0 ] || echo "  $TUI_NOCHANGE keys left the screen unchanged for 3 s:$TUI_UNCHANGED"
-    row "interactive view, per key on the loaded image" "$st" "" "" "<= 50 ms: $(met "$TUI_MAX" '<=' 50)"
-    # peak memory of the whole run (loading included), per tar entry
-    hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo "")
+    hwm=$(sed -n 's/.*peak RSS (VmHWM, sampled per key) \([0-9]*\) KiB.*/\1/p' "$TMP/keys.txt")
     entries=$(meta entries)
-    if [ -n "$hwm" ]; then
+    if [ -n "$hwm" ] && [ "$hwm" -gt 0 ]; then
         echo "  peak RSS $(calc %.0f "$hwm / 1024") MiB, $(calc %.0f "$hwm * 1024 / $entries") B per tar entry ($entries entries)"
         row "interactive view, peak RSS (loading and loaded)" "$(calc %.0f "$hwm / 1024") MiB, $(calc %.0f "$hwm * 1024 / $entries") B/entry" \
             "" "" "<= 200 B/entry: $(met "$(calc %.0f "$hwm * 1024 / $entries")" '<=' 200)"
     else
         echo "  TODO: peak RSS not read (no /proc/PID/status for the view)"
     fi
-    $T send-keys q
-    $T kill-server 2>/dev/null || true
 }
 
 if [ "${BENCH_GZIP:-1}" = only ]; then    # the gzip part alone (the 1M image must be generated)

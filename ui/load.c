@@ -160,6 +160,7 @@ void load_free(struct loader *l)
 
 void load_snap_free(struct loader *l, struct load_snap *s)
 {
+    rows_layer_free(s->pre);
     if (s->own) {
         model_snapshot_free(s->own);
         atomic_fetch_sub(&l->snaps_alive, 1);
@@ -174,6 +175,10 @@ static void snap_publish(struct loader *l, struct model *own, const struct model
     struct load_snap *s = xcalloc(1, sizeof *s);
     s->own = own;
     s->model = own ? *own : *finished;
+    /* the rollups of the layer the view shows (the newest unless it moved to an older one),
+     * made here rather than on the view's thread while keys wait */
+    int want = atomic_load(&l->view_layer);
+    s->pre = rows_layer_new(&s->model, want < 0 ? (int)s->model.n_layers - 1 : want);
     if (own)
         atomic_fetch_add(&l->snaps_alive, 1);
     struct load_snap *old = atomic_exchange(&l->snap, s);
@@ -466,6 +471,7 @@ int load_wait(struct loader *l)
         getmaxyx(stdscr, lines, cols);
         draw_loading(l, lines, cols);
         int t0 = ui_now_ms();
+        errno = 0;   /* EINTR below must be this call's, not one left from before */
         int k = getch();
         /* once a key has been typed ahead for the view (a search "/jar", say), the ones after it
          * belong to it too, in order, q included: only a key typed first acts on this screen */

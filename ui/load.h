@@ -15,6 +15,7 @@
 #include "analysis/analysis.h"
 #include "src/image.h"
 #include "src/sink.h"
+#include "ui/rows.h"
 #include "ui/term.h"
 #include "ui/ui.h"
 
@@ -23,6 +24,8 @@ struct load_snap {
     struct model *own;           /* a copy (model_snapshot) freed with the snap; NULL: the model
                                   * is the reader's finished one, read-only from then on */
     struct model model;          /* what the view reads: *own, or the finished model's header */
+    struct rows_layer *pre;      /* the layer the view asked for (view_layer), built by the
+                                  * reader; the view takes it (rows_adopt) or it goes with the snap */
 };
 
 struct loader {
@@ -42,6 +45,7 @@ struct loader {
     struct load_snap *_Atomic snap;
     _Atomic int snaps_alive;     /* copies published and not freed yet */
     int snap_ms;                 /* reader: when it last published */
+    _Atomic int view_layer;      /* UI thread: the layer its tree shows, -1: the newest */
     uint32_t hold_at;            /* tests: STRATA_TEST_HOLD_STACKED=N:FILE holds after N layers */
     const char *hold_file;
 };

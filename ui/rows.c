@@ -51,6 +51,8 @@ static void layer_build(const struct model *m, struct rows_layer *c, int L)
 {
     uint32_t n = m->n_paths;
     c->layer = L;
+    c->of = m->entries;
+    c->n_paths = n;
     c->size = xcalloc(n, sizeof *c->size);
     c->lsize = xcalloc(n, sizeof *c->lsize);
     c->status = xcalloc(n, 1);
@@ -117,22 +119,80 @@ static void layer_build(const struct model *m, struct rows_layer *c, int L)
     free(rem);
 }
 
-static struct rows_layer *layer_get(struct rows *r, int L)
+/* The cached slot of layer L, or the slot to reuse (empty, else the least recently used). */
+static struct rows_layer *layer_slot(struct rows *r, int L)
 {
     struct rows_layer *victim = &r->cache[0];
     for (int i = 0; i < ROWS_CACHE; i++) {
         struct rows_layer *c = &r->cache[i];
-        if (c->layer == L) {
-            c->stamp = ++r->clock;
+        if (c->layer == L)
             return c;
-        }
         if (c->layer == -2 || (victim->layer != -2 && c->stamp < victim->stamp))
             victim = c;
     }
-    layer_drop(victim);
-    layer_build(r->m, victim, L);
-    victim->stamp = ++r->clock;
     return victim;
+}
+
+static struct rows_layer *layer_get(struct rows *r, int L)
+{
+    struct rows_layer *c = layer_slot(r, L);
+    if (c->layer != L) {
+        layer_drop(c);
+        layer_build(r->m, c, L);
+    }
+    c->stamp = ++r->clock;
+    return c;
+}
+
+struct rows_layer *rows_layer_new(const struct model *m, int layer)
+{
+    if (layer >= (int)m->n_layers)
+        layer = (int)m->n_layers - 1;
+    if (layer < 0 || !m->n_paths)
+        return NULL;
+    struct rows_layer *c = xcalloc(1, sizeof *c);
+    layer_build(m, c, layer);
+    return c;
+}
+
+void rows_layer_free(struct rows_layer *c)
+{
+    if (!c)
+        return;
+    layer_drop(c);
+    free(c);
+}
+
+void rows_adopt(struct rows *r, struct rows_layer *c)
+{
+    if (!c)
+        return;
+    if (c->of != r->m->entries || c->n_paths != r->m->n_paths) {
+        rows_layer_free(c);
+        return;
+    }
+    struct rows_layer *slot = layer_slot(r, c->layer);
+    if (slot == r->cur)
+        r->cur = NULL;   /* replaced: rows_set_layer finds it again */
+    layer_drop(slot);
+    *slot = *c;
+    slot->stamp = ++r->clock;
+    free(c);
+}
+
+int rows_steal(struct rows *r, struct rows_layer **out)
+{
+    int n = 0;
+    for (int i = 0; i < ROWS_CACHE; i++) {
+        if (r->cache[i].layer == -2)
+            continue;
+        out[n] = xmalloc(sizeof *out[n]);
+        *out[n++] = r->cache[i];
+        memset(&r->cache[i], 0, sizeof r->cache[i]);
+        r->cache[i].layer = -2;
+    }
+    r->cur = NULL;
+    return n;
 }
 
 int rows_shown(const struct rows *r, uint32_t node)

@@ -46,6 +46,8 @@ struct rows_layer {          /* per-layer rollups: 18 bytes per path */
     uint64_t *lsize;         /* changes only: bytes this layer wrote or removed in the subtree */
     uint8_t *status;         /* own RS_* kind | RS_EXISTS */
     uint8_t *mask;           /* OR of RS_* kinds over the subtree, self included */
+    const struct entry *of;  /* the model's entries it was built from, and their paths */
+    uint32_t n_paths;
 };
 
 struct rows {
@@ -71,6 +73,17 @@ struct rows {
 
 void rows_init(struct rows *r, const struct model *m);
 void rows_free(struct rows *r);
+
+/* One layer's rollups built apart from any rows, O(entries + paths), on any thread (it only reads
+ * m): the reader thread builds the one the view will show next (ui/load.c), so the view's swap
+ * to a newer tree does not hold its keys for that long. NULL when m has no layer. */
+struct rows_layer *rows_layer_new(const struct model *m, int layer);
+void rows_layer_free(struct rows_layer *c);
+/* Takes c into r's cache when it was built from r's model (same entries and paths), else frees
+ * it. NULL is fine. */
+void rows_adopt(struct rows *r, struct rows_layer *c);
+/* Moves r's cached layers out (up to ROWS_CACHE, the count returned), for a rows of the same model. */
+int rows_steal(struct rows *r, struct rows_layer **out);
 
 /* Each of these rebuilds the rows from the open set (O(visible rows + children of open
  * folders)). */

@@ -419,7 +419,14 @@ void ui_term_setup(int theme)
     bkgdset(theme_attr(TC_DEFAULT));
 }
 
-struct ui *ui_new(struct screen *scr, struct image *img, struct analysis *an, const char *color)
+struct ui_carry;
+static void carry_adopt(struct ui *u, struct ui_carry *c, long *lrow);
+
+/* ui_new, with what a former view of the same image hands over (carry, may be NULL) and the
+ * layer rollups the reader built for it (pre, may be NULL): the tree opens at the carried layer
+ * row, its rollups taken rather than built here. */
+static struct ui *ui_make(struct screen *scr, struct image *img, struct analysis *an, const char *color,
+                          struct ui_carry *c, struct rows_layer *pre)
 {
     struct ui *u = xcalloc(1, sizeof *u);
     u->scr = scr;
@@ -432,6 +439,9 @@ struct ui *ui_new(struct screen *scr, struct image *img, struct analysis *an, co
         u->theme = THEME_AUTO;
     ui_term_setup(u->theme);
     rows_init(&u->rows, &img->model);
+    rows_adopt(&u->rows, pre);
+    long lrow = -1;
+    carry_adopt(u, c, &lrow);
     build_layer_rows(u);
     static const struct view_ops *ops[PANE_COUNT] = {
         [PANE_LAYERS] = &view_layers_ops, [PANE_TREE] = &view_tree_ops,
@@ -447,7 +457,7 @@ struct ui *ui_new(struct screen *scr, struct image *img, struct analysis *an, co
     u->layer = -2;
     ui_relayout(u);
     if (u->n_lrows)
-        ui_set_layer_row(u, (long)u->n_lrows - 1);
+        ui_set_layer_row(u, lrow >= 0 ? lrow : (long)u->n_lrows - 1);
     /* open the top folder when there is only one (common: a single /app or /usr) */
     if (u->rows.n == 1)
         rows_open(&u->rows, 0);
@@ -455,6 +465,11 @@ struct ui *ui_new(struct screen *scr, struct image *img, struct analysis *an, co
         u->tree_node = u->rows.v[0].node;
     u->dirty = 1;
     return u;
+}
+
+struct ui *ui_new(struct screen *scr, struct image *img, struct analysis *an, const char *color)
+{
+    return ui_make(scr, img, an, color, NULL, NULL);
 }
 
 void ui_free(struct ui *u)
@@ -494,9 +509,30 @@ int ui_now_ms(void)
  * getch return ERR at once every time: after many of those in a row, the loop ends. */
 #define LOOP_SWAP 2   /* loop(): while loading, a newer state of the tree or the loaded image waits */
 
+/* STRATA_KEYLOG=FILE (for bench/keys.py): a line when a view's loop starts ("ready loading" or
+ * "ready loaded") and one per key once the screen shows its effect ("key loading|loaded CODE
+ * SEC.NSEC", CLOCK_MONOTONIC, which the sender reads too): the response as the terminal gets it,
+ * queueing behind a rebuild included, without a screen scraper's polling in the figure. */
+static FILE *keylog;
+static int keylog_pending = -1;   /* the key whose effect is not drawn yet */
+
+static void keylog_line(const struct ui *u, const char *what, int key)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    if (key >= 0)
+        fprintf(keylog, "%s %s %d %lld.%09ld\n", what, u->loader ? "loading" : "loaded", key,
+                (long long)ts.tv_sec, ts.tv_nsec);
+    else
+        fprintf(keylog, "%s %s\n", what, u->loader ? "loading" : "loaded");
+    fflush(keylog);
+}
+
 static int loop(struct ui *u)
 {
     int fast_errs = 0;
+    if (keylog)
+        keylog_line(u, "ready", -1);
     timeout(u->loader ? 40 : 100);   /* loading: look for a newer tree this often */
     for (;;) {
         if (got_signal)
@@ -504,10 +540,19 @@ static int loop(struct ui *u)
         /* not in the middle of a prompt or an overlay: those would be lost with the swap */
         if (u->loader && !u->overlay.ops && u->prompt == PROMPT_NONE && load_changed(u->loader))
             return LOOP_SWAP;
-        if (u->loader)
+        if (u->loader) {
             u->dirty = 1;   /* the progress in the header moves */
+            /* the layer whose rollups the reader makes with the next state */
+            long sel = u->views[PANE_LAYERS].sel;
+            atomic_store(&u->loader->view_layer, sel >= (long)u->n_lrows - 1 ? -1 : u->layer);
+        }
         ui_draw(u);
+        if (keylog && keylog_pending >= 0) {
+            keylog_line(u, "key", keylog_pending);
+            keylog_pending = -1;
+        }
         int t0 = ui_now_ms();
+        errno = 0;   /* EINTR below must be this call's, not one left from before */
         int key = getch();
         if (key == ERR) {
             if (ui_now_ms() - t0 < 20 && errno != EINTR) {
@@ -519,6 +564,10 @@ static int loop(struct ui *u)
             continue;
         }
         fast_errs = 0;
+        if (keylog) {
+            keylog_pending = key;
+            u->dirty = 1;   /* drawn even when the key changed nothing: the loop has answered */
+        }
         if (ui_key(u, key) & REACT_QUIT)
             return 0;
     }
@@ -539,11 +588,18 @@ struct ui_carry {
     char search[256];
     char msg[512];
     int msg_err;
+    /* the layer rollups of a view of the reader's finished model, for the next view of it */
+    struct rows_layer *keep[ROWS_CACHE];
+    int n_keep;
 };
 
-static void carry_save(const struct ui *u, struct ui_carry *c)
+/* keep_layers: u shows the reader's finished model, which the next view shows too */
+static void carry_save(struct ui *u, struct ui_carry *c, int keep_layers)
 {
     free(c->open);
+    for (int i = 0; i < c->n_keep; i++)
+        rows_layer_free(c->keep[i]);
+    c->n_keep = keep_layers ? rows_steal(&u->rows, c->keep) : 0;
     c->saved = 1;
     c->focus = u->focus;
     c->show_attrs = u->show_attrs;
@@ -559,6 +615,27 @@ static void carry_save(const struct ui *u, struct ui_carry *c)
     memcpy(c->search, u->search, sizeof c->search);
     memcpy(c->msg, u->msg, sizeof c->msg);
     c->msg_err = u->msg_err;
+}
+
+/* ui_make: the carried rollups into u's rows, and the layer row to open at (-1: the newest) */
+static void carry_adopt(struct ui *u, struct ui_carry *c, long *lrow)
+{
+    if (!c || !c->saved)
+        return;
+    for (int i = 0; i < c->n_keep; i++)
+        rows_adopt(&u->rows, c->keep[i]);
+    c->n_keep = 0;
+    if (!c->lrow_last)
+        *lrow = c->lrow;
+}
+
+static void carry_free(struct ui_carry *c)
+{
+    free(c->open);
+    c->open = NULL;
+    for (int i = 0; i < c->n_keep; i++)
+        rows_layer_free(c->keep[i]);
+    c->n_keep = 0;
 }
 
 static void carry_apply(struct ui *u, const struct ui_carry *c)
@@ -589,9 +666,9 @@ static void carry_apply(struct ui *u, const struct ui_carry *c)
     u->dirty = 1;
 }
 
-static int run_loaded(struct loader *l, SCREEN *scr, const struct ui_carry *c)
+static int run_loaded(struct loader *l, SCREEN *scr, struct ui_carry *c)
 {
-    struct ui *u = ui_new(scr, &l->img, l->an, l->args.color);
+    struct ui *u = ui_make(scr, &l->img, l->an, l->args.color, c, NULL);
     carry_apply(u, c);
     int rc = loop(u);
     ui_free(u);
@@ -608,7 +685,8 @@ static int run_live(struct loader *l, SCREEN *scr, struct ui_carry *c)
     int rc = 0;
     while (img) {
         if (!u) {
-            u = ui_new(scr, img, NULL, l->args.color);
+            u = ui_make(scr, img, NULL, l->args.color, c, cur->pre);
+            cur->pre = NULL;   /* the view's now */
             u->loader = l;
             carry_apply(u, c);
         }
@@ -616,7 +694,7 @@ static int run_live(struct loader *l, SCREEN *scr, struct ui_carry *c)
             rc = 1;
             break;
         }
-        carry_save(u, c);
+        carry_save(u, c, cur->own == NULL);
         ui_free(u);
         u = NULL;
         if (!load_live_image(l, img, &s))
@@ -652,8 +730,12 @@ static int run(const struct ui_args *a, SCREEN *scr, int own)
      * adaptive one would move them to the heap after the first free, where they stay). */
     mallopt(M_MMAP_THRESHOLD, 1 << 20);
 #endif
+    const char *kl = getenv("STRATA_KEYLOG");
+    if (kl && *kl && !keylog)
+        keylog = fopen(kl, "w");
     struct loader *l = xcalloc(1, sizeof *l);
     l->args = *a;
+    atomic_store(&l->view_layer, -1);
     /* signals go to this thread, not the reader */
     sigset_t block, prev;
     sigemptyset(&block);
@@ -681,7 +763,7 @@ static int run(const struct ui_args *a, SCREEN *scr, int own)
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGTERM, &old_term, NULL);
         util_set_die_hook(NULL);
-        free(carry.open);
+        carry_free(&carry);
         return 0;
     }
     if (threaded)
@@ -696,7 +778,7 @@ static int run(const struct ui_args *a, SCREEN *scr, int own)
         if (own)
             restore_terminal();
     }
-    free(carry.open);
+    carry_free(&carry);
     analysis_free(l->an);
     image_close(&l->img);
     load_free(l);

@@ -253,6 +253,14 @@ cp "$WORKDIR/rt/containers/auth.json" "$WORKDIR/af/auth.json"
 env -u DOCKER_CONFIG HOME="$WORKDIR/nohome" XDG_RUNTIME_DIR="$WORKDIR/nort" REGISTRY_AUTH_FILE="$WORKDIR/af/auth.json" \
   SSL_CERT_FILE="$CA/ca.pem" timeout 300 "$STRATA" --json "docker://$R2/fixture/single:gzip" > "$WORKDIR/e.af.json" 2> "$WORKDIR/e.af.err"
 same_json "credentials from \$REGISTRY_AUTH_FILE" "$WORKDIR/e.af.json" "$WORKDIR/e.file.json"
+# the system's CAs are read as a hashed folder (OpenSSL looks up only the CA it needs):
+# SSL_CERT_DIR names one that holds the test CA
+mkdir -p "$CA/dir"
+cp "$CA/ca.pem" "$CA/dir/strata-test-ca.pem"
+openssl rehash "$CA/dir" 2>/dev/null || c_rehash "$CA/dir" > /dev/null
+env -u SSL_CERT_FILE HOME="$WORKDIR/nohome" XDG_RUNTIME_DIR="$WORKDIR/rt" SSL_CERT_DIR="$CA/dir" \
+  timeout 300 "$STRATA" --json "docker://$R2/fixture/single:gzip" > "$WORKDIR/e.cadir.json" 2> "$WORKDIR/e.cadir.err"
+same_json "TLS: the CA found in a hashed folder (SSL_CERT_DIR)" "$WORKDIR/e.cadir.json" "$WORKDIR/e.file.json"
 HOME=$WORKDIR/nohome XDG_RUNTIME_DIR=$WORKDIR/rt expect_err "TLS: an unknown CA is refused" "certificate\|SSL" \
   --json "docker://$R2/fixture/single:gzip"
 HOME=$WORKDIR/nohome XDG_RUNTIME_DIR=$WORKDIR/rt timeout 300 "$STRATA" --json --tls-verify=false "docker://$R2/fixture/single:gzip" > "$WORKDIR/e.tlsno.json" 2>/dev/null

@@ -457,6 +457,59 @@ static void test_changes_and_marks(void **state)
     assert_true(tree_mark(u, "passwd") == '~');
 }
 
+/* A layer's rollups built apart (on the reader thread while loading) and adopted give the
+ * same rows as those built in place; ones of another model are refused. */
+static void test_rows_prebuilt_layer(void **state)
+{
+    struct fixture *f = *state;
+    const struct model *m = &f->l.img.model;
+    for (int L = 0; L < (int)m->n_layers; L++) {
+        struct rows a, b;
+        rows_init(&a, m);
+        rows_init(&b, m);
+        rows_set_all_open(&a, 1);
+        rows_set_all_open(&b, 1);
+        rows_set_layer(&a, L);
+        struct rows_layer *pre = rows_layer_new(m, L);
+        assert_non_null(pre);
+        assert_int_equal(pre->layer, L);
+        rows_adopt(&b, pre);
+        rows_set_layer(&b, L);
+        assert_int_equal(a.n, b.n);
+        for (uint32_t i = 0; i < a.n; i++) {
+            assert_int_equal(a.v[i].node, b.v[i].node);
+            assert_true(rows_size(&a, a.v[i].node) == rows_size(&b, b.v[i].node));
+            assert_int_equal(rows_status(&a, a.v[i].node), rows_status(&b, b.v[i].node));
+        }
+        /* moved out and into a rows of the same model: kept, not rebuilt */
+        struct rows_layer *out[ROWS_CACHE];
+        int n = rows_steal(&b, out);
+        assert_int_equal(n, 1);
+        const uint64_t *sizes = out[0]->size;
+        struct rows c;
+        rows_init(&c, m);
+        rows_adopt(&c, out[0]);
+        rows_set_layer(&c, L);
+        assert_ptr_equal(c.cur->size, sizes);
+        rows_free(&a);
+        rows_free(&b);
+        rows_free(&c);
+    }
+    /* built from another model (a copy with its own entries): refused and freed */
+    struct model other = *m;
+    struct entry *copy = malloc(m->n_entries * sizeof *copy);
+    memcpy(copy, m->entries, m->n_entries * sizeof *copy);
+    other.entries = copy;
+    struct rows r;
+    rows_init(&r, m);
+    rows_adopt(&r, rows_layer_new(&other, 0));
+    for (int i = 0; i < ROWS_CACHE; i++)
+        assert_int_equal(r.cache[i].layer, -2);
+    rows_free(&r);
+    free(copy);
+    assert_null(rows_layer_new(m, -1));
+}
+
 static void test_search(void **state)
 {
     struct fixture *f = *state;
@@ -950,6 +1003,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_details_file_versions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_layers_pane_and_details, setup, teardown),
         cmocka_unit_test_setup_teardown(test_changes_and_marks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rows_prebuilt_layer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search, setup, teardown),
         cmocka_unit_test_setup_teardown(test_filter_and_sort, setup, teardown),
         cmocka_unit_test_setup_teardown(test_findings_jump, setup, teardown),
