@@ -323,9 +323,9 @@ int registry_blobs_list(struct reg *g, const struct registry_blob *b, size_t n)
 
 /* ------------------------------------------------------------------ in-process blobs */
 
-#define HANDOUT_MAX (1u << 20)   /* a read hands out at most this much of the ring, so the
+#define HANDOUT_MAX (256u << 10)   /* a read hands out at most this much of the ring, so the
                                   * transfer can refill the rest while the caller works on it */
-#define RING_INPROC (8u << 20)   /* each worker reads its own blob: a short ring stays in cache */
+#define RING_INPROC (2u << 20)   /* each worker reads its own blob: a short ring stays in cache */
 
 struct reg_blob {
     struct registry_blob desc;

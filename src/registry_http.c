@@ -317,15 +317,21 @@ const char *registry_status_text(long st)
 int registry_fetch(struct reg *g, const char *path, const char *accept, struct resp *r, const char *what)
 {
     char url[1500];
-    int authed = 0;
+    int authed = 0, switched = 0;
     for (int attempt = 0; attempt < REGISTRY_TRIES; attempt++) {
         snprintf(url, sizeof url, "%s://%s/v2/%s", g->scheme, g->host, path);
         registry_resp_reset(r);
         CURLcode cr;
         long st = registry_http_get(g, url, accept, 0, NULL, NULL, 1, r, &cr);
-        if (st == 0 && g->loopback && strcmp(g->scheme, "https") == 0 &&
-            (cr == CURLE_SSL_CONNECT_ERROR || cr == CURLE_UNSUPPORTED_PROTOCOL)) {
-            snprintf(g->scheme, sizeof g->scheme, "http");   /* a loopback registry without TLS */
+        /* A loopback host is asked in plain HTTP first (parse_ref): a TLS server answers that
+         * with a 400 naming HTTPS (Go's, nginx's) or with bytes that are not HTTP. Then TLS, once;
+         * the plain attempt carried no credentials (they follow a challenge). */
+        if (!switched && g->loopback && strcmp(g->scheme, "http") == 0 &&
+            ((st == 400 && r->body && strcasestr(r->body, "https")) ||
+             (st == 0 && (cr == CURLE_GOT_NOTHING || cr == CURLE_RECV_ERROR || cr == CURLE_WEIRD_SERVER_REPLY ||
+                          cr == CURLE_UNSUPPORTED_PROTOCOL)))) {
+            snprintf(g->scheme, sizeof g->scheme, "https");
+            switched = 1;
             attempt--;
             continue;
         }
