@@ -327,7 +327,6 @@ int members_stream_tar(struct reader *r, const char *path)
     }
     struct archive_entry *ae;
     int rc = RC_OK, ar;
-    unsigned char *buf = xmalloc(1 << 20);
     unsigned char *head = NULL;    /* a member's first bytes, gathered when they came in pieces */
     size_t head_cap = 0;
     while ((ar = archive_read_next_header(a, &ae)) == ARCHIVE_OK || ar == ARCHIVE_WARN) {
@@ -405,8 +404,10 @@ int members_stream_tar(struct reader *r, const char *path)
             rc = RC_FATAL;
             break;
         }
-        struct layer_src src = {.fd = -1, .outer = a, .peek = blk, .peek_len = sz, .buf = buf,
-                                .bufsz = 1 << 20, .progress = &r->prog->bytes_done};
+        /* bytes come from the archive's own blocks (no buffer); len, the member's size, only
+         * sizes the decompressor's slots */
+        struct layer_src src = {.fd = -1, .outer = a, .len = mb->size, .peek = blk, .peek_len = sz,
+                                .progress = &r->prog->bytes_done};
         struct errbuf e = {0};
         struct layer_result res;
         uint32_t b = model_blob_begin(&r->img->model);
@@ -435,7 +436,6 @@ int members_stream_tar(struct reader *r, const char *path)
     if (rc == RC_OK && ar != ARCHIVE_EOF)
         rc = outer_failed(r, a, r->n_mem == 0);
     atomic_store(&r->prog->bytes_done, (uint64_t)archive_filter_bytes(a, -1));
-    free(buf);
     free(head);
     archive_read_free(a);
     return rc;

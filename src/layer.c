@@ -317,7 +317,8 @@ static ssize_t decomp_fill(struct decomp *d, unsigned char *out, size_t cap)
 struct pipe {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    unsigned char *slot[NSLOT];
+    unsigned char *slot[NSLOT];   /* allocated when first filled: a small layer fills one */
+    size_t cap;                   /* bytes per slot (slot_size) */
     size_t len[NSLOT];
     int head, count;          /* filled slots: head .. head+count-1 */
     int held;                 /* slot the consumer is reading, -1 */
@@ -353,7 +354,9 @@ static void *pipe_produce(void *arg)
         int s = slot_get(pp);
         if (s < 0)
             return NULL;
-        ssize_t n = decomp_fill(&pp->d, pp->slot[s], SLOT);
+        if (!pp->slot[s])
+            pp->slot[s] = xmalloc(pp->cap);   /* published to the walk by slot_put's lock */
+        ssize_t n = decomp_fill(&pp->d, pp->slot[s], pp->cap);
         if (n > 0) {
             slot_put(pp, s, (size_t)n);
             continue;
@@ -396,7 +399,9 @@ static int pipe_next(void *ctx, const unsigned char **p, size_t *n)
 static int inline_next(void *ctx, const unsigned char **p, size_t *n)
 {
     struct pipe *pp = ctx;
-    ssize_t r = decomp_fill(&pp->d, pp->slot[0], SLOT);
+    if (!pp->slot[0])
+        pp->slot[0] = xmalloc(pp->cap);
+    ssize_t r = decomp_fill(&pp->d, pp->slot[0], pp->cap);
     if (r < 0) {
         pp->failed = 1;
         return -1;
@@ -404,6 +409,18 @@ static int inline_next(void *ctx, const unsigned char **p, size_t *n)
     *p = pp->slot[0];
     *n = (size_t)r;
     return r > 0;
+}
+
+/* Decompressed bytes per slot: a full SLOT for any layer of some size, less for a small blob
+ * (its size known: src->len, 0 when not; 8x its compressed bytes, at least 64 KiB), whose whole
+ * tar usually fits one slot. Fuzzing opens thousands of tiny layers a second, where a MiB-sized
+ * buffer each (mapped, and poisoned by ASan) was most of the time. */
+static size_t slot_size(const struct layer_src *src)
+{
+    uint64_t n = src->len;
+    if (!n || n > SLOT / 8)
+        return SLOT;
+    return n * 8 < (64u << 10) ? (64u << 10) : (size_t)n * 8;
 }
 
 static const char *pipe_error(void *ctx)
@@ -448,6 +465,7 @@ struct cworker {
     int done, failed;          /* failed: enum layer_fail */
     int fd;
     uint64_t end;              /* the blob's end in the file */
+    size_t win;                /* read window: 1 MiB, or the blob's size when smaller */
     const struct image_opts *o;
     char err[160];
 };
@@ -457,7 +475,7 @@ static void *cworker_run(void *arg)
     struct cworker *cw = arg;
     const struct image_opts *o = cw->o;
     uint8_t *wants = xcalloc(o->n_sinks, 1);
-    enum { WIN = 1 << 20 };
+    const size_t WIN = cw->win;
     unsigned char *buf = xmalloc(WIN);
     uint64_t win_off = 0;
     size_t win_len = 0;
@@ -549,6 +567,7 @@ static int walk(struct blobents *be, struct chunk_src *cs, const struct image_op
         pthread_cond_init(&cw->cv, NULL);
         cw->fd = fsrc->fd;
         cw->end = fsrc->off + fsrc->len;
+        cw->win = fsrc->len < (1u << 20) ? (size_t)fsrc->len + 1 : (1u << 20);
         cw->o = o;
         if (pthread_create(&cwt, NULL, cworker_run, cw) != 0) {
             pthread_mutex_destroy(&cw->mu);
@@ -729,8 +748,7 @@ int layer_read(struct blobents *be, struct layer_src *src, const struct image_op
     }
     pthread_mutex_init(&pp.mu, NULL);
     pthread_cond_init(&pp.cv, NULL);
-    for (int i = 0; i < NSLOT; i++)
-        pp.slot[i] = xmalloc(SLOT);
+    pp.cap = slot_size(src);
     pthread_t t;
     int threaded = pthread_create(&t, NULL, pipe_produce, &pp) == 0;
     /* without a thread the walk pulls from the decompressor itself, one slot at a time */

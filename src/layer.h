@@ -18,7 +18,7 @@ struct blob_stream;
 struct layer_src {
     /* a range of a file ... */
     int fd;                    /* -1 when reading from `outer` */
-    uint64_t off, len, pos;
+    uint64_t off, len, pos;    /* len: the blob's size; for a member of `outer`, 0 or its size */
     /* ... or the current member of an outer archive, or a blob stream (src/blobsrc.h: a registry
      * blob), after `peek` bytes already taken */
     struct archive *outer;
