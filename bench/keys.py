@@ -95,21 +95,31 @@ def main():
         return True
 
     ready = wait_for(lambda ls: any(l.startswith("ready") for l in ls), 300)
+    is_ready = lambda l: l.startswith("ready loaded")
     if ready is None:
         print("  TODO: the view never started (no 'ready' in the key log)")
     else:
-        if not any(l == "ready loaded" for l in lines()):
+        if not any(is_ready(l) for l in lines()):
             for i in range(120):
-                if any(l == "ready loaded" for l in lines()):
+                if any(is_ready(l) for l in lines()):
                     break
                 if not press("jjjkkk"[i % 6], "loading"):
                     break
-        wait_for(lambda ls: "ready loaded" in ls, 600)
+        wait_for(lambda ls: any(is_ready(l) for l in ls), 600)
         for k in LOADED_KEYS:
             if not press(k, "loaded"):
                 break
         peak()
         os.write(master, b"q")
+    # each rebuild of the view: from leaving the last state ("swap") to the next loop ("ready")
+    swaps, start = [], None
+    for ln in lines():
+        f = ln.split()
+        if f[0] == "swap":
+            start = float(f[2])
+        elif f[0] == "ready" and start is not None:
+            swaps.append(((float(f[2]) - start) * 1000, f[1]))
+            start = None
     try:
         p.wait(timeout=30)
     except subprocess.TimeoutExpired:
@@ -130,6 +140,11 @@ def main():
                   f"({len(ms)} keys; slowest: " + ", ".join(f"{k} {m:.1f} ms" for _, k, m in slow) + ")")
         else:
             print(f"  keys {state}: 0 keys")
+    if swaps:
+        ms = sorted(m for m, _ in swaps)
+        last = [m for m, st in swaps if st == "loaded"]
+        print(f"  view rebuilt {len(ms)} times while loading: median {statistics.median(ms):.1f} ms, "
+              f"max {ms[-1]:.1f} ms" + (f"; the last, into the analysed view, {last[0]:.1f} ms" if last else ""))
     print(f"  peak RSS (VmHWM, sampled per key) {hwm} KiB")
 
 

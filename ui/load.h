@@ -13,6 +13,7 @@
 #define STRATA_UI_LOAD_H
 
 #include "analysis/analysis.h"
+#include "analysis/finding_groups.h"
 #include "src/image.h"
 #include "src/sink.h"
 #include "ui/rows.h"
@@ -46,6 +47,8 @@ struct loader {
     _Atomic int snaps_alive;     /* copies published and not freed yet */
     int snap_ms;                 /* reader: when it last published */
     _Atomic int view_layer;      /* UI thread: the layer its tree shows, -1: the newest */
+    struct fgroups fg;           /* the findings pane's groups, built by the reader after the
+                                  * analysis; the loaded view takes them (fg.n 0: not built) */
     uint32_t hold_at;            /* tests: STRATA_TEST_HOLD_STACKED=N:FILE holds after N layers */
     const char *hold_file;
 };

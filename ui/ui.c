@@ -422,13 +422,14 @@ void ui_term_setup(int theme)
 struct ui_carry;
 static void carry_adopt(struct ui *u, struct ui_carry *c, long *lrow);
 
-/* ui_new, with what a former view of the same image hands over (carry, may be NULL) and the
- * layer rollups the reader built for it (pre, may be NULL): the tree opens at the carried layer
- * row, its rollups taken rather than built here. */
+/* ui_new, with what a former view of the same image hands over (carry, may be NULL), the
+ * layer rollups the reader built for it (pre) and the findings pane's groups (fg; each may be
+ * NULL): the tree opens at the carried layer row, rollups and groups taken rather than built. */
 static struct ui *ui_make(struct screen *scr, struct image *img, struct analysis *an, const char *color,
-                          struct ui_carry *c, struct rows_layer *pre)
+                          struct ui_carry *c, struct rows_layer *pre, struct fgroups *fg)
 {
     struct ui *u = xcalloc(1, sizeof *u);
+    u->fg_ready = fg;
     u->scr = scr;
     u->img = img;
     u->an = an;
@@ -469,7 +470,7 @@ static struct ui *ui_make(struct screen *scr, struct image *img, struct analysis
 
 struct ui *ui_new(struct screen *scr, struct image *img, struct analysis *an, const char *color)
 {
-    return ui_make(scr, img, an, color, NULL, NULL);
+    return ui_make(scr, img, an, color, NULL, NULL, NULL);
 }
 
 void ui_free(struct ui *u)
@@ -509,9 +510,10 @@ int ui_now_ms(void)
  * getch return ERR at once every time: after many of those in a row, the loop ends. */
 #define LOOP_SWAP 2   /* loop(): while loading, a newer state of the tree or the loaded image waits */
 
-/* STRATA_KEYLOG=FILE (for bench/keys.py): a line when a view's loop starts ("ready loading" or
- * "ready loaded") and one per key once the screen shows its effect ("key loading|loaded CODE
- * SEC.NSEC", CLOCK_MONOTONIC, which the sender reads too): the response as the terminal gets it,
+/* STRATA_KEYLOG=FILE (for bench/keys.py): a line when a view's loop starts ("ready loading|loaded
+ * SEC.NSEC") or leaves for a newer state ("swap loading SEC.NSEC"), and one per key once the
+ * screen shows its effect ("key loading|loaded CODE SEC.NSEC"; CLOCK_MONOTONIC, which the sender
+ * reads too): the response as the terminal gets it,
  * queueing behind a rebuild included, without a screen scraper's polling in the figure. */
 static FILE *keylog;
 static int keylog_pending = -1;   /* the key whose effect is not drawn yet */
@@ -524,7 +526,8 @@ static void keylog_line(const struct ui *u, const char *what, int key)
         fprintf(keylog, "%s %s %d %lld.%09ld\n", what, u->loader ? "loading" : "loaded", key,
                 (long long)ts.tv_sec, ts.tv_nsec);
     else
-        fprintf(keylog, "%s %s\n", what, u->loader ? "loading" : "loaded");
+        fprintf(keylog, "%s %s %lld.%09ld\n", what, u->loader ? "loading" : "loaded", (long long)ts.tv_sec,
+                ts.tv_nsec);
     fflush(keylog);
 }
 
@@ -538,8 +541,11 @@ static int loop(struct ui *u)
         if (got_signal)
             ui_die_of_signal();
         /* not in the middle of a prompt or an overlay: those would be lost with the swap */
-        if (u->loader && !u->overlay.ops && u->prompt == PROMPT_NONE && load_changed(u->loader))
+        if (u->loader && !u->overlay.ops && u->prompt == PROMPT_NONE && load_changed(u->loader)) {
+            if (keylog)
+                keylog_line(u, "swap", -1);   /* until the next "ready": the view rebuilt */
             return LOOP_SWAP;
+        }
         if (u->loader) {
             u->dirty = 1;   /* the progress in the header moves */
             /* the layer whose rollups the reader makes with the next state */
@@ -668,7 +674,7 @@ static void carry_apply(struct ui *u, const struct ui_carry *c)
 
 static int run_loaded(struct loader *l, SCREEN *scr, struct ui_carry *c)
 {
-    struct ui *u = ui_make(scr, &l->img, l->an, l->args.color, c, NULL);
+    struct ui *u = ui_make(scr, &l->img, l->an, l->args.color, c, NULL, &l->fg);
     carry_apply(u, c);
     int rc = loop(u);
     ui_free(u);
@@ -685,7 +691,7 @@ static int run_live(struct loader *l, SCREEN *scr, struct ui_carry *c)
     int rc = 0;
     while (img) {
         if (!u) {
-            u = ui_make(scr, img, NULL, l->args.color, c, cur->pre);
+            u = ui_make(scr, img, NULL, l->args.color, c, cur->pre, NULL);
             cur->pre = NULL;   /* the view's now */
             u->loader = l;
             carry_apply(u, c);
