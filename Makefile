@@ -76,8 +76,9 @@ asan:
 TSAN_FLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
 tsan:
 	$(MAKE) B=build-tsan BIN=strata-tsan CFLAGS="$(TSAN_FLAGS)" LDFLAGS="-fsanitize=thread" \
-	  strata-tsan build-tsan/tests/test_pool
+	  strata-tsan build-tsan/tests/test_pool build-tsan/tests/test_ui
 	TSAN_OPTIONS=halt_on_error=1:exitcode=66 build-tsan/tests/test_pool
+	TSAN_OPTIONS=halt_on_error=1:exitcode=66 build-tsan/tests/test_ui
 	STRATA=./strata-tsan TSAN=1 bash tests/e2e/test_jobs.sh
 	TSAN_OPTIONS=halt_on_error=1:exitcode=66 TUI_TIMEOUT=60 STRATA=./strata-tsan bash tests/tui/test_live.sh
 

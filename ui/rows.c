@@ -127,7 +127,9 @@ static struct rows_layer *layer_slot(struct rows *r, int L)
         struct rows_layer *c = &r->cache[i];
         if (c->layer == L)
             return c;
-        if (c->layer == -2 || (victim->layer != -2 && c->stamp < victim->stamp))
+        if (c == r->cur)
+            continue;   /* the layer shown stays */
+        if (victim == r->cur || c->layer == -2 || (victim->layer != -2 && c->stamp < victim->stamp))
             victim = c;
     }
     return victim;
@@ -172,8 +174,10 @@ void rows_adopt(struct rows *r, struct rows_layer *c)
         return;
     }
     struct rows_layer *slot = layer_slot(r, c->layer);
-    if (slot == r->cur)
-        r->cur = NULL;   /* replaced: rows_set_layer finds it again */
+    if (slot->layer == c->layer) {   /* had it already */
+        rows_layer_free(c);
+        return;
+    }
     layer_drop(slot);
     *slot = *c;
     slot->stamp = ++r->clock;

@@ -22,6 +22,8 @@
 #include "ui/draw.h"
 #include "ui/header.h"
 #include "ui/load.h"
+#include "ui/carry.h"
+#include "ui/prefetch.h"
 #include "ui/theme.h"
 #include "ui/view.h"
 #include "ui/viewer.h"
@@ -208,6 +210,7 @@ void ui_set_layer_row(struct ui *u, long row)
     int L = u->lrow_fs[row];
     if (L != u->layer || !u->rows.cur) {
         u->layer = L;
+        prefetch_wait(u->prefetch, &u->rows, L);
         rows_set_layer(&u->rows, L);
     }
     u->dirty = 1;
@@ -419,9 +422,6 @@ void ui_term_setup(int theme)
     bkgdset(theme_attr(TC_DEFAULT));
 }
 
-struct ui_carry;
-static void carry_adopt(struct ui *u, struct ui_carry *c, long *lrow);
-
 /* ui_new, with what a former view of the same image hands over (carry, may be NULL), the
  * layer rollups the reader built for it (pre) and the findings pane's groups (fg; each may be
  * NULL): the tree opens at the carried layer row, rollups and groups taken rather than built. */
@@ -487,6 +487,7 @@ void ui_free(struct ui *u)
         if (u->views[p].win)
             delwin(u->views[p].win);
     }
+    prefetch_free(u->prefetch, &u->rows);
     rows_free(&u->rows);
     free(u->lrow_layer);
     free(u->lrow_fs);
@@ -553,6 +554,7 @@ static int loop(struct ui *u)
             atomic_store(&u->loader->view_layer, sel >= (long)u->n_lrows - 1 ? -1 : u->layer);
         }
         ui_draw(u);
+        prefetch_poll(u->prefetch, &u->rows);
         if (keylog && keylog_pending >= 0) {
             keylog_line(u, "key", keylog_pending);
             keylog_pending = -1;
@@ -579,103 +581,11 @@ static int loop(struct ui *u)
     }
 }
 
-/* What of the view survives a newer state of the tree, and the switch to the loaded image:
- * the pane in focus, the selected path and the open folders (path node numbers are the same in
- * every state), sort, filters of kinds, and the layer row unless it was the newest. */
-struct ui_carry {
-    int saved;
-    int focus, show_attrs, sort, changes_only;
-    unsigned hide;
-    uint32_t tree_node;
-    uint8_t *open; uint32_t n_open;
-    long lrow;
-    int lrow_last;
-    /* the last search (n/N go on with it) and the status line ("match 1 of 1" stays put) */
-    char search[256];
-    char msg[512];
-    int msg_err;
-    /* the layer rollups of a view of the reader's finished model, for the next view of it */
-    struct rows_layer *keep[ROWS_CACHE];
-    int n_keep;
-};
-
-/* keep_layers: u shows the reader's finished model, which the next view shows too */
-static void carry_save(struct ui *u, struct ui_carry *c, int keep_layers)
-{
-    free(c->open);
-    for (int i = 0; i < c->n_keep; i++)
-        rows_layer_free(c->keep[i]);
-    c->n_keep = keep_layers ? rows_steal(&u->rows, c->keep) : 0;
-    c->saved = 1;
-    c->focus = u->focus;
-    c->show_attrs = u->show_attrs;
-    c->sort = u->rows.sort;
-    c->changes_only = u->rows.changes_only;
-    c->hide = u->rows.hide;
-    c->tree_node = u->tree_node;
-    c->n_open = u->rows.m->n_paths;
-    c->open = xmalloc(c->n_open ? c->n_open : 1);
-    memcpy(c->open, u->rows.open, c->n_open);
-    c->lrow = u->views[PANE_LAYERS].sel;
-    c->lrow_last = c->lrow >= (long)u->n_lrows - 1;
-    memcpy(c->search, u->search, sizeof c->search);
-    memcpy(c->msg, u->msg, sizeof c->msg);
-    c->msg_err = u->msg_err;
-}
-
-/* ui_make: the carried rollups into u's rows, and the layer row to open at (-1: the newest) */
-static void carry_adopt(struct ui *u, struct ui_carry *c, long *lrow)
-{
-    if (!c || !c->saved)
-        return;
-    for (int i = 0; i < c->n_keep; i++)
-        rows_adopt(&u->rows, c->keep[i]);
-    c->n_keep = 0;
-    if (!c->lrow_last)
-        *lrow = c->lrow;
-}
-
-static void carry_free(struct ui_carry *c)
-{
-    free(c->open);
-    c->open = NULL;
-    for (int i = 0; i < c->n_keep; i++)
-        rows_layer_free(c->keep[i]);
-    c->n_keep = 0;
-}
-
-static void carry_apply(struct ui *u, const struct ui_carry *c)
-{
-    if (!c->saved)
-        return;
-    u->focus = c->focus;
-    if (u->focus == PANE_TREE || u->focus == PANE_LAYERS)
-        u->details_of = u->focus;
-    u->show_attrs = c->show_attrs;
-    uint32_t n = u->rows.m->n_paths < c->n_open ? u->rows.m->n_paths : c->n_open;
-    memcpy(u->rows.open, c->open, n);
-    memset(u->rows.open + n, 0, u->rows.m->n_paths - n);
-    u->rows.sort = c->sort;
-    u->rows.changes_only = c->changes_only;
-    u->rows.hide = c->hide;
-    if (!c->lrow_last)
-        ui_set_layer_row(u, c->lrow);
-    rows_set_layer(&u->rows, u->layer);   /* the rows again, from the open folders */
-    if (c->tree_node && c->tree_node < u->rows.m->n_paths)
-        u->tree_node = c->tree_node;
-    memcpy(u->search, c->search, sizeof u->search);
-    if (c->msg[0]) {   /* else whatever the new view starts with */
-        memcpy(u->msg, c->msg, sizeof u->msg);
-        u->msg_err = c->msg_err;
-    }
-    ui_relayout(u);
-    u->dirty = 1;
-}
-
 static int run_loaded(struct loader *l, SCREEN *scr, struct ui_carry *c)
 {
     struct ui *u = ui_make(scr, &l->img, l->an, l->args.color, c, NULL, &l->fg);
     carry_apply(u, c);
+    u->prefetch = prefetch_new(&l->img.model);   /* the model stays as it is from now on */
     int rc = loop(u);
     ui_free(u);
     return rc;

@@ -78,6 +78,7 @@ struct ui {
     /* findings pane: the groups (analysis/finding_groups.h), which are open, the rows shown */
     struct fgroups fg;
     struct fgroups *fg_ready;   /* groups built elsewhere (the reader), moved into fg at init */
+    struct prefetch *prefetch;  /* the loaded view: neighbouring layers' rollups in the background */
     uint8_t *fg_open;       /* per group */
     uint32_t *frows; size_t n_frows;   /* group indices, display order */
     int fk_only;            /* 0: every kind; else the one FK_* class shown (t cycles) */

@@ -26,6 +26,7 @@
 #include "ui/actions.h"
 #include "ui/draw.h"
 #include "src/fetch.h"
+#include "ui/prefetch.h"
 #include "ui/rows.h"
 #include "ui/theme.h"
 #include "ui/ui.h"
@@ -508,6 +509,51 @@ static void test_rows_prebuilt_layer(void **state)
     rows_free(&r);
     free(copy);
     assert_null(rows_layer_new(m, -1));
+}
+
+/* The background build of the neighbouring layers: both end up cached, the same as built in
+ * place, and the layer shown is never evicted for them. */
+static void test_prefetch_neighbours(void **state)
+{
+    struct fixture *f = *state;
+    const struct model *m = &f->l.img.model;
+    assert_true(m->n_layers >= 3);
+    struct rows r;
+    rows_init(&r, m);
+    rows_set_all_open(&r, 1);
+    rows_set_layer(&r, 1);
+    const struct rows_layer *shown = r.cur;
+    struct prefetch *p = prefetch_new(m);
+    int have0 = 0, have2 = 0;
+    for (int i = 0; i < 2000 && !(have0 && have2); i++) {
+        prefetch_poll(p, &r);
+        have0 = have2 = 0;
+        for (int k = 0; k < ROWS_CACHE; k++) {
+            have0 |= r.cache[k].layer == 0;
+            have2 |= r.cache[k].layer == 2;
+        }
+        usleep(1000);
+    }
+    assert_true(have0 && have2);
+    assert_ptr_equal(r.cur, shown);
+    assert_int_equal(r.cur->layer, 1);
+    /* moving to a prefetched layer gives the rows a fresh build gives */
+    struct rows fresh;
+    rows_init(&fresh, m);
+    rows_set_all_open(&fresh, 1);
+    for (int L = 0; L <= 2; L += 2) {
+        prefetch_wait(p, &r, L);
+        rows_set_layer(&r, L);
+        rows_set_layer(&fresh, L);
+        assert_int_equal(r.n, fresh.n);
+        for (uint32_t i = 0; i < r.n; i++) {
+            assert_int_equal(r.v[i].node, fresh.v[i].node);
+            assert_true(rows_size(&r, r.v[i].node) == rows_size(&fresh, fresh.v[i].node));
+        }
+    }
+    prefetch_free(p, &r);
+    rows_free(&r);
+    rows_free(&fresh);
 }
 
 static void test_search(void **state)
@@ -1004,6 +1050,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_layers_pane_and_details, setup, teardown),
         cmocka_unit_test_setup_teardown(test_changes_and_marks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rows_prebuilt_layer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prefetch_neighbours, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search, setup, teardown),
         cmocka_unit_test_setup_teardown(test_filter_and_sort, setup, teardown),
         cmocka_unit_test_setup_teardown(test_findings_jump, setup, teardown),
