@@ -167,21 +167,30 @@ int blobsrc_open_layer(struct blob_stream *s, const struct image *img, unsigned 
     return rc;
 }
 
+ssize_t blobsrc_archive_block(struct archive *a, const void **p, char *err, size_t errlen)
+{
+    size_t sz;
+    la_int64_t off;
+    int r;
+    do   /* an empty block (a sparse file's hole) carries nothing: the next one */
+        r = archive_read_data_block(a, p, &sz, &off);
+    while (r >= ARCHIVE_WARN && r != ARCHIVE_EOF && sz == 0);
+    if (r == ARCHIVE_EOF)
+        return 0;
+    if (r < ARCHIVE_WARN) {
+        snprintf(err, errlen, "%s", archive_error_string(a) ? archive_error_string(a) : "read error");
+        return -1;
+    }
+    return (ssize_t)sz;
+}
+
 ssize_t blobsrc_read(struct blob_stream *s, const void **p)
 {
     if (s->outer) {
-        size_t sz;
-        la_int64_t off;
-        int r = archive_read_data_block(s->outer, p, &sz, &off);
-        if (r == ARCHIVE_EOF)
-            return 0;
-        if (r < ARCHIVE_WARN) {
-            snprintf(s->err, sizeof s->err, "%s",
-                     archive_error_string(s->outer) ? archive_error_string(s->outer) : "read error");
-            return -1;
-        }
-        s->pos += sz;
-        return (ssize_t)sz;
+        ssize_t k = blobsrc_archive_block(s->outer, p, s->err, sizeof s->err);
+        if (k > 0)
+            s->pos += (uint64_t)k;
+        return k;
     }
     if (s->reg) {
         ssize_t k = registry_blob_read(s->reg, p);

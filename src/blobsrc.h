@@ -63,6 +63,9 @@ int blobsrc_open_member(struct blob_stream *s, const char *path, const char *nam
 int blobsrc_open_layer(struct blob_stream *s, const struct image *img, unsigned L, struct errbuf *e);
 /* The next bytes: >0, 0 at the end (a registry blob: its size and digest checked), -1. */
 ssize_t blobsrc_read(struct blob_stream *s, const void **p);
+/* The next data block of a libarchive reader's current entry, the way blobsrc_read hands out
+ * bytes: its length, 0 at the end, -1 with libarchive's reason in err. */
+ssize_t blobsrc_archive_block(struct archive *a, const void **p, char *err, size_t errlen);
 const char *blobsrc_error(const struct blob_stream *s);
 void blobsrc_close(struct blob_stream *s);
 

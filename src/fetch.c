@@ -62,16 +62,10 @@ static int inner_next(void *ctx, const unsigned char **p, size_t *n)
 {
     struct fetch *f = ctx;
     const void *b;
-    size_t sz;
-    la_int64_t off;
-    int r = archive_read_data_block(f->inner, &b, &sz, &off);
-    if (r == ARCHIVE_EOF)
-        return 0;
-    if (r < ARCHIVE_WARN) {
-        snprintf(f->msg, sizeof f->msg, "%s",
-                 archive_error_string(f->inner) ? archive_error_string(f->inner) : "read error");
-        return -1;
-    }
+    ssize_t k = blobsrc_archive_block(f->inner, &b, f->msg, sizeof f->msg);
+    if (k <= 0)
+        return (int)k;
+    size_t sz = (size_t)k;
     *p = b;
     *n = sz;
     f->walked += sz;
