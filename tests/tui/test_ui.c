@@ -458,6 +458,17 @@ static void test_changes_and_marks(void **state)
     assert_true(tree_mark(u, "passwd") == '~');
 }
 
+/* The same rows, sizes and marks. */
+static void assert_rows_equal(const struct rows *a, const struct rows *b)
+{
+    assert_int_equal(a->n, b->n);
+    for (uint32_t i = 0; i < a->n; i++) {
+        assert_int_equal(a->v[i].node, b->v[i].node);
+        assert_true(rows_size(a, a->v[i].node) == rows_size(b, b->v[i].node));
+        assert_int_equal(rows_status(a, a->v[i].node), rows_status(b, b->v[i].node));
+    }
+}
+
 /* A layer's rollups built apart (on the reader thread while loading) and adopted give the
  * same rows as those built in place; ones of another model are refused. */
 static void test_rows_prebuilt_layer(void **state)
@@ -476,12 +487,7 @@ static void test_rows_prebuilt_layer(void **state)
         assert_int_equal(pre->layer, L);
         rows_adopt(&b, pre);
         rows_set_layer(&b, L);
-        assert_int_equal(a.n, b.n);
-        for (uint32_t i = 0; i < a.n; i++) {
-            assert_int_equal(a.v[i].node, b.v[i].node);
-            assert_true(rows_size(&a, a.v[i].node) == rows_size(&b, b.v[i].node));
-            assert_int_equal(rows_status(&a, a.v[i].node), rows_status(&b, b.v[i].node));
-        }
+        assert_rows_equal(&a, &b);
         /* moved out and into a rows of the same model: kept, not rebuilt */
         struct rows_layer *out[ROWS_CACHE];
         int n = rows_steal(&b, out);
@@ -545,11 +551,7 @@ static void test_prefetch_neighbours(void **state)
         prefetch_wait(p, &r, L);
         rows_set_layer(&r, L);
         rows_set_layer(&fresh, L);
-        assert_int_equal(r.n, fresh.n);
-        for (uint32_t i = 0; i < r.n; i++) {
-            assert_int_equal(r.v[i].node, fresh.v[i].node);
-            assert_true(rows_size(&r, r.v[i].node) == rows_size(&fresh, fresh.v[i].node));
-        }
+        assert_rows_equal(&r, &fresh);
     }
     prefetch_free(p, &r);
     rows_free(&r);
