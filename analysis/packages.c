@@ -511,12 +511,16 @@ static int md5sums_find(const char *buf, size_t len, const char *rel, size_t rl,
     for (size_t i = 0; i < len;) {
         const char *nl = memchr(buf + i, '\n', len - i);
         size_t e = nl ? (size_t)(nl - buf) : len, j = i + 32;
+        if (e - i <= 34) {   /* no room for "<md5>  " and a name (and j would pass e) */
+            i = e + 1;
+            continue;
+        }
         while (j < e && buf[j] == ' ')
             j++;
         size_t n = e - j;
         while (n && buf[j + n - 1] == '\r')
             n--;
-        if (e - i > 34 && n == rl && memcmp(buf + j, rel, rl) == 0) {
+        if (n == rl && memcmp(buf + j, rel, rl) == 0) {
             for (int k = 0; k < 16; k++) {
                 int h = hexval(buf[i + 2 * k]), l = hexval(buf[i + 2 * k + 1]);
                 if (h < 0 || l < 0)
