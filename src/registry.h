@@ -92,8 +92,8 @@ int registry_fetch(struct reg *g, const char *path, const char *accept, struct r
 
 int registry_digest_hex(const char *digest, char hex[65]);
 int registry_check_digest(struct reg *g, const char *digest, const char *data, size_t n, const char *what);
-/* Keeps one file of the layout (index, manifest) in g->collect. 0. */
-int registry_keep(struct reg *g, const char *name, const char *data, size_t n);
+/* Keeps one file of the layout (index, manifest) in g->collect. */
+void registry_keep(struct reg *g, const char *name, const char *data, size_t n);
 
 struct registry_blob {
     const char *digest;

@@ -31,10 +31,9 @@ static struct reg_file *collect_add(struct reg_image *ri, const char *name, cons
     return f;
 }
 
-int registry_keep(struct reg *g, const char *name, const char *data, size_t n)
+void registry_keep(struct reg *g, const char *name, const char *data, size_t n)
 {
     collect_add(g->collect, name, data, n);
-    return 0;
 }
 
 int registry_digest_hex(const char *digest, char hex[65])
@@ -189,9 +188,8 @@ struct ahead {
     unsigned char *ring;
     size_t cap, head, fill;    /* bytes [head, head+fill) mod cap are waiting */
     int done, rc, cancel;
-    int hash;                  /* this thread hashes the bytes as they arrive (in order: a
-                                * resumed transfer continues where the bytes stopped) and checks
-                                * size and digest at the end, its verdict in rc */
+    /* this thread hashes the bytes as they arrive (in order: a resumed transfer continues where
+     * the bytes stopped) and checks size and digest at the end, its verdict in rc */
     struct sha256 h;
     uint64_t hashed;
 };
@@ -200,10 +198,8 @@ static int ahead_sink(void *ctx, const void *p, size_t n)
 {
     struct ahead *a = ctx;
     const unsigned char *s = p;
-    if (a->hash) {
-        sha256_update(&a->h, p, n);
-        a->hashed += n;
-    }
+    sha256_update(&a->h, p, n);
+    a->hashed += n;
     pthread_mutex_lock(&a->mu);
     while (n > 0) {
         while (a->fill == a->cap && !a->cancel)
@@ -231,7 +227,7 @@ static void *ahead_main(void *arg)
 {
     struct ahead *a = arg;
     int rc = blob_fetch(&a->g, a->b, ahead_sink, a);
-    if (rc == 0 && a->hash)
+    if (rc == 0)
         rc = blob_verify(&a->g, a->g.e, a->b, &a->h, a->hashed);
     pthread_mutex_lock(&a->mu);
     a->rc = rc;
@@ -242,15 +238,13 @@ static void *ahead_main(void *arg)
 }
 
 /* Starts fetching b on a thread; NULL when no thread could be had. */
-static struct ahead *ahead_start(struct reg *g, const struct registry_blob *b, size_t max, int hash)
+static struct ahead *ahead_start(struct reg *g, const struct registry_blob *b, size_t max)
 {
     struct ahead *a = xcalloc(1, sizeof *a);
     a->g = *g;
     a->g.e = &a->err;
     a->b = b;
-    a->hash = hash;
-    if (hash)
-        sha256_init(&a->h);
+    sha256_init(&a->h);
     a->cap = b->size < max ? (size_t)b->size : max;
     if (a->cap == 0)
         a->cap = 1;
@@ -342,7 +336,7 @@ struct reg_blob *registry_blob_open(struct reg_image *ri, size_t file)
     b->desc.digest = f->digest;
     b->desc.size = f->size;
     snprintf(b->desc.what, sizeof b->desc.what, "%s", f->what);
-    b->a = ahead_start(&ri->g, &b->desc, RING_INPROC, 1);
+    b->a = ahead_start(&ri->g, &b->desc, RING_INPROC);
     if (!b->a) {
         errbuf_set(&b->err, "%s/%s: %s: cannot start a thread for its transfer", ri->g.host, ri->g.repo, f->what);
         b->state = -1;

@@ -269,13 +269,12 @@ static int layout(struct reg *g)
     char hex[65], name[100];
     registry_digest_hex(man_digest, hex);
     snprintf(name, sizeof name, "blobs/sha256/%s", hex);
-    int bad = registry_keep(g, "oci-layout", layout, sizeof layout - 1) || registry_keep(g, "index.json", idx_txt, strlen(idx_txt)) ||
-              registry_keep(g, name, man_body, man_len);
+    registry_keep(g, "oci-layout", layout, sizeof layout - 1);
+    registry_keep(g, "index.json", idx_txt, strlen(idx_txt));
+    registry_keep(g, name, man_body, man_len);
     json_free_t jfree;      /* jansson's own allocator (src/budget.c installs one): not free() */
     json_get_alloc_funcs(NULL, &jfree);
     jfree(idx_txt);
-    if (bad)
-        goto out;
     json_t *cfg = json_object_get(man, "config");
     const char *cd = json_string_value(json_object_get(cfg, "digest"));
     json_int_t cs = json_integer_value(json_object_get(cfg, "size"));

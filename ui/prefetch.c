@@ -45,14 +45,6 @@ static void prefetch_collect(struct prefetch *p, struct rows *r)
     p->out = NULL;
 }
 
-static int cached(const struct rows *r, int layer)
-{
-    for (int i = 0; i < ROWS_CACHE; i++)
-        if (r->cache[i].layer == layer)
-            return 1;
-    return 0;
-}
-
 void prefetch_poll(struct prefetch *p, struct rows *r)
 {
     if (!p)
@@ -63,9 +55,9 @@ void prefetch_poll(struct prefetch *p, struct rows *r)
         return;
     /* the next one to have: the layer below the one shown, then the one above */
     int want = -1;
-    if (r->layer > 0 && !cached(r, r->layer - 1))
+    if (r->layer > 0 && !rows_cached(r, r->layer - 1))
         want = r->layer - 1;
-    else if (r->layer + 1 < (int)p->m->n_layers && !cached(r, r->layer + 1))
+    else if (r->layer + 1 < (int)p->m->n_layers && !rows_cached(r, r->layer + 1))
         want = r->layer + 1;
     if (want < 0)
         return;

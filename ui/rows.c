@@ -184,6 +184,14 @@ void rows_adopt(struct rows *r, struct rows_layer *c)
     free(c);
 }
 
+int rows_cached(const struct rows *r, int layer)
+{
+    for (int i = 0; i < ROWS_CACHE; i++)
+        if (r->cache[i].layer == layer)
+            return 1;
+    return 0;
+}
+
 int rows_steal(struct rows *r, struct rows_layer **out)
 {
     int n = 0;

@@ -79,11 +79,13 @@ void rows_free(struct rows *r);
  * to a newer tree does not hold its keys for that long. NULL when m has no layer. */
 struct rows_layer *rows_layer_new(const struct model *m, int layer);
 void rows_layer_free(struct rows_layer *c);
-/* Takes c into r's cache when it was built from r's model (same entries and paths), else frees
- * it. NULL is fine. */
+/* Takes c into r's cache when it was built from r's model (same entries and paths) and r has
+ * not that layer already, else frees it; never evicts the layer shown. NULL is fine. */
 void rows_adopt(struct rows *r, struct rows_layer *c);
 /* Moves r's cached layers out (up to ROWS_CACHE, the count returned), for a rows of the same model. */
 int rows_steal(struct rows *r, struct rows_layer **out);
+/* Whether r's cache holds layer's rollups. */
+int rows_cached(const struct rows *r, int layer);
 
 /* Each of these rebuilds the rows from the open set (O(visible rows + children of open
  * folders)). */

@@ -19,10 +19,10 @@
 #include <unistd.h>
 
 #include "src/util.h"
+#include "ui/carry.h"
 #include "ui/draw.h"
 #include "ui/header.h"
 #include "ui/load.h"
-#include "ui/carry.h"
 #include "ui/prefetch.h"
 #include "ui/theme.h"
 #include "ui/view.h"
@@ -429,7 +429,10 @@ static struct ui *ui_make(struct screen *scr, struct image *img, struct analysis
                           struct ui_carry *c, struct rows_layer *pre, struct fgroups *fg)
 {
     struct ui *u = xcalloc(1, sizeof *u);
-    u->fg_ready = fg;
+    if (fg && fg->n) {   /* the findings pane's groups, built: the pane's init keeps them */
+        u->fg = *fg;
+        memset(fg, 0, sizeof *fg);
+    }
     u->scr = scr;
     u->img = img;
     u->an = an;
@@ -514,8 +517,8 @@ int ui_now_ms(void)
 /* STRATA_KEYLOG=FILE (for bench/keys.py): a line when a view's loop starts ("ready loading|loaded
  * SEC.NSEC") or leaves for a newer state ("swap loading SEC.NSEC"), and one per key once the
  * screen shows its effect ("key loading|loaded CODE SEC.NSEC"; CLOCK_MONOTONIC, which the sender
- * reads too): the response as the terminal gets it,
- * queueing behind a rebuild included, without a screen scraper's polling in the figure. */
+ * reads too): the response as the terminal gets it, queueing behind a rebuild included, without
+ * a screen scraper's polling in the figure. */
 static FILE *keylog;
 static int keylog_pending = -1;   /* the key whose effect is not drawn yet */
 

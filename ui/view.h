@@ -76,8 +76,7 @@ struct ui {
     int layer;              /* the tree shows the filesystem after this layer, -1: none */
     uint32_t tree_node;     /* selected path node, kept across rebuilds */
     /* findings pane: the groups (analysis/finding_groups.h), which are open, the rows shown */
-    struct fgroups fg;
-    struct fgroups *fg_ready;   /* groups built elsewhere (the reader), moved into fg at init */
+    struct fgroups fg;      /* n 0 until built (the reader may hand them over built) */
     struct prefetch *prefetch;  /* the loaded view: neighbouring layers' rollups in the background */
     uint8_t *fg_open;       /* per group */
     uint32_t *frows; size_t n_frows;   /* group indices, display order */

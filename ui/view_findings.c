@@ -81,13 +81,8 @@ static void findings_init(struct view *v)
 {
     struct ui *u = v->u;
     v->sel = v->top = 0;
-    if (u->fg_ready && u->fg_ready->n) {
-        u->fg = *u->fg_ready;
-        memset(u->fg_ready, 0, sizeof *u->fg_ready);
-    } else {
+    if (!u->fg.n)   /* else handed over built (ui_make) */
         fgroups_build(&u->fg, u->an, &u->img->model, u->img);
-    }
-    u->fg_ready = NULL;
     u->fg_open = xcalloc(u->fg.n, 1);
     /* the first screen: every category, the secrets, and the layers that hid files (a row
      * each); junk paths, packages and folders wait for Enter */

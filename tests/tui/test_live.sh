@@ -148,6 +148,18 @@ wait_for quit "Layers (15, from the manifest" || true
 t send-keys -t quit q
 check "q quits while loading" quit wait_for quit "STRATA-EXITED"
 
+# STRATA_KEYLOG (what bench/keys.py times keys by): a "ready" line when each view starts, and a
+# "key" line with the key's code once its effect is drawn
+KL=$WORK/keylog
+t new-session -d -s klog -x 100 -y 30 "STRATA_KEYLOG='$KL' '$STRATA' '$PEER'; echo STRATA-EXITED; sleep 100000"
+check "keylog: the loaded view" klog wait_for klog "waste)"
+t send-keys -t klog j
+kl_key() { local end=$((SECONDS + TIMEOUT)); while [ $SECONDS -lt $end ]; do grep -Eq '^key loaded 106 [0-9]+\.[0-9]{9}$' "$KL" && return 0; read -r -t 0.05 <> <(:) 2>/dev/null || true; done; return 1; }
+check "keylog: the j once drawn (key loaded 106 SEC.NSEC)" klog kl_key
+check "keylog: the loaded view's start (ready loaded SEC.NSEC)" klog grep -Eq '^ready loaded [0-9]+\.[0-9]{9}$' "$KL"
+t send-keys -t klog q
+check "keylog: q quits" klog wait_for klog "STRATA-EXITED"
+
 # ---------------------------------------------------------------- streamed: the list comes with the manifest
 # A named pipe read in one pass: the writer sends the first 300 kB (of 1.5 MB), then the rest
 # slowly once GO2 exists.

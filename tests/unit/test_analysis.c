@@ -928,7 +928,10 @@ static void test_secrets_pristine_by_digest(void **state)
     tb_file(&t, 0, "/var/lib/dpkg/status",
             "Package: foo\nStatus: install ok installed\nVersion: 1\nInstalled-Size: 1\n", 0);
     tb_file(&t, 0, "/var/lib/dpkg/info/foo.list", "/etc/foo/a.conf\n/etc/foo/b.conf\n", 0);
+    /* the lines before the sums are too short to hold one (found by fuzz_packages: an empty
+     * first line made the name's length underflow, a read before the buffer) */
     tb_file(&t, 0, "/var/lib/dpkg/info/foo.md5sums",
+            "\nx\n\r\n2d8003fd14eb7f1d108525c08b9c7b50\n2d8003fd14eb7f1d108525c08b9c7b50 \r\n"
             "2d8003fd14eb7f1d108525c08b9c7b50  etc/foo/a.conf\n"
             "0123456789abcdef0123456789abcdef  etc/foo/b.conf\n", 0);
     tb_file(&t, 0, "/etc/foo/a.conf", body, 0);
@@ -954,29 +957,6 @@ static void test_secrets_pristine_by_digest(void **state)
     assert_int_equal(b, 1);
     assert_int_equal(c, 0);
     assert_int_equal(d, 1);
-    tb_free(&t);
-}
-
-/* Found by fuzz_packages: an md5sums line shorter than an md5 sum made the name's length
- * underflow (a pointer far past the buffer, UBSan); short and odd lines are now skipped, and a
- * good line after them still counts. */
-static void test_md5sums_short_lines(void **state)
-{
-    (void)state;
-    const char *body = "api_key = \"Zk29fLq81mNc0pXw7RtY\"\n";
-    struct analysis_opts o = {.config_path = "/nonexistent"};
-    struct tb t;
-    tb_init(&t, 1, &o);
-    tb_file(&t, 0, "/var/lib/dpkg/status",
-            "Package: foo\nStatus: install ok installed\nVersion: 1\nInstalled-Size: 1\n", 0);
-    tb_file(&t, 0, "/var/lib/dpkg/info/foo.list", "/etc/foo/a.conf\n", 0);
-    tb_file(&t, 0, "/var/lib/dpkg/info/foo.md5sums",
-            "\nx\n\r\n2d8003fd14eb7f1d108525c08b9c7b50\n2d8003fd14eb7f1d108525c08b9c7b50 \r\n"
-            "2d8003fd14eb7f1d108525c08b9c7b50  etc/foo/a.conf\n", 0);
-    tb_file(&t, 0, "/etc/foo/a.conf", body, 0);
-    tb_run(&t, NULL);
-    for (size_t i = 0; i < t.a->n_secrets; i++)
-        assert_string_not_equal(t.a->secrets[i].path, "/etc/foo/a.conf");   /* pristine */
     tb_free(&t);
 }
 
@@ -1335,7 +1315,6 @@ int main(void)
         cmocka_unit_test(test_secrets_cmd_entrypoint_masked),
         cmocka_unit_test(test_config_ignore_unknown),
         cmocka_unit_test(test_secrets_pristine_by_digest),
-        cmocka_unit_test(test_md5sums_short_lines),
         cmocka_unit_test(test_secrets_ignore_and_allow),
         cmocka_unit_test(test_config_parse),
         cmocka_unit_test(test_config_rule_empty_tail),
