@@ -19,7 +19,8 @@ COPY . .
 RUN make clean && make -j"$(nproc)" CFLAGS="-O2 -g0" && strip strata && ./strata --version
 
 FROM ${BASE}
-# The runtime libraries only (dpkg-shlibdeps names the same ones for the .deb), and no apt lists,
+# The runtime libraries only (the .deb depends on the same ones; libcurl4 is opened at run time
+# by the engine and registry sources, so it is named here, not found by ldd), and no apt lists,
 # caches or logs left behind: strata checks its own image for exactly that.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \

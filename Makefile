@@ -15,7 +15,8 @@ NCURSES    := $(shell $(PKG_CONFIG) --exists ncursesw && echo ncursesw || echo n
 CFLAGS     ?= -O2 -g
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes -MMD -MP \
 	-I. $(shell $(PKG_CONFIG) --cflags $(PKGS) $(NCURSES))
-LDLIBS     += $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpthread -lm
+# libcurl is opened at run time by the sources that need it (src/curl_api.h), not linked
+LDLIBS     += $(shell $(PKG_CONFIG) --libs $(filter-out libcurl,$(PKGS))) -lpthread -lm
 UI_LIBS    := $(shell $(PKG_CONFIG) --libs $(NCURSES))
 TEST_LIBS  := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 

@@ -6,12 +6,12 @@
 #ifndef STRATA_REGISTRY_H
 #define STRATA_REGISTRY_H
 
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "src/curl_api.h"
 #include "src/util.h"
 
 #define MANIFEST_MAX (4u << 20)      /* the distribution spec suggests 4 MiB for manifests */

@@ -6,7 +6,6 @@
  * `podman image save` writes the same archive to a pipe. No image is ever pulled. */
 #include "src/source.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -17,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "src/curl_api.h"
 #include "src/sha256.h"
 
 struct endpoint {
@@ -303,6 +303,11 @@ static int podman_write(const char *name, int out, struct errbuf *e)
 
 int source_engine_write(const struct source_ref *ref, int out, struct errbuf *e)
 {
+    char why[256];
+    if (curl_api_load(why, sizeof why) != 0) {
+        errbuf_set(e, "%s: an engine's API needs libcurl, which could not be opened: %s", ref->target, why);
+        return -1;
+    }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     struct endpoint ep;
     int r;

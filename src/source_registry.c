@@ -10,7 +10,6 @@
 #include "src/source.h"
 
 #include <ctype.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -22,6 +21,7 @@
 #include <unistd.h>
 
 #include "src/registry.h"
+#include "src/curl_api.h"
 #include "src/sha256.h"
 
 static const char *ACCEPT =
@@ -323,6 +323,11 @@ static int reg_setup(struct reg *g, struct reg_shared *sh, const char *refstr, s
     sh->auth = NULL;
     if (parse_ref(g, refstr) != 0) {
         errbuf_set(e, "docker://%s: not a registry reference (HOST/REPO[:TAG|@DIGEST])", refstr);
+        return -1;
+    }
+    char why[256];
+    if (curl_api_load(why, sizeof why) != 0) {
+        errbuf_set(e, "docker://%s: a registry needs libcurl, which could not be opened: %s", refstr, why);
         return -1;
     }
     pthread_mutex_init(&sh->lock, NULL);

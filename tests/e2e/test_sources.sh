@@ -275,6 +275,29 @@ HOME=$WORKDIR/nohome XDG_RUNTIME_DIR=$WORKDIR/nort SSL_CERT_FILE=$CA/ca.pem expe
 kill "${PIDS[0]}" 2>/dev/null; wait "${PIDS[0]}" 2>/dev/null
 expect_err "a registry that is down" "cannot reach the registry" --json "docker://$R1/fixture/single:gzip"
 
+# ---------------------------------------------------------------- no libcurl
+# libcurl is opened only by the engine and registry sources (src/curl_api.h). In a mount
+# namespace where every libcurl soname is /dev/null, a file still opens and a registry
+# reference says in one line what is missing.
+nocurl() {
+  unshare -m sh -c 'for f in /usr/lib/*/libcurl.so.4 /usr/lib/*/libcurl-gnutls.so.4; do
+      [ -e "$f" ] && { mount --bind /dev/null "$f" || exit 99; }; done; exec "$@"' nocurl "$@"
+}
+nocurl timeout 120 "$STRATA" --json "$E" > "$WORKDIR/nocurl.json" 2> "$WORKDIR/nocurl.err"
+rc=$?
+if [ $rc -eq 0 ] && jq -e '.layers | length > 0' "$WORKDIR/nocurl.json" > /dev/null; then
+  pass "without libcurl, a file opens"
+else
+  fail "without libcurl, a file: exit $rc, $(head -c 300 "$WORKDIR/nocurl.err")"
+fi
+nocurl timeout 120 "$STRATA" --json "docker://$R1/fixture/single:gzip" > "$WORKDIR/out" 2> "$WORKDIR/err"
+rc=$?
+if [ $rc -eq 1 ] && [ "$(wc -l < "$WORKDIR/err")" -eq 1 ] && grep -q "needs libcurl, which could not be opened: .*libcurl" "$WORKDIR/err"; then
+  pass "without libcurl, a registry says so ($(cut -c1-150 "$WORKDIR/err"))"
+else
+  fail "without libcurl, a registry: exit $rc, stderr: $(head -c 300 "$WORKDIR/err")"
+fi
+
 # ---------------------------------------------------------------- a private Docker engine
 DW=$(mktemp -d /var/tmp/strata-e2e-dockerd.XXXXXX)
 /usr/sbin/dockerd --data-root "$DW/root" --exec-root "$DW/exec" -H "unix://$DW/docker.sock" --pidfile "$DW/pid" \
