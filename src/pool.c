@@ -16,6 +16,7 @@ struct pool {
     size_t released;        /* jobs below this may start (prepared) */
     unsigned char *state;   /* J_* per job */
     int stop;
+    int caller_helps;       /* pool_wait runs jobs too (else only when no worker started) */
     pool_fn prepare, run;
     void *ctx;
     pthread_t *t;
@@ -77,9 +78,11 @@ static void release(struct pool *p, size_t upto)
     pthread_mutex_unlock(&p->mu);
 }
 
-struct pool *pool_start(unsigned workers, size_t n, size_t window, pool_fn prepare, pool_fn run, void *ctx)
+struct pool *pool_start(unsigned workers, int caller_helps, size_t n, size_t window, pool_fn prepare,
+                        pool_fn run, void *ctx)
 {
     struct pool *p = xcalloc(1, sizeof *p);
+    p->caller_helps = caller_helps;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
     p->n = n;
@@ -106,7 +109,7 @@ void pool_wait(struct pool *p, size_t i)
     while (p->state[i] != J_DONE) {
         size_t j;
         /* Help rather than sleep: the job waited for, or the next one nobody has taken. */
-        if (take(p, &j))
+        if ((p->caller_helps || !p->n_t) && take(p, &j))
             run_one(p, j);
         else
             pthread_cond_wait(&p->cv, &p->mu);

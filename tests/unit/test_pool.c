@@ -6,6 +6,7 @@
  *     entries, details and names byte for byte), whiteouts, opaque folders and links included;
  *   - a sink forked per blob and joined in order ends with the hashes, secret hits and package
  *     files of one sink fed every file in turn, entry numbers shifted. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -36,6 +37,8 @@ struct pt {
     size_t waiting_for;             /* the consumer's pool_wait argument (its thread only) */
     int too_far;                    /* a prepare more than window ahead of the merge */
     int result[NJOBS];
+    pthread_t caller;
+    _Atomic int by_caller;          /* jobs the calling thread ran */
 };
 
 static void pt_prepare(void *ctx, size_t i)
@@ -55,15 +58,19 @@ static void pt_run(void *ctx, size_t i)
     struct timespec ts = {0, (long)((NJOBS - i) % 7) * 200000L};
     nanosleep(&ts, NULL);
     t->result[i] = (int)(i * 3 + 1);
+    if (pthread_equal(pthread_self(), t->caller))
+        atomic_fetch_add(&t->by_caller, 1);
     atomic_fetch_add(&t->ran[i], 1);
 }
 
-static void run_pool(unsigned workers, size_t window)
+static void run_pool(unsigned workers, int helps, size_t window)
 {
     struct pt *t = xcalloc(1, sizeof *t);
     t->window = window;
-    struct pool *p = pool_start(workers, NJOBS, window, pt_prepare, pt_run, t);
+    t->caller = pthread_self();
+    struct pool *p = pool_start(workers, helps, NJOBS, window, pt_prepare, pt_run, t);
     assert_true(pool_workers(p) <= workers);
+    unsigned started = pool_workers(p);
     for (size_t i = 0; i < NJOBS; i++) {
         t->waiting_for = i;
         pool_wait(p, i);
@@ -75,12 +82,22 @@ static void run_pool(unsigned workers, size_t window)
         assert_int_equal(atomic_load(&t->ran[i]), 1);
     assert_int_equal(atomic_load(&t->early), 0);
     assert_int_equal(t->too_far, 0);
+    if (!helps && started)      /* the caller only merged: the workers ran every job */
+        assert_int_equal(atomic_load(&t->by_caller), 0);
+    if (!started)
+        assert_int_equal(atomic_load(&t->by_caller), NJOBS);
     free(t);
 }
 
-static void test_pool_no_worker(void **state) { (void)state; run_pool(0, 1); run_pool(0, 4); }
-static void test_pool_one_worker(void **state) { (void)state; run_pool(1, 2); }
-static void test_pool_three_workers(void **state) { (void)state; run_pool(3, 6); run_pool(3, 1); }
+static void test_pool_no_worker(void **state)
+{
+    (void)state;
+    run_pool(0, 1, 1);
+    run_pool(0, 1, 4);
+    run_pool(0, 0, 1);   /* no worker: the calling thread runs every job though it does not help */
+}
+static void test_pool_one_worker(void **state) { (void)state; run_pool(1, 1, 2); run_pool(1, 0, 1); }
+static void test_pool_three_workers(void **state) { (void)state; run_pool(3, 1, 6); run_pool(3, 0, 1); }
 
 /* Stopped early (a fatal layer): jobs never started are not run, and stop returns. */
 static void test_pool_stop_early(void **state)
@@ -88,7 +105,7 @@ static void test_pool_stop_early(void **state)
     (void)state;
     struct pt *t = xcalloc(1, sizeof *t);
     t->window = 2;
-    struct pool *p = pool_start(2, NJOBS, 2, pt_prepare, pt_run, t);
+    struct pool *p = pool_start(2, 1, NJOBS, 2, pt_prepare, pt_run, t);
     pool_wait(p, 0);
     pool_wait(p, 1);
     pool_stop(p);
