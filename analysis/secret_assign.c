@@ -110,10 +110,45 @@ static int candidate(const unsigned char *t, size_t len, size_t o)
     return t[o] == '=' && o + 1 < len && t[o + 1] == '>' && value_at(t, len, o + 2);
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+/* The same search 64 bytes a step with AVX2, on the CPUs that have it (the x86-64 baseline
+ * build has SSE2 only): the look for '=' and ':' was half of this pass on config text. Returns
+ * the first candidate at or after i, or where the 64-byte steps end (the caller goes on). */
+__attribute__((target("avx2"))) static size_t next_avx2(const unsigned char *t, size_t len, size_t *ip)
+{
+    size_t i = *ip;
+    const __m256i eq = _mm256_set1_epi8('='), colon = _mm256_set1_epi8(':');
+    while (i + 64 <= len) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(t + i));
+        __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(t + i + 32));
+        uint64_t m = (uint32_t)_mm256_movemask_epi8(
+                         _mm256_or_si256(_mm256_cmpeq_epi8(a, eq), _mm256_cmpeq_epi8(a, colon))) |
+                     (uint64_t)(uint32_t)_mm256_movemask_epi8(
+                         _mm256_or_si256(_mm256_cmpeq_epi8(b, eq), _mm256_cmpeq_epi8(b, colon))) << 32;
+        for (; m; m &= m - 1) {
+            size_t o = i + (size_t)__builtin_ctzll(m);
+            if (candidate(t, len, o))
+                return o;
+        }
+        i += 64;
+    }
+    *ip = i;
+    return len;
+}
+#endif
+
 size_t secret_assign_next(const char *text, size_t len, size_t from)
 {
     const unsigned char *t = (const unsigned char *)text;
     size_t i = from;
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("avx2")) {
+        size_t o = next_avx2(t, len, &i);
+        if (o < len)
+            return o;
+    }
+#endif
 #if defined(__SSE2__)
     const __m128i eq = _mm_set1_epi8('='), colon = _mm_set1_epi8(':');
     while (i + 16 <= len) {
