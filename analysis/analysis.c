@@ -51,7 +51,7 @@ int analysis_allowed(const struct analysis *a, const char *path)
             return 1;
         if (n > 3 && strcmp(g + n - 3, "/**") == 0 && strncmp(path, g, n - 2) == 0)
             return 1;
-        if (fnmatch(g, path, 0) == 0)
+        if (util_fnmatch(g, path, 0) == 0)
             return 1;
     }
     return 0;

@@ -292,11 +292,11 @@ static int matcher_hits(const struct matcher *mt, const char *path, size_t len, 
     if (mt->kind == MK_ABS) {
         if (mt->depth != depth || len < mt->lit || memcmp(path, mt->glob, mt->lit) != 0)
             return 0;
-        return mt->lit == len && mt->glob[mt->lit] == 0 ? 1 : fnmatch(mt->glob, path, FNM_PATHNAME) == 0;
+        return mt->lit == len && mt->glob[mt->lit] == 0 ? 1 : util_fnmatch(mt->glob, path, FNM_PATHNAME) == 0;
     }
     if (depth < mt->depth)
         return 0;
-    if (mt->last_lit ? strcmp(mt->last, name) != 0 : fnmatch(mt->last, name, FNM_PATHNAME) != 0)
+    if (mt->last_lit ? strcmp(mt->last, name) != 0 : util_fnmatch(mt->last, name, FNM_PATHNAME) != 0)
         return 0;
     if (mt->depth == 1)
         return 1;
@@ -307,7 +307,7 @@ static int matcher_hits(const struct matcher *mt, const char *path, size_t len, 
         while (s > path && *s != '/')
             s--;
     }
-    return fnmatch(mt->glob, s + 1, FNM_PATHNAME) == 0;
+    return util_fnmatch(mt->glob, s + 1, FNM_PATHNAME) == 0;
 }
 
 static int keep_hits(const char *keep, const char *path)
@@ -318,7 +318,7 @@ static int keep_hits(const char *keep, const char *path)
         if (n < sizeof pat) {
             memcpy(pat, keep, n);
             pat[n] = 0;
-            if (fnmatch(pat, path, 0) == 0)
+            if (util_fnmatch(pat, path, 0) == 0)
                 return 1;
         }
         keep += n;
@@ -410,7 +410,7 @@ static void file_visit(struct wctx *w, uint32_t node, const char *path, size_t l
             else if (c->glob_kind == 2)
                 hit = nl >= c->lit_len && memcmp(name + nl - c->lit_len, c->lit, c->lit_len) == 0;
             else
-                hit = fnmatch(c->glob, name, FNM_PATHNAME) == 0;
+                hit = util_fnmatch(c->glob, name, FNM_PATHNAME) == 0;
             if (hit)
                 bset(cand, w->bucket[b][k]);
         }
@@ -420,7 +420,7 @@ static void file_visit(struct wctx *w, uint32_t node, const char *path, size_t l
     for (int k = 0; k < w->n_abs; k++) {
         const struct crule *c = &w->cr[w->abs_rules[k]];
         if (c->depth == depth && len >= c->prefix && memcmp(path, c->glob, c->prefix) == 0 &&
-            fnmatch(c->glob, path, FNM_PATHNAME) == 0)
+            util_fnmatch(c->glob, path, FNM_PATHNAME) == 0)
             bset(cand, w->abs_rules[k]);
     }
     struct analysis_priv *p = PRIV(w->a);

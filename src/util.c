@@ -1,6 +1,9 @@
 #include "src/util.h"
 
 #include <errno.h>
+#include <fnmatch.h>
+#include <locale.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -330,4 +333,33 @@ int util_write_all(int fd, const void *p, size_t n)
         n -= (size_t)w;
     }
     return 0;
+}
+
+static locale_t c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+
+static void c_locale_make(void)
+{
+    c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
+
+static int is_ascii(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x80)
+            return 0;
+    return 1;
+}
+
+int util_fnmatch(const char *pattern, const char *name, int flags)
+{
+    if (!is_ascii(name) || !is_ascii(pattern))
+        return fnmatch(pattern, name, flags);
+    pthread_once(&c_locale_once, c_locale_make);
+    if (!c_locale)
+        return fnmatch(pattern, name, flags);
+    locale_t was = uselocale(c_locale);
+    int r = fnmatch(pattern, name, flags);
+    uselocale(was);
+    return r;
 }

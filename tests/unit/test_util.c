@@ -1,6 +1,8 @@
 /* test_util.c: the escaping every name from an image goes through before it is printed
  * (util_escape), the JSON writer's escaping of the same characters (jsonout_dumpf), and the one
  * growable-array helper (util_grow and its macros). */
+#include <fnmatch.h>
+#include <locale.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -194,6 +196,34 @@ static void test_grow_refuses_overflow(void **state)
     free(v);
 }
 
+/* util_fnmatch answers as fnmatch does in strata's UTF-8 locale, ASCII or not, and leaves the
+ * thread's locale as it found it. */
+static void test_fnmatch_as_locale(void **state)
+{
+    (void)state;
+    if (!setlocale(LC_ALL, "C.UTF-8"))
+        fail_msg("no C.UTF-8 locale");
+    static const char *const pat[] = {"*.log", "a?c", "/usr/*/doc", "[a-c]*", "*", "?",
+                                      "caf\xc3\xa9*", "[[:alpha:]]x", "\\*", "*/.cache/*"};
+    static const char *const name[] = {"x.log", "abc", "a\xc3\xa9" "c", "/usr/share/doc", "/usr/a/b/doc",
+                                       "b1", "\xc3\xa9", "caf\xc3\xa9.txt", "Zx", "*", "a/.cache/b",
+                                       "\xff?", ""};
+    for (size_t i = 0; i < sizeof pat / sizeof *pat; i++)
+        for (size_t k = 0; k < sizeof name / sizeof *name; k++)
+            for (int f = 0; f < 2; f++) {
+                int flags = f ? FNM_PATHNAME : 0;
+                int want = fnmatch(pat[i], name[k], flags) == 0;
+                int got = util_fnmatch(pat[i], name[k], flags) == 0;
+                if (want != got)
+                    fail_msg("util_fnmatch(\"%s\", \"%s\", %d): %d, fnmatch %d", pat[i], name[k], flags,
+                             got, want);
+            }
+    /* "?" is one character in UTF-8: the two bytes of an e-acute, not one */
+    assert_int_equal(util_fnmatch("a?c", "a\xc3\xa9" "c", 0), 0);
+    assert_true(uselocale((locale_t)0) == LC_GLOBAL_LOCALE);
+    setlocale(LC_ALL, "C");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -204,6 +234,7 @@ int main(void)
         cmocka_unit_test(test_grow_bytes_and_reserve),
         cmocka_unit_test(test_grow_zeroes),
         cmocka_unit_test(test_grow_refuses_overflow),
+        cmocka_unit_test(test_fnmatch_as_locale),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
