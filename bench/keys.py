@@ -85,10 +85,11 @@ def main():
         n = len(lines())
         t0 = time.monotonic()
         os.write(master, key.encode())
-        ls = wait_for(lambda ls: len(ls) > n and ls[-1].startswith("key "), 10)
+        # the key's line among those written since (the log has other lines: layer, prefetched)
+        ls = wait_for(lambda ls: any(l.startswith("key ") for l in ls[n:]), 10)
         if ls is None:
             return False
-        f = ls[-1].split()
+        f = next(l for l in ls[n:] if l.startswith("key ")).split()
         results.append((state, NAMES.get(key, key), (float(f[3]) - t0) * 1000))
         peak()
         time.sleep(0.05)

@@ -45,14 +45,17 @@ static void prefetch_collect(struct prefetch *p, struct rows *r)
     p->out = NULL;
 }
 
-void prefetch_poll(struct prefetch *p, struct rows *r)
+int prefetch_poll(struct prefetch *p, struct rows *r)
 {
+    int got = -1;
     if (!p)
-        return;
-    if (p->running && atomic_load(&p->done))
+        return got;
+    if (p->running && atomic_load(&p->done)) {
+        got = p->layer;
         prefetch_collect(p, r);
+    }
     if (p->running || r->layer < 0)
-        return;
+        return got;
     /* the next one to have: the layer below the one shown, then the one above */
     int want = -1;
     if (r->layer > 0 && !rows_cached(r, r->layer - 1))
@@ -60,12 +63,13 @@ void prefetch_poll(struct prefetch *p, struct rows *r)
     else if (r->layer + 1 < (int)p->m->n_layers && !rows_cached(r, r->layer + 1))
         want = r->layer + 1;
     if (want < 0)
-        return;
+        return got;
     p->layer = want;
     atomic_store(&p->done, 0);
     p->out = NULL;
     if (pthread_create(&p->t, NULL, prefetch_main, p) == 0)
         p->running = 1;   /* else: built on demand, as without a prefetcher */
+    return got;
 }
 
 void prefetch_wait(struct prefetch *p, struct rows *r, int layer)

@@ -11,8 +11,8 @@ struct prefetch;
 
 struct prefetch *prefetch_new(const struct model *m);
 /* Between keys: takes a finished layer into r's cache, starts the next neighbour of r->layer
- * that is not cached. */
-void prefetch_poll(struct prefetch *p, struct rows *r);
+ * that is not cached. Returns the layer taken, or -1. */
+int prefetch_poll(struct prefetch *p, struct rows *r);
 /* Before r moves to `layer`: if that is the one being built, waits for it and caches it. */
 void prefetch_wait(struct prefetch *p, struct rows *r, int layer);
 /* Waits for a running build, caches or frees it, frees p. */

@@ -196,6 +196,27 @@ long ui_layer_row_of(const struct ui *u, int layer)
     return -1;
 }
 
+/* STRATA_KEYLOG (loop() below says what it is for). Besides the timing lines, where the view
+ * got what a key needed: "layer loaded|loading L cached|built SEC.NSEC" when the tree moves to
+ * layer L, "prefetched loaded L SEC.NSEC" when the prefetch thread's layer is taken, and
+ * "groups loaded reader|built SEC.NSEC" for the findings pane's groups, so that tests can tell
+ * the work was done ahead of the key. */
+static FILE *keylog;
+static int keylog_pending = -1;   /* the key whose effect is not drawn yet */
+
+static void keylog_note(const struct ui *u, const char *what, long n, const char *how)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    fprintf(keylog, "%s %s", what, u->loader ? "loading" : "loaded");
+    if (n >= 0)
+        fprintf(keylog, " %ld", n);
+    if (how)
+        fprintf(keylog, " %s", how);
+    fprintf(keylog, " %lld.%09ld\n", (long long)ts.tv_sec, ts.tv_nsec);
+    fflush(keylog);
+}
+
 void ui_set_layer_row(struct ui *u, long row)
 {
     if (!u->n_lrows)
@@ -211,6 +232,8 @@ void ui_set_layer_row(struct ui *u, long row)
     if (L != u->layer || !u->rows.cur) {
         u->layer = L;
         prefetch_wait(u->prefetch, &u->rows, L);
+        if (keylog && L >= 0)
+            keylog_note(u, "layer", L, rows_cached(&u->rows, L) ? "cached" : "built");
         rows_set_layer(&u->rows, L);
     }
     u->dirty = 1;
@@ -429,13 +452,16 @@ static struct ui *ui_make(struct screen *scr, struct image *img, struct analysis
                           struct ui_carry *c, struct rows_layer *pre, struct fgroups *fg)
 {
     struct ui *u = xcalloc(1, sizeof *u);
-    if (fg && fg->n) {   /* the findings pane's groups, built: the pane's init keeps them */
+    int fg_given = fg && fg->n;
+    if (fg_given) {   /* the findings pane's groups, built: the pane's init keeps them */
         u->fg = *fg;
         memset(fg, 0, sizeof *fg);
     }
     u->scr = scr;
     u->img = img;
     u->an = an;
+    if (keylog && an)
+        keylog_note(u, "groups", -1, fg_given ? "reader" : "built");
     if (scr)
         set_term(scr);
     u->theme = theme_parse(color);
@@ -519,8 +545,6 @@ int ui_now_ms(void)
  * screen shows its effect ("key loading|loaded CODE SEC.NSEC"; CLOCK_MONOTONIC, which the sender
  * reads too): the response as the terminal gets it, queueing behind a rebuild included, without
  * a screen scraper's polling in the figure. */
-static FILE *keylog;
-static int keylog_pending = -1;   /* the key whose effect is not drawn yet */
 
 static void keylog_line(const struct ui *u, const char *what, int key)
 {
@@ -557,7 +581,9 @@ static int loop(struct ui *u)
             atomic_store(&u->loader->view_layer, sel >= (long)u->n_lrows - 1 ? -1 : u->layer);
         }
         ui_draw(u);
-        prefetch_poll(u->prefetch, &u->rows);
+        int got = prefetch_poll(u->prefetch, &u->rows);
+        if (keylog && got >= 0)
+            keylog_note(u, "prefetched", got, NULL);
         if (keylog && keylog_pending >= 0) {
             keylog_line(u, "key", keylog_pending);
             keylog_pending = -1;

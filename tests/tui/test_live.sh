@@ -157,6 +157,17 @@ t send-keys -t klog j
 kl_key() { local end=$((SECONDS + TIMEOUT)); while [ $SECONDS -lt $end ]; do grep -Eq '^key loaded 106 [0-9]+\.[0-9]{9}$' "$KL" && return 0; read -r -t 0.05 <> <(:) 2>/dev/null || true; done; return 1; }
 check "keylog: the j once drawn (key loaded 106 SEC.NSEC)" klog kl_key
 check "keylog: the loaded view's start (ready loaded SEC.NSEC)" klog grep -Eq '^ready loaded [0-9]+\.[0-9]{9}$' "$KL"
+# what was ready before the keys: the findings pane's groups from the reader, and the layer
+# below the one shown, built by the prefetch thread and taken before '[' asks for it
+check "keylog: the findings groups came from the reader" klog grep -Eq '^groups loaded reader [0-9]+\.' "$KL"
+kl_wait() { local end=$((SECONDS + TIMEOUT)); while [ $SECONDS -lt $end ]; do grep -Eq "$1" "$KL" && return 0; read -r -t 0.05 <> <(:) 2>/dev/null || true; done; return 1; }
+TOP=$(sed -n 's/^layer loaded \([0-9]*\) .*/\1/p' "$KL" | head -1)
+check "keylog: the tree opens on the top layer (layer loaded N)" klog test -n "$TOP"
+BELOW=$((${TOP:-1} - 1))
+check "keylog: the layer below it prefetched" klog kl_wait "^prefetched loaded $BELOW [0-9]+\."
+t send-keys -t klog '['
+check "keylog: [ finds that layer cached" klog kl_wait "^layer loaded $BELOW cached [0-9]+\."
+check "keylog: and [ is drawn" klog kl_wait '^key loaded 91 [0-9]+\.'
 t send-keys -t klog q
 check "keylog: q quits" klog wait_for klog "STRATA-EXITED"
 
