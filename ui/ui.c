@@ -203,12 +203,13 @@ long ui_layer_row_of(const struct ui *u, int layer)
  * the work was done ahead of the key. */
 static FILE *keylog;
 static int keylog_pending = -1;   /* the key whose effect is not drawn yet */
+static int keylog_live;           /* run_live is making its view (u->loader is set after) */
 
 static void keylog_note(const struct ui *u, const char *what, long n, const char *how)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    fprintf(keylog, "%s %s", what, u->loader ? "loading" : "loaded");
+    fprintf(keylog, "%s %s", what, u->loader || keylog_live ? "loading" : "loaded");
     if (n >= 0)
         fprintf(keylog, " %ld", n);
     if (how)
@@ -630,7 +631,9 @@ static int run_live(struct loader *l, SCREEN *scr, struct ui_carry *c)
     int rc = 0;
     while (img) {
         if (!u) {
+            keylog_live = 1;
             u = ui_make(scr, img, NULL, l->args.color, c, cur->pre, NULL);
+            keylog_live = 0;
             cur->pre = NULL;   /* the view's now */
             u->loader = l;
             carry_apply(u, c);

@@ -161,7 +161,7 @@ check "keylog: the loaded view's start (ready loaded SEC.NSEC)" klog grep -Eq '^
 # below the one shown, built by the prefetch thread and taken before '[' asks for it
 check "keylog: the findings groups came from the reader" klog grep -Eq '^groups loaded reader [0-9]+\.' "$KL"
 kl_wait() { local end=$((SECONDS + TIMEOUT)); while [ $SECONDS -lt $end ]; do grep -Eq "$1" "$KL" && return 0; read -r -t 0.05 <> <(:) 2>/dev/null || true; done; return 1; }
-TOP=$(sed -n 's/^layer loaded \([0-9]*\) .*/\1/p' "$KL" | head -1)
+TOP=$(sed -n 's/^layer loaded \([0-9]*\) .*/\1/p' "$KL" | head -1)   # the loaded view's first
 check "keylog: the tree opens on the top layer (layer loaded N)" klog test -n "$TOP"
 BELOW=$((${TOP:-1} - 1))
 check "keylog: the layer below it prefetched" klog kl_wait "^prefetched loaded $BELOW [0-9]+\."
