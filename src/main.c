@@ -363,6 +363,7 @@ static int cmd_diff(int argc, char **argv)
     }
     l[0].path = argv[optind];
     l[1].path = argv[optind + 1];
+    l[0].io.content_thread = l[1].io.content_thread = 2 * l[0].io.jobs < cores;   /* both load at once */
     if (strcmp(l[0].path, "-") == 0 && strcmp(l[1].path, "-") == 0) {
         fprintf(stderr, "strata: only one image can come from standard input\n");
         return EXIT_USAGE;
@@ -600,6 +601,9 @@ int main(int argc, char **argv)
         }
         ao.dockerfile = &df;
     }
+    /* fewer layers at once than cores: a compressed layer's hashing and scanning get a thread
+     * of their own rather than slowing its tar walk (src/cfeed.h) */
+    io.content_thread = io.jobs < pool_default_jobs();
     if (base_path && strcmp(base_path, "-") == 0 && strcmp(path, "-") == 0) {
         fprintf(stderr, "strata: only one image can come from standard input\n");
         free(ignore);
