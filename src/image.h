@@ -66,8 +66,6 @@ struct image_opts {
     int no_content;        /* read headers only; no sink sees file bytes */
     int tls_no_verify;     /* registries: --tls-verify=false */
     unsigned jobs;         /* layers read at once from a seekable input (--jobs); 0 or 1: one */
-    int content_thread;    /* a layer's sinks on a thread of their own when no seek skips its
-                            * bodies (compressed, streamed): for a spare core (src/cfeed.h) */
     struct sink *sinks;
     size_t n_sinks;
     struct image_progress *progress;    /* may be NULL */

@@ -12,7 +12,6 @@
 #include <zstd_errors.h>
 
 #include "src/blobsrc.h"
-#include "src/cfeed.h"
 #include "src/tarscan.h"
 
 int layer_sniff(const void *p, size_t n)
@@ -613,7 +612,6 @@ static int walk(struct blobents *be, struct chunk_src *cs, const struct image_op
             cw = NULL;      /* no thread: read bodies here, as for a stream */
         }
     }
-    struct cfeed *feed = want_content && !cw && o->content_thread ? cfeed_start(o) : NULL;
     uint32_t member = 0;        /* ordinal of te in the blob: where src/fetch.c finds it again */
     while ((r = tar_walk_next(&w, &te)) == 1) {
         member++;
@@ -658,16 +656,6 @@ static int walk(struct blobents *be, struct chunk_src *cs, const struct image_op
             continue;
         }
         struct sink_file sf = {blob, e, full, te.size, (uint16_t)te.mode};
-        if (feed) {
-            cfeed_begin(feed, &sf);
-            int dr = tar_walk_data(&w, cfeed_data, feed);
-            cfeed_end(feed);
-            if (dr != 0) {
-                r = -1;
-                break;
-            }
-            continue;
-        }
         int any = 0;
         for (size_t i = 0; i < o->n_sinks; i++) {
             wants[i] = o->sinks[i].file_begin ? (uint8_t)(o->sinks[i].file_begin(o->sinks[i].ctx, &sf) != 0) : 0;
@@ -685,7 +673,6 @@ static int walk(struct blobents *be, struct chunk_src *cs, const struct image_op
             break;
         }
     }
-    cfeed_finish(feed);
     if (cw) {
         pthread_mutex_lock(&cw->mu);
         cw->done = 1;

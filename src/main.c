@@ -69,9 +69,7 @@ static void usage(FILE *f)
           "  --max-metadata SIZE           memory for manifests, configs and package databases\n"
           "                                read from the image (default 256M; K/M/G = KiB/MiB/GiB)\n"
           "  --jobs N                      layers read at once from a file or directory (default:\n"
-          "                                the online cores; streams are read one layer at a time);\n"
-          "                                below the cores, a layer's hashing and scanning get a\n"
-          "                                thread of their own\n"
+          "                                the online cores; streams are read one layer at a time)\n"
           "  --config FILE                 rules and CI thresholds (default ./.strata.conf)\n"
           "  --dockerfile FILE             the image's Dockerfile: findings and fixes cite FILE:LINE\n"
           "  --dockerignore                print a .dockerignore keeping out the waste and secrets\n"
@@ -365,7 +363,6 @@ static int cmd_diff(int argc, char **argv)
     }
     l[0].path = argv[optind];
     l[1].path = argv[optind + 1];
-    l[0].io.content_thread = l[1].io.content_thread = 2 * l[0].io.jobs < cores;   /* both load at once */
     if (strcmp(l[0].path, "-") == 0 && strcmp(l[1].path, "-") == 0) {
         fprintf(stderr, "strata: only one image can come from standard input\n");
         return EXIT_USAGE;
@@ -603,9 +600,6 @@ int main(int argc, char **argv)
         }
         ao.dockerfile = &df;
     }
-    /* fewer layers at once than cores: a compressed layer's hashing and scanning get a thread
-     * of their own rather than slowing its tar walk (src/cfeed.h) */
-    io.content_thread = io.jobs < pool_default_jobs();
     if (base_path && strcmp(base_path, "-") == 0 && strcmp(path, "-") == 0) {
         fprintf(stderr, "strata: only one image can come from standard input\n");
         free(ignore);

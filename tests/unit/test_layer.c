@@ -2,8 +2,7 @@
  * the other (eStargz), empty members, truncated and corrupt streams (bad CRC, bad length, bad
  * block, bad header). The same blob is read with read buffers of 1 byte up to 1 MiB, so that
  * member ends, gzip headers and trailers fall across buffer boundaries; every file's bytes the
- * sinks receive are compared with the tar's, fed on the walking thread and on a feed thread of
- * their own (image_opts.content_thread, src/cfeed.h). */
+ * sinks receive are compared with the tar's. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,7 +21,6 @@
 #include "tests/unit/fixture_build.h"
 
 static char g_dir[] = "/tmp/strata-test-layer.XXXXXX";
-static int g_feed;   /* image_opts.content_thread of the reads */
 
 /* ------------------------------------------------------------------ the layer's files */
 
@@ -132,7 +130,7 @@ static struct outcome read_blob(const char *path, size_t bufsz, const struct fil
     struct layer_src src = {.fd = fd, .off = 0, .len = (uint64_t)st.st_size, .buf = buf, .bufsz = bufsz};
     struct keep k = {.cur = -1, .f = f};
     struct sink s = {.ctx = &k, .file_begin = keep_begin, .file_data = keep_data, .file_end = keep_end};
-    struct image_opts o = {.sinks = &s, .n_sinks = 1, .content_thread = g_feed};
+    struct image_opts o = {.sinks = &s, .n_sinks = 1};
     struct model m;
     model_init(&m);
     struct errbuf e;
@@ -185,44 +183,32 @@ static struct fx_buf members(const struct fx_buf *tar, const size_t *cuts, size_
     return out;
 }
 
-static void expect_whole_from(const char *path, const struct files *f, size_t first_bufsz)
-{
-    for (g_feed = 0; g_feed < 2; g_feed++)
-        for (size_t i = first_bufsz; i < N_BUFSZ; i++) {
-            struct outcome oc = read_blob(path, bufszs[i], f);
-            if (oc.rc != RC_OK || oc.res.fail != LF_NONE)
-                fail_msg("%s, %zu-byte reads, feed %d: rc %d, fail %d: %s", path, bufszs[i], g_feed, oc.rc,
-                         oc.res.fail, oc.err);
-            assert_int_equal(oc.res.compression, COMP_GZIP);
-            assert_int_equal(oc.res.entries, N_ENTRIES);
-            if (!oc.files_whole)
-                fail_msg("%s, %zu-byte reads, feed %d: the files' bytes differ from the tar's", path,
-                         bufszs[i], g_feed);
-        }
-    g_feed = 0;
-}
-
 static void expect_whole(const char *path, const struct files *f)
 {
-    expect_whole_from(path, f, 0);
+    for (size_t i = 0; i < N_BUFSZ; i++) {
+        struct outcome oc = read_blob(path, bufszs[i], f);
+        if (oc.rc != RC_OK || oc.res.fail != LF_NONE)
+            fail_msg("%s, %zu-byte reads: rc %d, fail %d: %s", path, bufszs[i], oc.rc, oc.res.fail, oc.err);
+        assert_int_equal(oc.res.compression, COMP_GZIP);
+        assert_int_equal(oc.res.entries, N_ENTRIES);
+        if (!oc.files_whole)
+            fail_msg("%s, %zu-byte reads: the files' bytes differ from the tar's", path, bufszs[i]);
+    }
 }
 
 /* The layer fails with `kind`, its message holding `needle`; the files before the damage may
  * have been read, never more than the tar holds. */
 static void expect_fail(const char *path, const struct files *f, int kind, const char *needle)
 {
-    for (g_feed = 0; g_feed < 2; g_feed++)
-        for (size_t i = 0; i < N_BUFSZ; i++) {
-            struct outcome oc = read_blob(path, bufszs[i], f);
-            if (oc.rc != RC_FAILED || oc.res.fail != kind)
-                fail_msg("%s, %zu-byte reads, feed %d: rc %d, fail %d (want %d): %s", path, bufszs[i], g_feed,
-                         oc.rc, oc.res.fail, kind, oc.err);
-            if (!strstr(oc.err, needle))
-                fail_msg("%s, %zu-byte reads, feed %d: message lacks \"%s\": %s", path, bufszs[i], g_feed,
-                         needle, oc.err);
-            assert_true(oc.res.entries <= N_ENTRIES);
-        }
-    g_feed = 0;
+    for (size_t i = 0; i < N_BUFSZ; i++) {
+        struct outcome oc = read_blob(path, bufszs[i], f);
+        if (oc.rc != RC_FAILED || oc.res.fail != kind)
+            fail_msg("%s, %zu-byte reads: rc %d, fail %d (want %d): %s", path, bufszs[i], oc.rc,
+                     oc.res.fail, kind, oc.err);
+        if (!strstr(oc.err, needle))
+            fail_msg("%s, %zu-byte reads: message lacks \"%s\": %s", path, bufszs[i], needle, oc.err);
+        assert_true(oc.res.entries <= N_ENTRIES);
+    }
 }
 
 /* ------------------------------------------------------------------ tests */
@@ -242,36 +228,6 @@ static void test_one_member(void **state)
     expect_whole(q, &f);
     free(p);
     free(q);
-    fx_buf_free(&gz);
-    fx_buf_free(&tar);
-    files_free(&f);
-}
-
-/* Files larger than the feed's ring (4 MiB) and its pieces (1 MiB), so that copies wrap around
- * it: the feed thread hands the sinks the same bytes. */
-static void test_feed_large(void **state)
-{
-    (void)state;
-    struct files f;
-    files_make(&f);
-    for (int i = 0; f.data[0].len < 5600000; i++) {   /* 5.6 MB of text */
-        char line[64];
-        int n = snprintf(line, sizeof line, "key_%d = %d\n", i % 1013, i);
-        fx_buf_add(&f.data[0], line, (size_t)n);
-    }
-    uint32_t x = 88172645u;
-    for (int i = 0; i < 3 * 1000 * 1000 + 17; i++) {   /* 3 MB that do not compress */
-        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
-        unsigned char c = (unsigned char)x;
-        fx_buf_add(&f.data[1], &c, 1);
-    }
-    assert_true(f.data[0].len + f.data[1].len > (8u << 20));
-    struct fx_buf tar = files_tar(&f);
-    size_t cuts[] = {tar.len / 3, tar.len / 2 + 5};
-    struct fx_buf gz = members(&tar, cuts, 2, NULL);
-    char *p = write_blob("large.gz", &gz);
-    expect_whole_from(p, &f, 2);   /* 4093-byte and 1 MiB reads: 1-byte ones take too long here */
-    free(p);
     fx_buf_free(&gz);
     fx_buf_free(&tar);
     files_free(&f);
@@ -429,7 +385,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_member),
         cmocka_unit_test(test_multi_member),
-        cmocka_unit_test(test_feed_large),
         cmocka_unit_test(test_empty_member),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_corrupt),
