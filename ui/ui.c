@@ -659,6 +659,10 @@ static int run_live(struct loader *l, SCREEN *scr, struct ui_carry *c)
     return rc;
 }
 
+/* Loaders whose readers were left running when the view quit while loading (run). */
+static struct loader **abandoned;
+static size_t n_abandoned, cap_abandoned;
+
 static int run(const struct ui_args *a, SCREEN *scr, int own)
 {
     struct sigaction old_int, old_term;
@@ -704,7 +708,11 @@ static int run(const struct ui_args *a, SCREEN *scr, int own)
     if (lw == 2)
         lw = run_live(l, scr, &carry);
     if (lw == 1) {
-        /* image_open cannot be cancelled: leave the reader to the process exit */
+        /* image_open cannot be cancelled: leave the reader to the process exit, its loader kept
+         * where a leak checker sees it is still in use (ui_run_screen may return to a caller
+         * that goes on, as the tests do) */
+        ARR_GROW(abandoned, cap_abandoned, n_abandoned, 1);
+        abandoned[n_abandoned++] = l;
         pthread_detach(t);
         if (own)
             restore_terminal();
