@@ -2,8 +2,9 @@
  *
  * Linking libcurl makes the dynamic loader map about thirty libraries (TLS, Kerberos, LDAP,
  * SSH, IDN, ...) before main(), at every start: measured here, 25 ms of a 45 ms start, paid by
- * every run though only the engine and registry sources talk HTTP. Those two call
- * curl_api_load() first; the rest of strata never loads it.
+ * every run though only the engine and registry sources talk HTTP. Each calls curl_api_load()
+ * before its first curl call (a registry's setup, an engine's API stream; `podman image save`
+ * needs none); the rest of strata never loads it.
  *
  * Files that talk HTTP include this header instead of <curl/curl.h>: the curl_* names below
  * then call through the table that curl_api_load() filled. */

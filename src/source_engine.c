@@ -211,6 +211,11 @@ static const char *engine_message(struct sink_fd *sk)
 static int engine_stream(const struct endpoint *ep, const char *engine, const char *name, int out,
                          struct errbuf *e)
 {
+    char lib[256];
+    if (curl_api_load(lib, sizeof lib) != 0) {   /* `podman image save` needs none */
+        errbuf_set(e, "%s: the %s engine's API needs libcurl, which could not be opened: %s", name, engine, lib);
+        return -1;
+    }
     CURL *c = curl_easy_init();
     char *esc = c ? curl_easy_escape(c, name, 0) : NULL;
     if (c)
@@ -304,11 +309,9 @@ static int podman_write(const char *name, int out, struct errbuf *e)
 int source_engine_write(const struct source_ref *ref, int out, struct errbuf *e)
 {
     char why[256];
-    if (curl_api_load(why, sizeof why) != 0) {
-        errbuf_set(e, "%s: an engine's API needs libcurl, which could not be opened: %s", ref->target, why);
-        return -1;
-    }
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int curl = curl_api_load(why, sizeof why) == 0;   /* else engine_stream says what is missing */
+    if (curl)
+        curl_global_init(CURL_GLOBAL_DEFAULT);
     struct endpoint ep;
     int r;
     if (ref->kind == SRC_PODMAN) {
@@ -330,6 +333,7 @@ int source_engine_write(const struct source_ref *ref, int out, struct errbuf *e)
             }
         }
     }
-    curl_global_cleanup();
+    if (curl)
+        curl_global_cleanup();
     return r == 0 ? 0 : -1;
 }

@@ -361,6 +361,19 @@ else
   env -u CONTAINER_HOST XDG_RUNTIME_DIR="$PW/nort" CONTAINERS_STORAGE_CONF="$PW/storage.conf" \
     timeout 300 "$STRATA" --json podman:fixture/leaked-secrets:latest > "$WORKDIR/c.psave.json" 2> "$WORKDIR/c.psave.err"
   same_json "podman:NAME without a socket (podman image save) == its docker-archive" "$WORKDIR/c.psave.json" "$WORKDIR/c.file.json"
+  # podman image save needs no libcurl: the same without one (nocurl, above)
+  nocurl env -u CONTAINER_HOST XDG_RUNTIME_DIR="$PW/nort" CONTAINERS_STORAGE_CONF="$PW/storage.conf" \
+    timeout 300 "$STRATA" --json podman:fixture/leaked-secrets:latest > "$WORKDIR/c.pnocurl.json" 2> "$WORKDIR/c.pnocurl.err"
+  same_json "podman:NAME without a socket, and without libcurl" "$WORKDIR/c.pnocurl.json" "$WORKDIR/c.file.json"
+  # an engine's API does need it: one line naming what is missing
+  DOCKER_HOST=unix://$PW/no-docker.sock nocurl timeout 120 "$STRATA" --json docker-daemon:fixture/leaked-secrets:latest \
+    > "$WORKDIR/out" 2> "$WORKDIR/err"
+  rc=$?
+  if [ $rc -eq 1 ] && [ "$(wc -l < "$WORKDIR/err")" -eq 1 ] && grep -q "Docker engine's API needs libcurl, which could not be opened" "$WORKDIR/err"; then
+    pass "without libcurl, an engine's API says so ($(cut -c1-150 "$WORKDIR/err"))"
+  else
+    fail "without libcurl, an engine's API: exit $rc, stderr: $(head -c 300 "$WORKDIR/err")"
+  fi
   CONTAINER_HOST= XDG_RUNTIME_DIR="$PW/nort" CONTAINERS_STORAGE_CONF="$PW/storage.conf" expect_err \
     "podman image save: a missing image" "nosuch" --json podman:nosuch/image:1
 fi
