@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "analysis/advice.h"
 #include "analysis/analysis.h"
 #include "analysis/analysis_int.h"
 #include "analysis/report.h"
@@ -1294,6 +1295,46 @@ static void test_json_capped_and_files(void **state)
     tb_free(&t);
 }
 
+/* layer-order: a RUN install after COPY steps names the newest COPY that brought code, skipping
+ * a later COPY with none; files under installed-code folders (site-packages, node_modules, .git,
+ * ...) are not code; COPY steps whose only "code" is there make no finding. */
+static void test_layer_order_code_copy(void **state)
+{
+    (void)state;
+    static const char *instr[] = {"ADD file:84b6 in /", "COPY dir:aa in /app", "COPY dir:cc in /app/srv",
+                                  "COPY file:bb in /app/README.md", "RUN pip install -r requirements.txt"};
+    struct tb t;
+    tb_init(&t, 5, NULL);
+    tb_file(&t, 0, "/etc/os-release", NULL, 100);
+    tb_file(&t, 1, "/app/old.py", NULL, 5);
+    tb_file(&t, 2, "/app/venv/lib/site-packages/dep/x.py", NULL, 10);
+    tb_file(&t, 2, "/app/srv/main.py", NULL, 20);
+    tb_file(&t, 2, "/app/srv/util.go", NULL, 30);
+    tb_file(&t, 2, "/app/data.csv", NULL, 40);
+    tb_file(&t, 3, "/app/README.md", NULL, 50);
+    tb_file(&t, 4, "/usr/lib/python3/dist-packages/y.py", NULL, 60);
+    tb_run(&t, instr);
+    const struct advice *ad = t.a->advice;
+    assert_int_equal(ad->n_order, 1);
+    assert_int_equal(ad->order[0].history, 4);
+    assert_int_equal(ad->order[0].copy_history, 2);   /* the newest COPY with code, not the README's */
+    assert_int_equal(ad->order[0].copy_layer, 2);
+    assert_int_equal(ad->order[0].code_files, 2);     /* main.py, util.go; not site-packages */
+    assert_string_equal(ad->order[0].code_example, "/app/srv/main.py");
+    assert_string_equal(ad->order[0].tool, "pip");
+    tb_free(&t);
+
+    tb_init(&t, 5, NULL);
+    tb_file(&t, 0, "/etc/os-release", NULL, 100);
+    tb_file(&t, 1, "/app/node_modules/m/index.js", NULL, 10);
+    tb_file(&t, 2, "/app/.git/hooks/x.py", NULL, 10);
+    tb_file(&t, 3, "/app/README.md", NULL, 50);
+    tb_file(&t, 4, "/usr/lib/y", NULL, 60);
+    tb_run(&t, instr);
+    assert_int_equal(t.a->advice->n_order, 0);
+    tb_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1326,6 +1367,7 @@ int main(void)
         cmocka_unit_test(test_blame_user_layers),
         cmocka_unit_test(test_report_text_wrap),
         cmocka_unit_test(test_json_capped_and_files),
+        cmocka_unit_test(test_layer_order_code_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
