@@ -608,9 +608,7 @@ struct model *model_snapshot(const struct model *m)
     uint32_t np = m->stk ? m->stk->n_top : m->n_paths;
     const uint32_t *top = m->path_final;
     struct model *s = xcalloc(1, sizeof *s);
-    s->names.buf = xmalloc(m->names.len ? m->names.len : 1);
-    memcpy(s->names.buf, m->names.buf, m->names.len);
-    s->names.len = s->names.cap = m->names.len;
+    strpool_borrow(&m->names, &s->names);   /* the names so far, shared, not copied */
     s->paths = xmalloc(np * sizeof *s->paths);
     memcpy(s->paths, m->paths, np * sizeof *s->paths);
     s->n_paths = s->cap_paths = np;
@@ -673,7 +671,7 @@ void model_snapshot_free(struct model *s)
 {
     if (!s)
         return;
-    free(s->names.buf);
+    strpool_return(&s->names);
     free(s->paths);
     free(s->entries);
     free(s->layers);

@@ -1,5 +1,6 @@
 #include "src/strpool.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -7,11 +8,33 @@
 #include "src/hugemem.h"
 #include "src/util.h"
 
+struct strpool_share {
+    _Atomic unsigned refs;
+    char *buf;
+};
+
+static struct strpool_share *share_new(char *buf)
+{
+    struct strpool_share *sh = xmalloc(sizeof *sh);
+    atomic_init(&sh->refs, 1);
+    sh->buf = buf;
+    return sh;
+}
+
+static void share_drop(struct strpool_share *sh)
+{
+    if (atomic_fetch_sub(&sh->refs, 1) == 1) {
+        free(sh->buf);
+        free(sh);
+    }
+}
+
 void strpool_init(struct strpool *p)
 {
     memset(p, 0, sizeof *p);
     p->cap = 1 << 16;
     p->buf = xmalloc(p->cap);
+    p->share = share_new(p->buf);
     p->buf[0] = 0;
     p->len = 1;
     p->nslots = 1 << 12;
@@ -20,7 +43,10 @@ void strpool_init(struct strpool *p)
 
 void strpool_free(struct strpool *p)
 {
-    free(p->buf);
+    if (p->share)
+        share_drop(p->share);   /* the buffer stays while it is lent */
+    else
+        free(p->buf);
     free(p->slots);
     memset(p, 0, sizeof *p);
 }
@@ -51,15 +77,48 @@ static uint32_t append(struct strpool *p, const char *s, size_t len)
 {
     if (p->len + len + 1 > UINT32_MAX)
         die("more than 4 GiB of names");
-    size_t cap = p->cap;
+    size_t cap = p->cap, need = p->len + len + 1;
+    if (need > cap && p->share && atomic_load(&p->share->refs) > 1) {
+        /* lent: a new buffer, the old one left to its borrowers (only this thread lends, so the
+         * count cannot rise meanwhile) */
+        size_t nc = cap * 2 > need ? cap * 2 : need;
+        char *nb = xmalloc(nc);
+        memcpy(nb, p->buf, p->len);
+        share_drop(p->share);
+        p->share = share_new(nb);
+        p->buf = nb;
+        p->cap = nc;
+    }
     ARR_GROW(p->buf, p->cap, p->len, len + 1);
-    if (p->cap != cap)
+    if (p->cap != cap) {
         hugemem_advise(p->buf, p->cap);
+        if (p->share)
+            p->share->buf = p->buf;
+    }
     uint32_t off = (uint32_t)p->len;
     memcpy(p->buf + off, s, len);
     p->buf[off + len] = 0;
     p->len += len + 1;
     return off;
+}
+
+void strpool_borrow(const struct strpool *p, struct strpool *view)
+{
+    memset(view, 0, sizeof *view);
+    view->buf = p->buf;
+    view->len = view->cap = p->len;
+    if (p->share) {
+        atomic_fetch_add(&p->share->refs, 1);
+        view->share = p->share;
+    } else {   /* a pool set up without strpool_init: lend a copy */
+        view->buf = xmalloc(p->len ? p->len : 1);
+        memcpy(view->buf, p->buf, p->len);
+    }
+}
+
+void strpool_return(struct strpool *view)
+{
+    strpool_free(view);
 }
 
 uint32_t strpool_add(struct strpool *p, const char *s, size_t len)

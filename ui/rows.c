@@ -54,10 +54,9 @@ static void layer_build(const struct model *m, struct rows_layer *c, int L)
     c->of = m->entries;
     c->n_paths = n;
     c->size = xcalloc(n, sizeof *c->size);
-    c->lsize = xcalloc(n, sizeof *c->lsize);
+    c->lsize = NULL;   /* made when a view of this layer's changes first needs it (layer_lsize) */
     c->status = xcalloc(n, 1);
     c->mask = xcalloc(n, 1);
-    uint64_t *rem = xcalloc(n, sizeof *rem);
 
     /* Versions this layer deleted (whiteouts, opaque directories). */
     for (uint32_t e = 1; e < m->n_entries; e++) {
@@ -66,10 +65,6 @@ static void layer_build(const struct model *m, struct rows_layer *c, int L)
             is_marker(en))
             continue;
         c->status[en->path] = (c->status[en->path] & ~RS_ALL) | RS_REMOVED;
-        if (entry_is_reg(en)) {
-            rem[en->path] = sat_add(rem[en->path], en->size);
-            c->lsize[en->path] = sat_add(c->lsize[en->path], en->size);
-        }
     }
     /* What this layer wrote. */
     if ((uint32_t)L < m->n_layers) {
@@ -80,8 +75,6 @@ static void layer_build(const struct model *m, struct rows_layer *c, int L)
                 continue;
             c->status[en->path] = (c->status[en->path] & ~RS_ALL) |
                                   ((en->flags & EF_ADDED) ? RS_ADDED : RS_MODIFIED);
-            if (entry_is_reg(en))
-                c->lsize[en->path] = sat_add(c->lsize[en->path], en->size);
         }
     }
     /* The merged tree after L. */
@@ -107,16 +100,54 @@ static void layer_build(const struct model *m, struct rows_layer *c, int L)
     for (uint32_t p = n - 1; p > MODEL_ROOT && p < n; p--) {
         uint32_t q = m->paths[p].parent;
         c->size[q] = sat_add(c->size[q], c->size[p]);
-        c->lsize[q] = sat_add(c->lsize[q], c->lsize[p]);
-        rem[q] = sat_add(rem[q], rem[p]);
         c->mask[q] |= c->mask[p];
         if (c->status[p] & RS_EXISTS)
             c->status[q] |= RS_EXISTS;
     }
-    for (uint32_t p = 2; p < n; p++)
-        if (!(c->status[p] & RS_EXISTS) && (c->mask[p] & RS_REMOVED))
-            c->size[p] = rem[p];
-    free(rem);
+    /* A path gone after L that L removed things under shows the bytes removed: each removed
+     * version counts for its path and the gone folders above it (all under a gone path is gone
+     * too), and not what L wrote and hid again itself (so not the changes' bytes). Done
+     * here rather than in an array of its own, as this runs beside two states of the tree while
+     * loading, where 8 B a path is felt. */
+    for (uint32_t e = 1; e < m->n_entries; e++) {
+        const struct entry *en = &m->entries[e];
+        if (en->layer == LAYER_NONE || en->hidden_at != L || !(en->flags & EF_DELETED) ||
+            is_marker(en) || !entry_is_reg(en))
+            continue;
+        for (uint32_t p = en->path; p > MODEL_ROOT && !(c->status[p] & RS_EXISTS); p = m->paths[p].parent)
+            if (c->mask[p] & RS_REMOVED)
+                c->size[p] = sat_add(c->size[p], en->size);
+    }
+}
+
+/* The bytes layer L wrote or removed in each subtree, for the view of its changes alone (c) and
+ * the filter's sizes: O(entries + paths), made on first use, as most views never ask for it and
+ * while loading two layers' rollups are held beside two states of the tree. */
+static void layer_lsize(const struct model *m, struct rows_layer *c)
+{
+    if (c->lsize || c->layer < 0)
+        return;
+    uint32_t n = c->n_paths, L = (uint32_t)c->layer;
+    c->lsize = xcalloc(n ? n : 1, sizeof *c->lsize);
+    for (uint32_t e = 1; e < m->n_entries; e++) {   /* removed by L */
+        const struct entry *en = &m->entries[e];
+        if (en->layer == LAYER_NONE || en->hidden_at != L || !(en->flags & EF_DELETED) ||
+            is_marker(en) || !entry_is_reg(en))
+            continue;
+        c->lsize[en->path] = sat_add(c->lsize[en->path], en->size);
+    }
+    if (L < m->n_layers) {   /* written by L */
+        const struct layer_stats *ls = &m->layers[L];
+        for (uint32_t e = ls->first_entry; e < ls->first_entry + ls->n_entries; e++) {
+            const struct entry *en = &m->entries[e];
+            if (!is_marker(en) && entry_is_reg(en))
+                c->lsize[en->path] = sat_add(c->lsize[en->path], en->size);
+        }
+    }
+    for (uint32_t p = n - 1; p > MODEL_ROOT && p < n; p--) {
+        uint32_t q = m->paths[p].parent;
+        c->lsize[q] = sat_add(c->lsize[q], c->lsize[p]);
+    }
 }
 
 /* The cached slot of layer L, or the slot to reuse (empty, else the least recently used). */
@@ -225,7 +256,9 @@ uint64_t rows_size(const struct rows *r, uint32_t node)
         return 0;
     if (r->pass && r->fsize)
         return r->changes_only ? r->flsize[node] : r->fsize[node];
-    return r->changes_only ? r->cur->lsize[node] : r->cur->size[node];
+    if (r->changes_only)   /* lsize is made by rows_rebuild whenever changes_only is set */
+        return r->cur->lsize ? r->cur->lsize[node] : 0;
+    return r->cur->size[node];
 }
 
 uint32_t rows_count(const struct rows *r, uint32_t node)
@@ -245,6 +278,7 @@ static void filter_sizes(struct rows *r)
     r->fcount = NULL;
     if (!r->pass || !r->cur)
         return;
+    layer_lsize(m, r->cur);
     uint32_t n = m->n_paths;
     r->fsize = xcalloc(n, sizeof *r->fsize);
     r->flsize = xcalloc(n, sizeof *r->flsize);
@@ -347,6 +381,8 @@ static void emit_children(const struct rows *r, uint32_t node, unsigned depth, s
 
 void rows_rebuild(struct rows *r)
 {
+    if (r->cur && r->changes_only)
+        layer_lsize(r->m, r->cur);   /* rows_size reads it from now on */
     struct rowvec o = {r->v, 0, r->cap};
     if (r->cur)
         emit_children(r, MODEL_ROOT, 0, &o);

@@ -39,11 +39,12 @@ struct row {                 /* 8 bytes */
 
 #define ROWS_CACHE 6
 
-struct rows_layer {          /* per-layer rollups: 18 bytes per path */
+struct rows_layer {          /* per-layer rollups: 10 bytes a path, 8 more once lsize is made */
     int layer;               /* -2: slot empty */
     unsigned stamp;          /* LRU */
     uint64_t *size;          /* merged tree: visible bytes of the subtree (removed: bytes removed) */
-    uint64_t *lsize;         /* changes only: bytes this layer wrote or removed in the subtree */
+    uint64_t *lsize;         /* changes only: bytes this layer wrote or removed in the subtree;
+                              * NULL until a view of the changes or a filter needs it */
     uint8_t *status;         /* own RS_* kind | RS_EXISTS */
     uint8_t *mask;           /* OR of RS_* kinds over the subtree, self included */
     const struct entry *of;  /* the model's entries it was built from, and their paths */

@@ -469,6 +469,58 @@ static void assert_rows_equal(const struct rows *a, const struct rows *b)
     }
 }
 
+/* A path gone after a layer shows the bytes that layer removed under it, folders included, and
+ * not bytes the layer wrote and hid again itself. Built by hand: layer 0 has gone/a/b/f (100),
+ * gone/g (50), p/d/old (7); layer 1 deletes gone/ and p/d/old, writes p/d/new (5) and then a
+ * file p over the folder, which hides p/d and its own p/d/new. */
+static void test_rows_removed_sizes(void **state)
+{
+    (void)state;
+    struct model m;
+    model_init(&m);
+    const char *dirs0[] = {"gone", "gone/a", "gone/a/b", "p", "p/d"};
+    uint32_t b = model_blob_begin(&m);
+    for (size_t i = 0; i < 5; i++)
+        model_add_entry(&m, b, model_intern_path(&m, dirs0[i], strlen(dirs0[i])), 0, 0040755, 0, 0, 0, 0, NULL);
+    model_add_entry(&m, b, model_intern_path(&m, "gone/a/b/f", 10), 100, 0100644, 0, 0, 0, 0, NULL);
+    model_add_entry(&m, b, model_intern_path(&m, "gone/g", 6), 50, 0100644, 0, 0, 0, 0, NULL);
+    model_add_entry(&m, b, model_intern_path(&m, "p/d/old", 7), 7, 0100644, 0, 0, 0, 0, NULL);
+    model_blob_end(&m, b);
+    b = model_blob_begin(&m);
+    model_add_entry(&m, b, model_intern_path(&m, "gone", 4), 0, 0, EF_WHITEOUT, 0, 0, 0, NULL);
+    model_add_entry(&m, b, model_intern_path(&m, "p/d/old", 7), 0, 0, EF_WHITEOUT, 0, 0, 0, NULL);
+    model_add_entry(&m, b, model_intern_path(&m, "p/d/new", 7), 5, 0100644, 0, 0, 0, 0, NULL);
+    model_add_entry(&m, b, model_intern_path(&m, "p", 1), 3, 0100644, 0, 0, 0, 0, NULL);
+    model_blob_end(&m, b);
+    uint32_t order[] = {0, 1};
+    assert_int_equal(model_stack(&m, order, 2), RC_OK);
+    struct rows r;
+    rows_init(&r, &m);
+    rows_set_layer(&r, 1);
+    assert_int_equal(rows_size(&r, model_lookup(&m, "/gone")), 150);
+    assert_int_equal(rows_size(&r, model_lookup(&m, "/gone/a")), 100);
+    assert_int_equal(rows_size(&r, model_lookup(&m, "/gone/a/b")), 100);
+    assert_int_equal(rows_size(&r, model_lookup(&m, "/gone/a/b/f")), 100);
+    assert_int_equal(rows_size(&r, model_lookup(&m, "/p/d")), 7);
+    assert_int_equal(rows_size(&r, model_lookup(&m, "/p/d/old")), 7);
+    assert_int_equal(rows_size(&r, model_lookup(&m, "/p")), 3);
+    assert_int_equal(rows_size(&r, MODEL_ROOT), 3);
+    rows_set_layer(&r, 0);   /* before: everything there */
+    assert_int_equal(rows_size(&r, model_lookup(&m, "/gone")), 150);
+    assert_int_equal(rows_size(&r, MODEL_ROOT), 157);
+    assert_null(r.cur->lsize);   /* not made until the changes are asked for */
+    /* this layer's changes only: bytes written or removed, made on first use, for each layer */
+    rows_set_changes_only(&r, 1);
+    assert_int_equal(rows_size(&r, MODEL_ROOT), 157);
+    rows_set_layer(&r, 1);
+    assert_int_equal(rows_size(&r, model_lookup(&m, "/gone")), 150);
+    assert_int_equal(rows_size(&r, model_lookup(&m, "/p/d")), 12);
+    assert_int_equal(rows_size(&r, model_lookup(&m, "/p")), 15);
+    assert_int_equal(rows_size(&r, MODEL_ROOT), 165);
+    rows_free(&r);
+    model_free(&m);
+}
+
 /* A layer's rollups built apart (on the reader thread while loading) and adopted give the
  * same rows as those built in place; ones of another model are refused. */
 static void test_rows_prebuilt_layer(void **state)
@@ -1051,6 +1103,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_details_file_versions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_layers_pane_and_details, setup, teardown),
         cmocka_unit_test_setup_teardown(test_changes_and_marks, setup, teardown),
+        cmocka_unit_test(test_rows_removed_sizes),
         cmocka_unit_test_setup_teardown(test_rows_prebuilt_layer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prefetch_neighbours, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search, setup, teardown),

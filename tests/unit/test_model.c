@@ -695,6 +695,75 @@ static void test_incremental_equals_whole(void **state)
     model_free(&b);
 }
 
+/* The states of the tree the view reads while the reader goes on (model_snapshot): each shows
+ * the filesystem of its moment, with the model's node numbers, and its names stay right while
+ * the model adds enough names to outgrow (and so copy) the buffer the snapshots share, and after
+ * the model is freed. ASan (make asan) fails it if a lent buffer is freed or moved under them. */
+static void test_snapshot_names_outlive_growth(void **state)
+{
+    (void)state;
+    struct model m;
+    model_init(&m);
+    model_stack_begin(&m, 3);
+    uint32_t b = model_blob_begin(&m);
+    dir(&m, b, "etc");
+    file(&m, b, "etc/passwd", 100);
+    file(&m, b, "etc/hosts", 10);
+    model_blob_end(&m, b);
+    assert_int_equal(model_stack_layer(&m, 0), RC_OK);
+    struct model *s1 = model_snapshot(&m);
+    uint32_t n1 = s1->n_paths;
+    char want[8][64], got[256];
+    assert_true(n1 <= 8);
+    for (uint32_t p = 1; p < n1; p++)
+        snprintf(want[p], sizeof want[p], "%s", model_path_str(&m, p, got, sizeof got));
+    /* layer 1: thousands of long names, far past the names buffer the snapshot borrowed */
+    b = model_blob_begin(&m);
+    char nm[160];
+    for (int i = 0; i < 6000; i++) {
+        snprintf(nm, sizeof nm, "usr/share/a-rather-long-folder-name-%04d/and-a-longer-file-name-%04d.txt", i / 10, i);
+        file(&m, b, nm, 1);
+    }
+    whiteout(&m, b, "etc/hosts");
+    model_blob_end(&m, b);
+    assert_true(m.names.len > 2 * (1 << 16));   /* past the first buffer and its first doubling */
+    assert_int_equal(model_stack_layer(&m, 1), RC_OK);
+    struct model *s2 = model_snapshot(&m);
+    /* layer 2: more names again, with two snapshots out */
+    b = model_blob_begin(&m);
+    for (int i = 0; i < 3000; i++) {
+        snprintf(nm, sizeof nm, "opt/yet-another-long-folder-%04d/file-%04d", i / 10, i);
+        file(&m, b, nm, 2);
+    }
+    model_blob_end(&m, b);
+    assert_int_equal(model_stack_layer(&m, 2), RC_OK);
+    model_stack_end(&m);
+    check_invariants(&m);
+    /* the model's own names are right after being copied to a larger buffer */
+    uint32_t deep = model_lookup(&m, "/usr/share/a-rather-long-folder-name-0123/and-a-longer-file-name-1234.txt");
+    assert_int_not_equal(deep, 0);
+    assert_string_equal(model_path_str(&m, deep, got, sizeof got),
+                        "/usr/share/a-rather-long-folder-name-0123/and-a-longer-file-name-1234.txt");
+    /* the first state: layer 0's files only, names as they were */
+    assert_int_equal(s1->n_layers, 1);
+    assert_int_equal(s1->final_files, 2);
+    for (uint32_t p = 1; p < n1; p++)
+        assert_string_equal(model_path_str(s1, p, got, sizeof got), want[p]);
+    /* the second: hosts deleted, the long names there */
+    assert_int_equal(s2->n_layers, 2);
+    assert_int_equal(s2->final_files, 6001);
+    assert_int_equal(s2->path_final[model_lookup(&m, "/etc/hosts")], 0);
+    assert_string_equal(model_path_str(s2, deep, got, sizeof got),
+                        "/usr/share/a-rather-long-folder-name-0123/and-a-longer-file-name-1234.txt");
+    model_free(&m);   /* the reader is done; the view still reads its states */
+    for (uint32_t p = 1; p < n1; p++)
+        assert_string_equal(model_path_str(s1, p, got, sizeof got), want[p]);
+    assert_string_equal(model_name(s2, deep), "and-a-longer-file-name-1234.txt");
+    model_snapshot_free(s1);
+    assert_string_equal(model_name(s2, deep), "and-a-longer-file-name-1234.txt");
+    model_snapshot_free(s2);
+}
+
 /* A stacking begun and never ended (a fatal layer) is freed with the model. */
 static void test_incremental_abandoned(void **state)
 {
@@ -729,6 +798,7 @@ int main(void)
         cmocka_unit_test(test_path_str),
         cmocka_unit_test(test_incremental_equals_whole),
         cmocka_unit_test(test_incremental_abandoned),
+        cmocka_unit_test(test_snapshot_names_outlive_growth),
         cmocka_unit_test(test_lookup_and_intern),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
