@@ -3,6 +3,9 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <locale.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <langinfo.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -468,6 +471,15 @@ static int load_base(const char *path, const struct image_opts *io, struct image
 
 int main(int argc, char **argv)
 {
+#ifdef __GLIBC__
+    /* Arrays of 4 MiB and more (the model's, a layer's rollups) are mappings of their own, given
+     * back when freed or moved. glibc's adaptive threshold would otherwise rise after the first
+     * such free and put the next ones in the heap, where a realloc holds old and new at once and
+     * freed blocks stay: on the bench's 1M-entry gzip image (--json --jobs 2) that made peak RSS
+     * 216-232 MiB from run to run, and 213-221 MiB with the threshold fixed (1 MiB cost 8% more
+     * time in mmap calls for the 1 MiB blocks of entries read ahead). */
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
+#endif
     set_locale();
     if (argc > 1 && strcmp(argv[1], "diff") == 0)
         return cmd_diff(argc - 1, argv + 1);

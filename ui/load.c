@@ -179,7 +179,7 @@ static void snap_publish(struct loader *l, struct model *own, const struct model
     /* the rollups of the layer the view shows (the newest unless it moved to an older one),
      * made here rather than on the view's thread while keys wait */
     int want = atomic_load(&l->view_layer);
-    s->pre = rows_layer_new(&s->model, want < 0 ? (int)s->model.n_layers - 1 : want);
+    s->pre = rows_layer_new(&s->model, want < 0 ? (int)s->model.n_layers - 1 : want, own != NULL);
     if (own)
         atomic_fetch_add(&l->snaps_alive, 1);
     struct load_snap *old = atomic_exchange(&l->snap, s);

@@ -22,7 +22,7 @@ struct prefetch {
 static void *prefetch_main(void *arg)
 {
     struct prefetch *p = arg;
-    p->out = rows_layer_new(p->m, p->layer);   /* reads the model only */
+    p->out = rows_layer_new(p->m, p->layer, 0);   /* reads the model only */
     atomic_store(&p->done, 1);
     return NULL;
 }

@@ -55,6 +55,7 @@ struct rows {
     const struct model *m;
     int layer;               /* -1: before the first layer (empty tree) */
     int changes_only;        /* 1: only what this layer added, modified or removed */
+    int lean;                /* a state shown while loading: lsize made on first use */
     int sort;                /* SORT_SIZE or SORT_NAME */
     unsigned hide;           /* RS_* kinds hidden */
     uint8_t *open;           /* per path node: folder open */
@@ -77,8 +78,9 @@ void rows_free(struct rows *r);
 
 /* One layer's rollups built apart from any rows, O(entries + paths), on any thread (it only reads
  * m): the reader thread builds the one the view will show next (ui/load.c), so the view's swap
- * to a newer tree does not hold its keys for that long. NULL when m has no layer. */
-struct rows_layer *rows_layer_new(const struct model *m, int layer);
+ * to a newer tree does not hold its keys for that long. NULL when m has no layer. lean: as
+ * rows.lean (lsize left for first use). */
+struct rows_layer *rows_layer_new(const struct model *m, int layer, int lean);
 void rows_layer_free(struct rows_layer *c);
 /* Takes c into r's cache when it was built from r's model (same entries and paths) and r has
  * not that layer already, else frees it; never evicts the layer shown. NULL is fine. */

@@ -450,7 +450,7 @@ void ui_term_setup(int theme)
  * layer rollups the reader built for it (pre) and the findings pane's groups (fg; each may be
  * NULL): the tree opens at the carried layer row, rollups and groups taken rather than built. */
 static struct ui *ui_make(struct screen *scr, struct image *img, struct analysis *an, const char *color,
-                          struct ui_carry *c, struct rows_layer *pre, struct fgroups *fg)
+                          struct ui_carry *c, struct rows_layer *pre, struct fgroups *fg, int lean)
 {
     struct ui *u = xcalloc(1, sizeof *u);
     int fg_given = fg && fg->n;
@@ -470,6 +470,7 @@ static struct ui *ui_make(struct screen *scr, struct image *img, struct analysis
         u->theme = THEME_AUTO;
     ui_term_setup(u->theme);
     rows_init(&u->rows, &img->model);
+    u->rows.lean = lean;
     rows_adopt(&u->rows, pre);
     long lrow = -1;
     carry_adopt(u, c, &lrow);
@@ -500,7 +501,7 @@ static struct ui *ui_make(struct screen *scr, struct image *img, struct analysis
 
 struct ui *ui_new(struct screen *scr, struct image *img, struct analysis *an, const char *color)
 {
-    return ui_make(scr, img, an, color, NULL, NULL, NULL);
+    return ui_make(scr, img, an, color, NULL, NULL, NULL, 0);
 }
 
 void ui_free(struct ui *u)
@@ -613,7 +614,7 @@ static int loop(struct ui *u)
 
 static int run_loaded(struct loader *l, SCREEN *scr, struct ui_carry *c)
 {
-    struct ui *u = ui_make(scr, &l->img, l->an, l->args.color, c, NULL, &l->fg);
+    struct ui *u = ui_make(scr, &l->img, l->an, l->args.color, c, NULL, &l->fg, 0);
     carry_apply(u, c);
     u->prefetch = prefetch_new(&l->img.model);   /* the model stays as it is from now on */
     int rc = loop(u);
@@ -632,7 +633,7 @@ static int run_live(struct loader *l, SCREEN *scr, struct ui_carry *c)
     while (img) {
         if (!u) {
             keylog_live = 1;
-            u = ui_make(scr, img, NULL, l->args.color, c, cur->pre, NULL);
+            u = ui_make(scr, img, NULL, l->args.color, c, cur->pre, NULL, cur->own != NULL);
             keylog_live = 0;
             cur->pre = NULL;   /* the view's now */
             u->loader = l;

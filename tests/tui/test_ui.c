@@ -508,7 +508,13 @@ static void test_rows_removed_sizes(void **state)
     rows_set_layer(&r, 0);   /* before: everything there */
     assert_int_equal(rows_size(&r, model_lookup(&m, "/gone")), 150);
     assert_int_equal(rows_size(&r, MODEL_ROOT), 157);
-    assert_null(r.cur->lsize);   /* not made until the changes are asked for */
+    assert_non_null(r.cur->lsize);   /* made with the rest, unless lean */
+    rows_free(&r);
+    rows_init(&r, &m);
+    r.lean = 1;   /* a state shown while loading: made when the changes are asked for */
+    rows_set_layer(&r, 0);
+    assert_int_equal(rows_size(&r, MODEL_ROOT), 157);
+    assert_null(r.cur->lsize);
     /* this layer's changes only: bytes written or removed, made on first use, for each layer */
     rows_set_changes_only(&r, 1);
     assert_int_equal(rows_size(&r, MODEL_ROOT), 157);
@@ -534,7 +540,7 @@ static void test_rows_prebuilt_layer(void **state)
         rows_set_all_open(&a, 1);
         rows_set_all_open(&b, 1);
         rows_set_layer(&a, L);
-        struct rows_layer *pre = rows_layer_new(m, L);
+        struct rows_layer *pre = rows_layer_new(m, L, L % 2);   /* lean or not: the same rows */
         assert_non_null(pre);
         assert_int_equal(pre->layer, L);
         rows_adopt(&b, pre);
@@ -561,12 +567,12 @@ static void test_rows_prebuilt_layer(void **state)
     other.entries = copy;
     struct rows r;
     rows_init(&r, m);
-    rows_adopt(&r, rows_layer_new(&other, 0));
+    rows_adopt(&r, rows_layer_new(&other, 0, 0));
     for (int i = 0; i < ROWS_CACHE; i++)
         assert_int_equal(r.cache[i].layer, -2);
     rows_free(&r);
     free(copy);
-    assert_null(rows_layer_new(m, -1));
+    assert_null(rows_layer_new(m, -1, 0));
 }
 
 /* The background build of the neighbouring layers: both end up cached, the same as built in
