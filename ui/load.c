@@ -198,6 +198,11 @@ static void on_layer(void *ctx, const struct image *img)
     int held = l->hold_at && k == l->hold_at;
     if (!held && (k >= img->n_layers || (l->snap_ms && ui_now_ms() - l->snap_ms < LOAD_SNAP_MS)))
         return;
+    /* a state the view has not taken yet goes before the next is made: at most two states
+     * exist at once, the view's and the one being made */
+    struct load_snap *untaken = atomic_exchange(&l->snap, NULL);
+    if (untaken)
+        load_snap_free(l, untaken);
     snap_publish(l, model_snapshot(&img->model), NULL);
     /* For tests only (tests/tui/test_live.sh): STRATA_TEST_HOLD_STACKED=N:FILE holds the reader
      * here, N layers stacked and shown, until FILE exists. */
