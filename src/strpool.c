@@ -107,13 +107,8 @@ void strpool_borrow(const struct strpool *p, struct strpool *view)
     memset(view, 0, sizeof *view);
     view->buf = p->buf;
     view->len = view->cap = p->len;
-    if (p->share) {
-        atomic_fetch_add(&p->share->refs, 1);
-        view->share = p->share;
-    } else {   /* a pool set up without strpool_init: lend a copy */
-        view->buf = xmalloc(p->len ? p->len : 1);
-        memcpy(view->buf, p->buf, p->len);
-    }
+    view->share = p->share;   /* every pool has one from strpool_init */
+    atomic_fetch_add(&p->share->refs, 1);
 }
 
 void strpool_return(struct strpool *view)

@@ -38,7 +38,7 @@ uint32_t strpool_intern(struct strpool *p, const char *s, size_t len);
 uint32_t strpool_add(struct strpool *p, const char *s, size_t len);
 /* For a reader on another thread: *view becomes a read-only pool of p's strings so far (no
  * interning, no adding), sharing p's buffer; give it back with strpool_return (any thread, also
- * after p is freed). Called on the thread that adds to p. */
+ * after p is freed). Called on the thread that adds to p, which strpool_init set up. */
 void strpool_borrow(const struct strpool *p, struct strpool *view);
 void strpool_return(struct strpool *view);
 static inline const char *strpool_get(const struct strpool *p, uint32_t off) { return p->buf + off; }
