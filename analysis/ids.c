@@ -49,46 +49,66 @@ int ids_known(const char *id)
     return 0;
 }
 
-/* Appends id to *s unless the list already holds it (waste rows share ids). */
-static void add(char **s, const char *id, int *first)
+/* The list is built in one buffer: an id is added unless an earlier one (of any section) is the
+ * same, since waste rows share ids. Rebuilding the string per id, as an xasprintf chain, cost
+ * time quadratic in the list (it showed in the fuzzer's profile of a .strata.conf typo). */
+struct idbuf {
+    char *s;
+    size_t len, cap;
+    const char **seen;
+    size_t n_seen, cap_seen;
+    int first;                  /* the section has no id yet */
+};
+
+static void put(struct idbuf *b, const char *t)
 {
-    size_t n = strlen(id);
-    for (const char *p = *s; (p = strstr(p, id)); p += n)
-        if ((p == *s || p[-1] == ' ') && (p[n] == ',' || p[n] == ';' || !p[n]))
+    size_t n = strlen(t);
+    b->s = util_grow(b->s, &b->cap, b->len, n + 1, 1);
+    memcpy(b->s + b->len, t, n + 1);
+    b->len += n;
+}
+
+static void section(struct idbuf *b, const char *title)
+{
+    if (b->len)
+        put(b, "; ");
+    put(b, title);
+    put(b, ": ");
+    b->first = 1;
+}
+
+static void add(struct idbuf *b, const char *id)
+{
+    for (size_t i = 0; i < b->n_seen; i++)
+        if (strcmp(b->seen[i], id) == 0)
             return;
-    char *t = xasprintf("%s%s%s", *s, *first ? "" : ", ", id);
-    free(*s);
-    *s = t;
-    *first = 0;
+    ARR_GROW(b->seen, b->cap_seen, b->n_seen, 1);
+    b->seen[b->n_seen++] = id;
+    if (!b->first)
+        put(b, ", ");
+    put(b, id);
+    b->first = 0;
 }
 
 char *ids_list(void)
 {
-    char *s = xstrdup("secret rules: ");
-    int first = 1;
+    struct idbuf b = {0};
+    section(&b, "secret rules");
     struct secret_rule_info ri;
     for (size_t i = 0; secrets_rule_info(i, &ri) == 0; i++)
-        add(&s, ri.id, &first);
-    char *t = xasprintf("%s; waste: ", s);
-    free(s);
-    s = t;
-    first = 1;
+        add(&b, ri.id);
+    section(&b, "waste");
     const char *w;
     for (size_t i = 0; analysis_waste_rule_info(i, &w, NULL, NULL, NULL) == 0; i++)
-        add(&s, w, &first);
+        add(&b, w);
     for (size_t i = 0; i < sizeof dead_ids / sizeof *dead_ids; i++)
-        add(&s, dead_ids[i], &first);
-    t = xasprintf("%s; hints: ", s);
-    free(s);
-    s = t;
-    first = 1;
+        add(&b, dead_ids[i]);
+    section(&b, "hints");
     for (size_t i = 0; i < sizeof hint_ids / sizeof *hint_ids; i++)
-        add(&s, hint_ids[i], &first);
-    t = xasprintf("%s; advice: ", s);
-    free(s);
-    s = t;
-    first = 1;
+        add(&b, hint_ids[i]);
+    section(&b, "advice");
     for (size_t i = 0; i < sizeof advice_ids / sizeof *advice_ids; i++)
-        add(&s, advice_ids[i], &first);
-    return s;
+        add(&b, advice_ids[i]);
+    free(b.seen);
+    return b.s;
 }

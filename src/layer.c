@@ -496,8 +496,8 @@ struct cjob {
 struct cworker {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    struct cjob q[CJOBS];
-    size_t head, count;
+    struct cjob *q;            /* a ring of qcap jobs */
+    size_t qcap, head, count;
     int done, failed;          /* failed: enum layer_fail */
     int fd;
     uint64_t end;              /* the blob's end in the file */
@@ -560,7 +560,7 @@ static void *cworker_run(void *arg)
                 o->sinks[i].file_end(o->sinks[i].ctx);
         free(j.path);
         pthread_mutex_lock(&cw->mu);
-        cw->head = (cw->head + 1) % CJOBS;
+        cw->head = (cw->head + 1) % cw->qcap;
         cw->count--;
         pthread_cond_broadcast(&cw->cv);
         pthread_mutex_unlock(&cw->mu);
@@ -573,9 +573,9 @@ static void *cworker_run(void *arg)
 static void cworker_push(struct cworker *cw, const struct cjob *j)
 {
     pthread_mutex_lock(&cw->mu);
-    while (cw->count == CJOBS)
+    while (cw->count == cw->qcap)
         pthread_cond_wait(&cw->cv, &cw->mu);
-    cw->q[(cw->head + cw->count) % CJOBS] = *j;
+    cw->q[(cw->head + cw->count) % cw->qcap] = *j;
     cw->count++;
     pthread_cond_broadcast(&cw->cv);
     pthread_mutex_unlock(&cw->mu);
@@ -604,10 +604,15 @@ static int walk(struct blobents *be, struct chunk_src *cs, const struct image_op
         cw->fd = fsrc->fd;
         cw->end = fsrc->off + fsrc->len;
         cw->win = fsrc->len < (1u << 20) ? (size_t)fsrc->len + 1 : (1u << 20);
+        /* a job is a member with a body, so 512 + 1 bytes of the blob at least: a small blob
+         * gets a ring of its size, not CJOBS (160 KiB to clear per layer, per fuzz input) */
+        cw->qcap = fsrc->len / 512 + 1 < CJOBS ? (size_t)(fsrc->len / 512 + 1) : CJOBS;
+        cw->q = xmalloc(cw->qcap * sizeof *cw->q);
         cw->o = o;
         if (pthread_create(&cwt, NULL, cworker_run, cw) != 0) {
             pthread_mutex_destroy(&cw->mu);
             pthread_cond_destroy(&cw->cv);
+            free(cw->q);
             free(cw);
             cw = NULL;      /* no thread: read bodies here, as for a stream */
         }
@@ -685,6 +690,7 @@ static int walk(struct blobents *be, struct chunk_src *cs, const struct image_op
         }
         pthread_mutex_destroy(&cw->mu);
         pthread_cond_destroy(&cw->cv);
+        free(cw->q);
         free(cw);
     }
     if (r < 0) {

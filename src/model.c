@@ -33,7 +33,7 @@ static void child_insert(uint64_t *slots, size_t n, uint64_t v)
 
 static void child_grow(struct model *m)
 {
-    size_t n = m->n_child_slots ? m->n_child_slots * 2 : 1 << 12;
+    size_t n = m->n_child_slots ? m->n_child_slots * 2 : 1 << 8;
     uint64_t *s = xcalloc(n, sizeof *s);
     hugemem_advise(s, n * sizeof *s);
     for (size_t i = 0; i < m->n_child_slots; i++)
@@ -48,10 +48,12 @@ void model_init(struct model *m)
 {
     memset(m, 0, sizeof *m);
     strpool_init(&m->names);
-    m->cap_paths = 1024;
+    /* small first sizes, doubled as needed: a small image (and each fuzz input) should not
+     * clear 100 KiB of tables it never uses */
+    m->cap_paths = 64;
     m->paths = xcalloc(m->cap_paths, sizeof *m->paths);
     m->n_paths = 2;                       /* 0: none, 1: root */
-    m->cap_entries = m->cap_ext = 1024;
+    m->cap_entries = m->cap_ext = 64;
     m->entries = xcalloc(m->cap_entries, sizeof *m->entries);
     m->ext = xcalloc(m->cap_ext, sizeof *m->ext);
     m->n_entries = 1;

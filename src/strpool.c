@@ -32,12 +32,12 @@ static void share_drop(struct strpool_share *sh)
 void strpool_init(struct strpool *p)
 {
     memset(p, 0, sizeof *p);
-    p->cap = 1 << 16;
+    p->cap = 1 << 12;           /* doubled as names arrive */
     p->buf = xmalloc(p->cap);
     p->share = share_new(p->buf);
     p->buf[0] = 0;
     p->len = 1;
-    p->nslots = 1 << 12;
+    p->nslots = 1 << 8;
     p->slots = xcalloc(p->nslots, sizeof *p->slots);
 }
 
