@@ -53,10 +53,10 @@ int package_is_build_only(const char *name)
         "libstdc++-*-dev", "nasm", "yasm", "ninja-build", "meson", "gettext-dev", "cython*",
     };
     /* gcc-12-base and friends are runtime dependencies of libgcc-s1 / libstdc++6. */
-    if (fnmatch("gcc*-base", name, 0) == 0 || fnmatch("cpp*-base", name, 0) == 0)
+    if (util_fnmatch("gcc*-base", name, 0) == 0 || util_fnmatch("cpp*-base", name, 0) == 0)
         return 0;
     for (size_t i = 0; i < sizeof pats / sizeof *pats; i++)
-        if (fnmatch(pats[i], name, 0) == 0)
+        if (util_fnmatch(pats[i], name, 0) == 0)
             return 1;
     return 0;
 }
