@@ -7,6 +7,7 @@
 
 #include "src/budget.h"
 #include "src/hugemem.h"
+#include "src/lend.h"
 #include "src/util.h"
 
 /* The (parent, name) table: each slot holds a node and 32 bits of its key's hash (hash << 32 |
@@ -52,6 +53,7 @@ void model_init(struct model *m)
      * clear 100 KiB of tables it never uses */
     m->cap_paths = 64;
     m->paths = xcalloc(m->cap_paths, sizeof *m->paths);
+    m->paths_lend = lend_new(m->paths);
     m->n_paths = 2;                       /* 0: none, 1: root */
     m->cap_entries = m->cap_ext = 64;
     m->entries = xcalloc(m->cap_entries, sizeof *m->entries);
@@ -64,7 +66,10 @@ void model_free(struct model *m)
 {
     model_stack_abort(m);   /* stacking begun, not ended: its state */
     strpool_free(&m->names);
-    free(m->paths);
+    if (m->paths_lend)
+        lend_drop(m->paths_lend);   /* the nodes stay while a state holds them */
+    else
+        free(m->paths);
     free(m->path_first);
     free(m->path_final);
     free(m->path_final_size);
@@ -78,8 +83,33 @@ void model_free(struct model *m)
     memset(m, 0, sizeof *m);
 }
 
+/* The (parent, name) index serves the building of the tree. A stacked model is only read
+ * (model_child walks a folder's list), so model_stack_end drops the index: 16 MiB at 1M paths,
+ * at the view's peak. Should a name be interned after that, the index is made again. */
+static void child_index_drop(struct model *m)
+{
+    free(m->child_slots);
+    m->child_slots = NULL;
+    m->n_child_slots = m->child_used = 0;
+}
+
+static void child_index_make(struct model *m)
+{
+    child_grow(m);
+    for (uint32_t p = MODEL_ROOT + 1; p < m->n_paths; p++) {
+        if ((m->child_used + 1) * 4 >= m->n_child_slots * 3)
+            child_grow(m);
+        const char *nm = strpool_get(&m->names, m->paths[p].name);
+        uint32_t tag = child_hash(m->paths[p].parent, nm, strlen(nm));
+        child_insert(m->child_slots, m->n_child_slots, (uint64_t)tag << 32 | p);
+        m->child_used++;
+    }
+}
+
 static uint32_t child_get(struct model *m, uint32_t parent, const char *name, size_t len)
 {
+    if (!m->child_slots)
+        child_index_make(m);
     uint32_t tag = child_hash(parent, name, len);
     size_t mask = m->n_child_slots - 1;
     for (size_t h = tag & mask;; h = (h + 1) & mask) {
@@ -95,14 +125,16 @@ static uint32_t child_get(struct model *m, uint32_t parent, const char *name, si
     }
     if (m->n_paths == UINT32_MAX)
         die("too many paths");
-    size_t cap = m->cap_paths;
-    ARR_GROW(m->paths, m->cap_paths, m->n_paths, 1);
-    if (m->cap_paths != cap)
+    void *b = m->paths;   /* every model has a lend, from model_init */
+    if (lend_grow(&m->paths_lend, &b, &m->cap_paths, m->n_paths, 1, sizeof *m->paths)) {
+        m->paths = b;
         hugemem_advise(m->paths, m->cap_paths * sizeof *m->paths);
+    }
     uint32_t n = m->n_paths++;
     uint32_t nm = strpool_add(&m->names, name, len);
+    /* the node whole, then linked: a state of the tree may be reading the list (model.h) */
     m->paths[n] = (struct path_node){parent, 0, m->paths[parent].first_child, nm};
-    m->paths[parent].first_child = n;
+    __atomic_store_n(&m->paths[parent].first_child, n, __ATOMIC_RELEASE);
     if ((m->child_used + 1) * 4 >= m->n_child_slots * 3)
         child_grow(m);
     child_insert(m->child_slots, m->n_child_slots, (uint64_t)tag << 32 | n);
@@ -147,7 +179,7 @@ uint32_t model_child(const struct model *m, uint32_t parent, const char *name)
 {
     /* Look the name up without interning: a name never interned has no node. */
     const struct strpool *p = &m->names;
-    for (uint32_t c = m->paths[parent].first_child; c; c = m->paths[c].next_sibling)
+    for (uint32_t c = model_first_child(m, parent); c; c = m->paths[c].next_sibling)
         if (strcmp(strpool_get(p, m->paths[c].name), name) == 0)
             return c;
     return 0;
@@ -428,6 +460,7 @@ void model_stack_end(struct model *m)
         }
     }
     m->path_final = st->top;
+    child_index_drop(m);
     free(st->tail);
     free(st->used);
     free(st->dfs);
@@ -576,7 +609,7 @@ int model_exists_at(const struct model *m, uint32_t path, uint32_t layer)
 {
     if (path == MODEL_ROOT || model_visible_at(m, path, layer))
         return 1;
-    for (uint32_t c = m->paths[path].first_child; c; c = m->paths[c].next_sibling)
+    for (uint32_t c = model_first_child(m, path); c; c = m->paths[c].next_sibling)
         if (model_exists_at(m, c, layer))
             return 1;
     return 0;
@@ -611,17 +644,12 @@ struct model *model_snapshot(const struct model *m)
     const uint32_t *top = m->path_final;
     struct model *s = xcalloc(1, sizeof *s);
     strpool_borrow(&m->names, &s->names);   /* the names so far, shared, not copied */
-    s->paths = xmalloc(np * sizeof *s->paths);
-    memcpy(s->paths, m->paths, np * sizeof *s->paths);
+    /* the path nodes too: nodes past np (children added since) are skipped by
+     * model_first_child, and a node's next sibling is always an older node */
+    s->paths = m->paths;
+    s->paths_lend = m->paths_lend;
+    lend_hold(s->paths_lend);
     s->n_paths = s->cap_paths = np;
-    /* Children added after the stacking last grew are not part of the copy: cut them from the
-     * sibling lists (a node's children are prepended, so they lead each list). */
-    for (uint32_t p = 0; p < np; p++) {
-        while (s->paths[p].first_child >= np)
-            s->paths[p].first_child = m->paths[s->paths[p].first_child].next_sibling;
-        while (s->paths[p].next_sibling >= np)
-            s->paths[p].next_sibling = m->paths[s->paths[p].next_sibling].next_sibling;
-    }
     uint32_t nl = m->n_layers;
     s->layers = xcalloc(nl ? nl : 1, sizeof *s->layers);
     s->n_layers = nl;
@@ -674,7 +702,7 @@ void model_snapshot_free(struct model *s)
     if (!s)
         return;
     strpool_return(&s->names);
-    free(s->paths);
+    lend_drop(s->paths_lend);
     free(s->entries);
     free(s->layers);
     free(s->path_first);

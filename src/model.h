@@ -90,6 +90,7 @@ struct layer_stats {
 struct model {
     struct strpool names;
     struct path_node *paths;  uint32_t n_paths;  size_t cap_paths;
+    struct lend *paths_lend;  /* paths' holders: the model and its states (model_snapshot) */
     uint32_t *path_first;     /* per path: first entry of its chain (stacked order), 0 = none */
     uint32_t *path_final;     /* per path: entry visible in the final filesystem, 0 = none */
     uint64_t *path_final_size;/* per path: final bytes of its visible subtree */
@@ -107,6 +108,20 @@ struct model {
     /* totals, after model_stack */
     uint64_t layer_bytes, final_bytes, shadowed_bytes, deleted_bytes, final_files;
 };
+
+/* The first child of node p (0: none); children run from the newest to the oldest. Read the
+ * tree through this, not paths[].first_child: a state of the tree (model_snapshot) shares the
+ * model's path nodes while the reader goes on adding children, each prepended to its parent's
+ * list with a number past the state's n_paths; they are skipped here. first_child is the one
+ * field of a node that changes once the node is made, so it is stored and loaded atomically;
+ * a node's other fields are written before it is linked. */
+static inline uint32_t model_first_child(const struct model *m, uint32_t p)
+{
+    uint32_t c = __atomic_load_n(&m->paths[p].first_child, __ATOMIC_ACQUIRE);
+    while (c >= m->n_paths)
+        c = m->paths[c].next_sibling;
+    return c;
+}
 
 void model_init(struct model *m);
 void model_free(struct model *m);
@@ -141,9 +156,10 @@ void model_stack_end(struct model *m);
  * (ui/load.c): a stacked model of its own whose entries are only the versions visible now
  * (hidden_at LAYER_NONE, one chain link each; path_final is path_first), grouped by layer, with
  * the same path node numbers as m (the paths the stacking has seen) and m's per-layer counts so
- * far. Kept lean, as it lives beside the model being read: no ext (NULL), no path_final_size or
- * _files, no name hash (no interning). Read-only; free with model_snapshot_free.
- * Cost: 20 B a path, 24 B a visible entry, the names. */
+ * far. Kept lean, as it lives beside the model being read: the path nodes and the names are
+ * the model's own, shared (model_first_child), no ext (NULL), no path_final_size or _files, no
+ * name hash (no interning). Read-only; free with model_snapshot_free (also after model_free).
+ * Cost: 4 B a path, 24 B a visible entry. */
 struct model *model_snapshot(const struct model *m);
 void model_snapshot_free(struct model *s);
 /* Drops a stacking begun and not ended (the model is then not stacked); no-op otherwise. */

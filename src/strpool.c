@@ -1,40 +1,19 @@
 #include "src/strpool.h"
 
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
 
 #include "src/hugemem.h"
+#include "src/lend.h"
 #include "src/util.h"
-
-struct strpool_share {
-    _Atomic unsigned refs;
-    char *buf;
-};
-
-static struct strpool_share *share_new(char *buf)
-{
-    struct strpool_share *sh = xmalloc(sizeof *sh);
-    atomic_init(&sh->refs, 1);
-    sh->buf = buf;
-    return sh;
-}
-
-static void share_drop(struct strpool_share *sh)
-{
-    if (atomic_fetch_sub(&sh->refs, 1) == 1) {
-        free(sh->buf);
-        free(sh);
-    }
-}
 
 void strpool_init(struct strpool *p)
 {
     memset(p, 0, sizeof *p);
     p->cap = 1 << 12;           /* doubled as names arrive */
     p->buf = xmalloc(p->cap);
-    p->share = share_new(p->buf);
+    p->share = lend_new(p->buf);
     p->buf[0] = 0;
     p->len = 1;
     p->nslots = 1 << 8;
@@ -44,7 +23,7 @@ void strpool_init(struct strpool *p)
 void strpool_free(struct strpool *p)
 {
     if (p->share)
-        share_drop(p->share);   /* the buffer stays while it is lent */
+        lend_drop(p->share);   /* the buffer stays while it is lent */
     else
         free(p->buf);
     free(p->slots);
@@ -77,23 +56,10 @@ static uint32_t append(struct strpool *p, const char *s, size_t len)
 {
     if (p->len + len + 1 > UINT32_MAX)
         die("more than 4 GiB of names");
-    size_t cap = p->cap, need = p->len + len + 1;
-    if (need > cap && p->share && atomic_load(&p->share->refs) > 1) {
-        /* lent: a new buffer, the old one left to its borrowers (only this thread lends, so the
-         * count cannot rise meanwhile) */
-        size_t nc = cap * 2 > need ? cap * 2 : need;
-        char *nb = xmalloc(nc);
-        memcpy(nb, p->buf, p->len);
-        share_drop(p->share);
-        p->share = share_new(nb);
-        p->buf = nb;
-        p->cap = nc;
-    }
-    ARR_GROW(p->buf, p->cap, p->len, len + 1);
-    if (p->cap != cap) {
+    void *b = p->buf;   /* every pool has a share, from strpool_init */
+    if (lend_grow(&p->share, &b, &p->cap, p->len, len + 1, 1)) {
+        p->buf = b;
         hugemem_advise(p->buf, p->cap);
-        if (p->share)
-            p->share->buf = p->buf;
     }
     uint32_t off = (uint32_t)p->len;
     memcpy(p->buf + off, s, len);
@@ -108,7 +74,7 @@ void strpool_borrow(const struct strpool *p, struct strpool *view)
     view->buf = p->buf;
     view->len = view->cap = p->len;
     view->share = p->share;   /* every pool has one from strpool_init */
-    atomic_fetch_add(&p->share->refs, 1);
+    lend_hold(p->share);
 }
 
 void strpool_return(struct strpool *view)

@@ -17,12 +17,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct strpool_share;  /* a buffer and how many hold it (strpool.c) */
+struct lend;  /* a buffer and how many hold it (lend.h) */
 
 struct strpool {
     char *buf;        /* all strings, NUL-terminated, back to back */
     size_t len, cap;
-    struct strpool_share *share;   /* buf's holders: this pool (unless borrowed) and borrowers */
+    struct lend *share;   /* buf's holders: this pool (unless borrowed) and borrowers */
     uint64_t *slots;  /* open addressing: offset << 32 | 32 bits of its hash; 0 = empty. The
                        * hash bits settle most probes without touching the string, and the
                        * slot a string starts probing at is taken from them. */

@@ -23,6 +23,7 @@ void rows_init(struct rows *r, const struct model *m)
     r->m = m;
     r->layer = -1;
     r->open = xcalloc(m->n_paths ? m->n_paths : 1, 1);
+    r->n_cache = m->n_paths > ROWS_CACHE_BIG_PATHS ? 3 : ROWS_CACHE;
     for (int i = 0; i < ROWS_CACHE; i++)
         r->cache[i].layer = -2;
 }
@@ -162,7 +163,7 @@ static void layer_lsize(const struct model *m, struct rows_layer *c)
 static struct rows_layer *layer_slot(struct rows *r, int L)
 {
     struct rows_layer *victim = &r->cache[0];
-    for (int i = 0; i < ROWS_CACHE; i++) {
+    for (int i = 0; i < r->n_cache; i++) {
         struct rows_layer *c = &r->cache[i];
         if (c->layer == L)
             return c;
@@ -301,7 +302,7 @@ static void filter_sizes(struct rows *r)
         if ((r->pass[p] & PF_SELF) && (r->cur->mask[p] & RS_ALL)) {
             r->fsize[p] = sat_add(r->fsize[p], own);
             r->flsize[p] = sat_add(r->flsize[p], lown);
-            if (!m->paths[p].first_child)
+            if (!model_first_child(m, p))
                 r->fcount[p]++;
         }
         r->fsize[q] = sat_add(r->fsize[q], r->fsize[p]);
@@ -321,7 +322,7 @@ unsigned rows_status(const struct rows *r, uint32_t node)
 
 int rows_has_children(const struct rows *r, uint32_t node)
 {
-    for (uint32_t c = r->m->paths[node].first_child; c; c = r->m->paths[c].next_sibling)
+    for (uint32_t c = model_first_child(r->m, node); c; c = r->m->paths[c].next_sibling)
         if (rows_shown(r, c))
             return 1;
     return 0;
@@ -351,7 +352,7 @@ static uint32_t *sorted_children(const struct rows *r, uint32_t node, size_t *n)
 {
     size_t k = 0, cap = 16;
     uint32_t *kids = xmalloc(cap * sizeof *kids);
-    for (uint32_t c = r->m->paths[node].first_child; c; c = r->m->paths[c].next_sibling) {
+    for (uint32_t c = model_first_child(r->m, node); c; c = r->m->paths[c].next_sibling) {
         if (!rows_shown(r, c))
             continue;
         ARR_GROW(kids, cap, k, 1);
@@ -509,7 +510,7 @@ int rows_close(struct rows *r, uint32_t i)
 void rows_set_all_open(struct rows *r, int open)
 {
     for (uint32_t p = 0; p < r->m->n_paths; p++)
-        r->open[p] = (uint8_t)(open && r->m->paths[p].first_child);
+        r->open[p] = (uint8_t)(open && model_first_child(r->m, p));
     rows_rebuild(r);
 }
 
@@ -611,7 +612,7 @@ static void make_rank(struct rows *r)
         uint32_t p = stack[--top];
         r->rank[p] = k++;
         size_t nk = 0;
-        for (uint32_t c = m->paths[p].first_child; c; c = m->paths[c].next_sibling) {
+        for (uint32_t c = model_first_child(m, p); c; c = m->paths[c].next_sibling) {
             ARR_GROW(kids, cap, nk, 1);
             kids[nk++] = c;
         }

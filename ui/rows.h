@@ -38,6 +38,10 @@ struct row {                 /* 8 bytes */
 };
 
 #define ROWS_CACHE 6
+/* A tree past this many paths keeps 3: the layer shown and the two next to it (what
+ * ui/prefetch.c builds). At 1M paths each is 10-18 MB, and 6 of them put the loaded view past
+ * its memory budget of 200 B an entry. */
+#define ROWS_CACHE_BIG_PATHS (1u << 18)
 
 struct rows_layer {          /* per-layer rollups: 10 bytes a path, 8 more once lsize is made */
     int layer;               /* -2: slot empty */
@@ -69,6 +73,7 @@ struct rows {
     uint32_t *rank;          /* per node: order of absolute paths (search), made on first use */
     struct row *v; uint32_t n; size_t cap;
     struct rows_layer cache[ROWS_CACHE];
+    int n_cache;             /* slots in use: ROWS_CACHE, or 3 for a big tree */
     struct rows_layer *cur;  /* NULL when layer < 0 */
     unsigned clock;
 };

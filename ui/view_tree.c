@@ -84,7 +84,7 @@ static void tree_draw(struct view *v)
         uint32_t node = r->v[i].node;
         unsigned st = rows_status(r, node);
         uint32_t e = model_visible_at(m, node, (uint32_t)u->layer);
-        int isdir = e ? entry_is_dir(&m->entries[e]) : m->paths[node].first_child != 0;
+        int isdir = e ? entry_is_dir(&m->entries[e]) : model_first_child(m, node) != 0;
         int islink = e && (m->entries[e].mode & 0170000) == 0120000;
         int selected = i == v->sel;
         enum theme_color tc = st == RS_ADDED ? TC_ADDED : st == RS_MODIFIED ? TC_MODIFIED

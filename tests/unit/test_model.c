@@ -695,10 +695,30 @@ static void test_incremental_equals_whole(void **state)
     model_free(&b);
 }
 
+/* The names of node p's children in m, sorted, comma-separated, read as the view reads them. */
+static const char *children_of(const struct model *m, uint32_t p, char *buf, size_t len)
+{
+    const char *names[16];
+    size_t n = 0;
+    for (uint32_t c = model_first_child(m, p); c && n < 16; c = m->paths[c].next_sibling)
+        names[n++] = model_name(m, c);
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && strcmp(names[j], names[j - 1]) < 0; j--) {
+            const char *t = names[j];
+            names[j] = names[j - 1];
+            names[j - 1] = t;
+        }
+    buf[0] = 0;
+    for (size_t i = 0; i < n; i++)
+        snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? "," : "", names[i]);
+    return buf;
+}
+
 /* The states of the tree the view reads while the reader goes on (model_snapshot): each shows
- * the filesystem of its moment, with the model's node numbers, and its names stay right while
- * the model adds enough names to outgrow (and so copy) the buffer the snapshots share, and after
- * the model is freed. ASan (make asan) fails it if a lent buffer is freed or moved under them. */
+ * the filesystem of its moment, with the model's node numbers, and its names and path nodes
+ * (shared with the model, not copied) stay right while the model adds enough paths to outgrow
+ * (and so copy) the buffers the states share, children to the folders they show, and after the
+ * model is freed. ASan (make asan) fails it if a lent buffer is freed or moved under them. */
 static void test_snapshot_names_outlive_growth(void **state)
 {
     (void)state;
@@ -713,6 +733,8 @@ static void test_snapshot_names_outlive_growth(void **state)
     assert_int_equal(model_stack_layer(&m, 0), RC_OK);
     struct model *s1 = model_snapshot(&m);
     uint32_t n1 = s1->n_paths;
+    size_t cap1 = m.cap_paths;
+    uint32_t etc = model_lookup(&m, "/etc");
     char want[8][64], got[256];
     assert_true(n1 <= 8);
     for (uint32_t p = 1; p < n1; p++)
@@ -725,8 +747,10 @@ static void test_snapshot_names_outlive_growth(void **state)
         file(&m, b, nm, 1);
     }
     whiteout(&m, b, "etc/hosts");
+    file(&m, b, "etc/shadow", 1);   /* a child for a folder s1 shows, while s1 reads it */
     model_blob_end(&m, b);
-    assert_true(m.names.len > 2 * (1 << 16));   /* past the first buffer and its first doubling */
+    assert_true(m.names.len > 2 * (1 << 16));   /* far past the names buffer s1 borrowed */
+    assert_true(m.cap_paths > 4 * cap1);        /* and the path nodes' */
     assert_int_equal(model_stack_layer(&m, 1), RC_OK);
     struct model *s2 = model_snapshot(&m);
     /* layer 2: more names again, with two snapshots out */
@@ -735,6 +759,7 @@ static void test_snapshot_names_outlive_growth(void **state)
         snprintf(nm, sizeof nm, "opt/yet-another-long-folder-%04d/file-%04d", i / 10, i);
         file(&m, b, nm, 2);
     }
+    file(&m, b, "etc/group", 2);
     model_blob_end(&m, b);
     assert_int_equal(model_stack_layer(&m, 2), RC_OK);
     model_stack_end(&m);
@@ -749,19 +774,56 @@ static void test_snapshot_names_outlive_growth(void **state)
     assert_int_equal(s1->final_files, 2);
     for (uint32_t p = 1; p < n1; p++)
         assert_string_equal(model_path_str(s1, p, got, sizeof got), want[p]);
+    assert_string_equal(children_of(s1, MODEL_ROOT, got, sizeof got), "etc");
+    assert_string_equal(children_of(s1, etc, got, sizeof got), "hosts,passwd");
     /* the second: hosts deleted, the long names there */
     assert_int_equal(s2->n_layers, 2);
-    assert_int_equal(s2->final_files, 6001);
+    assert_int_equal(s2->final_files, 6002);
+    assert_string_equal(children_of(s2, MODEL_ROOT, got, sizeof got), "etc,usr");
+    assert_string_equal(children_of(s2, etc, got, sizeof got), "hosts,passwd,shadow");
+    assert_string_equal(children_of(&m, MODEL_ROOT, got, sizeof got), "etc,opt,usr");
+    assert_string_equal(children_of(&m, etc, got, sizeof got), "group,hosts,passwd,shadow");
     assert_int_equal(s2->path_final[model_lookup(&m, "/etc/hosts")], 0);
     assert_string_equal(model_path_str(s2, deep, got, sizeof got),
                         "/usr/share/a-rather-long-folder-name-0123/and-a-longer-file-name-1234.txt");
     model_free(&m);   /* the reader is done; the view still reads its states */
     for (uint32_t p = 1; p < n1; p++)
         assert_string_equal(model_path_str(s1, p, got, sizeof got), want[p]);
+    assert_string_equal(children_of(s1, etc, got, sizeof got), "hosts,passwd");
+    assert_string_equal(children_of(s2, etc, got, sizeof got), "hosts,passwd,shadow");
     assert_string_equal(model_name(s2, deep), "and-a-longer-file-name-1234.txt");
     model_snapshot_free(s1);
     assert_string_equal(model_name(s2, deep), "and-a-longer-file-name-1234.txt");
     model_snapshot_free(s2);
+}
+
+/* model_stack_end drops the (parent, name) index; a path interned after it finds the node it
+ * had, and a new one gets a node of its own. */
+static void test_intern_after_stacking(void **state)
+{
+    (void)state;
+    struct model m;
+    model_init(&m);
+    uint32_t b = model_blob_begin(&m);
+    char nm[64];
+    for (int i = 0; i < 500; i++) {
+        snprintf(nm, sizeof nm, "srv/d%02d/f%03d", i % 40, i);
+        file(&m, b, nm, 3);
+    }
+    model_blob_end(&m, b);
+    uint32_t blob = 0;
+    assert_int_equal(model_stack(&m, &blob, 1), RC_OK);
+    assert_null(m.child_slots);
+    uint32_t n = m.n_paths;
+    uint32_t f = model_lookup(&m, "/srv/d07/f287");
+    assert_int_not_equal(f, 0);
+    assert_int_equal(model_intern_path(&m, "srv/d07/f287", strlen("srv/d07/f287")), f);
+    assert_int_equal(m.n_paths, n);
+    uint32_t g = model_intern_path(&m, "srv/d07/new", strlen("srv/d07/new"));
+    assert_int_equal(g, n);
+    assert_int_equal(model_lookup(&m, "/srv/d07/new"), g);
+    assert_int_equal(model_intern_path(&m, "srv/d07/new", strlen("srv/d07/new")), g);
+    model_free(&m);
 }
 
 /* A stacking begun and never ended (a fatal layer) is freed with the model. */
@@ -799,6 +861,7 @@ int main(void)
         cmocka_unit_test(test_incremental_equals_whole),
         cmocka_unit_test(test_incremental_abandoned),
         cmocka_unit_test(test_snapshot_names_outlive_growth),
+        cmocka_unit_test(test_intern_after_stacking),
         cmocka_unit_test(test_lookup_and_intern),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
