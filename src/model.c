@@ -93,16 +93,21 @@ static void child_index_drop(struct model *m)
     m->n_child_slots = m->child_used = 0;
 }
 
+/* Enters node n under its hash tag, growing the index past 3/4 full. */
+static void child_index_add(struct model *m, uint32_t tag, uint32_t n)
+{
+    if ((m->child_used + 1) * 4 >= m->n_child_slots * 3)
+        child_grow(m);
+    child_insert(m->child_slots, m->n_child_slots, (uint64_t)tag << 32 | n);
+    m->child_used++;
+}
+
 static void child_index_make(struct model *m)
 {
     child_grow(m);
     for (uint32_t p = MODEL_ROOT + 1; p < m->n_paths; p++) {
-        if ((m->child_used + 1) * 4 >= m->n_child_slots * 3)
-            child_grow(m);
         const char *nm = strpool_get(&m->names, m->paths[p].name);
-        uint32_t tag = child_hash(m->paths[p].parent, nm, strlen(nm));
-        child_insert(m->child_slots, m->n_child_slots, (uint64_t)tag << 32 | p);
-        m->child_used++;
+        child_index_add(m, child_hash(m->paths[p].parent, nm, strlen(nm)), p);
     }
 }
 
@@ -135,10 +140,7 @@ static uint32_t child_get(struct model *m, uint32_t parent, const char *name, si
     /* the node whole, then linked: a state of the tree may be reading the list (model.h) */
     m->paths[n] = (struct path_node){parent, 0, m->paths[parent].first_child, nm};
     __atomic_store_n(&m->paths[parent].first_child, n, __ATOMIC_RELEASE);
-    if ((m->child_used + 1) * 4 >= m->n_child_slots * 3)
-        child_grow(m);
-    child_insert(m->child_slots, m->n_child_slots, (uint64_t)tag << 32 | n);
-    m->child_used++;
+    child_index_add(m, tag, n);
     return n;
 }
 

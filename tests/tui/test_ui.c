@@ -527,6 +527,50 @@ static void test_rows_removed_sizes(void **state)
     model_free(&m);
 }
 
+/* How many layers' rollups the view keeps: six for a small tree; past ROWS_CACHE_BIG_PATHS
+ * paths only three (the one shown and its two neighbours), whatever layers were visited. */
+static int cached_layers(const struct rows *r)
+{
+    int n = 0;
+    for (int i = 0; i < ROWS_CACHE; i++)
+        n += r->cache[i].layer != -2;
+    return n;
+}
+
+static void test_rows_cache_by_tree_size(void **state)
+{
+    (void)state;
+    for (int big = 0; big <= 1; big++) {
+        struct model m;
+        model_init(&m);
+        uint32_t order[8];
+        char nm[64];
+        for (uint32_t L = 0; L < 8; L++) {
+            uint32_t b = model_blob_begin(&m);
+            uint32_t files = L == 0 && big ? ROWS_CACHE_BIG_PATHS : 1;
+            for (uint32_t i = 0; i < files; i++) {
+                int k = snprintf(nm, sizeof nm, "d%u/f%u", i / 1024, L * 1000000u + i);
+                model_add_entry(&m, b, model_intern_path(&m, nm, (size_t)k), 1, 0100644, 0, 0, 0, 0, NULL);
+            }
+            model_blob_end(&m, b);
+            order[L] = b;
+        }
+        assert_int_equal(model_stack(&m, order, 8), RC_OK);
+        assert_true(big ? m.n_paths > ROWS_CACHE_BIG_PATHS : m.n_paths < 100);
+        struct rows r;
+        rows_init(&r, &m);
+        for (int L = 0; L < 8; L++) {
+            rows_set_layer(&r, L);
+            assert_int_equal(r.cur->layer, L);
+            assert_true(rows_cached(&r, L));
+        }
+        assert_int_equal(cached_layers(&r), big ? 3 : ROWS_CACHE);
+        assert_true(rows_cached(&r, 6) && rows_cached(&r, 5));   /* the most recent stay */
+        rows_free(&r);
+        model_free(&m);
+    }
+}
+
 /* A layer's rollups built apart (on the reader thread while loading) and adopted give the
  * same rows as those built in place; ones of another model are refused. */
 static void test_rows_prebuilt_layer(void **state)
@@ -1110,6 +1154,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_layers_pane_and_details, setup, teardown),
         cmocka_unit_test_setup_teardown(test_changes_and_marks, setup, teardown),
         cmocka_unit_test(test_rows_removed_sizes),
+        cmocka_unit_test(test_rows_cache_by_tree_size),
         cmocka_unit_test_setup_teardown(test_rows_prebuilt_layer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prefetch_neighbours, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search, setup, teardown),
