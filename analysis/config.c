@@ -231,19 +231,21 @@ int analysis_config_text(struct analysis *a, const char *text, const char *name)
     }
     /* `ignore = ID` as --ignore: an unknown id (a typo would silence nothing) is an error
      * naming the file, the line and the known ids */
+    char *known = NULL;    /* the list is the same for every unknown id: made once */
     for (size_t i = 0; i < n_ign; i++) {
         if (ids_known(ign[i].id) || user_rule_id(p, ign[i].id)) {
             analysis_add_ignore(a, ign[i].id);
         } else {
-            char *known = ids_list();
+            if (!known)
+                known = ids_list();
             char esc[300];
             analysis_warn(a, "%s:%d: ignore: unknown id '%s' (known: %s)", name, ign[i].line,
                           util_escape(ign[i].id, esc, sizeof esc), known);
-            free(known);
             rc = RC_FAILED;
         }
         free(ign[i].id);
     }
+    free(known);
     free(ign);
     return rc;
 }

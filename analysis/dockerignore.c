@@ -210,21 +210,6 @@ static char *context_path(const struct src_info *si, const char *path, const cha
     return ctx;
 }
 
-/* fnmatch(glob, name, 0) for a glob with at most one `*` and no other wildcard (every file rule
- * above), by comparing the ends; any other glob goes to util_fnmatch. Each file a COPY brought
- * in is tried against every rule: glibc's fnmatch was a third of --no-content's instructions on
- * an image with 15,000 such files. */
-static int base_match(const char *glob, const char *name)
-{
-    const char *star = strchr(glob, '*');
-    if (strpbrk(glob, "?[\\") || (star && strchr(star + 1, '*')))
-        return util_fnmatch(glob, name, 0) == 0;
-    if (!star)
-        return strcmp(glob, name) == 0;
-    size_t pre = (size_t)(star - glob), suf = strlen(star + 1), n = strlen(name);
-    return n >= pre + suf && memcmp(name, glob, pre) == 0 && memcmp(name + n - suf, star + 1, suf) == 0;
-}
-
 /* The line that keeps this file out, or NULL: a folder rule on one of its parent folders, a
  * file rule on its name, or a secret finding on the file itself. */
 static struct dockerignore_line *classify(struct acc *ac, const char *p, int exact, int secret)
@@ -252,7 +237,7 @@ static struct dockerignore_line *classify(struct acc *ac, const char *p, int exa
         }
     const char *base = n ? comps[n - 1] : "";
     for (size_t r = 0; !l && n && r < sizeof file_rules / sizeof *file_rules; r++)
-        if (base_match(file_rules[r].glob, base)) {
+        if (util_fnmatch(file_rules[r].glob, base, 0) == 0) {   /* one '*' at most: no fnmatch */
             char *pat = xasprintf("**/%s", file_rules[r].glob);
             l = line_for(ac, pat, file_rules[r].why);
             free(pat);

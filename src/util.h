@@ -86,7 +86,9 @@ char *util_path_norm(const char *in);
 /* fnmatch(3), the same answer, faster for ASCII: strata runs in a UTF-8 locale (main.c), where
  * glibc's fnmatch converts pattern and name to wide characters on every call, most of the cost
  * of the waste rules' walk over a million paths. When both are ASCII a UTF-8 locale and the C
- * locale match alike, so the match runs in the C locale (this thread's, uselocale). */
+ * locale match alike, so the match runs in the C locale (this thread's, uselocale). With no
+ * flags, an ASCII pattern with at most one '*' and no other wildcard ("*.pem", "id_rsa") is
+ * answered by comparing the name's ends, without fnmatch. */
 int util_fnmatch(const char *pattern, const char *name, int flags);
 
 static inline uint64_t sat_add(uint64_t a, uint64_t b) { return a + b < a ? UINT64_MAX : a + b; }

@@ -218,6 +218,31 @@ static void test_fnmatch_as_locale(void **state)
                     fail_msg("util_fnmatch(\"%s\", \"%s\", %d): %d, fnmatch %d", pat[i], name[k], flags,
                              got, want);
             }
+    /* the patterns util_fnmatch answers without fnmatch (no flags, ASCII, one '*' at most) and
+     * their neighbours that it must not, against fnmatch on random names of their letters */
+    static const char *const simple[] = {"*", "*.pem", "id_rsa", ".env", "*.env", ".env*", "a*a",
+                                         "aa*", "*aa", "", "a*.e", "*/e", "a*b*", "a?", "[a]*",
+                                         "\\a*", "*\\"};
+    static const char letters[] = "a.e/b*?\\[]";
+    unsigned seed = 12345;
+    for (int t = 0; t < 20000; t++) {
+        char nm[8];
+        int len = t % 7;
+        for (int k = 0; k < len; k++) {
+            seed = seed * 1103515245u + 12345u;
+            nm[k] = letters[(seed >> 16) % (sizeof letters - 1)];
+        }
+        nm[len] = 0;
+        for (size_t i = 0; i < sizeof simple / sizeof *simple; i++)
+            for (int f = 0; f < 3; f++) {
+                int flags = f == 0 ? 0 : f == 1 ? FNM_PATHNAME : FNM_PERIOD;
+                int want = fnmatch(simple[i], nm, flags) == 0;
+                int got = util_fnmatch(simple[i], nm, flags) == 0;
+                if (want != got)
+                    fail_msg("util_fnmatch(\"%s\", \"%s\", %d): %d, fnmatch %d", simple[i], nm,
+                             flags, got, want);
+            }
+    }
     /* "?" is one character in UTF-8: the two bytes of an e-acute, not one */
     assert_int_equal(util_fnmatch("a?c", "a\xc3\xa9" "c", 0), 0);
     assert_true(uselocale((locale_t)0) == LC_GLOBAL_LOCALE);
