@@ -1,4 +1,5 @@
-/* waste.c: dead bytes, junk categories in the final filesystem, and Dockerfile-level hints.
+/* waste.c: junk categories in the final filesystem (apt lists, caches, toolchains, ...), and
+ * waste_run(), which adds the dead bytes (waste_dead.c) and the hints (waste_hints.c).
  *
  * Matching 1M paths against ~90 rows: the rows are compiled once into directory matchers
  * (absolute globs bucketed by depth with a literal-prefix check, and trailing-component globs
@@ -7,19 +8,17 @@
  * tree carries two bitsets per directory: the matchers some ancestor matched (anchors) and the
  * directory rows in force. A file then costs one bucket lookup plus a few compares, and its
  * row is the lowest set bit: the first row in table order, so each byte counts once. */
-#include "analysis/analysis_int.h"
+#include "analysis/waste_int.h"
 
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/secrets.h"
 #include "src/util.h"
 
 #define MAXW 4                  /* 256 compiled rules, 256 matchers */
 #define MAXR (MAXW * 64)
-#define TOPK 5
 
 struct row {                    /* builtin or user row, as used here */
     const char *id, *pattern, *title, *fix, *keep;
@@ -54,7 +53,7 @@ struct cat_acc {
     unsigned flags;
     uint64_t bytes; uint32_t files;
     uint64_t *by_layer;
-    uint32_t top_node[TOPK]; uint64_t top_bytes[TOPK];
+    uint32_t top_node[WASTE_TOPK]; uint64_t top_bytes[WASTE_TOPK];
     uint32_t cur_node; uint64_t cur_bytes;
 };
 
@@ -349,19 +348,19 @@ static void cat_flush(const struct model *m, struct cat_acc *ca)
     if (!ca->cur_node)
         return;
     int slot = -1;
-    for (int k = 0; k < TOPK; k++)
+    for (int k = 0; k < WASTE_TOPK; k++)
         if (ca->top_node[k] == ca->cur_node)
             slot = k;
     if (slot >= 0) {
         ca->top_bytes[slot] += ca->cur_bytes;
     } else {
         int min = -1;
-        for (int k = 0; k < TOPK && min < 0; k++)
+        for (int k = 0; k < WASTE_TOPK && min < 0; k++)
             if (!ca->top_node[k])
                 min = k;
         if (min < 0) {
             min = 0;
-            for (int k = 1; k < TOPK; k++)
+            for (int k = 1; k < WASTE_TOPK; k++)
                 if (top_before(m, ca->top_bytes[min], ca->top_node[min], ca->top_bytes[k], ca->top_node[k]))
                     min = k;
         }
@@ -528,255 +527,6 @@ static void walk(struct wctx *w)
 }
 
 /* "RUN pip install torch && …" -> at most ~48 characters, cut at a space, with "…". */
-static char *short_instr(const char *s)
-{
-    if (!s || !*s)
-        return xstrdup("");
-    size_t n = strlen(s);
-    if (n <= 48)
-        return xstrdup(s);
-    size_t cut = 48;
-    while (cut > 20 && s[cut] != ' ')
-        cut--;
-    return xasprintf("%.*s …", (int)cut, s);
-}
-
-/* The masked copy (mask.c): a RUN line may carry a secret value, and the fix quotes it. */
-static const char *layer_instr(const struct analysis *a, const struct image *img, int layer)
-{
-    if (!img || layer < 0 || (size_t)layer >= img->n_layers)
-        return "";
-    return analysis_layer_instruction(a, img, (size_t)layer);
-}
-
-size_t analysis_base_layers(const struct image *img)
-{
-    if (!img || img->n_layers <= 1)
-        return 0;
-    /* buildah writes "FROM <base id>" as the comment of each entry its build made: the entries
-     * before the first such one are the base image's */
-    for (size_t h = 0; h < img->n_history; h++) {
-        const char *c = img->history[h].comment;
-        if (c && strncmp(c, "FROM ", 5) == 0) {
-            size_t n = 0;
-            for (size_t k = 0; k < h; k++)
-                if (img->history[k].layer >= 0)
-                    n = (size_t)img->history[k].layer + 1;
-            return n < img->n_layers ? n : 1;
-        }
-    }
-    /* XXX: Docker and BuildKit record no boundary. A first layer made by ADD or COPY is the
-     * base's root filesystem (FROM debian, FROM python); a first layer made by RUN is not (a
-     * squashed or history-less base: nothing to tell apart, so nothing is called the base's) */
-    const char *in = img->layers[0].instruction ? img->layers[0].instruction : "";
-    return strncmp(in, "RUN ", 4) == 0 ? 0 : 1;
-}
-
-static int is_base(const struct image *img, int layer)
-{
-    return layer >= 0 && (size_t)layer < analysis_base_layers(img);
-}
-
-/* The template with its one %s filled with the size, or "TEMPLATE (SIZE)". */
-static char *fill(const char *tmpl, const char *size)
-{
-    /* The template is ours or the user's: accept exactly one %s and nothing else. */
-    const char *pct = strstr(tmpl, "%s");
-    if (pct && !strchr(pct + 2, '%') && (size_t)(strchr(tmpl, '%') - tmpl) == (size_t)(pct - tmpl))
-        return xasprintf("%.*s%s%s", (int)(pct - tmpl), tmpl, size, pct + 2);
-    return xasprintf("%s (%s)", tmpl, size);
-}
-
-static char *make_fix(const struct analysis *a, const struct image *img, int layer,
-                      const char *tmpl, const char *size,
-                      unsigned flags)
-{
-    if (!(flags & WR_NO_PREFIX) && is_base(img, layer))
-        /* the base image's ADD cannot take "&& rm -rf": the choice of base can */
-        return xasprintf("from the base image (%s, layer %d): choose a base image without them; "
-                         "deleting them in a later layer does not shrink the image", size, layer);
-    char *body = fill(tmpl, size);
-    const char *in = layer_instr(a, img, layer);
-    if ((flags & WR_NO_PREFIX) || !*in)
-        return body;
-    char *si = short_instr(in);
-    char *out = xasprintf("%s: %s", si, body);
-    free(si);
-    free(body);
-    return out;
-}
-
-/* Ties go by layer, then by the entry's place in its layer's tar: the same whichever way the
- * input was read (entry indices are not: a stream meets the blobs in another order). */
-static int cmp_dead(const void *x, const void *y, void *ctx)
-{
-    const struct model *dead_model = ctx;
-    const struct dead_file *a = x, *b = y;
-    if (a->size != b->size)
-        return a->size < b->size ? 1 : -1;
-    if (a->layer != b->layer)
-        return a->layer < b->layer ? -1 : 1;
-    uint32_t pa = a->entry - dead_model->layers[a->layer].first_entry;
-    uint32_t pb = b->entry - dead_model->layers[b->layer].first_entry;
-    return pa < pb ? -1 : pa > pb;
-}
-
-static int cmp_cat(const void *x, const void *y)
-{
-    const struct waste_cat *a = x, *b = y;
-    if (a->bytes != b->bytes)
-        return a->bytes < b->bytes ? 1 : -1;
-    return strcmp(a->id, b->id);
-}
-
-static void push_cat(struct analysis *a, const struct waste_cat *c)
-{
-    ARR_GROW(a->cats, a->cap_cats, a->n_cats, 1);
-    a->cats[a->n_cats++] = *c;
-}
-
-static int cmp_blame_key(const void *x, const void *y)
-{
-    const struct waste_blame *a = x, *b = y;
-    if (a->layer != b->layer)
-        return a->layer < b->layer ? -1 : 1;
-    return (a->hidden_by > b->hidden_by) - (a->hidden_by < b->hidden_by);
-}
-
-static int cmp_blame_bytes(const void *x, const void *y)
-{
-    const struct waste_blame *a = x, *b = y;
-    if (a->bytes != b->bytes)
-        return a->bytes < b->bytes ? 1 : -1;
-    return cmp_blame_key(x, y);
-}
-
-/* The dead bytes of one kind per (writer, hider) pair, largest first. */
-static void blame_pairs(const struct analysis *a, const struct image *img, int del, struct waste_cat *c)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < a->n_dead; i++)
-        n += a->dead[i].deleted == del;
-    if (!n)
-        return;
-    struct waste_blame *v = xcalloc(n, sizeof *v);
-    n = 0;
-    for (size_t i = 0; i < a->n_dead; i++)
-        if (a->dead[i].deleted == del)
-            v[n++] = (struct waste_blame){a->dead[i].layer, a->dead[i].hidden_at, a->dead[i].size, 1, 0};
-    qsort(v, n, sizeof *v, cmp_blame_key);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (k && v[k - 1].layer == v[i].layer && v[k - 1].hidden_by == v[i].hidden_by) {
-            v[k - 1].bytes += v[i].bytes;
-            v[k - 1].files++;
-        } else {
-            v[k++] = v[i];
-        }
-    }
-    qsort(v, k, sizeof *v, cmp_blame_bytes);
-    /* the boundary once: it walks the history, and an image can have 30,000 layers to blame */
-    size_t nbase = analysis_base_layers(img);
-    for (size_t i = 0; i < k; i++)
-        v[i].from_base = v[i].layer >= 0 && (size_t)v[i].layer < nbase;
-    c->blame = v;
-    c->n_blame = k;
-}
-
-/* "RUN rm -rf /tmp/build … (layer 6)", or "layer 6" when history does not name it. */
-static char *who(const struct analysis *a, const struct image *img, int layer)
-{
-    char *si = short_instr(layer_instr(a, img, layer));
-    char *out = *si ? xasprintf("%s (layer %d)", si, layer) : xasprintf("layer %d", layer);
-    free(si);
-    return out;
-}
-
-/* The fix for dead bytes speaks to the layer that can change: the one that wrote them when it is
- * the user's (delete in the same RUN, merge the RUNs), the one that hid them when the base image
- * wrote them (an apt-get upgrade or an rm of the base's files: the choice of base). */
-static char *dead_fix(const struct analysis *a, const struct image *img, int del,
-                      const struct waste_blame *top, const char *size)
-{
-    char *w = who(a, img, top->layer), *h = who(a, img, top->hidden_by), *out;
-    if (top->from_base && is_base(img, top->hidden_by))
-        out = xasprintf("from the base image (%s): its own layers %s these files; choose a leaner "
-                        "base image", size, del ? "delete" : "rewrite");
-    else if (top->from_base && del)
-        out = xasprintf("%s deletes files from the base image (%s): they stay in the image; "
-                        "choose a base image without them instead of deleting them", h, size);
-    else if (top->from_base)
-        out = xasprintf("%s rewrites files from the base image (%s), as a package upgrade does: "
-                        "choose a newer base image instead of upgrading in a layer", h, size);
-    else if (del)
-        out = xasprintf("%s: files deleted by layer %d still ship (%s): delete them in the same "
-                        "RUN that creates them, or use a multi-stage build", w, top->hidden_by, size);
-    else
-        out = xasprintf("%s rewrites files of %s (%s): use COPY --chmod/--chown instead of RUN "
-                        "chmod/chown, and merge RUNs that rewrite files", h, w, size);
-    free(w);
-    free(h);
-    return out;
-}
-
-static void dead_cats(struct analysis *a, const struct image *img, const struct model *m)
-{
-    for (int del = 0; del <= 1; del++) {
-        const char *id = del ? "deleted" : "shadowed";
-        if (analysis_ignored(a, id))
-            continue;
-        uint64_t bytes = del ? m->deleted_bytes : m->shadowed_bytes;
-        if (!bytes)
-            continue;
-        struct waste_cat c = {.id = id, .severity = SEV_LOW, .bytes = bytes, .layer = -1, .hidden_by = -1};
-        c.title = del ? "deleted in a later layer" : "overwritten in a later layer";
-        uint64_t best = 0;
-        for (uint32_t L = 0; L < m->n_layers; L++) {
-            uint64_t b = del ? m->layers[L].deleted_bytes : m->layers[L].shadowed_bytes;
-            if (b > best) {
-                best = b;
-                c.layer = (int)L;
-            }
-        }
-        c.from_base = is_base(img, c.layer);
-        char buf[64];
-        c.paths = xcalloc(TOPK, sizeof *c.paths);
-        for (size_t i = 0; i < a->n_dead; i++) {
-            if (a->dead[i].deleted != del)
-                continue;
-            c.files++;
-            if (c.n_paths < TOPK) {
-                char pb[4096];
-                c.paths[c.n_paths++] = xstrdup(model_path_str(m, m->entries[a->dead[i].entry].path,
-                                                              pb, sizeof pb));
-            }
-        }
-        blame_pairs(a, img, del, &c);
-        /* the hider of most bytes, over every writer */
-        uint64_t *by = xcalloc(m->n_layers ? m->n_layers : 1, sizeof *by);
-        best = 0;
-        for (size_t i = 0; i < c.n_blame; i++)
-            if (c.blame[i].hidden_by >= 0 && (uint32_t)c.blame[i].hidden_by < m->n_layers &&
-                (by[c.blame[i].hidden_by] += c.blame[i].bytes) > best) {
-                best = by[c.blame[i].hidden_by];
-                c.hidden_by = c.blame[i].hidden_by;
-            }
-        free(by);
-        fmt_size(bytes, buf, sizeof buf);
-        if (c.n_blame) {
-            c.fix = dead_fix(a, img, del, &c.blame[0], buf);
-        } else {    /* dead bytes with no file behind them (a model without entries): as before */
-            c.fix = make_fix(a, img, c.layer,
-                             del ? "deleting in a later layer does not shrink the image: delete in "
-                                   "the same RUN that creates the files, or use a multi-stage build (%s)"
-                                 : "later layers rewrite these files (%s): use COPY --chmod/--chown "
-                                   "instead of RUN chmod/chown, and merge RUNs that rewrite files",
-                             buf, 0);
-        }
-        push_cat(a, &c);
-    }
-}
-
 /* Build-only packages, largest first, as "gcc-12, cpp-12, libc6-dev". */
 static char *build_pkg_names(const struct analysis *a, int max)
 {
@@ -793,130 +543,19 @@ static char *build_pkg_names(const struct analysis *a, int max)
     return out;
 }
 
-/* ---- Dockerfile-level hints from history ---- */
-
-static int has(const char *s, const char *needle) { return strstr(s, needle) != NULL; }
-
-static void add_hint(struct analysis *a, const char *id, int sev, int hist, int layer,
-                     const char *instr, const char *advice)
+static int cmp_cat(const void *x, const void *y)
 {
-    if (analysis_ignored(a, id))
-        return;
-    char *si = short_instr(instr);
-    ARR_GROW(a->hints, a->cap_hints, a->n_hints, 1);
-    a->hints[a->n_hints++] = (struct waste_hint){id, sev, hist, layer,
-                                                 xasprintf("%s: %s", si, advice)};
-    free(si);
-}
-
-static int env_set(const struct image *img, const char *name)
-{
-    size_t n = strlen(name);
-    for (size_t i = 0; i < img->n_env; i++)
-        if (strncmp(img->env[i], name, n) == 0 && img->env[i][n] == '=')
-            return 1;
-    return 0;
-}
-
-static void hints_run(struct analysis *a, const struct image *img)
-{
-    int run_start = -1, run_len = 0;
-    for (size_t j = 0; j <= img->n_history; j++) {
-        const struct history_item *h = j < img->n_history ? &img->history[j] : NULL;
-        const char *cb = h && h->created_by ? h->created_by : "";
-        const char *in = h && h->instruction && *h->instruction ? h->instruction : cb;
-        int is_run = h && strncmp(in, "RUN ", 4) == 0;
-        /* what the hints quote: the masked copy */
-        const char *min = !h ? "" : *analysis_history_instruction(a, img, j)
-                                        ? analysis_history_instruction(a, img, j)
-                                        : analysis_history_created_by(a, img, j);
-        if (is_run) {
-            if (run_len++ == 0)
-                run_start = (int)j;
-        }
-        if ((!is_run || !h) && run_len >= 2) {
-            char *adv = xasprintf("%d consecutive RUN instructions (history %d-%d): join them "
-                                  "with && to save layers", run_len, run_start,
-                                  run_start + run_len - 1);
-            const struct history_item *lh = &img->history[run_start + run_len - 1];
-            add_hint(a, "DL3059", SEV_INFO, run_start + run_len - 1, lh->layer,
-                     analysis_history_instruction(a, img, (size_t)(run_start + run_len - 1)), adv);
-            free(adv);
-        }
-        if (!is_run)
-            run_len = 0;
-        if (!h || !is_run)
-            continue;
-        int hi = (int)j, L = h->layer;
-        int cache_mount = has(cb, "--mount=type=cache") || has(cb, "--mount=type=tmpfs");
-        int apt = has(cb, "apt-get install") || has(cb, "apt install") ||
-                  has(cb, "apt-get -y install") || has(cb, "apt-get -yq install") ||
-                  has(cb, "apt-get -qq install");
-        /* the lists are written by apt-get update: a RUN that only installs (the lists came
-         * from an earlier layer or the base) cannot shrink them by deleting them */
-        int update = has(cb, "apt-get update") || has(cb, "apt update") ||
-                     has(cb, "apt-get -q update") || has(cb, "apt-get -qq update") ||
-                     has(cb, "apt-get -y update");
-        if (apt && update && !cache_mount && !has(cb, "/var/lib/apt/lists"))
-            add_hint(a, "DL3009", SEV_LOW, hi, L, min,
-                     "delete the apt lists: end it with && rm -rf /var/lib/apt/lists/*");
-        if (apt && !has(cb, "--no-install-recommends") && !has(cb, "Install-Recommends=false"))
-            add_hint(a, "DL3015", SEV_INFO, hi, L, min,
-                     "add --no-install-recommends to apt-get install");
-        int pip = (has(cb, "pip install") || has(cb, "pip3 install") ||
-                   has(cb, "pip -q install") || has(cb, "pip3 -q install"));
-        if (pip && !has(cb, "--no-cache-dir") && !has(cb, "PIP_NO_CACHE_DIR") &&
-            !env_set(img, "PIP_NO_CACHE_DIR") && !(cache_mount && has(cb, ".cache/pip")))
-            add_hint(a, "DL3042", SEV_LOW, hi, L, min, "add --no-cache-dir to pip install");
-        if (has(cb, "apk add") && !has(cb, "--no-cache") && !cache_mount)
-            add_hint(a, "DL3019", SEV_LOW, hi, L, min, "use apk add --no-cache");
-        if ((has(cb, "yarn install") || has(cb, "yarn add")) && !has(cb, "yarn cache clean") &&
-            !cache_mount)
-            add_hint(a, "DL3060", SEV_LOW, hi, L, min, "end it with && yarn cache clean");
-        if (has(cb, "yum install") && !has(cb, "yum clean all"))
-            add_hint(a, "DL3032", SEV_LOW, hi, L, min, "end it with && yum clean all");
-        if (has(cb, "dnf install") && !has(cb, "dnf clean all"))
-            add_hint(a, "DL3040", SEV_LOW, hi, L, min, "end it with && dnf clean all");
-        if (has(cb, "zypper install") && !has(cb, "zypper clean"))
-            add_hint(a, "DL3036", SEV_LOW, hi, L, min, "end it with && zypper clean");
-        const char *ua = strstr(cb, "useradd");
-        if (ua && !has(ua, " -l") && !has(ua, "--no-log-init")) {
-            const char *u = strstr(ua, "-u ");
-            if (!u)
-                u = strstr(ua, "--uid ");
-            if (u) {
-                u = strchr(u, ' ');
-                while (u && *u == ' ')
-                    u++;
-                if (u && strtoul(u, NULL, 10) > 99999)
-                    add_hint(a, "DL3046", SEV_LOW, hi, L, min,
-                             "add -l to useradd: a large UID makes a huge /var/log/lastlog");
-            }
-        }
-    }
+    const struct waste_cat *a = x, *b = y;
+    if (a->bytes != b->bytes)
+        return a->bytes < b->bytes ? 1 : -1;
+    return strcmp(a->id, b->id);
 }
 
 void waste_run(struct analysis *a, const struct image *img)
 {
     const struct model *m = &img->model;
 
-    /* Dead files: every hidden version of a regular file with bytes. */
-    size_t n = 0;
-    for (uint32_t e = 1; e < m->n_entries; e++) {
-        const struct entry *en = &m->entries[e];
-        if (en->hidden_at != LAYER_NONE && en->size && entry_is_reg(en) && en->layer != LAYER_NONE)
-            n++;
-    }
-    a->dead = n ? xcalloc(n, sizeof *a->dead) : NULL;
-    for (uint32_t e = 1; e < m->n_entries; e++) {
-        const struct entry *en = &m->entries[e];
-        if (en->hidden_at != LAYER_NONE && en->size && entry_is_reg(en) && en->layer != LAYER_NONE)
-            a->dead[a->n_dead++] = (struct dead_file){e, en->size, en->layer, en->hidden_at,
-                                                      (en->flags & EF_DELETED) != 0};
-    }
-    if (a->n_dead)
-        qsort_r(a->dead, a->n_dead, sizeof *a->dead, cmp_dead, (void *)m);
-    dead_cats(a, img, m);
+    waste_dead_run(a, img);
     uint64_t removable = 0;
     for (size_t i = 0; i < a->n_cats; i++)
         removable += a->cats[i].bytes;
@@ -943,10 +582,10 @@ void waste_run(struct analysis *a, const struct image *img)
                 best = ca->by_layer[L];
                 wc.layer = (int)L;
             }
-        wc.from_base = is_base(img, wc.layer);
+        wc.from_base = waste_is_base(img, wc.layer);
         /* top paths, largest first */
-        int order[TOPK], k = 0;
-        for (int i = 0; i < TOPK; i++)
+        int order[WASTE_TOPK], k = 0;
+        for (int i = 0; i < WASTE_TOPK; i++)
             if (ca->top_node[i])
                 order[k++] = i;
         for (int i = 1; i < k; i++)
@@ -956,26 +595,26 @@ void waste_run(struct analysis *a, const struct image *img)
                 order[j] = order[j - 1];
                 order[j - 1] = t;
             }
-        wc.paths = xcalloc(TOPK, sizeof *wc.paths);
+        wc.paths = xcalloc(WASTE_TOPK, sizeof *wc.paths);
         for (int i = 0; i < k; i++)
             wc.paths[wc.n_paths++] = xstrdup(model_path_str(m, ca->top_node[order[i]], pb, sizeof pb));
         fmt_size(ca->bytes, sz, sizeof sz);
         if (strcmp(ca->id, "toolchain") == 0) {
             char *names = build_pkg_names(a, 3);
             char *s = *names ? xasprintf("%s: %s", sz, names) : xstrdup(sz);
-            wc.fix = make_fix(a, img, wc.layer, ca->fix, s, ca->flags);
+            wc.fix = waste_make_fix(a, img, wc.layer, ca->fix, s, ca->flags);
             free(s);
             free(names);
         } else {
-            wc.fix = make_fix(a, img, wc.layer, ca->fix, sz, ca->flags);
+            wc.fix = waste_make_fix(a, img, wc.layer, ca->fix, sz, ca->flags);
         }
         removable += ca->bytes;
-        push_cat(a, &wc);
+        waste_push_cat(a, &wc);
     }
     wctx_free(w);
     free(w);
     if (a->n_cats)
         qsort(a->cats, a->n_cats, sizeof *a->cats, cmp_cat);
     a->removable_bytes = removable;
-    hints_run(a, img);
+    waste_hints_run(a, img);
 }

@@ -1,5 +1,5 @@
-/* fuzz_secrets.c: the secret scanner (analysis/secrets.c) on arbitrary text, one scanner for
- * the process (as each reader thread keeps one).
+/* fuzz_secrets.c: the secret scanner (analysis/secrets.c, secret_paths.c, secret_names.c) on
+ * arbitrary text, one scanner for the process (as each reader thread keeps one).
  *
  * The first input byte picks the call (low two bits): 0 secrets_scan_content with the first
  * line of the rest as the in-image path and the remainder as the body (the rule set, the
