@@ -205,7 +205,7 @@ static void test_fnmatch_as_locale(void **state)
         fail_msg("no C.UTF-8 locale");
     static const char *const pat[] = {"*.log", "a?c", "/usr/*/doc", "[a-c]*", "*", "?",
                                       "caf\xc3\xa9*", "[[:alpha:]]x", "\\*", "*/.cache/*"};
-    static const char *const name[] = {"x.log", "abc", "a\xc3\xa9" "c", "/usr/share/doc", "/usr/a/b/doc",
+    static const char *const name[] = {"x.log", "abc", "a\xc3\xa9\x63", "/usr/share/doc", "/usr/a/b/doc",
                                        "b1", "\xc3\xa9", "caf\xc3\xa9.txt", "Zx", "*", "a/.cache/b",
                                        "\xff?", ""};
     for (size_t i = 0; i < sizeof pat / sizeof *pat; i++)
