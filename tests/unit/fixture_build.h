@@ -737,4 +737,15 @@ static char *fx_tmpdir(void)
     return tmpl;
 }
 
+/* The end of an fx_tmpdir() folder: removed, unless STRATA_KEEP_FIXTURES is set (then its
+ * place is said, to look at what a failing test wrote). */
+static void fx_tmpdir_free(char *dir)
+{
+    if (!getenv("STRATA_KEEP_FIXTURES"))
+        fx_rm_rf(dir);
+    else
+        fprintf(stderr, "fixtures kept in %s\n", dir);
+    free(dir);
+}
+
 #endif

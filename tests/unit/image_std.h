@@ -225,11 +225,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    if (!getenv("STRATA_KEEP_FIXTURES"))
-        fx_rm_rf(g_dir);
-    else
-        fprintf(stderr, "fixtures kept in %s\n", g_dir);
-    free(g_dir);
+    fx_tmpdir_free(g_dir);
     return 0;
 }
 
