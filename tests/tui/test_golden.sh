@@ -120,7 +120,7 @@ shot() {
 # ---------------------------------------------------------------- the main view, 120x40
 # (the files pane has the focus at start; Tab: findings, Tab again: layers)
 open main 120 40 -- demo.tar
-shot overview "Files after layer 6"
+shot overview "Findings (4 secrets"
 press Enter
 shot tree-open "▾ bin/"
 press Enter Tab
@@ -135,7 +135,7 @@ press Escape q
 close
 
 open layers 120 40 -- demo.tar
-settle "Files after layer 6" >/dev/null
+settle "Findings (4 secrets" >/dev/null   # analysed: keys sent while loading act on the loading view
 press Tab Tab Home Down Down
 shot layer-select "Files after layer 1"
 press Tab c
@@ -144,7 +144,7 @@ press q
 close
 
 open search 120 40 -- demo.tar
-settle "Files after layer 6" >/dev/null
+settle "Findings (4 secrets" >/dev/null   # analysed: keys sent while loading act on the loading view
 press / s e t t i n g s
 shot search-prompt "settings"
 press Enter
@@ -153,7 +153,7 @@ press q
 close
 
 open filter 120 40 -- demo.tar
-settle "Files after layer 6" >/dev/null
+settle "Findings (4 secrets" >/dev/null   # analysed: keys sent while loading act on the loading view
 press f d a t a
 shot filter-prompt "data"
 press Enter
@@ -163,7 +163,7 @@ close
 
 # a file's details and its content in the viewer
 open viewer 120 40 -- demo.tar
-settle "Files after layer 6" >/dev/null
+settle "Findings (4 secrets" >/dev/null   # analysed: keys sent while loading act on the loading view
 press / d a t a s e t Enter
 shot details "dataset.csv"
 press v
@@ -173,7 +173,7 @@ close
 
 # ---------------------------------------------------------------- 80x24, too small, no colour
 open small 80 24 -- demo.tar
-shot overview-80x24 "Files after"
+shot overview-80x24 "Findings (4 secrets"
 press q
 close
 open tiny 70 20 -- demo.tar
@@ -181,7 +181,7 @@ shot too-small "too small"
 press q
 close
 open mono 120 40 NO_COLOR=1 -- demo.tar
-settle "Files after layer 6" >/dev/null
+settle "Findings (4 secrets" >/dev/null   # analysed: keys sent while loading act on the loading view
 press Tab Tab Home Down Down Tab c
 shot monochrome "Changes of layer 1"
 press q

@@ -64,6 +64,12 @@ wait_gone() {
   done
   return 1
 }
+# analysed SESSION WHAT: the view has swapped from the loading one to the analysed image (its
+# findings title has counts). Keys sent while loading act on the loading view, and what the
+# findings pane holds then is not carried over: a test of the findings waits for this first.
+analysed() {
+  if wait_re "$1" 'Findings \([0-9]+ secrets'; then pass "$2"; else fail "$2: never analysed"; screen "$1" | sed 's/^/    | /'; fi
+}
 expect() {   # expect SESSION TEXT WHAT
   if wait_for "$1" "$2"; then pass "$3"; else fail "$3: '$2' never showed"; screen "$1" | sed 's/^/    | /'; fi
 }
@@ -89,6 +95,7 @@ if [ -r "$PEER" ]; then
   expect $s "Layers (15, 14 with files" "peer: layers pane"
   expect $s "Files after layer 13" "peer: tree at the last layer"
   expect $s "Findings" "peer: findings pane"
+  analysed $s "peer: analysed"
   expect $s "efficiency" "peer: header"
   # the tree: open the first folder, then search inside closed folders
   t send-keys -t $s Enter
@@ -163,6 +170,7 @@ if [ -r "$DEMO" ]; then
   s=demo
   start $s "$DEMO"
   expect $s "Findings" "demo: findings"
+  analysed $s "demo: analysed"
   expect $s "secrets" "demo: header"
   # history step 1 is ENV … DATABASE_PASSWORD=…: the details show its raw text, value masked
   t send-keys -t $s Tab Tab g j
@@ -183,6 +191,7 @@ if [ -r "$DEMO" ]; then
   s=search
   start $s "$DEMO"
   expect $s "Files after layer 6" "search: starts at the last layer"
+  analysed $s "search: analysed"
   t send-keys -t $s / . e n v
   # as you type, before Enter: the match, where it lives, the tree at its layer
   expect $s "/app/.env in layer 3, deleted in 6" "search: incremental, says where the match lives"
@@ -240,6 +249,7 @@ if [ -r "$DEMO" ]; then
   t set-buffer -b strata-before "nothing copied"
   start $s "$DEMO"
   expect $s "Files after layer 6" "copy: started"
+  analysed $s "copy: analysed"
   t send-keys -t $s / s e t t i n g s Enter
   expect $s "match 1 of 1" "copy: a file selected"
   t send-keys -t $s y
@@ -258,6 +268,7 @@ if [ -r "$DEMO" ]; then
   s=mouse
   start $s "$DEMO" 120 40
   expect $s "Files after layer 6" "mouse: started"
+  analysed $s "mouse: analysed (the wheel below acts on the findings pane)"
   fy=$(screen $s | grep -n "Findings (" | head -1 | cut -d: -f1)
   mouse() { t send-keys -t $s -l "$(printf "\033[M%b%b%b" "\\x$(printf %x $(($1 + 32)))" "\\x$(printf %x $(($2 + 33)))" "\\x$(printf %x $(($3 + 33)))")"; }
   mouse 65 5 $((fy + 1))          # wheel down over the findings pane (focus is on the tree)
