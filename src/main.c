@@ -469,21 +469,20 @@ static int load_base(const char *path, const struct image_opts *io, struct image
     return EXIT_OK;
 }
 
-int main(int argc, char **argv)
-{
-#ifdef __GLIBC__
-    /* Arrays of 4 MiB and more (the model's, a layer's rollups) are mappings of their own, given
-     * back when freed or moved. glibc's adaptive threshold would otherwise rise after the first
-     * such free and put the next ones in the heap, where a realloc holds old and new at once and
-     * freed blocks stay: on the bench's 1M-entry gzip image (--json --jobs 2) that made peak RSS
-     * 216-232 MiB from run to run, and 213-221 MiB with the threshold fixed (1 MiB cost 8% more
-     * time in mmap calls for the 1 MiB blocks of entries read ahead). */
-    mallopt(M_MMAP_THRESHOLD, 4 << 20);
-#endif
-    set_locale();
-    if (argc > 1 && strcmp(argv[1], "diff") == 0)
-        return cmd_diff(argc - 1, argv + 1);
+/* What the command line asked for (main's options, cli_parse). */
+struct cli {
+    int mode_report, mode_json, mode_ci, mode_dockerignore, json_files;
+    const char *dockerfile_path, *base_path, *json_file, *sarif_file, *color, *path;
+    struct image_opts io;
+    struct analysis_opts ao;
+    struct ci_opts co;
+    const char **ignore;   /* --ignore IDs, ao.ignore; owned */
+};
 
+/* Parses the options and the one image. -1: go on; else the exit code, after --help and the
+ * like, or after a usage error said in one line on stderr. */
+static int cli_parse(struct cli *cl, int argc, char **argv)
+{
     enum { O_PLATFORM = 256, O_NOCONTENT, O_NOSECRET, O_SHOW, O_IGNORE, O_CONFIG, O_SARIF, O_COLOR,
            O_LEFF, O_HRB, O_HRP, O_FAILSEC, O_VERSION, O_KEYS, O_LIST_IDS, O_TLS, O_MAXMETA,
            O_DOCKERFILE, O_DOCKERIGNORE, O_JOBS, O_FILES, O_BASE, O_HOB, O_HOW };
@@ -509,213 +508,141 @@ int main(int argc, char **argv)
         {"highest-own-bytes", required_argument, 0, O_HOB},
         {"highest-own-waste", required_argument, 0, O_HOW},
         {0, 0, 0, 0}};
-    int mode_dockerignore = 0;
-    const char *dockerfile_path = NULL;
-    int mode_report = 0, mode_json = 0, mode_ci = 0, json_files = 0;
-    const char *base_path = NULL;
-    const char *json_file = NULL, *sarif_file = NULL, *color = "auto";
-    struct image_opts io = {.jobs = pool_default_jobs()};
-    struct analysis_opts ao = {0};
-    struct ci_opts co;
-    ci_opts_init(&co);
-    const char **ignore = xcalloc((size_t)argc, sizeof *ignore);
+    memset(cl, 0, sizeof *cl);
+    cl->color = "auto";
+    cl->io.jobs = pool_default_jobs();
+    ci_opts_init(&cl->co);
+    cl->ignore = xcalloc((size_t)argc, sizeof *cl->ignore);
+    cl->ao.ignore = cl->ignore;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "rjch", opts, NULL)) != -1) {
         switch (c) {
-        case 'r': mode_report = 1; break;
-        case O_FILES: json_files = 1; break;
-        case 'j': mode_json = 1; json_file = optarg; break;
-        case 'c': mode_ci = 1; break;
-        case 'h': usage(stdout); free(ignore); return EXIT_OK;
-        case O_VERSION: printf("strata %s\n", STRATA_VERSION); free(ignore); return EXIT_OK;
-        case O_KEYS: print_keys(); free(ignore); return EXIT_OK;
-        case O_LIST_IDS: print_ids(); free(ignore); return EXIT_OK;
+        case 'r': cl->mode_report = 1; break;
+        case O_FILES: cl->json_files = 1; break;
+        case 'j': cl->mode_json = 1; cl->json_file = optarg; break;
+        case 'c': cl->mode_ci = 1; break;
+        case 'h': usage(stdout); return EXIT_OK;
+        case O_VERSION: printf("strata %s\n", STRATA_VERSION); return EXIT_OK;
+        case O_KEYS: print_keys(); return EXIT_OK;
+        case O_LIST_IDS: print_ids(); return EXIT_OK;
         case O_PLATFORM:
-            if (check_platform(optarg) != EXIT_OK) {
-                free(ignore);
+            if (check_platform(optarg) != EXIT_OK)
                 return EXIT_USAGE;
-            }
-            io.platform = optarg;
+            cl->io.platform = optarg;
             break;
         case O_TLS:
-            if (parse_tls_verify(optarg, &io.tls_no_verify) != EXIT_OK) {
-                free(ignore);
+            if (parse_tls_verify(optarg, &cl->io.tls_no_verify) != EXIT_OK)
                 return EXIT_USAGE;
-            }
             break;
-        case O_NOCONTENT: io.no_content = ao.no_content = 1; break;
-        case O_NOSECRET: ao.no_secret_content = 1; break;
-        case O_SHOW: ao.show_secrets = 1; break;
-        case O_IGNORE: ignore[ao.n_ignore++] = optarg; break;
-        case O_CONFIG: ao.config_path = optarg; break;
-        case O_DOCKERFILE: dockerfile_path = optarg; break;
-        case O_DOCKERIGNORE: mode_dockerignore = 1; break;
-        case O_SARIF: sarif_file = optarg; break;
+        case O_NOCONTENT: cl->io.no_content = cl->ao.no_content = 1; break;
+        case O_NOSECRET: cl->ao.no_secret_content = 1; break;
+        case O_SHOW: cl->ao.show_secrets = 1; break;
+        case O_IGNORE: cl->ignore[cl->ao.n_ignore++] = optarg; break;
+        case O_CONFIG: cl->ao.config_path = optarg; break;
+        case O_DOCKERFILE: cl->dockerfile_path = optarg; break;
+        case O_DOCKERIGNORE: cl->mode_dockerignore = 1; break;
+        case O_SARIF: cl->sarif_file = optarg; break;
         case O_JOBS:
-            if (parse_jobs(optarg, &io.jobs)) {
-                free(ignore);
+            if (parse_jobs(optarg, &cl->io.jobs))
                 return EXIT_USAGE;
-            }
             break;
         case O_MAXMETA:
-            if (set_max_metadata(optarg)) {
-                free(ignore);
+            if (set_max_metadata(optarg))
                 return EXIT_USAGE;
-            }
             break;
         case O_COLOR:
             if (strcmp(optarg, "auto") && strcmp(optarg, "off") && strcmp(optarg, "dark")) {
                 fprintf(stderr, "strata: --color takes auto, off or dark\n");
-                free(ignore);
                 return EXIT_USAGE;
             }
-            color = optarg;
+            cl->color = optarg;
             break;
-        case O_BASE: base_path = optarg; break;
+        case O_BASE: cl->base_path = optarg; break;
         case O_LEFF: case O_HRB: case O_HRP: case O_FAILSEC: case O_HOB: case O_HOW: {
             const char *key = c == O_LEFF ? "lowest-efficiency" : c == O_HRB ? "highest-removable-bytes"
                             : c == O_HRP ? "highest-removable-percent" : c == O_HOB ? "highest-own-bytes"
                             : c == O_HOW ? "highest-own-waste" : "fail-on-secret";
-            if (ci_opts_set(&co, key, optarg) != 0) {
+            if (ci_opts_set(&cl->co, key, optarg) != 0) {
                 fprintf(stderr, "strata: bad value for --%s: %s\n", key, optarg);
-                free(ignore);
                 return EXIT_USAGE;
             }
             break;
         }
-        default: bad_option("", argv); free(ignore); return EXIT_USAGE;
+        default: bad_option("", argv); return EXIT_USAGE;
         }
     }
-    ao.ignore = ignore;
-    if (check_ignores(ignore, ao.n_ignore) != EXIT_OK) {
-        free(ignore);
+    if (check_ignores(cl->ignore, cl->ao.n_ignore) != EXIT_OK)
         return EXIT_USAGE;
-    }
     if (optind != argc - 1) {
         fprintf(stderr, optind >= argc ? "strata: no image given\n" : "strata: one image at a time (use 'strata diff A B' to compare)\n");
         usage(stderr);
-        free(ignore);
         return EXIT_USAGE;
     }
-    const char *path = argv[optind];
-    /* --dockerfile: read before the image, so that a bad file costs nothing */
-    struct dockerfile df;
-    memset(&df, 0, sizeof df);
-    if (dockerfile_path) {
-        struct errbuf de = {0};
-        if (dockerfile_read(&df, dockerfile_path, &de) != RC_OK) {
-            fprintf(stderr, "strata: %s\n", de.msg);
-            dockerfile_free(&df);
-            free(ignore);
-            return EXIT_INPUT;
-        }
-        ao.dockerfile = &df;
-    }
-    if (base_path && strcmp(base_path, "-") == 0 && strcmp(path, "-") == 0) {
+    cl->path = argv[optind];
+    if (cl->base_path && strcmp(cl->base_path, "-") == 0 && strcmp(cl->path, "-") == 0) {
         fprintf(stderr, "strata: only one image can come from standard input\n");
-        free(ignore);
-        dockerfile_free(&df);
         return EXIT_USAGE;
     }
-    struct image base_img;
-    const char **base_ids = NULL;
-    memset(&base_img, 0, sizeof base_img);
-    if (base_path) {
-        if (load_base(base_path, &io, &base_img, &base_ids, &ao.n_base_diff_ids, &ao.base_ref) != EXIT_OK) {
-            image_close(&base_img);
-            free(ignore);
-            dockerfile_free(&df);
-            return EXIT_INPUT;
-        }
-        ao.base_diff_ids = base_ids;
-    }
-    /* --sarif alone is headless too: the view would write nothing */
-    int interactive = !mode_report && !mode_json && !mode_ci && !sarif_file && !mode_dockerignore && isatty(STDOUT_FILENO) &&
-                      isatty(STDIN_FILENO) && strcmp(path, "-") != 0;
-    if (interactive) {
-        /* the view reads the config on its loading thread: an unknown `ignore` id is a usage
-         * error before it starts, as in the other modes */
-        struct analysis *chk = analysis_new(&ao);
-        int bad = config_failed(chk);
-        analysis_free(chk);
-        if (bad) {
-            free(ignore);
-            dockerfile_free(&df);
-            return EXIT_USAGE;
-        }
-        struct ui_args ua = {.path = path, .iopts = io, .aopts = ao, .color = color};
-        int rc = ui_run(&ua);
-        free(ignore);
-        dockerfile_free(&df);
-        free(base_ids);
-        if (base_path)
-            image_close(&base_img);
-        return rc;
-    }
+    return -1;
+}
 
-    struct outputs out = {.json = mode_json, .json_file = out_file(json_file),
-                          .sarif = sarif_file != NULL, .sarif_file = out_file(sarif_file)};
-    const char *inputs[] = {path, ao.config_path ? ao.config_path : ".strata.conf", base_path};
-    if (outputs_check(&out, inputs, 3) != EXIT_OK) {
-        free(ignore);
-        dockerfile_free(&df);
-        free(base_ids);
-        if (base_path)
-            image_close(&base_img);
+/* The interactive view. The view reads the config on its loading thread: an unknown `ignore`
+ * id is a usage error before it starts, as in the other modes. */
+static int run_view(struct cli *cl)
+{
+    struct analysis *chk = analysis_new(&cl->ao);
+    int bad = config_failed(chk);
+    analysis_free(chk);
+    if (bad)
         return EXIT_USAGE;
-    }
+    struct ui_args ua = {.path = cl->path, .iopts = cl->io, .aopts = cl->ao, .color = cl->color};
+    return ui_run(&ua);
+}
+
+/* --report, --json, --ci, --sarif, --dockerignore (and the text report when not a terminal):
+ * the outputs checked against the inputs, the image read and analysed, each output written. */
+static int run_reports(struct cli *cl)
+{
+    struct outputs out = {.json = cl->mode_json, .json_file = out_file(cl->json_file),
+                          .sarif = cl->sarif_file != NULL, .sarif_file = out_file(cl->sarif_file)};
+    const char *inputs[] = {cl->path, cl->ao.config_path ? cl->ao.config_path : ".strata.conf", cl->base_path};
+    if (outputs_check(&out, inputs, 3) != EXIT_OK)
+        return EXIT_USAGE;
     /* one format on standard output: JSON (or SARIF) first, then the text report, then --ci;
      * --dockerignore takes it for the .dockerignore, so JSON or SARIF then need a FILE */
     int json_stdout = (out.json && !out.json_file) || (out.sarif && !out.sarif_file);
-    if (mode_dockerignore && json_stdout) {
+    if (cl->mode_dockerignore && json_stdout) {
         fprintf(stderr, "strata: --dockerignore writes to standard output: give --json or --sarif a FILE\n");
-        free(ignore);
-        dockerfile_free(&df);
-        free(base_ids);
-        if (base_path)
-            image_close(&base_img);
         return EXIT_USAGE;
     }
-    int text_report = mode_report || (!mode_json && !mode_ci && !mode_dockerignore && !(out.sarif && !out.sarif_file));
-    if (mode_dockerignore)
+    int text_report = cl->mode_report ||
+                      (!cl->mode_json && !cl->mode_ci && !cl->mode_dockerignore && !(out.sarif && !out.sarif_file));
+    if (cl->mode_dockerignore)
         json_stdout = 1;        /* the text report and --ci lines go to standard error */
     FILE *report_to = json_stdout ? stderr : stdout;
     FILE *ci_to = json_stdout || text_report ? stderr : stdout;
 
-    struct analysis *an = analysis_new(&ao);
+    struct analysis *an = analysis_new(&cl->ao);
     if (config_failed(an)) {
         analysis_free(an);
-        free(ignore);
-        dockerfile_free(&df);
         return EXIT_USAGE;
     }
-    for (size_t i = 0; an->config_rc != RC_FATAL && i < an->n_warnings; i++)
-        fprintf(stderr, "strata: warning: %s\n", an->warnings[i]);
     if (an->config_rc == RC_FATAL) {
-        fprintf(stderr, "strata: %s: cannot read the config file\n", ao.config_path);
+        fprintf(stderr, "strata: %s: cannot read the config file\n", cl->ao.config_path);
         analysis_free(an);
-        free(ignore);
-        dockerfile_free(&df);
-        free(base_ids);
-        if (base_path)
-            image_close(&base_img);
         return EXIT_INPUT;
     }
+    for (size_t i = 0; i < an->n_warnings; i++)
+        fprintf(stderr, "strata: warning: %s\n", an->warnings[i]);
     struct sink sinks[8];
-    io.n_sinks = analysis_sinks(an, sinks, 8);
-    io.sinks = sinks;
+    cl->io.n_sinks = analysis_sinks(an, sinks, 8);
+    cl->io.sinks = sinks;
     struct image img;
-    int rc = image_open(&img, path, &io);
-    if (rc == RC_FATAL) {
+    if (image_open(&img, cl->path, &cl->io) == RC_FATAL) {
         fprintf(stderr, "strata: %s\n", img.err.msg);
         image_close(&img);
         analysis_free(an);
-        free(ignore);
-        dockerfile_free(&df);
-        free(base_ids);
-        if (base_path)
-            image_close(&base_img);
         return EXIT_INPUT;
     }
     size_t n_config_warnings = an->n_warnings;
@@ -725,8 +652,8 @@ int main(int argc, char **argv)
     for (size_t i = n_config_warnings; i < an->n_warnings; i++)   /* e.g. no package attribution */
         fprintf(stderr, "strata: warning: %s\n", an->warnings[i]);
     int exit_code = EXIT_OK;
-    if (mode_json) {
-        struct json_args ja = {&img, an, {.files = json_files}};
+    if (cl->mode_json) {
+        struct json_args ja = {&img, an, {.files = cl->json_files}};
         exit_code = write_report(out.json_file, "JSON report", w_json, &ja, NULL);
     }
     if (out.sarif) {
@@ -734,8 +661,8 @@ int main(int argc, char **argv)
         if (exit_code == EXIT_OK)
             exit_code = r;
     }
-    if (mode_ci) {
-        int r = ci_run(ci_to, &img, an, &co);
+    if (cl->mode_ci) {
+        int r = ci_run(ci_to, &img, an, &cl->co);
         if (r && exit_code == EXIT_OK)
             exit_code = EXIT_CI;
     }
@@ -743,7 +670,7 @@ int main(int argc, char **argv)
         struct report_opts ro = {.cols = term_cols(report_to)};
         report_text_opts(report_to, &img, an, &ro);
     }
-    if (mode_dockerignore) {
+    if (cl->mode_dockerignore) {
         struct dockerignore *di = dockerignore_build(an, &img);
         if (dockerignore_write(stdout, di, &img, an) != 0 && exit_code == EXIT_OK)
             exit_code = EXIT_INPUT;
@@ -756,10 +683,58 @@ int main(int argc, char **argv)
         exit_code = EXIT_INPUT;
     analysis_free(an);
     image_close(&img);
-    free(ignore);
+    return exit_code;
+}
+
+int main(int argc, char **argv)
+{
+#ifdef __GLIBC__
+    /* Arrays of 4 MiB and more (the model's, a layer's rollups) are mappings of their own, given
+     * back when freed or moved. glibc's adaptive threshold would otherwise rise after the first
+     * such free and put the next ones in the heap, where a realloc holds old and new at once and
+     * freed blocks stay: on the bench's 1M-entry gzip image (--json --jobs 2) that made peak RSS
+     * 216-232 MiB from run to run, and 213-221 MiB with the threshold fixed (1 MiB cost 8% more
+     * time in mmap calls for the 1 MiB blocks of entries read ahead). */
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
+#endif
+    set_locale();
+    if (argc > 1 && strcmp(argv[1], "diff") == 0)
+        return cmd_diff(argc - 1, argv + 1);
+
+    struct cli cl;
+    int rc = cli_parse(&cl, argc, argv);
+    /* --dockerfile: read before the image, so that a bad file costs nothing; --base then */
+    struct dockerfile df;
+    memset(&df, 0, sizeof df);
+    struct image base_img;
+    memset(&base_img, 0, sizeof base_img);
+    const char **base_ids = NULL;
+    int have_base = 0;
+    if (rc < 0 && cl.dockerfile_path) {
+        struct errbuf de = {0};
+        if (dockerfile_read(&df, cl.dockerfile_path, &de) != RC_OK) {
+            fprintf(stderr, "strata: %s\n", de.msg);
+            rc = EXIT_INPUT;
+        }
+        cl.ao.dockerfile = &df;
+    }
+    if (rc < 0 && cl.base_path) {
+        have_base = 1;
+        if (load_base(cl.base_path, &cl.io, &base_img, &base_ids, &cl.ao.n_base_diff_ids, &cl.ao.base_ref) != EXIT_OK)
+            rc = EXIT_INPUT;
+        cl.ao.base_diff_ids = base_ids;
+    }
+    if (rc < 0) {
+        /* --sarif alone is headless too: the view would write nothing */
+        int interactive = !cl.mode_report && !cl.mode_json && !cl.mode_ci && !cl.sarif_file &&
+                          !cl.mode_dockerignore && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO) &&
+                          strcmp(cl.path, "-") != 0;
+        rc = interactive ? run_view(&cl) : run_reports(&cl);
+    }
+    free(cl.ignore);
     dockerfile_free(&df);
     free(base_ids);
-    if (base_path)
+    if (have_base)
         image_close(&base_img);
-    return exit_code;
+    return rc;
 }
