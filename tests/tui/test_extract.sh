@@ -23,20 +23,7 @@ for tool in tmux python3 cmp; do
 done
 [ -x "$STRATA" ] || { echo "FAIL - $STRATA not built"; exit 1; }
 
-t() { tmux -L "$SOCK" "$@"; }
-t new-session -d -s keepalive -x 20 -y 5 "sleep 100000"
-screen() { t capture-pane -p -t "$1" 2>/dev/null; }
-wait_for() {
-  local end=$((SECONDS + TIMEOUT))
-  while [ $SECONDS -lt $end ]; do
-    if screen "$1" | grep -qF -- "$2"; then return 0; fi
-    read -r -t 0.05 <> <(:) 2>/dev/null || true
-  done
-  return 1
-}
-expect() {   # expect SESSION TEXT WHAT
-  if wait_for "$1" "$2"; then pass "$3"; else fail "$3: '$2' never showed"; screen "$1" | sed 's/^/    | /'; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/tmux.bash"   # t, screen, wait_for, expect, ...
 
 # ---------------------------------------------------------------- the image
 python3 - "$WORK" <<'EOF' || { echo "FAIL - could not build the test image"; exit 1; }

@@ -25,17 +25,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-t() { tmux -L "$SOCK" "$@"; }
-t new-session -d -s keepalive -x 20 -y 5 "sleep 100000"
-screen() { t capture-pane -p -t "$1" 2>/dev/null; }
-wait_for() {
-  local end=$((SECONDS + TIMEOUT))
-  while [ $SECONDS -lt $end ]; do
-    if screen "$1" | grep -qF -- "$2"; then return 0; fi
-    read -r -t 0.05 <> <(:) 2>/dev/null || true
-  done
-  return 1
-}
+source "$HERE/tmux.bash"   # t, screen, wait_for, ...
+
 # check NAME COMMAND...: pass when the command succeeds, else fail with the screen
 check() {
   local name=$1 s=$2

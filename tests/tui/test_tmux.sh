@@ -20,59 +20,7 @@ source "$HERE/../harness.bash"
 cleanup() { tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-
-t() { tmux -L "$SOCK" "$@"; }
-# A session that lives as long as the test: killing the last session makes the server exit, and
-# a new-session racing that exit fails (seen under ASan on a loaded machine).
-t new-session -d -s keepalive -x 20 -y 5 "sleep 100000"
-screen() { t capture-pane -p -t "$1" 2>/dev/null; }
-
-# wait_for SESSION TEXT: polls the pane until TEXT (fixed string) is on it
-wait_for() {
-  local end=$((SECONDS + TIMEOUT))
-  while [ $SECONDS -lt $end ]; do
-    if screen "$1" | grep -qF -- "$2"; then return 0; fi
-    read -r -t 0.05 <> <(:) 2>/dev/null || true
-  done
-  return 1
-}
-# wait_re / wait_gone_re SESSION REGEX: the same with an extended regular expression
-wait_re() {
-  local end=$((SECONDS + TIMEOUT))
-  while [ $SECONDS -lt $end ]; do
-    if screen "$1" | grep -qE -- "$2"; then return 0; fi
-    read -r -t 0.05 <> <(:) 2>/dev/null || true
-  done
-  return 1
-}
-wait_gone_re() {
-  local end=$((SECONDS + TIMEOUT))
-  while [ $SECONDS -lt $end ]; do
-    if ! screen "$1" | grep -qE -- "$2"; then return 0; fi
-    read -r -t 0.05 <> <(:) 2>/dev/null || true
-  done
-  return 1
-}
-# wait_for_quick SESSION TEXT: wait_for with a short limit, for loops that step until TEXT shows
-wait_for_quick() { TIMEOUT=2 wait_for "$@"; }
-# wait_gone SESSION TEXT: polls until TEXT is no longer on the pane
-wait_gone() {
-  local end=$((SECONDS + TIMEOUT))
-  while [ $SECONDS -lt $end ]; do
-    if ! screen "$1" | grep -qF -- "$2"; then return 0; fi
-    read -r -t 0.05 <> <(:) 2>/dev/null || true
-  done
-  return 1
-}
-# analysed SESSION WHAT: the view has swapped from the loading one to the analysed image (its
-# findings title has counts). Keys sent while loading act on the loading view, and what the
-# findings pane holds then is not carried over: a test of the findings waits for this first.
-analysed() {
-  if wait_re "$1" 'Findings \([0-9]+ secrets'; then pass "$2"; else fail "$2: never analysed"; screen "$1" | sed 's/^/    | /'; fi
-}
-expect() {   # expect SESSION TEXT WHAT
-  if wait_for "$1" "$2"; then pass "$3"; else fail "$3: '$2' never showed"; screen "$1" | sed 's/^/    | /'; fi
-}
+source "$HERE/tmux.bash"   # t, screen, wait_for, expect, analysed, ...
 
 # start SESSION IMAGE [COLS ROWS]: the program in a shell that reports its exit code
 start() {
