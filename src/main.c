@@ -715,8 +715,9 @@ int main(int argc, char **argv)
         if (dockerfile_read(&df, cl.dockerfile_path, &de) != RC_OK) {
             fprintf(stderr, "strata: %s\n", de.msg);
             rc = EXIT_INPUT;
+        } else {
+            cl.ao.dockerfile = &df;
         }
-        cl.ao.dockerfile = &df;
     }
     if (rc < 0 && cl.base_path) {
         have_base = 1;

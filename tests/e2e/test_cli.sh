@@ -129,6 +129,19 @@ S --help > /dev/null 2>&1; check "--help: exit 0" $? 0
 S --frobnicate "$DEMO" > /dev/null 2>&1; check "unknown option: exit 64" $? 64
 S --json "$DEMO" "$DEMO" > /dev/null 2>&1; check "two images: exit 64" $? 64
 S --json > /dev/null 2>&1; check "no image: exit 64" $? 64
+# usage errors come before any file is read: two images from standard input with a --dockerfile
+# that does not exist is 64 and the standard-input line, not the Dockerfile's 1
+S --json --base - --dockerfile "$W/no-such-Dockerfile" - > /dev/null 2> "$W/r.err"
+check "--base - and IMAGE -, with a missing --dockerfile: exit 64" "$? $(wc -l < "$W/r.err")" "64 1"
+grep -q "only one image can come from standard input" "$W/r.err"
+check "... the line says standard input" $? 0
+# a config with an unknown ignore id, with --base read first: 64, and (under make asan, whose
+# leak checker runs at exit) nothing of the base image left unfreed
+printf 'ignore = no-such-rule\n' > "$W/badid.conf"
+S --json --base "$DEMO" --config "$W/badid.conf" "$DEMO" > /dev/null 2> "$W/r.err"
+check "--base with a config naming an unknown ignore id: exit 64" $? 64
+grep -q "no-such-rule" "$W/r.err"
+check "... the id is named" $? 0
 
 # --platform: a two-platform OCI layout made from the arm64 peer fixture (both entries name the
 # same manifest; the choice is what is checked)
