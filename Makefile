@@ -2,6 +2,7 @@
 # ui/ or tests/unit/ needs no edit here.
 #   make            ./strata
 #   make check      every test: unit (cmocka), TUI (headless), end-to-end
+#   make memcheck   ./strata under Valgrind's memcheck on the fixtures, the view too (make check runs it)
 #   make asan       the whole suite again under AddressSanitizer + UBSan (build in build-asan/)
 #   make tsan       the threaded paths (--jobs) under ThreadSanitizer (build in build-tsan/)
 #   make bench      speed and memory figures (never run by the tests)
@@ -60,14 +61,21 @@ tui: $(TUI_T) $(BIN)
 e2e: $(BIN)
 	@set -e; for t in tests/e2e/*.sh; do [ -e "$$t" ] || continue; echo "== $$t"; STRATA=./$(BIN) bash $$t; done
 
-check: all unit tui e2e
+# Valgrind's memcheck over the plain binary (tests/valgrind/test_valgrind.sh: every output mode on
+# the fixtures, damaged inputs, the view): no memory error, leak or descriptor left open.
+memcheck: $(BIN)
+	STRATA=./$(BIN) bash tests/valgrind/test_valgrind.sh
+
+check: all unit tui e2e memcheck
 	@echo "make check: all suites passed"
 
 # The whole suite again with AddressSanitizer and UBSan; objects live apart in build-asan/.
+# (memcheck apart: valgrind cannot run a sanitized binary, and LeakSanitizer does its work here.)
 asan:
 	$(MAKE) B=build-asan BIN=strata-asan \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	  LDFLAGS="-fsanitize=address,undefined" check
+	  LDFLAGS="-fsanitize=address,undefined" all unit tui e2e
+	@echo "make asan: all suites passed"
 
 # ThreadSanitizer over the threaded paths: the pool's unit test, then tests/e2e/test_jobs.sh with
 # --jobs 1, 2 and 4 on multi-layer gzip, zstd, plain and mixed images it builds (docker-archive, OCI
@@ -151,5 +159,5 @@ deb:
 clean:
 	rm -rf build build-asan build-fuzz build-tsan strata strata-asan strata-tsan
 
-.PHONY: all unit tui e2e check asan tsan lint bench golden screenshots clean man install uninstall deb fuzz fuzz-replay
+.PHONY: all unit tui e2e memcheck check asan tsan lint bench golden screenshots clean man install uninstall deb fuzz fuzz-replay
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -26,6 +26,8 @@ PKGS=(
   clang
   # peak RSS and CPU of the memory tests (tests/e2e/test_memory.sh: /usr/bin/time)
   time
+  # make memcheck (tests/valgrind/test_valgrind.sh), run by make check
+  valgrind
   # make screenshots: tmux screens drawn as PNGs (scripts/ansi2png.py)
   python3-pil fonts-dejavu-core
 )
