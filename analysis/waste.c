@@ -30,6 +30,7 @@ enum { MK_ABS, MK_TAIL };
 struct matcher {                /* a directory glob */
     int kind;
     char *glob;                 /* MK_ABS: "/usr/local/cuda*"; MK_TAIL: "target/release" */
+    size_t len;                 /* strlen(glob): compile looks each glob up among the others */
     int depth;                  /* MK_ABS: components; MK_TAIL: components of the tail */
     size_t lit;                 /* MK_ABS: length of the literal prefix */
     const char *last;           /* MK_TAIL: last component glob (points into glob) */
@@ -101,8 +102,7 @@ static int count_comps(const char *s)
 static int matcher_get(struct wctx *w, int kind, const char *glob, size_t len)
 {
     for (int i = 0; i < w->n_mt; i++)
-        if (w->mt[i].kind == kind && strlen(w->mt[i].glob) == len &&
-            memcmp(w->mt[i].glob, glob, len) == 0)
+        if (w->mt[i].kind == kind && w->mt[i].len == len && memcmp(w->mt[i].glob, glob, len) == 0)
             return i;
     if (w->n_mt == MAXR)
         return -1;
@@ -110,6 +110,7 @@ static int matcher_get(struct wctx *w, int kind, const char *glob, size_t len)
     memset(m, 0, sizeof *m);
     m->kind = kind;
     m->glob = xstrndup(glob, len);
+    m->len = strlen(m->glob);   /* xstrndup stops at a NUL byte in glob */
     m->depth = count_comps(m->glob);
     if (kind == MK_ABS) {
         size_t k = 0;

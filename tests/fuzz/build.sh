@@ -24,6 +24,7 @@ fuzz)
     cflags="-O1 -g $san -fsanitize=fuzzer-no-link"
     link="-fsanitize=fuzzer"
     main=
+    define=
     ;;
 replay)
     cc=${CC:-cc}
@@ -31,6 +32,7 @@ replay)
     cflags="-O1 -g $san"        # exactly make asan's, so its objects are reused
     link=
     main=tests/fuzz/replay_main.c
+    define=-DFZ_JSON_CROSSCHECK   # fuzz_json.h's verdict checked against jansson's (it says why)
     ;;
 *) echo "build.sh: unknown mode $mode" >&2; exit 64 ;;
 esac
@@ -43,7 +45,7 @@ for h in "${harnesses[@]}"; do
     wrap=
     grep -q 'fuzz_analysis.h' "tests/fuzz/$h.c" && wrap=-Wl,--wrap=secrets_new,--wrap=secrets_free,--wrap=secrets_ignore,--wrap=pthread_create
     # shellcheck disable=SC2046,SC2086
-    $cc $cflags $link -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes -Werror -I. \
+    $cc $cflags $define $link -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes -Werror -I. \
         $(pkg-config --cflags $pkgs) $wrap \
         -o "$out/$h" "tests/fuzz/$h.c" $main "$b/libcore.a" $(pkg-config --libs $pkgs) -lpthread -lm
 done

@@ -1,7 +1,7 @@
 /* fuzz_analysis.h: for the harnesses that run the whole analysis on an image built in memory
  * (fuzz_config, fuzz_packages, fuzz_strataconf): a docker-archive writer, the pipeline of
  * `strata --json` and `--report` (analysis sinks, image_open, analysis_run, both reports,
- * checked) and one secret scanner for the process.
+ * checked: the JSON by fuzz_json.h) and one secret scanner for the process.
  *
  * build.sh links every harness with --wrap=secrets_new,secrets_free,secrets_ignore: compiling
  * the rule table costs milliseconds, far more than one input, so analysis_new() gets the one
@@ -27,6 +27,7 @@
 #include "analysis/report.h"
 #include "analysis/secrets.h"
 #include "tests/fuzz/fuzz_common.h"
+#include "tests/fuzz/fuzz_json.h"
 
 struct secret_scanner *__real_secrets_new(void);
 void __real_secrets_free(struct secret_scanner *s);
@@ -197,13 +198,22 @@ static inline void fz_reports(const struct image *img, const struct analysis *an
     FILE *f = open_memstream(&buf, &len);
     if (!f || report_json(f, img, an) != 0 || fclose(f) != 0)
         abort();
+    const char *why = NULL;
+    int bad = fz_json_check(buf, len, &why);
+#ifdef FZ_JSON_CROSSCHECK
     json_error_t err;
     json_t *j = json_loadb(buf, len, 0, &err);
-    if (!j) {
-        fprintf(stderr, "fuzz: --json output is not JSON: %s at %d:%d\n", err.text, err.line, err.column);
+    if (!j != !!bad) {
+        fprintf(stderr, "fuzz: fuzz_json.h says %s, jansson says %s\n", bad ? why : "JSON",
+                j ? "JSON" : err.text);
         __builtin_trap();
     }
     json_decref(j);
+#endif
+    if (bad) {
+        fprintf(stderr, "fuzz: --json output is not JSON: %s\n", why);
+        __builtin_trap();
+    }
     free(buf);
     buf = NULL;
     f = open_memstream(&buf, &len);
