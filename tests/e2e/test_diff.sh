@@ -36,69 +36,10 @@ run_diff() {  # run_diff OUT A B
 
 # ---------------------------------------------------------------- A vs B against the reader
 if run_diff "$WORKDIR/ab.json" "$A" "$B"; then
-  python3 - "$A" "$B" "$WORKDIR/ab.json" > "$WORKDIR/ab.out" <<'EOF'
-import hashlib, json, sys, tarfile
-
-def norm(name):
-    parts = []
-    for p in name.split("/"):
-        if p in ("", "."):
-            continue
-        if p == "..":
-            if parts:
-                parts.pop()
-            continue
-        parts.append(p)
-    return "/" + "/".join(parts)
-
-def drop_tree(fs, path):
-    fs.pop(path, None)
-    pre = path.rstrip("/") + "/"
-    for k in [k for k in fs if k.startswith(pre)]:
-        del fs[k]
-
-def final_fs(path):
-    """path -> (kind, size, link, sha1, layer) of the final filesystem of a docker-archive."""
-    fs = {}
-    with tarfile.open(path) as outer:
-        man = json.load(outer.extractfile("manifest.json"))[0]
-        for li, blob in enumerate(man["Layers"]):
-            with tarfile.open(fileobj=outer.extractfile(blob), mode="r|") as lt:
-                members = []
-                for m in lt:
-                    sha = None
-                    if m.isreg():
-                        sha = hashlib.sha1(lt.extractfile(m).read()).hexdigest()
-                    members.append((m, sha))
-            for m, _ in members:          # whiteouts hide lower layers first
-                p = norm(m.name)
-                d, _, base = p.rpartition("/")
-                if base == ".wh..wh..opq":
-                    for k in [k for k in fs if k.startswith(d + "/")]:
-                        del fs[k]
-                elif base.startswith(".wh."):
-                    drop_tree(fs, (d or "") + "/" + base[4:])
-            for m, sha in members:
-                p = norm(m.name)
-                base = p.rpartition("/")[2]
-                if base.startswith(".wh.") or p == "/":
-                    continue
-                kind = ("reg" if m.isreg() else "hardlink" if m.islnk() else "dir" if m.isdir()
-                        else "symlink" if m.issym() else "other%d" % ord(m.type or b"0"))
-                old = fs.get(p)
-                if old and old[0] == "dir" and kind == "dir":
-                    continue
-                if old and old[0] == "dir":
-                    drop_tree(fs, p)
-                # a non-directory in the way of the parents becomes a directory
-                q = p.rpartition("/")[0]
-                while q:
-                    if q in fs and fs[q][0] != "dir":
-                        del fs[q]
-                    q = q.rpartition("/")[0]
-                fs[p] = (kind, m.size if kind == "reg" else 0,
-                         m.linkname if kind in ("symlink", "hardlink") else "", sha, li)
-    return fs
+  python3 - "$A" "$B" "$WORKDIR/ab.json" "$HERE" > "$WORKDIR/ab.out" <<'EOF'
+import json, sys
+sys.path.insert(0, sys.argv[4])
+from final_fs import final_fs   # tests/e2e/final_fs.py: tarfile alone
 
 a, b = final_fs(sys.argv[1]), final_fs(sys.argv[2])
 r = json.load(open(sys.argv[3]))
