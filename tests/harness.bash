@@ -35,3 +35,28 @@ finish() {
   echo "$1: $PASSED passed, $FAILED failed"
   [ "$FAILED" -eq 0 ]
 }
+
+# tmux_reap SOCKET: ends a test's tmux server and every process its panes started. Killing the
+# server hangs up the panes, and a strata built with ASan that is exiting just then can be left
+# spinning at full CPU in LeakSanitizer's leak check (its tracer child asleep, the pty gone,
+# reparented to init): three such were found after clean-clone CI runs, burning both cores for
+# the rest of the run. So the panes' process trees are noted first, the server is killed, and
+# whatever of them has not ended within 5 s is killed outright.
+tmux_reap() {
+  local sock=$1 pids="" more p i
+  more=$(tmux -L "$sock" list-panes -a -F '#{pane_pid}' 2>/dev/null)
+  while [ -n "$more" ]; do          # the panes, their children, theirs, ...
+    pids="$pids $more"
+    p=$more; more=""
+    for i in $p; do more="$more $(pgrep -P "$i" 2>/dev/null | tr '\n' ' ')"; done
+    more=$(echo $more)
+  done
+  tmux -L "$sock" kill-server 2>/dev/null
+  [ -n "$pids" ] || return 0
+  for i in $(seq 50); do
+    kill -0 $pids 2>/dev/null || return 0    # (any one alive keeps kill -0 true)
+    read -r -t 0.1 <> <(:) 2>/dev/null || true
+  done
+  kill -KILL $pids 2>/dev/null
+  return 0
+}

@@ -276,7 +276,7 @@ if command -v tmux > /dev/null; then
   $T send-keys -t v q
   for _ in $(seq 1 50); do $T capture-pane -p -t v | grep -q "EXITED" && break; sleep 0.1; done
   $T capture-pane -p -t v | grep -q "EXITED" && pass "view: quits" || fail "view: did not quit"
-  $T kill-server 2>/dev/null
+  tmux_reap "strata-badinput-$$"
 else
   skip "view of a damaged image" "tmux not installed"
 fi

@@ -165,7 +165,7 @@ key() {  # key SESSION KEYS…: send, wait for the redraw, capture
 if ! command -v tmux > /dev/null; then
   fail "tmux is not installed (scripts/deps.sh installs it)"
 else
-  trap 'tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$WORKDIR"' EXIT
+  trap 'tmux_reap "$SOCK"; rm -rf "$WORKDIR"' EXIT
   t new-session -d -s keepalive -x 20 -y 5 "sleep 100000"
   view() {  # view SESSION ARGS…
     local s=$1; shift

@@ -119,7 +119,7 @@ if command -v tmux > /dev/null; then
   else
     fail "view: never showed its layers without a loader thread: $($T capture-pane -p -t v | head -n 5)"
   fi
-  $T kill-server 2>/dev/null
+  tmux_reap "$SOCK"
 else
   skip "view without a loader thread: tmux not installed"
 fi

@@ -101,7 +101,7 @@ if pane "Files after layer" && pane "efficiency"; then
 else
   fail "registry: the view did not open: $(tmux -L "$TS" capture-pane -p -t v | tail -3 | tr '\n' ' ')"
 fi
-tmux -L "$TS" kill-server 2>/dev/null
+tmux_reap "$TS"
 
 # a docker-archive pushed as Docker v2 schema 2: layer facts and findings as its tarball's
 timeout 300 "$STRATA" --json "$C" > "$WORKDIR/c.file.json"

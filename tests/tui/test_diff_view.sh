@@ -26,7 +26,7 @@ fi
 
 SOCK=strata-diff-view-$$
 T="tmux -L $SOCK"
-trap '$T kill-server 2>/dev/null' EXIT
+trap 'tmux_reap "$SOCK"' EXIT
 # keeps the server up between sessions (a new-session can race the exit of an empty server)
 $T new-session -d -s keepalive -x 20 -y 5 "sleep 100000"
 screen() { $T capture-pane -p -t dv 2>/dev/null; }
@@ -75,7 +75,7 @@ start() {  # start X Y: a fresh session running strata diff X Y, then a marker w
 # `strata diff --json` (checked against that reader by tests/e2e/test_diff.sh) and the package
 # table from each image's own --json.
 FACTS=$(mktemp -d "${TMPDIR:-/tmp}/strata-dv.XXXXXX")
-trap '$T kill-server 2>/dev/null; rm -rf "$FACTS"' EXIT
+trap 'tmux_reap "$SOCK"; rm -rf "$FACTS"' EXIT
 if ! "$STRATA" diff --json "$A" "$B" > "$FACTS/ab.json" || ! "$STRATA" --json "$A" > "$FACTS/a.json" ||
    ! "$STRATA" --json "$B" > "$FACTS/b.json" ||
    ! python3 "$(dirname "${BASH_SOURCE[0]}")/diff_view_facts.py" "$A" "$B" "$FACTS/ab.json" \

@@ -14,7 +14,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/strata-extract.XXXXXX")
 # shellcheck source=../harness.bash
 source "$(dirname "${BASH_SOURCE[0]}")/../harness.bash"
 
-cleanup() { tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$WORK"; }
+cleanup() { tmux_reap "$SOCK"; rm -rf "$WORK"; }
 trap cleanup EXIT
 
 # missing tools are a failure, not a skip: this suite must run where CI runs it

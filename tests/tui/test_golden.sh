@@ -33,7 +33,7 @@ SOCK=strata-golden-$$
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/strata-golden.XXXXXX")
 # pass, fail, skip NAME [REASON] (a failure under CI=true), finish (a suite that ran no case fails)
 source "$HERE/../harness.bash"
-cleanup() { tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$WORK"; }
+cleanup() { tmux_reap "$SOCK"; rm -rf "$WORK"; }
 trap cleanup EXIT
 finish_exit() { finish "tui golden"; exit $?; }
 

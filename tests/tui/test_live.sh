@@ -20,7 +20,7 @@ source "$HERE/../harness.bash"
 
 cleanup() {
   [ -n "$WRITER" ] && kill "$WRITER" 2>/dev/null
-  tmux -L "$SOCK" kill-server 2>/dev/null
+  tmux_reap "$SOCK"
   rm -rf "$WORK"
 }
 trap cleanup EXIT

@@ -17,7 +17,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/strata-tmux.XXXXXX")
 # pass, fail, skip NAME [REASON] (a failure under CI=true), finish (a suite that ran no case fails)
 source "$HERE/../harness.bash"
 
-cleanup() { tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$WORK"; }
+cleanup() { tmux_reap "$SOCK"; rm -rf "$WORK"; }
 trap cleanup EXIT
 
 source "$HERE/tmux.bash"   # t, screen, wait_for, expect, analysed, ...

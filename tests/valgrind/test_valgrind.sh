@@ -127,7 +127,7 @@ run "an unknown --ignore id: exits 64" 64 --ignore no-such-rule --report "$ROOT/
 
 # ---------------------------------------------------------------- the interactive view
 SOCK=strata-vg-$$
-trap 'tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$WORKDIR"' EXIT
+trap 'tmux_reap "$SOCK"; rm -rf "$WORKDIR"' EXIT
 source "$ROOT/tests/tui/tmux.bash"   # t, screen, wait_for, wait_re, ...
 # view SESSION LOG ARGS...: strata in tmux under memcheck; its exit code lands in LOG.rc
 view() {
