@@ -6,19 +6,15 @@ final_fs(path) -> {path: (kind, size, link, sha1, layer)}: kind is reg, hardlink
 otherN; size counts regular files only; layer is the index of the layer that wrote it last.
 Whiteouts and opaque directories hide what lower layers wrote; a non-directory in the way of a
 later path's parents gives way, as in the layer model."""
-import hashlib, json, tarfile
+import hashlib, json, os, sys, tarfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from oracle import norm as oracle_norm  # noqa: E402  (tests/e2e/oracle.py, the image reader)
 
 def norm(name):
-    parts = []
-    for p in name.split("/"):
-        if p in ("", "."):
-            continue
-        if p == "..":
-            if parts:
-                parts.pop()
-            continue
-        parts.append(p)
-    return "/" + "/".join(parts)
+    """a tar member name as an absolute path, "/" for the root (oracle.py's norm, rooted)"""
+    return "/" + oracle_norm(name)
+
 
 def drop_tree(fs, path):
     fs.pop(path, None)
