@@ -4,10 +4,10 @@
  * lines; no code from either. Every problem is one "NAME:LINE: what" message, never a crash: the
  * input is a file the user named, but it is still untrusted text. */
 #include "src/dockerfile.h"
+#include "src/dockerfile_words.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,201 +26,6 @@ static int in_list(const char *kw, const char *const *list, size_t n)
         if (strcmp(kw, list[i]) == 0)
             return 1;
     return 0;
-}
-
-/* ---- growable text */
-struct buf { char *s; size_t len, cap; };
-
-static void buf_addn(struct buf *b, const char *s, size_t n)
-{
-    ARR_GROW(b->s, b->cap, b->len, n + 1);
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = 0;
-}
-static void buf_addc(struct buf *b, char c) { buf_addn(b, &c, 1); }
-static char *buf_take(struct buf *b)
-{
-    char *s = b->s ? b->s : xstrdup("");
-    b->s = NULL;
-    b->len = b->cap = 0;
-    return s;
-}
-
-/* ---- variable substitution */
-static const char *var_lookup(const char *name, size_t n, char *const *vars, size_t n_vars)
-{
-    for (size_t i = n_vars; i-- > 0;)
-        if (strncmp(vars[i], name, n) == 0 && vars[i][n] == '=')
-            return vars[i] + n + 1;
-    return NULL;
-}
-
-static int is_name_start(int c) { return isalpha(c) || c == '_'; }
-static int is_name_char(int c) { return isalnum(c) || c == '_'; }
-
-static void expand_into(struct buf *out, const char *s, size_t len, char escape, char *const *vars,
-                        size_t n_vars, int depth);
-
-/* ${...} starting at s[0] == '{': writes the value, returns the characters consumed after '$'. */
-static size_t expand_braced(struct buf *out, const char *s, size_t len, char escape, char *const *vars,
-                            size_t n_vars, int depth)
-{
-    size_t i = 1, nstart = 1;
-    while (i < len && is_name_char((unsigned char)s[i]))
-        i++;
-    size_t nlen = i - nstart;
-    /* find the closing brace, counting nested ${ } in the word */
-    size_t j = i, nest = 0;
-    for (; j < len; j++) {
-        if (s[j] == '{')
-            nest++;
-        else if (s[j] == '}') {
-            if (!nest)
-                break;
-            nest--;
-        }
-    }
-    if (j >= len) {     /* no closing brace: keep the text as it is */
-        buf_addc(out, '$');
-        buf_addn(out, s, len);
-        return len;
-    }
-    const char *val = nlen ? var_lookup(s + nstart, nlen, vars, n_vars) : NULL;
-    const char *op = s + i;
-    size_t oplen = j - i;
-    int colon = oplen && op[0] == ':';
-    char kind = oplen > (size_t)colon ? op[colon] : 0;
-    if (kind == '-' || kind == '+') {
-        const char *word = op + colon + 1;
-        size_t wlen = oplen - (size_t)colon - 1;
-        int set = val && (!colon || *val);
-        if (kind == '-') {
-            if (set)
-                buf_addn(out, val, strlen(val));
-            else
-                expand_into(out, word, wlen, escape, vars, n_vars, depth + 1);
-        } else if (set) {
-            expand_into(out, word, wlen, escape, vars, n_vars, depth + 1);
-        }
-    } else if (val) {   /* ${VAR}, and forms we do not model (${VAR:?}, ${VAR#x}): the value */
-        buf_addn(out, val, strlen(val));
-    }
-    return j + 1;
-}
-
-static void expand_into(struct buf *out, const char *s, size_t len, char escape, char *const *vars,
-                        size_t n_vars, int depth)
-{
-    int squote = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (out->len > DOCKERFILE_MAX_EXPANSION)
-            return;
-        char c = s[i];
-        if (c == '\'' ) {
-            squote = !squote;
-            buf_addc(out, c);
-        } else if (!squote && c == escape && i + 1 < len && s[i + 1] == '$') {
-            buf_addc(out, '$');
-            i++;
-        } else if (!squote && c == '$' && i + 1 < len && s[i + 1] == '{' && depth < 8) {
-            i += expand_braced(out, s + i + 1, len - i - 1, escape, vars, n_vars, depth);
-        } else if (!squote && c == '$' && i + 1 < len && is_name_start((unsigned char)s[i + 1])) {
-            size_t j = i + 1;
-            while (j < len && is_name_char((unsigned char)s[j]))
-                j++;
-            const char *val = var_lookup(s + i + 1, j - i - 1, vars, n_vars);
-            if (val)
-                buf_addn(out, val, strlen(val));
-            i = j - 1;
-        } else {
-            buf_addc(out, c);
-        }
-    }
-}
-
-char *dockerfile_expand(const char *s, char escape, char *const *vars, size_t n_vars)
-{
-    struct buf b = {0};
-    expand_into(&b, s, strlen(s), escape, vars, n_vars, 0);
-    if (b.len > DOCKERFILE_MAX_EXPANSION) {
-        b.len = DOCKERFILE_MAX_EXPANSION;
-        b.s[b.len] = 0;
-    }
-    return buf_take(&b);
-}
-
-/* ---- words: whitespace-separated, quotes grouped and removed, the escape character keeps the
- * next character */
-static void split_words(const char *s, char escape, char ***out, size_t *n)
-{
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    const char *p = s;
-    for (;;) {
-        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-            p++;
-        if (!*p)
-            break;
-        struct buf w = {0};
-        char q = 0;
-        for (; *p; p++) {
-            if (q) {
-                if (*p == q)
-                    q = 0;
-                else if (q == '"' && *p == escape && (p[1] == '"' || p[1] == escape))
-                    buf_addc(&w, *++p);
-                else
-                    buf_addc(&w, *p);
-            } else if (*p == '"' || *p == '\'') {
-                q = *p;
-            } else if (*p == escape && p[1]) {
-                buf_addc(&w, *++p);
-            } else if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
-                break;
-            } else {
-                buf_addc(&w, *p);
-            }
-        }
-        ARR_GROW(*out, cap, *n, 1);
-        (*out)[(*n)++] = buf_take(&w);
-    }
-}
-
-static void free_words(char **w, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(w[i]);
-    free(w);
-}
-
-/* ["a", "b"]: 1 and the strings when s is a JSON array of strings, else 0 (shell form; the
- * builders do the same with a malformed array). */
-static int parse_exec(const char *s, char ***argv, size_t *argc)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    if (*s != '[')
-        return 0;
-    json_error_t je;
-    json_t *j = json_loads(s, JSON_DECODE_ANY, &je);
-    if (!json_is_array(j)) {
-        json_decref(j);
-        return 0;
-    }
-    size_t n = json_array_size(j);
-    for (size_t i = 0; i < n; i++)
-        if (!json_is_string(json_array_get(j, i))) {
-            json_decref(j);
-            return 0;
-        }
-    *argv = n ? xcalloc(n, sizeof **argv) : NULL;
-    for (size_t i = 0; i < n; i++)
-        (*argv)[i] = xstrdup(json_string_value(json_array_get(j, i)));
-    *argc = n;
-    json_decref(j);
-    return 1;
 }
 
 /* ---- physical lines */
@@ -413,7 +218,7 @@ static void record_vars(struct parser *P, struct df_instr *in)
             char *name = eq ? xstrndup(w, (size_t)(eq - w)) : xstrdup(w);
             const char *val = eq ? eq + 1 : NULL;
             if (!val && !global)   /* ARG NAME in a stage takes the global default, if any */
-                val = var_lookup(name, strlen(name), P->gvars, P->n_gvars);
+                val = dockerfile_var_lookup(name, strlen(name), P->gvars, P->n_gvars);
             if (val) {
                 if (global)
                     vars_push(&P->gvars, &P->n_gvars, &P->cap_gvars, name, val);
@@ -516,20 +321,20 @@ static int split_instruction(struct parser *P, struct df_instr *in, const char *
     p += k;
     while (*p == ' ' || *p == '\t')
         p++;
-    struct buf flags = {0};
+    struct df_text flags = {0};
     /* leading --options (not for the forms whose arguments may start with "--") */
     if (strcmp(in->keyword, "CMD") && strcmp(in->keyword, "ENTRYPOINT") && strcmp(in->keyword, "SHELL")) {
         while (p[0] == '-' && p[1] == '-' && isalpha((unsigned char)p[2])) {
             size_t n = strcspn(p, " \t");
             if (flags.len)
-                buf_addc(&flags, ' ');
-            buf_addn(&flags, p, n);
+                df_text_addc(&flags, ' ');
+            df_text_addn(&flags, p, n);
             p += n;
             while (*p == ' ' || *p == '\t')
                 p++;
         }
     }
-    in->flags = buf_take(&flags);
+    in->flags = df_text_take(&flags);
     size_t n = strlen(p);
     while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
         n--;
@@ -551,20 +356,20 @@ static int finish_instruction(struct parser *P, struct df_instr *in)
     if (!strcmp(in->keyword, "COPY") || !strcmp(in->keyword, "ADD")) {
         char **fw;
         size_t fn;
-        split_words(in->flags, df->escape, &fw, &fn);
+        dockerfile_words_split(in->flags, df->escape, &fw, &fn);
         for (size_t i = 0; i < fn; i++)
             if (strncmp(fw[i], "--from=", 7) == 0) {
                 free(in->from);
                 in->from = expand(P, in, fw[i] + 7);
             }
-        free_words(fw, fn);
+        dockerfile_words_free(fw, fn);
     }
     static const char *const exec_kw[] = {"RUN", "CMD", "ENTRYPOINT", "COPY", "ADD", "SHELL", "VOLUME"};
     if (in_list(in->keyword, exec_kw, sizeof exec_kw / sizeof *exec_kw) &&
-        parse_exec(in->expanded, &in->argv, &in->argc)) {
+        dockerfile_exec_parse(in->expanded, &in->argv, &in->argc)) {
         in->exec_form = 1;
     } else {
-        split_words(in->expanded, df->escape, &in->argv, &in->argc);
+        dockerfile_words_split(in->expanded, df->escape, &in->argv, &in->argc);
     }
     if (is_from) {
         if (!in->argc)
@@ -603,7 +408,7 @@ static int read_heredocs(struct parser *P, struct lines *L, struct df_instr *in)
         return RC_OK;
     in->heredocs = xcalloc(n, sizeof *in->heredocs);
     for (size_t i = 0; i < n; i++) {
-        struct buf body = {0};
+        struct df_text body = {0};
         int start = L->lineno + 1, done = 0;
         const char *s;
         size_t len;
@@ -616,11 +421,11 @@ static int read_heredocs(struct parser *P, struct lines *L, struct df_instr *in)
                 done = 1;
                 break;
             }
-            buf_addn(&body, s + off, len - off);
-            buf_addc(&body, '\n');
+            df_text_addn(&body, s + off, len - off);
+            df_text_addc(&body, '\n');
         }
         in->heredocs[i].word = xstrdup(m[i].word);
-        in->heredocs[i].body = buf_take(&body);
+        in->heredocs[i].body = df_text_take(&body);
         in->heredocs[i].line = start;
         in->n_heredocs = i + 1;
         if (!done)
@@ -660,7 +465,7 @@ int dockerfile_parse(struct dockerfile *df, const char *name, const char *text, 
     size_t n;
     /* parser directives: only at the very top, each key once */
     int directives = 1, seen_escape = 0, seen_syntax = 0;
-    struct buf logical = {0};
+    struct df_text logical = {0};
     struct df_instr *in = NULL;
     for (;;) {
         if (!next_line(&L, &s, &n))
@@ -693,13 +498,13 @@ int dockerfile_parse(struct dockerfile *df, const char *name, const char *text, 
         }
         size_t keep;
         if (continues(s, n, df->escape, &keep)) {
-            buf_addn(&logical, s, keep);
+            df_text_addn(&logical, s, keep);
             in->end_line = L.lineno;
             continue;
         }
-        buf_addn(&logical, s, n);
+        df_text_addn(&logical, s, n);
         in->end_line = L.lineno;
-        char *t = buf_take(&logical);
+        char *t = df_text_take(&logical);
         rc = split_instruction(&P, in, t);
         free(t);
         if (rc == RC_OK && (!strcmp(in->keyword, "RUN") || !strcmp(in->keyword, "COPY") || !strcmp(in->keyword, "ADD")))
@@ -711,7 +516,7 @@ int dockerfile_parse(struct dockerfile *df, const char *name, const char *text, 
             break;
     }
     if (rc == RC_OK && in) {    /* the file ends inside a continuation: what was read is the line */
-        char *t = buf_take(&logical);
+        char *t = df_text_take(&logical);
         rc = split_instruction(&P, in, t);
         free(t);
         if (rc == RC_OK)
@@ -741,11 +546,11 @@ int dockerfile_read(struct dockerfile *df, const char *path, struct errbuf *err)
         df->name = xstrdup(path);
         return RC_FATAL;
     }
-    struct buf b = {0};
+    struct df_text b = {0};
     char chunk[65536];
     size_t got;
     while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        buf_addn(&b, chunk, got);
+        df_text_addn(&b, chunk, got);
         if (b.len > DOCKERFILE_MAX_BYTES)
             break;
     }
@@ -771,7 +576,7 @@ void dockerfile_free(struct dockerfile *df)
         free(in->args);
         free(in->expanded);
         free(in->from);
-        free_words(in->argv, in->argc);
+        dockerfile_words_free(in->argv, in->argc);
         for (size_t k = 0; k < in->n_heredocs; k++) {
             free(in->heredocs[k].word);
             free(in->heredocs[k].body);
