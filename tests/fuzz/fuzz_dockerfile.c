@@ -1,4 +1,4 @@
-/* fuzz_dockerfile.c: the Dockerfile reader (src/dockerfile.c) on arbitrary text; a file it
+/* fuzz_dockerfile.c: the Dockerfile reader (src/dockerfile*.c) on arbitrary text; a file it
  * refuses must say why (one line, no control byte). A file it reads is matched against a small
  * fixed image (analysis/dfmap.c) whose history holds BuildKit, classic and buildah shapes, and
  * every output that cites it is checked: --json parses, --report and the .dockerignore hold no

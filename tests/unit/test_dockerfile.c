@@ -1,4 +1,4 @@
-/* test_dockerfile.c: the Dockerfile reader (src/dockerfile.c): line numbers through continuations,
+/* test_dockerfile.c: the Dockerfile reader (src/dockerfile*.c): line numbers through continuations,
  * comments and heredocs, the escape directive, ARG/ENV substitution, stages, and malformed input
  * giving one "NAME:LINE: problem" message. */
 #include <setjmp.h>
