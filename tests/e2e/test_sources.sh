@@ -19,31 +19,8 @@ for t in docker-registry skopeo openssl htpasswd dockerd buildah tmux; do
   command -v "$t" >/dev/null || { fail "sources: $t is not installed (scripts/deps.sh --images)"; finish sources; exit 1; }
 done
 
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-  rm -rf "$WORKDIR"
-}
-trap cleanup EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() {   # wait_port PORT [https]: until something answers /v2/ there (at most 30 s)
-  local i
-  for i in $(seq 150); do
-    curl -sk -o /dev/null "${2:-http}://127.0.0.1:$1/v2/" && return 0
-    sleep 0.2
-  done
-  return 1
-}
-registry() {    # registry NAME PORT [extra yaml]: starts one, storage under WORKDIR
-  local dir=$WORKDIR/$1
-  mkdir -p "$dir/data"
-  { printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\n' "$dir/data"
-    printf 'http:\n  addr: 127.0.0.1:%s\n' "$2"
-    printf '%s\n' "${3:-}"; } > "$dir/config.yml"
-  docker-registry serve "$dir/config.yml" > "$dir/log" 2>&1 &
-  PIDS+=($!)
-}
+source "$HERE/services.bash"   # service_* (SERVICE_PIDS), registry and engine starters
+trap 'service_stop_all; rm -rf "$WORKDIR"' EXIT
 # the facts that must agree: everything but where it came from and what it is called
 facts() { jq -S 'del(.image.source, .image.tags, .image.format)' "$1"; }
 same_json() {   # same_json WHAT A.json B.json
@@ -63,9 +40,10 @@ expect_err() {  # expect_err WHAT PATTERN strata-args...: exit 1 and one line ma
 }
 
 # ---------------------------------------------------------------- a plain registry on loopback
-P1=$(port)
-registry plain "$P1"
-wait_port "$P1" || { fail "registry: did not start: $(cat "$WORKDIR/plain/log")"; finish sources; exit 1; }
+P1=$(service_free_port)
+service_registry_start "$WORKDIR/plain" "$P1"
+PLAIN_PID=$SERVICE_PID
+service_wait_v2 "$P1" || { fail "registry: did not start: $(cat "$WORKDIR/plain/log")"; finish sources; exit 1; }
 R1=127.0.0.1:$P1
 skopeo copy -q --dest-tls-verify=false "oci-archive:$E" "docker://$R1/fixture/single:gzip" || fail "skopeo push e"
 skopeo copy -q --dest-tls-verify=false "docker-archive:$C" "docker://$R1/fixture/leaked:1" || fail "skopeo push c"
@@ -155,23 +133,23 @@ else
 fi
 
 # ---------------------------------------------------------------- broken transfers, redirects, tokens
-P3=$(port)
-python3 "$HERE/regproxy.py" "$P3" "$P1" drop-once,503-once "$WORKDIR/p3.log" & PIDS+=($!)
-wait_port "$P3" || fail "regproxy drop-once did not start"
+P3=$(service_free_port)
+python3 "$HERE/regproxy.py" "$P3" "$P1" drop-once,503-once "$WORKDIR/p3.log" & SERVICE_PIDS+=($!)
+service_wait_v2 "$P3" || fail "regproxy drop-once did not start"
 timeout 300 "$STRATA" --json "docker://127.0.0.1:$P3/fixture/single:gzip" > "$WORKDIR/e.drop.json" 2> "$WORKDIR/e.drop.err"
 same_json "a 503 is retried and a connection dropped mid-blob is resumed (same report)" "$WORKDIR/e.drop.json" "$WORKDIR/e.file.json"
 check "the manifest was asked again after the 503" "$(grep -c '^GET /v2/fixture/single/manifests/gzip' "$WORKDIR/p3.log")" 2
 [ "$(grep -c '^GET /v2/fixture/single/blobs/' "$WORKDIR/p3.log")" -gt "$(jq '.layers | length + 1' "$WORKDIR/e.file.json")" ] &&
   pass "the dropped blob was asked for again" || fail "no blob was asked for twice: $(grep -c blobs "$WORKDIR/p3.log")"
-P4=$(port)
-python3 "$HERE/regproxy.py" "$P4" "$P1" drop-always "$WORKDIR/p4.log" & PIDS+=($!)
-wait_port "$P4" || fail "regproxy drop-always did not start"
+P4=$(service_free_port)
+python3 "$HERE/regproxy.py" "$P4" "$P1" drop-always "$WORKDIR/p4.log" & SERVICE_PIDS+=($!)
+service_wait_v2 "$P4" || fail "regproxy drop-always did not start"
 expect_err "a transfer that keeps breaking is an error, not a partial report" "broke off\|bytes served" \
   --json "docker://127.0.0.1:$P4/fixture/single:gzip"
 
-P5=$(port)
-python3 "$HERE/regproxy.py" "$P5" "$P1" token,redirect "$WORKDIR/p5.log" tok:secret-pass & PIDS+=($!)
-wait_port "$P5" || fail "regproxy token did not start"
+P5=$(service_free_port)
+python3 "$HERE/regproxy.py" "$P5" "$P1" token,redirect "$WORKDIR/p5.log" tok:secret-pass & SERVICE_PIDS+=($!)
+service_wait_v2 "$P5" || fail "regproxy token did not start"
 mkdir -p "$WORKDIR/dcfg"
 printf '{"auths":{"127.0.0.1:%s":{"auth":"%s"}}}\n' "$P5" "$(printf tok:secret-pass | base64 -w0)" > "$WORKDIR/dcfg/config.json"
 DOCKER_CONFIG=$WORKDIR/dcfg timeout 300 "$STRATA" --json "docker://127.0.0.1:$P5/fixture/single:gzip" > "$WORKDIR/e.tok.json" 2> "$WORKDIR/e.tok.err"
@@ -196,9 +174,9 @@ printf '{"auths":{"127.0.0.1:%s":{"auth":"%s"}}}\n' "$P5" "$(printf tok:wrong | 
 DOCKER_CONFIG=$WORKDIR/dcfg expect_err "bearer: wrong credentials" "refused the credentials" --json "docker://127.0.0.1:$P5/fixture/single:gzip"
 
 # several blobs in flight (--jobs): a front that answers blob GETs slowly shows the overlap
-P7=$(port)
-python3 "$HERE/regproxy.py" "$P7" "$P1" slow "$WORKDIR/p7.log" & PIDS+=($!)
-wait_port "$P7" || fail "regproxy slow did not start"
+P7=$(service_free_port)
+python3 "$HERE/regproxy.py" "$P7" "$P1" slow "$WORKDIR/p7.log" & SERVICE_PIDS+=($!)
+service_wait_v2 "$P7" || fail "regproxy slow did not start"
 NBLOBS=$(($(jq '.layers | length' "$WORKDIR/e.file.json") + 1))
 timeout 300 "$STRATA" --json --jobs 3 "docker://127.0.0.1:$P7/fixture/single:gzip" > "$WORKDIR/e.j3.json" 2> "$WORKDIR/e.j3.err"
 same_json "--jobs 3: blobs fetched three at a time, same report" "$WORKDIR/e.j3.json" "$WORKDIR/e.file.json"
@@ -214,30 +192,19 @@ same_json "--jobs 1: same report" "$WORKDIR/e.j1.json" "$WORKDIR/e.file.json"
 check "--jobs 1: one blob GET at a time" "$(grep -o 'inflight=[0-9]*' "$WORKDIR/p7.log" | cut -d= -f2 | sort -n | tail -1)" 1
 
 # a registry that serves a Docker v2 schema 1 manifest: refused by name, never half-read
-P6=$(port)
-python3 "$HERE/regproxy.py" "$P6" "$P1" schema1 "$WORKDIR/p6.log" & PIDS+=($!)
-wait_port "$P6" || fail "regproxy schema1 did not start"
+P6=$(service_free_port)
+python3 "$HERE/regproxy.py" "$P6" "$P1" schema1 "$WORKDIR/p6.log" & SERVICE_PIDS+=($!)
+service_wait_v2 "$P6" || fail "regproxy schema1 did not start"
 expect_err "a schema 1 manifest is a clear error" "schema 1 manifests are not supported" \
   --json "docker://127.0.0.1:$P6/fixture/single:gzip"
 check "no blob was asked for after a schema 1 manifest" "$(grep -c '/blobs/' "$WORKDIR/p6.log")" 0
 
 # ---------------------------------------------------------------- TLS + htpasswd basic auth, CA made here
 CA=$WORKDIR/ca
-mkdir -p "$CA"
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=strata test CA" -keyout "$CA/ca.key" -out "$CA/ca.pem" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$CA/srv.key" -out "$CA/srv.csr" 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$CA/ext"
-openssl x509 -req -in "$CA/srv.csr" -CA "$CA/ca.pem" -CAkey "$CA/ca.key" -CAcreateserial -days 2 -extfile "$CA/ext" -out "$CA/srv.pem" 2>/dev/null
-htpasswd -Bbn alice s3cret-pw > "$CA/htpasswd"
-P2=$(port)
-registry tls "$P2" "  tls:
-    certificate: $CA/srv.pem
-    key: $CA/srv.key
-auth:
-  htpasswd:
-    realm: strata-test
-    path: $CA/htpasswd"
-wait_port "$P2" https || { fail "TLS registry did not start: $(cat "$WORKDIR/tls/log")"; finish sources; exit 1; }
+service_tls_ca_make "$CA"
+P2=$(service_free_port)
+service_registry_start "$WORKDIR/tls" "$P2" "$(service_tls_yaml "$CA")"
+service_wait_v2 "$P2" https || { fail "TLS registry did not start: $(cat "$WORKDIR/tls/log")"; finish sources; exit 1; }
 R2=127.0.0.1:$P2
 skopeo copy -q --dest-cert-dir "$CA" --dest-creds alice:s3cret-pw "oci-archive:$E" "docker://$R2/fixture/single:gzip" 2>/dev/null ||
   skopeo copy -q --dest-tls-verify=false --dest-creds alice:s3cret-pw "oci-archive:$E" "docker://$R2/fixture/single:gzip" || fail "skopeo push to TLS registry"
@@ -272,7 +239,7 @@ HOME=$WORKDIR/nohome XDG_RUNTIME_DIR=$WORKDIR/nort SSL_CERT_FILE=$CA/ca.pem expe
   "no user name\|none is stored" --json "docker://$R2/fixture/single:gzip"
 
 # ---------------------------------------------------------------- a registry that is down
-kill "${PIDS[0]}" 2>/dev/null; wait "${PIDS[0]}" 2>/dev/null
+service_stop "$PLAIN_PID"
 expect_err "a registry that is down" "cannot reach the registry" --json "docker://$R1/fixture/single:gzip"
 
 # ---------------------------------------------------------------- no libcurl
@@ -300,12 +267,10 @@ fi
 
 # ---------------------------------------------------------------- a private Docker engine
 DW=$(mktemp -d /var/tmp/strata-e2e-dockerd.XXXXXX)
-/usr/sbin/dockerd --data-root "$DW/root" --exec-root "$DW/exec" -H "unix://$DW/docker.sock" --pidfile "$DW/pid" \
-  --iptables=false --ip6tables=false --bridge=none --ip-masq=false > "$DW/log" 2>&1 &
-DPID=$!
-PIDS+=($DPID)
-for i in $(seq 150); do docker -H "unix://$DW/docker.sock" version > /dev/null 2>&1 && break; sleep 0.2; done
-if ! docker -H "unix://$DW/docker.sock" version > /dev/null 2>&1; then
+service_dockerd_start "$DW"
+dockerd_rc=$?
+DPID=$SERVICE_PID
+if [ $dockerd_rc != 0 ]; then
   fail "private dockerd did not start: $(tail -5 "$DW/log")"
 else
   docker -H "unix://$DW/docker.sock" load -q -i "$G" > /dev/null
@@ -332,7 +297,7 @@ else
   DOCKER_HOST=unix://$DW/docker.sock expect_err "engine: a missing image, never pulled" "no such image" --json "docker-daemon:nosuch/image:1"
   DOCKER_HOST=unix://$DW/nosock expect_err "engine: no engine there" "cannot reach the engine" --json "docker-daemon:$TAG"
 fi
-kill "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null
+service_stop "$DPID"
 rm -rf "$DW" 2>/dev/null || true
 
 # ---------------------------------------------------------------- Podman, its API service on a private socket
@@ -345,7 +310,7 @@ elif ! timeout 300 "${PM[@]}" load -q -i "$C" > /dev/null 2> "$PW/load.err"; the
 else
   "${PM[@]}" system service --time=0 "unix://$PW/podman.sock" > "$PW/svc.log" 2>&1 &
   PPID_=$!
-  PIDS+=($PPID_)
+  SERVICE_PIDS+=($PPID_)
   for i in $(seq 100); do [ -S "$PW/podman.sock" ] && break; sleep 0.2; done
   CONTAINER_HOST=unix://$PW/podman.sock timeout 300 "$STRATA" --json podman:fixture/leaked-secrets:latest > "$WORKDIR/c.pod.json" 2> "$WORKDIR/c.pod.err"
   same_json "podman:NAME (API socket) == its docker-archive" "$WORKDIR/c.pod.json" "$WORKDIR/c.file.json"

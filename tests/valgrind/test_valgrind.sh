@@ -123,45 +123,12 @@ run "an unknown --ignore id: exits 64" 64 --ignore no-such-rule --report "$ROOT/
 # What an image file never goes through: libcurl opened at run time, the transfer threads, a
 # bearer token, basic auth over TLS with a CA made here, and the error paths of a missing tag,
 # refused credentials and a registry that is down. Debian's docker-registry on loopback, the demo
-# image pushed with skopeo, a token front from tests/e2e/regproxy.py; stopped by PID.
-REG_PIDS=()
-reg_stop() {
-  local p
-  for p in "${REG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${REG_PIDS[@]}"; do wait "$p" 2>/dev/null; done
-  REG_PIDS=()
-}
-trap 'reg_stop; rm -rf "$WORKDIR"' EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-up() {   # up PORT [https]: until /v2/ answers there (at most 30 s)
-  local i
-  for i in $(seq 150); do
-    curl -sk -o /dev/null "${2:-http}://127.0.0.1:$1/v2/" && return 0
-    sleep 0.2
-  done
-  return 1
-}
-registry_at() {   # registry_at NAME PORT [yaml]: a docker-registry, storage under $W/NAME
-  mkdir -p "$W/$1/data"
-  { printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\n' "$W/$1/data"
-    printf 'http:\n  addr: 127.0.0.1:%s\n' "$2"
-    printf '%s\n' "${3:-}"; } > "$W/$1/config.yml"
-  docker-registry serve "$W/$1/config.yml" > "$W/$1/log" 2>&1 &
-  REG_PIDS+=($!)
-}
-# same_facts WHAT A.json B.json: the two reports agree but for where the image came from
-same_facts() {
-  if python3 - "$2" "$3" <<'EOF'
-import json, sys
-def facts(f):
-    j = json.load(open(f))
-    for k in ("source", "tags", "format"):
-        j["image"].pop(k, None)
-    return j
-a, b = facts(sys.argv[1]), facts(sys.argv[2])
-sys.exit(0 if a == b and a["layers"] else 1)
-EOF
-  then pass "$1"; else fail "$1: the reports differ"; fi
+# image pushed with skopeo, a token front from tests/e2e/regproxy.py (tests/e2e/services.bash).
+source "$ROOT/tests/e2e/services.bash"
+trap 'service_stop_all; rm -rf "$WORKDIR"' EXIT
+same_report() {   # same_report WHAT A.json B.json [layer-digests]
+  local what=$1; shift
+  if service_same_report "$@"; then pass "$what"; else fail "$what: the reports differ"; fi
 }
 missing=
 for tool in docker-registry skopeo openssl htpasswd curl; do
@@ -174,68 +141,55 @@ else
   skopeo copy -q --dest-compress --dest-compress-format gzip "docker-archive:$ROOT/demo/demo.tar" \
     "oci-archive:$W/demo-oci.tar"
   "$STRATA" --json "$W/demo-oci.tar" > "$W/demo.json"
-  P1=$(free_port)
-  registry_at plain "$P1"
-  if ! up "$P1" || ! skopeo copy -q --dest-tls-verify=false "oci-archive:$W/demo-oci.tar" \
+  P1=$(service_free_port)
+  service_registry_start "$W/plain" "$P1"
+  PLAIN_PID=$SERVICE_PID
+  if ! service_wait_v2 "$P1" || ! skopeo copy -q --dest-tls-verify=false "oci-archive:$W/demo-oci.tar" \
         "docker://127.0.0.1:$P1/demo/app:1"; then
     fail "registry: did not start or take the demo image: $(tail -c 300 "$W/plain/log")"
   else
     R1=127.0.0.1:$P1
-    mkdir -p "$W/nohome" "$W/nort"
+    mkdir -p "$W/nohome" "$W/nort" "$W/rt/containers"
     old_home=$HOME old_rt=${XDG_RUNTIME_DIR:-}
     export HOME=$W/nohome XDG_RUNTIME_DIR=$W/nort   # no stored credentials but those made here
     run "registry: --json" 0 --json "docker://$R1/demo/app:1"
-    same_facts "registry: the same report as the file's" "$W/out.$n" "$W/demo.json"
+    same_report "registry: the same report as the file's" "$W/out.$n" "$W/demo.json"
     run "registry: --report --jobs 1" 0 --report --jobs 1 "docker://$R1/demo/app:1"
     run "registry: a missing tag exits 1" 1 --json "docker://$R1/demo/app:no-such-tag"
     # a bearer-token front: /v2/ answers 401 with a realm, the token comes from its /token
-    P3=$(free_port)
-    python3 "$ROOT/tests/e2e/regproxy.py" "$P3" "$P1" token "$W/p3.log" bob:t0ken-pw & REG_PIDS+=($!)
-    mkdir -p "$W/rt/containers"
-    if up "$P3"; then
+    P3=$(service_free_port)
+    python3 "$ROOT/tests/e2e/regproxy.py" "$P3" "$P1" token "$W/p3.log" bob:t0ken-pw & SERVICE_PIDS+=($!)
+    if service_wait_v2 "$P3"; then
       printf '{"auths":{"127.0.0.1:%s":{"auth":"%s"}}}\n' "$P3" "$(printf bob:t0ken-pw | base64 -w0)" \
         > "$W/rt/containers/auth.json"
       XDG_RUNTIME_DIR=$W/rt run "registry: a bearer token (auth.json)" 0 --json "docker://127.0.0.1:$P3/demo/app:1"
-      same_facts "registry: a bearer token: the same report" "$W/out.$n" "$W/demo.json"
+      same_report "registry: a bearer token: the same report" "$W/out.$n" "$W/demo.json"
     else
       fail "registry: the token front did not start"
     fi
     # TLS + htpasswd basic auth, a CA made here
-    CA=$W/ca
-    mkdir -p "$CA"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=strata memcheck CA" -keyout "$CA/ca.key" -out "$CA/ca.pem" 2>/dev/null
-    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$CA/srv.key" -out "$CA/srv.csr" 2>/dev/null
-    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$CA/ext"
-    openssl x509 -req -in "$CA/srv.csr" -CA "$CA/ca.pem" -CAkey "$CA/ca.key" -CAcreateserial -days 2 \
-      -extfile "$CA/ext" -out "$CA/srv.pem" 2>/dev/null
-    htpasswd -Bbn alice s3cret-pw > "$CA/htpasswd"
-    P2=$(free_port)
-    registry_at tls "$P2" "  tls:
-    certificate: $CA/srv.pem
-    key: $CA/srv.key
-auth:
-  htpasswd:
-    realm: strata-memcheck
-    path: $CA/htpasswd"
-    if up "$P2" https && skopeo copy -q --dest-tls-verify=false --dest-creds alice:s3cret-pw \
+    service_tls_ca_make "$W/ca"
+    P2=$(service_free_port)
+    service_registry_start "$W/tls" "$P2" "$(service_tls_yaml "$W/ca")"
+    if service_wait_v2 "$P2" https && skopeo copy -q --dest-tls-verify=false --dest-creds alice:s3cret-pw \
          "oci-archive:$W/demo-oci.tar" "docker://127.0.0.1:$P2/demo/app:1"; then
       printf '{"auths":{"127.0.0.1:%s":{"auth":"%s"}}}\n' "$P2" "$(printf alice:s3cret-pw | base64 -w0)" \
         > "$W/rt/containers/auth.json"
-      XDG_RUNTIME_DIR=$W/rt SSL_CERT_FILE=$CA/ca.pem run "registry: TLS + basic auth" 0 --json "docker://127.0.0.1:$P2/demo/app:1"
-      same_facts "registry: TLS + basic auth: the same report" "$W/out.$n" "$W/demo.json"
+      XDG_RUNTIME_DIR=$W/rt SSL_CERT_FILE=$W/ca/ca.pem run "registry: TLS + basic auth" 0 --json "docker://127.0.0.1:$P2/demo/app:1"
+      same_report "registry: TLS + basic auth: the same report" "$W/out.$n" "$W/demo.json"
       XDG_RUNTIME_DIR=$W/rt run "registry: TLS, a CA it does not know: exits 1" 1 --json "docker://127.0.0.1:$P2/demo/app:1"
       printf '{"auths":{"127.0.0.1:%s":{"auth":"%s"}}}\n' "$P2" "$(printf alice:wrong | base64 -w0)" \
         > "$W/rt/containers/auth.json"
-      XDG_RUNTIME_DIR=$W/rt SSL_CERT_FILE=$CA/ca.pem run "registry: refused credentials exit 1" 1 --json "docker://127.0.0.1:$P2/demo/app:1"
+      XDG_RUNTIME_DIR=$W/rt SSL_CERT_FILE=$W/ca/ca.pem run "registry: refused credentials exit 1" 1 --json "docker://127.0.0.1:$P2/demo/app:1"
     else
       fail "registry: the TLS registry did not start or take the demo image: $(tail -c 300 "$W/tls/log")"
     fi
-    reg_stop
+    service_stop "$PLAIN_PID"
     run "registry: one that is down exits 1" 1 --json "docker://$R1/demo/app:1"
     export HOME=$old_home XDG_RUNTIME_DIR=$old_rt
   fi
 fi
-reg_stop
+service_stop_all
 
 # ---------------------------------------------------------------- images from a Docker engine
 # An engine's save stream comes from a producer strata forks (src/source.c): the API over a unix
@@ -279,40 +233,25 @@ if ! command -v dockerd >/dev/null || ! command -v docker >/dev/null; then
   skip "Docker engine under memcheck" "dockerd is not installed (scripts/deps.sh --images)"
 else
   DW=$(mktemp -d /var/tmp/strata-vg-dockerd.XXXXXX)
-  /usr/sbin/dockerd --data-root "$DW/root" --exec-root "$DW/exec" -H "unix://$DW/docker.sock" --pidfile "$DW/pid" \
-    --iptables=false --ip6tables=false --bridge=none --ip-masq=false > "$DW/log" 2>&1 &
-  REG_PIDS+=($!)
-  for i in $(seq 150); do docker -H "unix://$DW/docker.sock" version > /dev/null 2>&1 && break; sleep 0.2; done
-  if ! docker -H "unix://$DW/docker.sock" load -q -i "$ROOT/demo/demo.tar" > /dev/null 2> "$W/load.err"; then
+  if ! service_dockerd_start "$DW" ||
+     ! docker -H "unix://$DW/docker.sock" load -q -i "$ROOT/demo/demo.tar" > /dev/null 2> "$W/load.err"; then
     fail "engine: a private dockerd did not start or load the demo: $(tail -c 300 "$DW/log" "$W/load.err")"
   else
     "$STRATA" --json "$ROOT/demo/demo.tar" > "$W/demo-file.json"
     DOCKER_HOST=unix://$DW/docker.sock run_forked "engine: --json" 0 --json docker-daemon:strata-demo:latest
     # the engine's save names its layer members its own way: all else must agree
-    if python3 - "$W/out.$n" "$W/demo-file.json" <<'EOF'
-import json, sys
-def facts(f):
-    j = json.load(open(f))
-    for k in ("source", "tags", "format"):
-        j["image"].pop(k, None)
-    for l in j["layers"]:
-        l.pop("digest", None)
-    return j
-a, b = facts(sys.argv[1]), facts(sys.argv[2])
-sys.exit(0 if a == b and a["layers"] else 1)
-EOF
-    then pass "engine: the same report as the demo file's"; else fail "engine: the reports differ"; fi
+    same_report "engine: the same report as the demo file's" "$W/out.$n" "$W/demo-file.json" layer-digests
     DOCKER_HOST=unix://$DW/docker.sock run_forked "engine: --report" 0 --report docker-daemon:strata-demo:latest
     DOCKER_HOST=unix://$DW/docker.sock run_forked "engine: a missing image exits 1" 1 --json docker-daemon:no/such-image:1
     DOCKER_HOST=unix://$DW/no.sock run_forked "engine: no engine there exits 1" 1 --json docker-daemon:strata-demo:latest
   fi
-  reg_stop
+  service_stop_all
   rm -rf "$DW" 2>/dev/null || true
 fi
 
 # ---------------------------------------------------------------- the interactive view
 SOCK=strata-vg-$$
-trap 'tmux_reap "$SOCK"; reg_stop; rm -rf "$WORKDIR"' EXIT
+trap 'tmux_reap "$SOCK"; service_stop_all; rm -rf "$WORKDIR"' EXIT
 source "$ROOT/tests/tui/tmux.bash"   # t, screen, wait_for, wait_re, ...
 # view SESSION LOG ARGS...: strata in tmux under memcheck; its exit code lands in LOG.rc
 view() {
