@@ -77,7 +77,8 @@ asan:
 	  LDFLAGS="-fsanitize=address,undefined" all unit tui e2e
 	@echo "make asan: all suites passed"
 
-# ThreadSanitizer over the threaded paths: the pool's unit test, then tests/e2e/test_jobs.sh with
+# ThreadSanitizer over the threaded paths: the pool's unit test, the view's in-process tests (the
+# prefetcher's thread is in test_rows), then tests/e2e/test_jobs.sh with
 # --jobs 1, 2 and 4 on multi-layer gzip, zstd, plain and mixed images it builds (docker-archive, OCI
 # archive, OCI layout), and the view's loading screen (tests/tui/test_live.sh: the reader thread
 # publishing the layer list while the UI thread draws it; a report ends strata, its checks fail).
@@ -85,9 +86,10 @@ asan:
 TSAN_FLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
 tsan:
 	$(MAKE) B=build-tsan BIN=strata-tsan CFLAGS="$(TSAN_FLAGS)" LDFLAGS="-fsanitize=thread" \
-	  strata-tsan build-tsan/tests/test_pool build-tsan/tests/test_ui
+	  strata-tsan build-tsan/tests/test_pool build-tsan/tests/test_ui build-tsan/tests/test_rows
 	TSAN_OPTIONS=halt_on_error=1:exitcode=66 build-tsan/tests/test_pool
 	TSAN_OPTIONS=halt_on_error=1:exitcode=66 build-tsan/tests/test_ui
+	TSAN_OPTIONS=halt_on_error=1:exitcode=66 build-tsan/tests/test_rows
 	STRATA=./strata-tsan TSAN=1 bash tests/e2e/test_jobs.sh
 	TSAN_OPTIONS=halt_on_error=1:exitcode=66 TUI_TIMEOUT=60 STRATA=./strata-tsan bash tests/tui/test_live.sh
 
