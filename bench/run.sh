@@ -426,7 +426,12 @@ tui_bench() {
         row "interactive view, first tree after the first layer is stacked" "$(calc %.0f "($tt - $ts) * 1000") ms" "" "" \
             "<= 1000 ms: $(met "$(calc %.0f "($tt - $ts) * 1000")" '<=' 1000)"
     else
-        echo "  the tree was already on screen when first looked at (no time measured)"
+        # the first layer was stacked and drawn before the first look: both happened within the
+        # first screen's time, which bounds the figure
+        echo "  the tree was already on screen when first looked at, $(calc %.0f "($t1 - $t0) * 1000") ms after start"
+        row "interactive view, first tree after the first layer is stacked" \
+            "<= $(calc %.0f "($t1 - $t0) * 1000") ms (on the first screen)" "" "" \
+            "<= 1000 ms: $(met "$(calc %.0f "($t1 - $t0) * 1000")" '<=' 1000)"
     fi
     $T kill-server 2>/dev/null || true
     # keys: bench/keys.py runs the view again on a pseudo-terminal and times each key from its
