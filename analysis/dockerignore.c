@@ -45,6 +45,8 @@ struct src_info {
     char **src; size_t n_src;   /* context sources, NULL when unknown */
     char *dest;                 /* absolute, resolved against WORKDIR */
     int known;                  /* sources known (Dockerfile or BuildKit history) */
+    char *norm;                 /* the one source, normalised ("." -> ""): when the files' context
+                                 * paths are known (known, one source, no wildcard), else NULL */
 };
 
 static void free_src(struct src_info *s)
@@ -53,6 +55,7 @@ static void free_src(struct src_info *s)
         free(s->src[i]);
     free(s->src);
     free(s->dest);
+    free(s->norm);
 }
 
 static int starts_kw(const char *s, const char *kw)
@@ -130,7 +133,8 @@ static int copy_info(const struct analysis *a, const struct image *img, size_t h
          * recorded); quotes and spaces in names are not recoverable here: such a COPY is left out */
         char *copy = xstrdup(rest);
         size_t cap = 0;
-        for (char *tok = strtok(copy, " "); tok; tok = strtok(NULL, " ")) {
+        char *save;
+        for (char *tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
             ARR_GROW(words, cap, n, 1);
             words[n++] = xstrdup(tok);
         }
@@ -183,11 +187,13 @@ static struct dockerignore_line *line_for(struct acc *ac, const char *pattern, c
 static int has_glob(const char *s) { return strpbrk(s, "*?[") != NULL; }
 
 /* The file's path in the build context, or NULL when only its path below the destination is
- * known (then *rel is that). */
-static char *context_path(const struct src_info *si, const char *path, const char **rel)
+ * known (then *rel is that). *whole: the path is the source itself (a file copied to a file or
+ * into a folder), not the source's folder joined with the file's path below the destination. */
+static char *context_path(const struct src_info *si, const char *path, const char **rel, int *whole)
 {
     size_t dl = strlen(si->dest);
     const char *r;
+    *whole = 0;
     if (!strcmp(path, si->dest))
         r = "";
     else if (!strcmp(si->dest, "/"))
@@ -197,30 +203,30 @@ static char *context_path(const struct src_info *si, const char *path, const cha
     else
         return *rel = NULL, NULL;
     *rel = r;
-    if (!si->known || si->n_src != 1 || has_glob(si->src[0]))
+    const char *s = si->norm;
+    if (!s)
         return NULL;
-    char *s = util_path_norm(si->src[0]);    /* "." -> "" */
     const char *base = strrchr(s, '/') ? strrchr(s, '/') + 1 : s;
-    char *ctx;
-    if (!r[0] || (s[0] && !strchr(r, '/') && !strcmp(r, base)))
-        ctx = xstrdup(s);                    /* a file source copied to a file or into a folder */
-    else
-        ctx = s[0] ? xasprintf("%s/%s", s, r) : xstrdup(r);
-    free(s);
-    return ctx;
+    if (!r[0] || (s[0] && !strchr(r, '/') && !strcmp(r, base))) {
+        *whole = 1;
+        return xstrdup(s);                   /* a file source copied to a file or into a folder */
+    }
+    return s[0] ? xasprintf("%s/%s", s, r) : xstrdup(r);
 }
 
-/* The line that keeps this file out, or NULL: a folder rule on one of its parent folders, a
- * file rule on its name, or a secret finding on the file itself. */
-static struct dockerignore_line *classify(struct acc *ac, const char *p, int exact, int secret)
+/* The line of the first folder rule that matches one of the folders of p, or -1. The folders of
+ * a file are those of every file beside it, so the caller keeps the answer for the next file of
+ * the same folder (most of a COPY of node_modules asks it again and again). */
+static long classify_dirs(struct acc *ac, const char *p, int exact)
 {
     char *copy = xstrdup(p);
     size_t n = 0;
     char *comps[256];
-    for (char *t = strtok(copy, "/"); t && n < 256; t = strtok(NULL, "/"))
+    char *save;
+    for (char *t = strtok_r(copy, "/", &save); t && n < 256; t = strtok_r(NULL, "/", &save))
         comps[n++] = t;
-    struct dockerignore_line *l = NULL;
-    for (size_t i = 0; !l && n && i + 1 < n; i++)
+    long li = -1;
+    for (size_t i = 0; li < 0 && n && i + 1 < n; i++)
         for (size_t r = 0; r < sizeof dir_rules / sizeof *dir_rules; r++) {
             if (strcmp(comps[i], dir_rules[r].name) != 0)
                 continue;
@@ -231,32 +237,91 @@ static struct dockerignore_line *classify(struct acc *ac, const char *p, int exa
             } else {
                 pat = xasprintf("**/%s/", comps[i]);
             }
-            l = line_for(ac, pat, dir_rules[r].why);
+            li = line_for(ac, pat, dir_rules[r].why) - ac->d->lines;
             free(pat);
             break;
         }
-    const char *base = n ? comps[n - 1] : "";
-    for (size_t r = 0; !l && n && r < sizeof file_rules / sizeof *file_rules; r++)
+    free(copy);
+    return li;
+}
+
+/* The line of a file rule on the file's name (base: p's last component), or of a secret finding
+ * on the file itself, or NULL. */
+static struct dockerignore_line *classify_name(struct acc *ac, const char *p, const char *base,
+                                               int exact, int secret)
+{
+    struct dockerignore_line *l = NULL;
+    for (size_t r = 0; !l && r < sizeof file_rules / sizeof *file_rules; r++)
         if (util_fnmatch(file_rules[r].glob, base, 0) == 0) {   /* one '*' at most: no fnmatch */
             char *pat = xasprintf("**/%s", file_rules[r].glob);
             l = line_for(ac, pat, file_rules[r].why);
             free(pat);
         }
-    if (!l && secret && n) {
+    if (!l && secret) {
         char *pat = exact ? xstrdup(p) : xasprintf("**/%s", p);
         l = line_for(ac, pat, "secret (found by strata)");
         free(pat);
     }
-    free(copy);
     return l;
 }
 
-static int entry_secret(const struct analysis *a, uint32_t e)
+/* A path whose components are its '/'-separated pieces, all of them (no empty one, fewer than
+ * classify_dirs' 256): its name is what follows the last '/'. Paths from the model are. */
+static int plain_path(const char *p)
 {
+    if (!p[0] || p[0] == '/')
+        return 0;
+    size_t slashes = 0;
+    for (const char *c = p; *c; c++)
+        if (*c == '/' && (c[1] == '/' || !c[1] || ++slashes >= 255))
+            return 0;
+    return 1;
+}
+
+/* The line that keeps this file out, or NULL: a folder rule on one of its parent folders, a
+ * file rule on its name, or a secret finding on the file itself. */
+static struct dockerignore_line *classify(struct acc *ac, const char *p, int exact, int secret)
+{
+    long li = classify_dirs(ac, p, exact);
+    if (li >= 0)
+        return &ac->d->lines[li];
+    if (!plain_path(p)) {     /* its name as classify_dirs splits it: the last of at most 256 */
+        char *copy = xstrdup(p);
+        size_t n = 0;
+        const char *base = "";
+        char *save;
+        for (char *t = strtok_r(copy, "/", &save); t && n < 256; t = strtok_r(NULL, "/", &save), n++)
+            base = t;
+        struct dockerignore_line *l = n ? classify_name(ac, p, base, exact, secret) : NULL;
+        free(copy);
+        return l;
+    }
+    const char *slash = strrchr(p, '/');
+    return classify_name(ac, p, slash ? slash + 1 : p, exact, secret);
+}
+
+static int cmp_u32(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* The entries that a file or content secret was found in, sorted, so that each file of a COPY
+ * is looked up rather than compared with every finding. */
+static uint32_t *secret_entries(const struct analysis *a, size_t *n)
+{
+    *n = 0;
+    uint32_t *v = xcalloc(a && a->n_secrets ? a->n_secrets : 1, sizeof *v);
     for (size_t i = 0; a && i < a->n_secrets; i++)
-        if ((a->secrets[i].kind == SK_FILE || a->secrets[i].kind == SK_CONTENT) && a->secrets[i].entry == e)
-            return 1;
-    return 0;
+        if (a->secrets[i].kind == SK_FILE || a->secrets[i].kind == SK_CONTENT)
+            v[(*n)++] = a->secrets[i].entry;
+    qsort(v, *n, sizeof *v, cmp_u32);
+    return v;
+}
+
+static int entry_secret(const uint32_t *v, size_t n, uint32_t e)
+{
+    return n && bsearch(&e, v, n, sizeof *v, cmp_u32) != NULL;
 }
 
 struct dockerignore *dockerignore_build(const struct analysis *a, const struct image *img)
@@ -266,7 +331,8 @@ struct dockerignore *dockerignore_build(const struct analysis *a, const struct i
     const struct model *m = &img->model;
     char *wd = xstrdup("/");
     char path[4096];
-    size_t cap_copies = 0;
+    size_t cap_copies = 0, n_sec;
+    uint32_t *sec = secret_entries(a, &n_sec);
     for (size_t h = 0; h < img->n_history; h++) {
         const char *hi = img->history[h].instruction ? img->history[h].instruction : "";
         if (starts_kw(hi, "WORKDIR")) {
@@ -282,19 +348,42 @@ struct dockerignore *dockerignore_build(const struct analysis *a, const struct i
         ARR_GROW(d->copies, cap_copies, d->n_copies, 1);
         struct dockerignore_copy *c = &d->copies[d->n_copies++];
         *c = (struct dockerignore_copy){L, (int)h, xstrdup(si.dest), 0, 0, 0};
+        if (si.known && si.n_src == 1 && !has_glob(si.src[0]))
+            si.norm = util_path_norm(si.src[0]);
         const struct layer_stats *ls = &m->layers[L];
         int exact_all = 1;
+        /* the folder rules' answer for the last folder asked (files of a folder come together) */
+        uint32_t memo_dir = 0;
+        int memo_exact = 0;
+        long memo_line = -1;
         for (uint32_t e = ls->first_entry; e < ls->first_entry + ls->n_entries; e++) {
             const struct entry *en = &m->entries[e];
             if (!entry_is_reg(en))
                 continue;
             model_path_str(m, en->path, path, sizeof path);
             const char *rel;
-            char *ctx = context_path(&si, path, &rel);
+            int whole;
+            char *ctx = context_path(&si, path, &rel, &whole);
             if (!rel)
                 continue;       /* outside the destination: not from this COPY */
             exact_all &= ctx != NULL;
-            struct dockerignore_line *l = classify(&ac, ctx ? ctx : rel, ctx != NULL, entry_secret(a, e));
+            const char *p = ctx ? ctx : rel;
+            int exact = ctx != NULL, secret = entry_secret(sec, n_sec, e);
+            uint32_t dir = m->paths[en->path].parent;
+            struct dockerignore_line *l;
+            if (whole || !plain_path(p)) {
+                l = classify(&ac, p, exact, secret);
+            } else {
+                /* p is the file's folder below the destination (the same for the folder's every
+                 * file) joined to its name */
+                if (dir != memo_dir || exact != memo_exact) {
+                    memo_line = classify_dirs(&ac, p, exact);
+                    memo_dir = dir;
+                    memo_exact = exact;
+                }
+                l = memo_line >= 0 ? &d->lines[memo_line]
+                                   : classify_name(&ac, p, strrchr(p, '/') ? strrchr(p, '/') + 1 : p, exact, secret);
+            }
             free(ctx);
             if (!l)
                 continue;
@@ -307,6 +396,7 @@ struct dockerignore *dockerignore_build(const struct analysis *a, const struct i
         free_src(&si);
     }
     free(wd);
+    free(sec);
     for (size_t i = 0; i < d->n_lines; i++) {
         d->bytes = sat_add(d->bytes, d->lines[i].bytes);
         d->files += d->lines[i].files;
@@ -371,11 +461,15 @@ int dockerignore_write(FILE *out, const struct dockerignore *d, const struct ima
     return ferror(out) ? -1 : 0;
 }
 
-void dockerignore_hints(struct analysis *a, const struct image *img)
+struct dockerignore *dockerignore_hints_prepare(const struct analysis *a, const struct image *img)
 {
-    if (analysis_ignored(a, "dockerignore"))
+    return analysis_ignored(a, "dockerignore") ? NULL : dockerignore_build(a, img);
+}
+
+void dockerignore_hints_add(struct analysis *a, const struct image *img, struct dockerignore *d)
+{
+    if (!d)
         return;
-    struct dockerignore *d = dockerignore_build(a, img);
     for (size_t i = 0; i < d->n_copies; i++) {
         const struct dockerignore_copy *c = &d->copies[i];
         if (!c->bytes && !c->files)

@@ -52,8 +52,12 @@ void dockerignore_free(struct dockerignore *d);
  * (it could not be written as one .dockerignore line). 0, or -1 on a write error. */
 int dockerignore_write(FILE *out, const struct dockerignore *d, const struct image *img,
                        const struct analysis *a);
-/* Called by analysis_run() after the secrets: one "dockerignore" hint per context COPY layer
- * that brought in something the file would keep out (unless --ignore dockerignore). */
-void dockerignore_hints(struct analysis *a, const struct image *img);
+/* The hints of analysis_run(), in two steps so that the slow one runs beside the waste walk:
+ * prepare (once the secrets are found and the Dockerfile mapped; reads the analysis, writes
+ * nothing of it) builds the .dockerignore, NULL under --ignore dockerignore; add (after the
+ * waste hints) puts one "dockerignore" hint per context COPY layer that brought in something the
+ * file would keep out, in history order, and frees d. */
+struct dockerignore *dockerignore_hints_prepare(const struct analysis *a, const struct image *img);
+void dockerignore_hints_add(struct analysis *a, const struct image *img, struct dockerignore *d);
 
 #endif
