@@ -2,6 +2,8 @@
  * image or yours), the text report's wrapping, the JSON's caps, the layer-order advice. */
 #include "tests/unit/analysis_tb.h"
 
+#include "analysis/dockerignore.h"
+
 /* ------------------------------------------------------------------ hints */
 
 static void test_hints(void **state)
@@ -275,6 +277,53 @@ static void test_layer_order_code_copy(void **state)
     tb_free(&t);
 }
 
+/* The .dockerignore of a context COPY: a folder rule covers every file below it (a .env there
+ * included), whichever folder came between two of its files; a file rule or a secret finding
+ * names the file; a file copied whole to its destination is matched by its source's name. */
+static void test_dockerignore_folders(void **state)
+{
+    (void)state;
+    static const char *instr[] = {"COPY . /app", "COPY .env /app/.env"};
+    const char *aws = "AWS_ACCESS_KEY_ID=AKIAZ7Q2V4X6B8N1M3P5\n";
+    const char *ghp = "token = ghp_abcdefghijklmnopqrstuvwxyz0123456789\n";
+    struct tb t;
+    tb_init(&t, 2, NULL);
+    tb_file(&t, 0, "/app/node_modules/a/x.js", NULL, 10);
+    tb_file(&t, 0, "/app/node_modules/a/.env", NULL, 5);
+    tb_file(&t, 0, "/app/src/main.py", NULL, 20);
+    tb_file(&t, 0, "/app/src/.env", aws, 0);
+    tb_file(&t, 0, "/app/src/key.txt", ghp, 0);
+    tb_file(&t, 0, "/app/node_modules/b/z.js", NULL, 7);
+    tb_file(&t, 0, "/app/src/m.pyc", NULL, 3);
+    tb_file(&t, 0, "/app/data/train.csv", NULL, 100);
+    tb_file(&t, 1, "/app/.env", NULL, 12);
+    tb_run(&t, instr);
+    struct dockerignore *d = dockerignore_build(t.a, &t.img);
+    const struct { const char *pattern; uint32_t files; uint64_t bytes; } want[] = {
+        {"**/node_modules/", 3, 22},
+        {"**/.env", 2, strlen(aws) + 12},
+        {"src/key.txt", 1, strlen(ghp)},
+        {"**/*.pyc", 1, 3},
+        {"data/", 1, 100},
+    };
+    assert_int_equal(d->n_lines, sizeof want / sizeof *want);
+    for (size_t i = 0; i < d->n_lines; i++) {
+        assert_string_equal(d->lines[i].pattern, want[i].pattern);
+        assert_int_equal(d->lines[i].files, want[i].files);
+        assert_int_equal(d->lines[i].bytes, want[i].bytes);
+    }
+    assert_int_equal(d->n_copies, 2);
+    assert_int_equal(d->copies[0].files, 7);
+    assert_int_equal(d->copies[1].files, 1);
+    dockerignore_free(d);
+    /* the same, as the hints of the analysis: one per COPY that brought something in */
+    size_t hints = 0;
+    for (size_t i = 0; i < t.a->n_hints; i++)
+        hints += !strcmp(t.a->hints[i].id, "dockerignore");
+    assert_int_equal(hints, 2);
+    tb_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +334,7 @@ int main(void)
         cmocka_unit_test(test_report_text_wrap),
         cmocka_unit_test(test_json_capped_and_files),
         cmocka_unit_test(test_layer_order_code_copy),
+        cmocka_unit_test(test_dockerignore_folders),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
