@@ -286,17 +286,18 @@ static void test_dockerignore_folders(void **state)
     static const char *instr[] = {"COPY . /app", "COPY .env /app/.env"};
     const char *aws = "AWS_ACCESS_KEY_ID=AKIAZ7Q2V4X6B8N1M3P5\n";
     const char *ghp = "token = ghp_abcdefghijklmnopqrstuvwxyz0123456789\n";
+    /* in this order in the layers: node_modules/b comes after src's first files */
+    const struct { int layer; const char *path, *data; uint64_t size; } files[] = {
+        {0, "/app/node_modules/a/x.js", NULL, 10}, {0, "/app/node_modules/a/.env", NULL, 5},
+        {0, "/app/src/main.py", NULL, 20},         {0, "/app/src/.env", aws, 0},
+        {0, "/app/src/key.txt", ghp, 0},           {0, "/app/node_modules/b/z.js", NULL, 7},
+        {0, "/app/src/m.pyc", NULL, 3},            {0, "/app/data/train.csv", NULL, 100},
+        {1, "/app/.env", NULL, 12},
+    };
     struct tb t;
     tb_init(&t, 2, NULL);
-    tb_file(&t, 0, "/app/node_modules/a/x.js", NULL, 10);
-    tb_file(&t, 0, "/app/node_modules/a/.env", NULL, 5);
-    tb_file(&t, 0, "/app/src/main.py", NULL, 20);
-    tb_file(&t, 0, "/app/src/.env", aws, 0);
-    tb_file(&t, 0, "/app/src/key.txt", ghp, 0);
-    tb_file(&t, 0, "/app/node_modules/b/z.js", NULL, 7);
-    tb_file(&t, 0, "/app/src/m.pyc", NULL, 3);
-    tb_file(&t, 0, "/app/data/train.csv", NULL, 100);
-    tb_file(&t, 1, "/app/.env", NULL, 12);
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++)
+        tb_file(&t, files[i].layer, files[i].path, files[i].data, files[i].size);
     tb_run(&t, instr);
     struct dockerignore *d = dockerignore_build(t.a, &t.img);
     const struct { const char *pattern; uint32_t files; uint64_t bytes; } want[] = {
