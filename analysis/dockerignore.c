@@ -352,9 +352,9 @@ struct dockerignore *dockerignore_build(const struct analysis *a, const struct i
             si.norm = util_path_norm(si.src[0]);
         const struct layer_stats *ls = &m->layers[L];
         int exact_all = 1;
-        /* the folder rules' answer for the last folder asked (files of a folder come together) */
+        /* the folder rules' answer for the last folder asked (files of a folder come together);
+         * exact is the same for every file of a COPY (its sources known or not) */
         uint32_t memo_dir = 0;
-        int memo_exact = 0;
         long memo_line = -1;
         for (uint32_t e = ls->first_entry; e < ls->first_entry + ls->n_entries; e++) {
             const struct entry *en = &m->entries[e];
@@ -376,10 +376,9 @@ struct dockerignore *dockerignore_build(const struct analysis *a, const struct i
             } else {
                 /* p is the file's folder below the destination (the same for the folder's every
                  * file) joined to its name */
-                if (dir != memo_dir || exact != memo_exact) {
+                if (dir != memo_dir) {
                     memo_line = classify_dirs(&ac, p, exact);
                     memo_dir = dir;
-                    memo_exact = exact;
                 }
                 l = memo_line >= 0 ? &d->lines[memo_line]
                                    : classify_name(&ac, p, strrchr(p, '/') ? strrchr(p, '/') + 1 : p, exact, secret);

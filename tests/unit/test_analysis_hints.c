@@ -283,7 +283,7 @@ static void test_layer_order_code_copy(void **state)
 static void test_dockerignore_folders(void **state)
 {
     (void)state;
-    static const char *instr[] = {"COPY . /app", "COPY .env /app/.env"};
+    static const char *instr[] = {"COPY . /app", "RUN pip install torch", "COPY .env /app/.env"};
     const char *aws = "AWS_ACCESS_KEY_ID=AKIAZ7Q2V4X6B8N1M3P5\n";
     const char *ghp = "token = ghp_abcdefghijklmnopqrstuvwxyz0123456789\n";
     /* in this order in the layers: node_modules/b comes after src's first files */
@@ -292,10 +292,10 @@ static void test_dockerignore_folders(void **state)
         {0, "/app/src/main.py", NULL, 20},         {0, "/app/src/.env", aws, 0},
         {0, "/app/src/key.txt", ghp, 0},           {0, "/app/node_modules/b/z.js", NULL, 7},
         {0, "/app/src/m.pyc", NULL, 3},            {0, "/app/data/train.csv", NULL, 100},
-        {1, "/app/.env", NULL, 12},
+        {2, "/app/.env", NULL, 12},
     };
     struct tb t;
-    tb_init(&t, 2, NULL);
+    tb_init(&t, 3, NULL);
     for (size_t i = 0; i < sizeof files / sizeof *files; i++)
         tb_file(&t, files[i].layer, files[i].path, files[i].data, files[i].size);
     tb_run(&t, instr);
@@ -317,11 +317,19 @@ static void test_dockerignore_folders(void **state)
     assert_int_equal(d->copies[0].files, 7);
     assert_int_equal(d->copies[1].files, 1);
     dockerignore_free(d);
-    /* the same, as the hints of the analysis: one per COPY that brought something in */
-    size_t hints = 0;
-    for (size_t i = 0; i < t.a->n_hints; i++)
-        hints += !strcmp(t.a->hints[i].id, "dockerignore");
-    assert_int_equal(hints, 2);
+    /* the same, as the hints of the analysis: one per COPY that brought something in, placed by
+     * history among the RUN's own hints (added before them) */
+    const struct { const char *id; int history; } hint[] = {{"dockerignore", 0}, {"DL3042", 1}, {"dockerignore", 2}};
+    size_t k = 0;
+    for (size_t i = 0; i < t.a->n_hints; i++) {
+        if (strcmp(t.a->hints[i].id, "dockerignore") && strcmp(t.a->hints[i].id, "DL3042"))
+            continue;
+        assert_true(k < sizeof hint / sizeof *hint);
+        assert_string_equal(t.a->hints[i].id, hint[k].id);
+        assert_int_equal(t.a->hints[i].history, hint[k].history);
+        k++;
+    }
+    assert_int_equal(k, sizeof hint / sizeof *hint);
     tb_free(&t);
 }
 
